@@ -1,0 +1,273 @@
+package queue
+
+import (
+	"time"
+
+	"github.com/frontdesk/frontdesk/queue/hours"
+)
+
+// Queue is a help-desk line with its working hours and rules. It is one
+// document in the store; Version is bumped by every successful update.
+type Queue struct {
+	// ID is the unique, immutable identifier (random, URL-safe).
+	ID string `json:"id" bson:"_id"`
+	// Slug is a unique, URL-safe short name ("it-help"), [a-z0-9-], 1–64.
+	Slug string `json:"slug" bson:"slug"`
+	// Name is the display name.
+	Name string `json:"name" bson:"name"`
+	// Description is free text shown to callers.
+	Description string `json:"description,omitempty" bson:"description,omitempty"`
+	// Hours are the working hours.
+	Hours hours.Schedule `json:"hours" bson:"hours"`
+	// Mode is auto (routing) or pick (office hours).
+	Mode Mode `json:"mode" bson:"mode"`
+	// Identity is which callers are admitted: guest or account.
+	Identity Identity `json:"identity" bson:"identity"`
+	// Limits are admission limits.
+	Limits Limits `json:"limits" bson:"limits"`
+	// Closing is the behaviour around closing time.
+	Closing Closing `json:"closing" bson:"closing"`
+	// Timeouts are the offer, no-show, wrap-up and grace durations.
+	Timeouts Timeouts `json:"timeouts" bson:"timeouts"`
+	// Intake are the fields a caller fills in when joining.
+	Intake []IntakeField `json:"intake,omitempty" bson:"intake,omitempty"`
+	// Media is where calls are hosted: janus, builtin or auto.
+	Media MediaEngine `json:"media" bson:"media"`
+	// ServiceLevel is the answer-time threshold for the service-level
+	// statistic (share of callers answered within it); 0 means 60 s.
+	ServiceLevel time.Duration `json:"service_level" bson:"service_level"`
+	// CreatedAt and UpdatedAt are set by the engine.
+	CreatedAt time.Time `json:"created_at" bson:"created_at"`
+	UpdatedAt time.Time `json:"updated_at" bson:"updated_at"`
+	// Version is the optimistic-concurrency counter; see Store.UpdateQueue.
+	Version int64 `json:"version" bson:"version"`
+}
+
+// Limits are a queue's admission limits. Zero means "no limit" for each.
+type Limits struct {
+	// MaxWaiting is the maximum number of waiting entries (soft across
+	// replicas: two replicas may each admit one past it at the same instant).
+	MaxWaiting int `json:"max_waiting" bson:"max_waiting"`
+	// MaxWait is how long an entry may wait before it is expired.
+	MaxWait time.Duration `json:"max_wait" bson:"max_wait"`
+	// OnePerCaller allows at most one live entry per caller in this queue
+	// (enforced by the store through Entry.ActiveKey, also across replicas).
+	OnePerCaller bool `json:"one_per_caller" bson:"one_per_caller"`
+	// Cooldown is how long after an entry ends the same caller must wait
+	// before joining again.
+	Cooldown time.Duration `json:"cooldown" bson:"cooldown"`
+}
+
+// Closing is the behaviour around closing time.
+type Closing struct {
+	// StopAdmitting stops admitting new callers this long before the
+	// queue closes (0 admits until the close).
+	StopAdmitting time.Duration `json:"stop_admitting" bson:"stop_admitting"`
+	// AtClose is serve (keep serving those waiting) or release (expire them).
+	AtClose AtClose `json:"at_close" bson:"at_close"`
+}
+
+// Timeouts are the queue's durations. Zero values take the defaults noted.
+type Timeouts struct {
+	// Offer is how long a host has to accept an offer (default 30 s); then
+	// the caller returns to the head of the queue and the host goes away.
+	Offer time.Duration `json:"offer" bson:"offer"`
+	// NoShow is how long after accept the caller has to connect (default
+	// 60 s); then the entry ends as no_show.
+	NoShow time.Duration `json:"no_show" bson:"no_show"`
+	// WrapUp is how long a host stays in wrap_up after a call (default 0:
+	// straight back to available).
+	WrapUp time.Duration `json:"wrap_up" bson:"wrap_up"`
+	// Grace is how long a disconnected caller keeps their place and may
+	// resume with the resume token (default 60 s); then abandoned.
+	Grace time.Duration `json:"grace" bson:"grace"`
+}
+
+// Default timeouts applied when a Timeouts field is zero.
+const (
+	DefaultOfferTimeout  = 30 * time.Second
+	DefaultNoShowTimeout = 60 * time.Second
+	DefaultGrace         = 60 * time.Second
+	DefaultServiceLevel  = 60 * time.Second
+)
+
+// IntakeField is a question asked when joining (e.g. topic, question).
+type IntakeField struct {
+	// Name is the key in Entry.Intake, [a-z0-9_], 1–32.
+	Name string `json:"name" bson:"name"`
+	// Label is shown to the caller.
+	Label string `json:"label" bson:"label"`
+	// Required refuses a join without a non-empty value.
+	Required bool `json:"required,omitempty" bson:"required,omitempty"`
+	// Options, if set, restrict the value to one of them.
+	Options []string `json:"options,omitempty" bson:"options,omitempty"`
+	// MaxLen caps the value length in bytes (default 500).
+	MaxLen int `json:"max_len,omitempty" bson:"max_len,omitempty"`
+}
+
+// Host is a user with the host role and their state. One document per
+// user; Version is bumped by every successful update.
+type Host struct {
+	// ID is the user's subject identifier from auth.
+	ID string `json:"id" bson:"_id"`
+	// Name is the display name.
+	Name string `json:"name" bson:"name"`
+	// Queues are the IDs of the queues this host serves.
+	Queues []string `json:"queues" bson:"queues"`
+	// State is the current state.
+	State HostState `json:"state" bson:"state"`
+	// StateSince is when State was entered.
+	StateSince time.Time `json:"state_since" bson:"state_since"`
+	// IdleSince is when the host last became available; the auto-mode
+	// matcher offers to the host with the oldest IdleSince first.
+	IdleSince time.Time `json:"idle_since" bson:"idle_since"`
+	// EntryID is the entry offered to or being served by this host ("" when
+	// none, including the short claim window, see Store).
+	EntryID string `json:"entry_id,omitempty" bson:"entry_id,omitempty"`
+	// Deadline is when the engine must next look at this host (offer
+	// timeout, end of wrap-up, stale claim); zero when nothing is due.
+	Deadline time.Time `json:"deadline,omitempty" bson:"deadline,omitempty"`
+	// Version is the optimistic-concurrency counter; see Store.UpdateHost.
+	Version int64 `json:"version" bson:"version"`
+}
+
+// Transition is one timestamped state change of an entry.
+type Transition struct {
+	// State is the state entered.
+	State EntryState `json:"state" bson:"state"`
+	// At is when it was entered.
+	At time.Time `json:"at" bson:"at"`
+	// HostID is the host involved, if any.
+	HostID string `json:"host_id,omitempty" bson:"host_id,omitempty"`
+	// Reason is a short machine-readable cause ("offer_timeout",
+	// "declined", "left", "grace_over", "max_wait", "closed", ...).
+	Reason string `json:"reason,omitempty" bson:"reason,omitempty"`
+}
+
+// Entry is a caller's place in a queue, with its full history. One document
+// per entry; Version is bumped by every successful update.
+type Entry struct {
+	// ID is the unique identifier (random, URL-safe).
+	ID string `json:"id" bson:"_id"`
+	// QueueID is the queue.
+	QueueID string `json:"queue_id" bson:"queue_id"`
+	// Seq is the per-queue sequence number assigned by Store.CreateEntry,
+	// strictly increasing in creation order (gaps allowed).
+	Seq int64 `json:"seq" bson:"seq"`
+	// Priority orders entries before Seq: higher first (default 0).
+	Priority int `json:"priority" bson:"priority"`
+	// CallerID is the caller's subject (account) or guest identifier.
+	CallerID string `json:"caller_id" bson:"caller_id"`
+	// CallerName is the display name.
+	CallerName string `json:"caller_name" bson:"caller_name"`
+	// Guest is true for a caller without an account.
+	Guest bool `json:"guest" bson:"guest"`
+	// Intake holds the answers to the queue's intake fields.
+	Intake map[string]string `json:"intake,omitempty" bson:"intake,omitempty"`
+	// State is the current state.
+	State EntryState `json:"state" bson:"state"`
+	// HostID is the host the entry is offered to or served by ("" when
+	// waiting).
+	HostID string `json:"host_id,omitempty" bson:"host_id,omitempty"`
+	// CallID is the call, once accepted.
+	CallID string `json:"call_id,omitempty" bson:"call_id,omitempty"`
+	// Paused marks a waiting entry whose caller is disconnected within the
+	// grace period: it keeps its place but is not offered.
+	Paused bool `json:"paused,omitempty" bson:"paused,omitempty"`
+	// ActiveKey, when non-empty, must be unique among live entries (see
+	// Store.CreateEntry). The engine sets it to QueueID+"|"+CallerID when
+	// the queue allows one entry per caller.
+	ActiveKey string `json:"active_key,omitempty" bson:"active_key,omitempty"`
+	// ResumeHash is the SHA-256 of the caller's resume token (hex); the
+	// token itself is never stored.
+	ResumeHash string `json:"resume_hash,omitempty" bson:"resume_hash,omitempty"`
+	// CreatedAt is when the caller joined.
+	CreatedAt time.Time `json:"created_at" bson:"created_at"`
+	// OfferedAt is the last time the entry was offered.
+	OfferedAt time.Time `json:"offered_at,omitempty" bson:"offered_at,omitempty"`
+	// AnsweredAt is when a host accepted (speed of answer ends here).
+	AnsweredAt time.Time `json:"answered_at,omitempty" bson:"answered_at,omitempty"`
+	// StartedAt is when the call media came up (handle time starts here).
+	StartedAt time.Time `json:"started_at,omitempty" bson:"started_at,omitempty"`
+	// EndedAt is when the entry reached a final state.
+	EndedAt time.Time `json:"ended_at,omitempty" bson:"ended_at,omitempty"`
+	// DisconnectedAt is when the caller's connection dropped (grace start).
+	DisconnectedAt time.Time `json:"disconnected_at,omitempty" bson:"disconnected_at,omitempty"`
+	// Deadline is when the engine must next look at this entry (offer
+	// timeout, no-show, end of grace, max wait); zero when nothing is due.
+	Deadline time.Time `json:"deadline,omitempty" bson:"deadline,omitempty"`
+	// History holds every transition, oldest first; the first is waiting.
+	History []Transition `json:"history" bson:"history"`
+	// Version is the optimistic-concurrency counter; see Store.UpdateEntry.
+	Version int64 `json:"version" bson:"version"`
+}
+
+// UniqueKey is the value a store must keep unique across all entries to
+// enforce ActiveKey: ActiveKey while the entry is live and ActiveKey is
+// set, else "entry:"+ID (never colliding). A MongoDB store can keep it in a
+// field with a plain unique index; it must recompute it on every write.
+func (e Entry) UniqueKey() string {
+	if e.ActiveKey != "" && e.State.Live() {
+		return e.ActiveKey
+	}
+	return "entry:" + e.ID
+}
+
+// Participant is one side of a call. Token is a Janus stored token and is
+// a secret: stores persist it, but the HTTP/WebSocket API renders calls
+// only through view types that omit it, and nothing logs it.
+type Participant struct {
+	// Role is host or caller.
+	Role PartyRole `json:"role" bson:"role"`
+	// UserID is the host's or caller's subject.
+	UserID string `json:"user_id" bson:"user_id"`
+	// Name is the display name.
+	Name string `json:"name" bson:"name"`
+	// FeedID is the VideoRoom participant id assigned to this side.
+	FeedID uint64 `json:"feed_id" bson:"feed_id"`
+	// Token is the Janus stored token minted for this side ("" for builtin).
+	Token string `json:"token,omitempty" bson:"token,omitempty"`
+	// JoinedAt, UpAt and LeftAt are set from call-progress events.
+	JoinedAt time.Time `json:"joined_at,omitempty" bson:"joined_at,omitempty"`
+	UpAt     time.Time `json:"up_at,omitempty" bson:"up_at,omitempty"`
+	LeftAt   time.Time `json:"left_at,omitempty" bson:"left_at,omitempty"`
+}
+
+// Call is the room for one accepted entry, where it lives and who is in it.
+// Room.Secret, Room.PIN and Participant.Token are secrets: stores persist
+// them (the JSON tags are for stores), the API never renders this type.
+type Call struct {
+	// ID is the unique identifier.
+	ID string `json:"id" bson:"_id"`
+	// QueueID, EntryID and HostID link the call to its entry.
+	QueueID string `json:"queue_id" bson:"queue_id"`
+	EntryID string `json:"entry_id" bson:"entry_id"`
+	HostID  string `json:"host_id" bson:"host_id"`
+	// Room is where the call is hosted.
+	Room Room `json:"room" bson:"room"`
+	// Participants are the host and the caller.
+	Participants []Participant `json:"participants" bson:"participants"`
+	// State is created, active or ended.
+	State CallState `json:"state" bson:"state"`
+	// CreatedAt, StartedAt (first media up) and EndedAt.
+	CreatedAt time.Time `json:"created_at" bson:"created_at"`
+	StartedAt time.Time `json:"started_at,omitempty" bson:"started_at,omitempty"`
+	EndedAt   time.Time `json:"ended_at,omitempty" bson:"ended_at,omitempty"`
+	// Version is the optimistic-concurrency counter; see Store.UpdateCall.
+	Version int64 `json:"version" bson:"version"`
+}
+
+// Room identifies a VideoRoom room (Janus VideoRoom plugin, "create"
+// request) or a built-in SFU room. Secret and PIN are secrets.
+type Room struct {
+	// Engine is janus or builtin (never auto once created).
+	Engine MediaEngine `json:"engine" bson:"engine"`
+	// Instance is the Janus instance name ("" for builtin).
+	Instance string `json:"instance,omitempty" bson:"instance,omitempty"`
+	// ID is the numeric VideoRoom room id ("room" in Janus requests).
+	ID uint64 `json:"id" bson:"id"`
+	// Secret is the room secret (VideoRoom "secret"); never sent to browsers.
+	Secret string `json:"secret" bson:"secret"`
+	// PIN is the room pin (VideoRoom "pin"); never sent to browsers.
+	PIN string `json:"pin" bson:"pin"`
+}
