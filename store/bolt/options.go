@@ -1,0 +1,41 @@
+package bolt
+
+import (
+	"io/fs"
+	"time"
+)
+
+// DefaultLockTimeout is how long [Open] waits for the file lock held by
+// another process before it fails with [ErrLocked].
+const DefaultLockTimeout = time.Second
+
+// Option changes an optional setting of [Open].
+type Option func(*options)
+
+type options struct {
+	lockTimeout time.Duration
+	mode        fs.FileMode
+	noSync      bool
+}
+
+// WithLockTimeout sets how long [Open] waits for the file lock; d <= 0 means
+// [DefaultLockTimeout] (waiting forever is never wanted by a server).
+func WithLockTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.lockTimeout = d
+		}
+	}
+}
+
+// WithFileMode sets the permission bits of a newly created store file; the
+// default is 0600 because the file holds password hashes and session records.
+func WithFileMode(mode fs.FileMode) Option {
+	return func(o *options) { o.mode = mode }
+}
+
+// WithNoSync skips fsync after each commit. It is for benchmarks and tests
+// only: a crash can lose or corrupt recent writes.
+func WithNoSync() Option {
+	return func(o *options) { o.noSync = true }
+}
