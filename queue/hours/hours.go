@@ -103,3 +103,21 @@ func AlwaysOpen() Schedule {
 	}
 	return s
 }
+
+// Clone returns a deep copy of s (no shared slices).
+func (s Schedule) Clone() Schedule {
+	c := s
+	for d := range s.Weekly {
+		if s.Weekly[d] != nil {
+			c.Weekly[d] = append([]Range(nil), s.Weekly[d]...)
+		}
+	}
+	if s.Overrides != nil {
+		c.Overrides = make([]DateOverride, len(s.Overrides))
+		for i, o := range s.Overrides {
+			o.Ranges = append([]Range(nil), o.Ranges...)
+			c.Overrides[i] = o
+		}
+	}
+	return c
+}

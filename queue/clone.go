@@ -1,0 +1,35 @@
+package queue
+
+import (
+	"maps"
+	"slices"
+)
+
+// Clone returns a deep copy of q.
+func (q Queue) Clone() Queue {
+	q.Hours = q.Hours.Clone()
+	q.Intake = slices.Clone(q.Intake)
+	for i := range q.Intake {
+		q.Intake[i].Options = slices.Clone(q.Intake[i].Options)
+	}
+	return q
+}
+
+// Clone returns a deep copy of h.
+func (h Host) Clone() Host {
+	h.Queues = slices.Clone(h.Queues)
+	return h
+}
+
+// Clone returns a deep copy of e.
+func (e Entry) Clone() Entry {
+	e.Intake = maps.Clone(e.Intake)
+	e.History = slices.Clone(e.History)
+	return e
+}
+
+// Clone returns a deep copy of c.
+func (c Call) Clone() Call {
+	c.Participants = slices.Clone(c.Participants)
+	return c
+}
