@@ -454,4 +454,3 @@ func (m *MemoryStore) ListCalls(_ context.Context, f CallFilter) ([]Call, error)
 	}
 	return out, nil
 }
-
