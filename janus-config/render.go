@@ -1,0 +1,218 @@
+// Package janusconfig renders the Janus 1.1 configuration that Frontdesk
+// needs (the files in templates/) from [Params]. Tests and deployments use
+// the same renderer, so the repository holds no secrets: admin secret,
+// VideoRoom admin key and event-handler credentials are parameters.
+//
+// The rendered set is: janus.jcfg (token_auth on, admin_secret, event
+// handlers), the HTTP transport (Janus API with long-poll at /janus, Admin
+// API at /admin), the WebSocket transport, the VideoRoom plugin (admin_key),
+// the EchoTest plugin (to check token scoping) and the sample HTTP event
+// handler (grouping, Basic auth). The key names are those of Janus's own
+// samples (conf/*.jcfg.sample.in in meetecho/janus-gateway).
+package janusconfig
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// ErrInvalidParams is returned (wrapped, naming the field) by [Params.Validate]
+// and [Render] when a parameter is missing or cannot be written safely.
+var ErrInvalidParams = errors.New("janusconfig: invalid parameters")
+
+// Params fills the placeholders of the templates. Zero values of optional
+// fields take the defaults listed on each field (see [Params.WithDefaults]).
+type Params struct {
+	// ServerName is Janus's server_name; it is also the "emitter" of every
+	// event-handler event. Required.
+	ServerName string
+	// BindIP is the address the HTTP, WebSocket and Admin listeners bind to.
+	// Default "0.0.0.0".
+	BindIP string
+	// HTTPPort is the Janus API HTTP port (path /janus). Default 8088.
+	HTTPPort int
+	// WSPort is the Janus API WebSocket port. Default 8188.
+	WSPort int
+	// AdminPort is the Admin API HTTP port (path /admin). Default 7088.
+	AdminPort int
+	// AdminSecret is Janus's admin_secret. Required; never logged.
+	AdminSecret string
+	// AdminKey is the VideoRoom plugin's admin_key, needed to create rooms.
+	// Required; never logged.
+	AdminKey string
+	// SessionTimeout is Janus's session_timeout in seconds. Default 60.
+	SessionTimeout int
+	// RTPPortRange is the UDP range for media, "min-max". Default "20000-40000".
+	RTPPortRange string
+	// STUNServer and STUNPort, when set, make Janus gather server-reflexive
+	// candidates. Leave empty in tests (an unreachable STUN server delays start-up).
+	STUNServer string
+	// STUNPort is the STUN server's UDP port. Default 3478 when STUNServer is set.
+	STUNPort int
+	// NAT1to1 is Janus's nat_1_1_mapping: the public IP put in host candidates.
+	NAT1to1 string
+	// TURNServer, TURNPort, TURNUser and TURNPassword configure Janus's own
+	// TURN relay (nat.turn_*). Optional.
+	TURNServer string
+	// TURNPort is the TURN server's port. Default 3478 when TURNServer is set.
+	TURNPort int
+	// TURNUser is the TURN username.
+	TURNUser string
+	// TURNPassword is the TURN password; never logged.
+	TURNPassword string
+	// EventsURL is where the sample HTTP event handler posts (Frontdesk's
+	// webhook, e.g. "http://10.0.0.1:8080/janus/events"). Empty disables
+	// event handlers.
+	EventsURL string
+	// EventsUser and EventsPassword are the Basic-auth credentials of the
+	// event handler (backend_user/backend_pwd). Required when EventsURL is set.
+	EventsUser string
+	// EventsPassword is the event handler's Basic-auth password; never logged.
+	EventsPassword string
+	// StatsPeriod is how often, in seconds, Janus emits media statistics
+	// events. Default 5.
+	StatsPeriod int
+	// DebugLevel is Janus's debug_level, 0-7. Default 4.
+	DebugLevel int
+	// ConfigsFolder is where the rendered files live; Render sets it to its
+	// dir argument.
+	ConfigsFolder string
+	// PluginsFolder, TransportsFolder, EventsFolder and LoggersFolder are
+	// where Janus finds its modules. Defaults: Debian's
+	// /usr/lib/x86_64-linux-gnu/janus/{plugins,transports,events,loggers}.
+	PluginsFolder string
+	// TransportsFolder: see PluginsFolder.
+	TransportsFolder string
+	// EventsFolder: see PluginsFolder.
+	EventsFolder string
+	// LoggersFolder: see PluginsFolder.
+	LoggersFolder string
+
+	// EventsEnabled is derived by Render from EventsURL.
+	EventsEnabled bool
+}
+
+// DebianModulesDir is where Debian's janus package installs its modules.
+const DebianModulesDir = "/usr/lib/x86_64-linux-gnu/janus"
+
+// WithDefaults returns p with every unset optional field given its default.
+func (p Params) WithDefaults() Params {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	defs := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	defs(&p.BindIP, "0.0.0.0")
+	def(&p.HTTPPort, 8088)
+	def(&p.WSPort, 8188)
+	def(&p.AdminPort, 7088)
+	def(&p.SessionTimeout, 60)
+	defs(&p.RTPPortRange, "20000-40000")
+	def(&p.StatsPeriod, 5)
+	def(&p.DebugLevel, 4)
+	if p.STUNServer != "" {
+		def(&p.STUNPort, 3478)
+	}
+	if p.TURNServer != "" {
+		def(&p.TURNPort, 3478)
+	}
+	defs(&p.PluginsFolder, DebianModulesDir+"/plugins")
+	defs(&p.TransportsFolder, DebianModulesDir+"/transports")
+	defs(&p.EventsFolder, DebianModulesDir+"/events")
+	defs(&p.LoggersFolder, DebianModulesDir+"/loggers")
+	p.EventsEnabled = p.EventsURL != ""
+	return p
+}
+
+// Validate reports the first missing or unsafe parameter, wrapping
+// [ErrInvalidParams] with the field name. Call it on defaulted params.
+func (p Params) Validate() error {
+	bad := func(field, why string) error {
+		return fmt.Errorf("%w: %s: %s", ErrInvalidParams, field, why)
+	}
+	required := map[string]string{"ServerName": p.ServerName, "AdminSecret": p.AdminSecret, "AdminKey": p.AdminKey}
+	for _, f := range []string{"ServerName", "AdminSecret", "AdminKey"} {
+		if required[f] == "" {
+			return bad(f, "required")
+		}
+	}
+	if p.EventsURL != "" && (p.EventsUser == "" || p.EventsPassword == "") {
+		return bad("EventsUser", "EventsUser and EventsPassword are required with EventsURL")
+	}
+	for _, port := range []struct {
+		name string
+		v    int
+	}{{"HTTPPort", p.HTTPPort}, {"WSPort", p.WSPort}, {"AdminPort", p.AdminPort}} {
+		if port.v < 1 || port.v > 65535 {
+			return bad(port.name, "port out of range 1-65535")
+		}
+	}
+	if p.DebugLevel < 0 || p.DebugLevel > 7 {
+		return bad("DebugLevel", "must be 0-7")
+	}
+	lo, hi, ok := strings.Cut(p.RTPPortRange, "-")
+	l, err1 := strconv.Atoi(lo)
+	h, err2 := strconv.Atoi(hi)
+	if !ok || err1 != nil || err2 != nil || l < 1 || h > 65535 || l > h {
+		return bad("RTPPortRange", `want "min-max" within 1-65535`)
+	}
+	return nil
+}
+
+// quote renders s as a libconfig string literal. Control characters cannot be
+// written safely and are refused.
+func quote(s string) (string, error) {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return "", fmt.Errorf("%w: control character in value", ErrInvalidParams)
+		}
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(s) + `"`, nil
+}
+
+// Render writes the Janus configuration files into dir (created with mode
+// 0700 if missing; files are 0600 because they hold secrets) and returns
+// the path of janus.jcfg, to be passed to Janus as -C, with dir as -F.
+func Render(dir string, p Params) (string, error) {
+	p = p.WithDefaults()
+	p.ConfigsFolder = dir
+	if err := p.Validate(); err != nil {
+		return "", err
+	}
+	tmpls, err := template.New("").Funcs(template.FuncMap{"q": quote}).ParseFS(templateFS, "templates/*.tmpl")
+	if err != nil {
+		return "", fmt.Errorf("janusconfig: parse templates: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("janusconfig: %w", err)
+	}
+	for _, t := range tmpls.Templates() {
+		name := strings.TrimSuffix(t.Name(), ".tmpl")
+		if name == t.Name() {
+			continue
+		}
+		var b strings.Builder
+		if err := t.Execute(&b, p); err != nil {
+			return "", fmt.Errorf("janusconfig: render %s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o600); err != nil {
+			return "", fmt.Errorf("janusconfig: %w", err)
+		}
+	}
+	return filepath.Join(dir, "janus.jcfg"), nil
+}
