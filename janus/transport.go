@@ -1,0 +1,26 @@
+package janus
+
+import "context"
+
+// transport moves Janus API messages. Every message it receives (a reply to
+// send, or an event) is handed to the deliver function given when it was
+// made, in the order received.
+type transport interface {
+	// send writes req; replies arrive through deliver.
+	send(ctx context.Context, req *request) error
+	// watch starts receiving the events of a session (HTTP long-poll);
+	// a no-op where events arrive anyway (WebSocket).
+	watch(sessionID uint64)
+	// unwatch stops receiving the events of a session and waits for that.
+	unwatch(sessionID uint64)
+	// done is closed when the transport has failed or been closed; err then
+	// says why (nil after close).
+	done() <-chan struct{}
+	err() error
+	// close shuts the transport and waits for its goroutines.
+	close() error
+}
+
+// deliverFunc receives decoded messages from a transport. It must not block
+// for long: it runs on the transport's read goroutine.
+type deliverFunc func(*Message)
