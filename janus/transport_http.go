@@ -227,4 +227,3 @@ func (t *httpTransport) close() error {
 	t.hc.CloseIdleConnections()
 	return nil
 }
-

@@ -361,4 +361,3 @@ func randomString() string {
 	}
 	return hex.EncodeToString(b[:])
 }
-
