@@ -1,0 +1,109 @@
+package auth
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// CallRole is a participant's role in one call (not the account's [Role]).
+type CallRole string
+
+// Call roles.
+const (
+	// CallHost is the host (agent) side of a call.
+	CallHost CallRole = "host"
+	// CallCaller is the caller side of a call.
+	CallCaller CallRole = "caller"
+)
+
+// String returns "host" or "caller".
+func (r CallRole) String() string { return string(r) }
+
+// Valid reports whether r is CallHost or CallCaller.
+func (r CallRole) Valid() bool { return r == CallHost || r == CallCaller }
+
+// Ticket is what a call ticket grants: one participant may join one
+// VideoRoom room on one instance. The proxy forces the join's "id" and
+// "display" from it (Janus VideoRoom "join" request fields).
+type Ticket struct {
+	// ID is the ticket's unique id ("jti"), for logs and replay accounting.
+	ID string
+	// CallID is the call the ticket belongs to.
+	CallID string
+	// Room is the VideoRoom room id ("room" in Janus requests).
+	Room uint64
+	// Instance is the Janus instance name holding the room, or "builtin"
+	// for the built-in SFU.
+	Instance string
+	// Subject is the participant's identity: a user ID or "guest:<id>". It
+	// is also the participant key of the Janus stored token
+	// ([JanusTokens.TokenFor]).
+	Subject string
+	// ParticipantID is the VideoRoom participant id ("id" in join).
+	ParticipantID uint64
+	// Display is the display name ("display" in join), at most 128 bytes.
+	Display string
+	// Role is the role in the call.
+	Role CallRole
+	// IssuedAt and ExpiresAt bound the ticket's validity (set by
+	// IssueTicket; ignored on input).
+	IssuedAt, ExpiresAt time.Time
+}
+
+type ticketClaims struct {
+	jwt.RegisteredClaims
+	Call     string   `json:"call"`
+	Room     uint64   `json:"room"`
+	Instance string   `json:"inst"`
+	PID      uint64   `json:"pid"`
+	Display  string   `json:"display"`
+	Role     CallRole `json:"crole"`
+}
+
+// IssueTicket signs a call ticket for t, valid for the configured ticket
+// lifetime ([WithTicketTTL], default [DefaultTicketTTL]) from now. It
+// returns the compact JWT and t with ID, IssuedAt and ExpiresAt filled.
+// ErrInvalidInput if CallID, Instance or Subject is empty, Room or
+// ParticipantID is 0, Role is invalid or Display is too long.
+func (s *Service) IssueTicket(t Ticket) (string, Ticket, error) {
+	if t.CallID == "" || t.Instance == "" || t.Subject == "" || t.Room == 0 || t.ParticipantID == 0 ||
+		!t.Role.Valid() || len(t.Display) > MaxDisplayLen {
+		return "", Ticket{}, fmt.Errorf("auth: issue ticket: incomplete ticket: %w", ErrInvalidInput)
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	t.ID = randomID(12)
+	t.IssuedAt, t.ExpiresAt = now, now.Add(s.ticketTTL)
+	c := ticketClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: jwtIssuer, Audience: jwt.ClaimStrings{audTicket}, Subject: t.Subject, ID: t.ID,
+			IssuedAt: numericDate(t.IssuedAt), ExpiresAt: numericDate(t.ExpiresAt),
+		},
+		Call: t.CallID, Room: t.Room, Instance: t.Instance, PID: t.ParticipantID, Display: t.Display, Role: t.Role,
+	}
+	raw, err := s.keys.sign(purposeTicket, c)
+	if err != nil {
+		return "", Ticket{}, err
+	}
+	s.log.Info("call ticket issued", "ticket_id", t.ID, "call_id", t.CallID, "subject", t.Subject, "role", t.Role.String(), "instance", t.Instance)
+	return raw, t, nil
+}
+
+// VerifyTicket checks a call ticket (signature with a known kid, HS256
+// only, issuer, audience, expiry) and returns what it grants. Any failure
+// is ErrInvalidToken. It does no I/O.
+func (s *Service) VerifyTicket(raw string) (Ticket, error) {
+	var c ticketClaims
+	if err := s.keys.parse(raw, purposeTicket, audTicket, s.now(), &c); err != nil {
+		return Ticket{}, err
+	}
+	if c.Call == "" || c.Instance == "" || c.Subject == "" || c.Room == 0 || c.PID == 0 || !c.Role.Valid() || c.IssuedAt == nil {
+		return Ticket{}, fmt.Errorf("auth: call ticket: missing claims: %w", ErrInvalidToken)
+	}
+	return Ticket{
+		ID: c.ID, CallID: c.Call, Room: c.Room, Instance: c.Instance, Subject: c.Subject,
+		ParticipantID: c.PID, Display: c.Display, Role: c.Role,
+		IssuedAt: c.IssuedAt.Time.UTC(), ExpiresAt: c.ExpiresAt.Time.UTC(),
+	}, nil
+}
