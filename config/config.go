@@ -1,0 +1,238 @@
+// Package config is the configuration of the frontdesk binary.
+//
+// Settings are applied in this order, later sources winning:
+//
+//  1. defaults ([Default]);
+//  2. an optional YAML file (--config or FRONTDESK_CONFIG), decoded
+//     strictly: an unknown key is an error naming the key and line;
+//  3. FRONTDESK_* environment variables, one per scalar key: the dotted key
+//     upper-cased with dots replaced by underscores (http.listen →
+//     FRONTDESK_HTTP_LISTEN); list keys take comma-separated values; lists of
+//     objects (janus.instances, sfu.ice_servers) are YAML-only;
+//  4. command-line flags, one per non-secret scalar key, named after the
+//     dotted key (--http.listen);
+//
+// and the result is checked by [Config.Validate], which names the bad key.
+// docs/configuration.md is the reference for every key.
+//
+// Secret values use the types [Secret] and [SecretURI], which print masked
+// in every fmt verb, in slog, JSON and YAML; [Config.Redacted] renders the
+// whole configuration safely for logs.
+package config
+
+import "time"
+
+// Config is the whole configuration of the frontdesk binary.
+type Config struct {
+	// Log configures log/slog output on stderr.
+	Log Log `yaml:"log"`
+	// HTTP configures the HTTP server (API, web UI, health and metrics).
+	HTTP HTTP `yaml:"http"`
+	// Store selects where Frontdesk keeps users, queues and history.
+	Store Store `yaml:"store"`
+	// Janus lists the Janus servers Frontdesk uses.
+	Janus Janus `yaml:"janus"`
+	// Events configures the endpoint that receives Janus event-handler
+	// webhooks (janus.eventhandler.sampleevh).
+	Events Events `yaml:"events"`
+	// Auth configures user sessions and the bootstrap administrator.
+	Auth Auth `yaml:"auth"`
+	// SFU configures the built-in Pion SFU used when no Janus is available.
+	SFU SFU `yaml:"sfu"`
+	// TURN configures TURN credentials handed to browsers.
+	TURN TURN `yaml:"turn"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is the minimum level logged: debug, info, warn or error.
+	// Default info.
+	Level LogLevel `yaml:"level"`
+	// Format is text (logfmt-like key=value) or json. Default text.
+	Format LogFormat `yaml:"format"`
+}
+
+// HTTP configures the HTTP server.
+type HTTP struct {
+	// Listen is the TCP address the server binds, host:port. Port 0 picks a
+	// free port. Default "127.0.0.1:8080".
+	Listen string `yaml:"listen"`
+	// PublicURL is the absolute http(s) URL at which browsers reach
+	// Frontdesk (behind a proxy, the proxy's URL); used for links and the
+	// same-origin check. Default empty (derived from the request).
+	PublicURL string `yaml:"public_url"`
+	// AllowedOrigins lists extra browser origins (scheme://host[:port]) that
+	// may call the API and open WebSockets besides the server's own origin.
+	// Default empty.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// ShutdownTimeout bounds the graceful shutdown: after a SIGINT/SIGTERM
+	// in-flight requests get this long to finish before connections are
+	// closed. Default 10s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// ReadHeaderTimeout bounds reading a request's headers (against
+	// slow-loris clients). Default 10s.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// CookieSecure sets the Secure attribute on session cookies; turn it on
+	// whenever browsers reach Frontdesk over HTTPS. Default false.
+	CookieSecure bool `yaml:"cookie_secure"`
+}
+
+// Store selects the database.
+type Store struct {
+	// Driver is embedded (a bbolt file, no external service) or mongodb.
+	// Default embedded.
+	Driver StoreDriver `yaml:"driver"`
+	// DataDir is the directory for embedded data files. Default "." (the
+	// working directory).
+	DataDir string `yaml:"data_dir"`
+	// Path is the bbolt database file of the embedded driver; a relative
+	// path is taken relative to DataDir. Default "frontdesk.db".
+	Path string `yaml:"path"`
+	// MongoDB configures the mongodb driver.
+	MongoDB MongoDB `yaml:"mongodb"`
+}
+
+// MongoDB configures the mongodb store driver.
+type MongoDB struct {
+	// URI is the MongoDB connection string (mongodb:// or mongodb+srv://),
+	// possibly with credentials, which are never printed. Required when
+	// store.driver is mongodb.
+	URI SecretURI `yaml:"uri"`
+	// Database is the database name. Default "frontdesk".
+	Database string `yaml:"database"`
+}
+
+// Janus lists the Janus servers.
+type Janus struct {
+	// Instances are the Janus servers, YAML-only. Empty means no Janus:
+	// calls go to the built-in SFU.
+	Instances []JanusInstance `yaml:"instances"`
+	// HealthInterval is how often each instance's Admin API is pinged.
+	// Default 5s.
+	HealthInterval time.Duration `yaml:"health_interval"`
+}
+
+// JanusInstance is one Janus server (Janus 1.1.x).
+type JanusInstance struct {
+	// Name identifies the instance in logs, metrics and the API; unique,
+	// letters, digits, '-', '_' and '.'.
+	Name string `yaml:"name"`
+	// WSURL is the Janus WebSocket transport, ws:// or wss://, e.g.
+	// "ws://10.0.0.2:8188/" (janus.transport.websockets). One of WSURL and
+	// HTTPURL is required; WSURL is preferred when both are set.
+	WSURL string `yaml:"ws_url"`
+	// HTTPURL is the Janus HTTP transport base, http:// or https://, e.g.
+	// "http://10.0.0.2:8088/janus" (janus.transport.http).
+	HTTPURL string `yaml:"http_url"`
+	// AdminURL is the Admin API endpoint, http(s), e.g.
+	// "http://10.0.0.2:7088/admin". Optional; without it health checks and
+	// token management are unavailable for the instance.
+	AdminURL string `yaml:"admin_url"`
+	// AdminSecret is the Admin API secret (janus.jcfg admin_secret).
+	AdminSecret Secret `yaml:"admin_secret"`
+	// AdminKey is the VideoRoom admin_key (janus.plugin.videoroom.jcfg)
+	// needed to create rooms.
+	AdminKey Secret `yaml:"admin_key"`
+	// Capacity is the number of participants the instance may carry at once;
+	// 0 means unlimited.
+	Capacity int `yaml:"capacity"`
+}
+
+// Events configures the Janus event-handler webhook receiver (the sample
+// event handler, janus.eventhandler.sampleevh, POSTs JSON arrays here when
+// grouping = true).
+type Events struct {
+	// Path is the URL path the webhook is served on. Default "/janus/events".
+	Path string `yaml:"path"`
+	// User is the HTTP Basic auth user Janus sends (sampleevh
+	// backend_user). Empty disables Basic auth (then AllowFrom should be
+	// set).
+	User string `yaml:"user"`
+	// Password is the HTTP Basic auth password (sampleevh backend_pwd).
+	Password Secret `yaml:"password"`
+	// AllowFrom lists the CIDR prefixes (e.g. "10.77.0.0/16") the webhook
+	// accepts requests from. Empty allows any address.
+	AllowFrom []string `yaml:"allow_from"`
+	// MaxBody is the largest request body accepted, in bytes. Default
+	// 1048576 (1 MiB).
+	MaxBody int64 `yaml:"max_body"`
+}
+
+// Auth configures users and sessions.
+type Auth struct {
+	// SessionTTL is how long a login session stays valid. Default 12h.
+	SessionTTL time.Duration `yaml:"session_ttl"`
+	// SignupEnabled lets anyone create a caller account. Default false.
+	SignupEnabled bool `yaml:"signup_enabled"`
+	// BootstrapAdminEmail, with BootstrapAdminPassword, creates an
+	// administrator at start-up if no user with that email exists. Meant to
+	// come from the environment (FRONTDESK_AUTH_BOOTSTRAP_ADMIN_EMAIL).
+	BootstrapAdminEmail string `yaml:"bootstrap_admin_email"`
+	// BootstrapAdminPassword is the bootstrap administrator's password, at
+	// least 12 characters (FRONTDESK_AUTH_BOOTSTRAP_ADMIN_PASSWORD).
+	BootstrapAdminPassword Secret `yaml:"bootstrap_admin_password"`
+}
+
+// SFU configures the built-in Pion SFU.
+type SFU struct {
+	// UDPPortMin and UDPPortMax bound the UDP ports used for ICE; both 0
+	// (the default) lets the OS choose.
+	UDPPortMin int `yaml:"udp_port_min"`
+	// UDPPortMax is the upper bound, inclusive; see UDPPortMin.
+	UDPPortMax int `yaml:"udp_port_max"`
+	// NAT1To1IP is the public IP address to advertise in ICE host candidates
+	// when the server sits behind a 1:1 NAT. Default empty.
+	NAT1To1IP string `yaml:"nat_1to1_ip"`
+	// ICEServers are the STUN/TURN servers the SFU and browsers use,
+	// YAML-only.
+	ICEServers []ICEServer `yaml:"ice_servers"`
+	// Interfaces limits ICE gathering to these network interface names
+	// (e.g. "eth0"). Empty means all.
+	Interfaces []string `yaml:"interfaces"`
+}
+
+// ICEServer is one STUN or TURN server (the W3C RTCIceServer dictionary).
+type ICEServer struct {
+	// URLs are stun:, stuns:, turn: or turns: URIs (RFC 7064, RFC 7065).
+	URLs []string `yaml:"urls"`
+	// Username is the TURN user name.
+	Username string `yaml:"username"`
+	// Credential is the TURN password.
+	Credential Secret `yaml:"credential"`
+}
+
+// TURN configures time-limited TURN credentials (the TURN REST API scheme
+// used by coturn's use-auth-secret: user "<expiry>:<id>", password
+// base64(HMAC-SHA1(shared_secret, user))).
+type TURN struct {
+	// SharedSecret is the secret shared with the TURN server
+	// (coturn static-auth-secret). Required when URLs is set.
+	SharedSecret Secret `yaml:"shared_secret"`
+	// URLs are the turn:/turns: URIs handed to browsers. Empty disables TURN
+	// credentials.
+	URLs []string `yaml:"urls"`
+	// TTL is the lifetime of issued credentials. Default 24h.
+	TTL time.Duration `yaml:"ttl"`
+}
+
+// Default returns the configuration with every default applied.
+func Default() *Config {
+	return &Config{
+		Log: Log{Level: LevelInfo, Format: FormatText},
+		HTTP: HTTP{
+			Listen:            "127.0.0.1:8080",
+			ShutdownTimeout:   10 * time.Second,
+			ReadHeaderTimeout: 10 * time.Second,
+		},
+		Store: Store{
+			Driver:  DriverEmbedded,
+			DataDir: ".",
+			Path:    "frontdesk.db",
+			MongoDB: MongoDB{Database: "frontdesk"},
+		},
+		Janus:  Janus{HealthInterval: 5 * time.Second},
+		Events: Events{Path: "/janus/events", MaxBody: 1 << 20},
+		Auth:   Auth{SessionTTL: 12 * time.Hour},
+		TURN:   TURN{TTL: 24 * time.Hour},
+	}
+}

@@ -1,0 +1,273 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validate checks every setting and returns nil or the problems found, all
+// of them joined (errors.Join), each a *KeyError wrapping ErrInvalid and
+// naming its key, e.g. "config: http.listen: invalid value: ...".
+// Messages never include secret values.
+func (c *Config) Validate() error {
+	var v validator
+	v.log(c.Log)
+	v.http(c.HTTP)
+	v.store(c.Store)
+	v.janus(c.Janus)
+	v.events(c.Events)
+	v.auth(c.Auth)
+	v.sfu(c.SFU)
+	v.turn(c.TURN)
+	return errors.Join(v.errs...)
+}
+
+type validator struct{ errs []error }
+
+func (v *validator) fail(key, format string, args ...any) {
+	v.errs = append(v.errs, invalid(key, format, args...))
+}
+
+func (v *validator) log(l Log) {
+	switch l.Level {
+	case LevelDebug, LevelInfo, LevelWarn, LevelError:
+	default:
+		v.fail("log.level", "%q is not one of debug, info, warn, error", l.Level)
+	}
+	switch l.Format {
+	case FormatText, FormatJSON:
+	default:
+		v.fail("log.format", "%q is not one of text, json", l.Format)
+	}
+}
+
+func (v *validator) http(h HTTP) {
+	if _, port, err := net.SplitHostPort(h.Listen); err != nil {
+		v.fail("http.listen", "%q is not host:port: %v", h.Listen, err)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		v.fail("http.listen", "port %q is not a number 0-65535", port)
+	}
+	if h.PublicURL != "" {
+		if err := httpURL(h.PublicURL, "http", "https"); err != nil {
+			v.fail("http.public_url", "%v", err)
+		}
+	}
+	for i, o := range h.AllowedOrigins {
+		if err := origin(o); err != nil {
+			v.fail(fmt.Sprintf("http.allowed_origins[%d]", i), "%v", err)
+		}
+	}
+	v.positive("http.shutdown_timeout", h.ShutdownTimeout)
+	v.positive("http.read_header_timeout", h.ReadHeaderTimeout)
+}
+
+func (v *validator) store(s Store) {
+	switch s.Driver {
+	case DriverEmbedded:
+		if s.Path == "" {
+			v.fail("store.path", "must be set for the embedded driver")
+		}
+		if s.DataDir == "" {
+			v.fail("store.data_dir", "must be set (use . for the working directory)")
+		}
+	case DriverMongoDB:
+		uri := s.MongoDB.URI.Reveal()
+		if uri == "" {
+			v.fail("store.mongodb.uri", "must be set for the mongodb driver")
+		} else if !strings.HasPrefix(uri, "mongodb://") && !strings.HasPrefix(uri, "mongodb+srv://") {
+			// Do not quote the URI: it may carry a password.
+			v.fail("store.mongodb.uri", "must start with mongodb:// or mongodb+srv://")
+		}
+		if s.MongoDB.Database == "" {
+			v.fail("store.mongodb.database", "must be set for the mongodb driver")
+		}
+	default:
+		v.fail("store.driver", "%q is not one of embedded, mongodb", s.Driver)
+	}
+}
+
+var instanceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+func (v *validator) janus(j Janus) {
+	seen := map[string]bool{}
+	for i, in := range j.Instances {
+		key := fmt.Sprintf("janus.instances[%d]", i)
+		switch {
+		case !instanceName.MatchString(in.Name):
+			v.fail(key+".name", "%q must be 1-63 letters, digits, '.', '_' or '-'", in.Name)
+		case seen[in.Name]:
+			v.fail(key+".name", "%q is used by another instance", in.Name)
+		}
+		seen[in.Name] = true
+		if in.WSURL == "" && in.HTTPURL == "" {
+			v.fail(key+".ws_url", "one of ws_url and http_url must be set")
+		}
+		if in.WSURL != "" {
+			if err := httpURL(in.WSURL, "ws", "wss"); err != nil {
+				v.fail(key+".ws_url", "%v", err)
+			}
+		}
+		if in.HTTPURL != "" {
+			if err := httpURL(in.HTTPURL, "http", "https"); err != nil {
+				v.fail(key+".http_url", "%v", err)
+			}
+		}
+		if in.AdminURL != "" {
+			if err := httpURL(in.AdminURL, "http", "https"); err != nil {
+				v.fail(key+".admin_url", "%v", err)
+			}
+		}
+		if in.Capacity < 0 {
+			v.fail(key+".capacity", "%d must be 0 (unlimited) or more", in.Capacity)
+		}
+	}
+	v.positive("janus.health_interval", j.HealthInterval)
+}
+
+func (v *validator) events(e Events) {
+	if !strings.HasPrefix(e.Path, "/") {
+		v.fail("events.path", "%q must start with /", e.Path)
+	}
+	if e.User != "" && e.Password == "" {
+		v.fail("events.password", "must be set when events.user is set")
+	}
+	if e.User == "" && e.Password != "" {
+		v.fail("events.user", "must be set when events.password is set")
+	}
+	if strings.Contains(e.User, ":") {
+		v.fail("events.user", "must not contain ':' (HTTP Basic auth, RFC 7617)")
+	}
+	for i, cidr := range e.AllowFrom {
+		if _, err := netip.ParsePrefix(cidr); err != nil {
+			v.fail(fmt.Sprintf("events.allow_from[%d]", i), "%q is not a CIDR prefix like 10.0.0.0/8", cidr)
+		}
+	}
+	if e.MaxBody <= 0 {
+		v.fail("events.max_body", "%d must be a positive number of bytes", e.MaxBody)
+	}
+}
+
+// minAdminPassword is the shortest bootstrap administrator password.
+const minAdminPassword = 12
+
+func (v *validator) auth(a Auth) {
+	v.positive("auth.session_ttl", a.SessionTTL)
+	if a.BootstrapAdminEmail != "" {
+		if local, domain, ok := strings.Cut(a.BootstrapAdminEmail, "@"); !ok || local == "" || domain == "" {
+			v.fail("auth.bootstrap_admin_email", "%q is not an email address", a.BootstrapAdminEmail)
+		}
+		if n := len(a.BootstrapAdminPassword.Reveal()); n < minAdminPassword {
+			v.fail("auth.bootstrap_admin_password", "must be at least %d characters when auth.bootstrap_admin_email is set (got %d)", minAdminPassword, n)
+		}
+	} else if a.BootstrapAdminPassword != "" {
+		v.fail("auth.bootstrap_admin_email", "must be set when auth.bootstrap_admin_password is set")
+	}
+}
+
+func (v *validator) sfu(s SFU) {
+	switch {
+	case s.UDPPortMin == 0 && s.UDPPortMax == 0:
+	case s.UDPPortMin < 1 || s.UDPPortMin > 65535:
+		v.fail("sfu.udp_port_min", "%d must be 1-65535 (or 0 with udp_port_max 0)", s.UDPPortMin)
+	case s.UDPPortMax < s.UDPPortMin || s.UDPPortMax > 65535:
+		v.fail("sfu.udp_port_max", "%d must be between udp_port_min (%d) and 65535", s.UDPPortMax, s.UDPPortMin)
+	}
+	if s.NAT1To1IP != "" {
+		if _, err := netip.ParseAddr(s.NAT1To1IP); err != nil {
+			v.fail("sfu.nat_1to1_ip", "%q is not an IP address", s.NAT1To1IP)
+		}
+	}
+	for i, ice := range s.ICEServers {
+		key := fmt.Sprintf("sfu.ice_servers[%d]", i)
+		if len(ice.URLs) == 0 {
+			v.fail(key+".urls", "must list at least one stun:/turn: URL")
+		}
+		turn := false
+		for j, u := range ice.URLs {
+			scheme, err := iceURL(u)
+			if err != nil {
+				v.fail(fmt.Sprintf("%s.urls[%d]", key, j), "%v", err)
+			}
+			turn = turn || strings.HasPrefix(scheme, "turn")
+		}
+		if turn && (ice.Username == "" || ice.Credential == "") {
+			v.fail(key+".username", "turn: servers need username and credential")
+		}
+	}
+	for i, name := range s.Interfaces {
+		if strings.TrimSpace(name) == "" {
+			v.fail(fmt.Sprintf("sfu.interfaces[%d]", i), "must not be empty")
+		}
+	}
+}
+
+func (v *validator) turn(t TURN) {
+	for i, u := range t.URLs {
+		if _, err := iceURL(u); err != nil {
+			v.fail(fmt.Sprintf("turn.urls[%d]", i), "%v", err)
+		}
+	}
+	if len(t.URLs) > 0 && t.SharedSecret == "" {
+		v.fail("turn.shared_secret", "must be set when turn.urls is set")
+	}
+	v.positive("turn.ttl", t.TTL)
+}
+
+func (v *validator) positive(key string, d time.Duration) {
+	if d <= 0 {
+		v.fail(key, "%s must be positive", d)
+	}
+}
+
+// httpURL checks that s is an absolute URL with one of the schemes and a
+// host, and without credentials.
+func httpURL(s string, schemes ...string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", s)
+	}
+	ok := false
+	for _, sc := range schemes {
+		ok = ok || u.Scheme == sc
+	}
+	if !ok {
+		return fmt.Errorf("%q must be a %s URL", s, strings.Join(schemes, ":// or ")+"://")
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", s)
+	}
+	if u.User != nil {
+		return fmt.Errorf("URL must not carry credentials (use the secret keys)")
+	}
+	return nil
+}
+
+// origin checks a browser origin (RFC 6454): scheme://host[:port], no path.
+func origin(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin like https://desk.example.com", s)
+	}
+	return nil
+}
+
+// iceURL checks a STUN/TURN URI (RFC 7064, RFC 7065) and returns its scheme.
+func iceURL(s string) (string, error) {
+	scheme, rest, ok := strings.Cut(s, ":")
+	switch {
+	case !ok:
+	case scheme != "stun" && scheme != "stuns" && scheme != "turn" && scheme != "turns":
+	case rest == "" || strings.HasPrefix(rest, "//"):
+	default:
+		return scheme, nil
+	}
+	return "", fmt.Errorf("%q is not a stun:, stuns:, turn: or turns: URI like turn:turn.example.com:3478?transport=udp", s)
+}
