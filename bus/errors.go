@@ -1,0 +1,6 @@
+package bus
+
+import "errors"
+
+// ErrClosed is returned by Subscribe after the bus was closed.
+var ErrClosed = errors.New("bus: closed")
