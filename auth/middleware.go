@@ -123,7 +123,7 @@ func (s *Service) authenticate(c echo.Context) (*Principal, string, error) {
 // Secure per configuration, HttpOnly as asked.
 func (s *Service) setCookie(c echo.Context, name, value string, expires time.Time, httpOnly bool) {
 	c.SetCookie(&http.Cookie{
-		Name: name, Value: value, Path: "/", Expires: expires, MaxAge: int(time.Until(expires).Seconds()) + 1,
+		Name: name, Value: value, Path: "/", Expires: expires, MaxAge: max(1, int(expires.Sub(s.now()).Seconds())),
 		HttpOnly: httpOnly, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode,
 	})
 }
