@@ -1,0 +1,402 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Accepted is what a host gets on accepting an offer (or taking a caller
+// in pick mode).
+type Accepted struct {
+	// Entry is the entry, now connecting.
+	Entry Entry
+	// Call is the new call (contains secrets: render via the API's views).
+	Call Call
+	// HostTicket is the host's call ticket.
+	HostTicket string
+}
+
+// randPIN returns 8 random decimal digits.
+func randPIN() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%08d", binary.BigEndian.Uint64(b[:])%100_000_000)
+}
+
+// randFeed returns a random VideoRoom participant id below 2^53 (so it
+// survives JavaScript numbers), never 0.
+func randFeed() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint64(b[:])%(1<<53-1) + 1
+}
+
+// Accept accepts the offer of entryID to hostID: the entry becomes
+// connecting (the no-show timeout starts) and the host in_call; then the
+// room is created with a random secret and pin, Janus stored tokens are
+// minted for both sides (janus rooms) and the host's ticket is issued. If
+// the room cannot be created the entry returns to the head of the queue
+// and the host becomes available. Errors: ErrNotFound, ErrState (not
+// offered to this host any more, e.g. timed out), provisioning errors.
+func (e *Engine) Accept(ctx context.Context, hostID, entryID string) (Accepted, error) {
+	now := e.clock.Now()
+	en, err := e.store.GetEntry(ctx, entryID)
+	if err != nil {
+		return Accepted{}, fmt.Errorf("queue: accept: %w", err)
+	}
+	q, err := e.store.GetQueue(ctx, en.QueueID)
+	if err != nil {
+		return Accepted{}, fmt.Errorf("queue: accept: %w", err)
+	}
+	callID := newID()
+	en, err = e.casEntry(ctx, entryID, func(x *Entry) error {
+		if x.State != EntryOffered || x.HostID != hostID {
+			return fmt.Errorf("queue: accept %s: entry is %s: %w", entryID, x.State, ErrState)
+		}
+		x.to(EntryConnecting, now, hostID, "accepted")
+		x.AnsweredAt, x.CallID, x.Deadline = now, callID, now.Add(noShowTimeout(&q))
+		return nil
+	})
+	if err != nil {
+		return Accepted{}, err
+	}
+	h, err := e.casHost(ctx, hostID, func(h *Host) error {
+		if h.State != HostOffered || h.EntryID != entryID {
+			return fmt.Errorf("queue: accept: host %s is %s: %w", hostID, h.State, ErrState)
+		}
+		h.to(HostInCall, now)
+		return nil
+	})
+	if err != nil {
+		e.undoAccept(ctx, &q, entryID, hostID, now, "host_changed")
+		return Accepted{}, err
+	}
+	call, ticket, err := e.provision(ctx, &q, en, h, callID, now)
+	if err != nil {
+		e.undoAccept(ctx, &q, entryID, hostID, now, "provision_failed")
+		return Accepted{}, err
+	}
+	e.log.InfoContext(ctx, "queue: accepted", "queue", q.ID, "entry", en.ID, "host", hostID, "call", call.ID,
+		"engine", call.Room.Engine.String(), "instance", call.Room.Instance, "room", call.Room.ID)
+	e.changed(q.ID)
+	return Accepted{Entry: en, Call: call, HostTicket: ticket}, nil
+}
+
+// undoAccept returns an accepted entry to waiting (it keeps its place)
+// and its host to available after a failed accept.
+func (e *Engine) undoAccept(ctx context.Context, q *Queue, entryID, hostID string, now time.Time, reason string) {
+	_, err := e.casEntry(ctx, entryID, func(x *Entry) error {
+		if x.State != EntryConnecting || x.HostID != hostID {
+			return errSkip
+		}
+		x.to(EntryWaiting, now, hostID, reason)
+		x.HostID, x.CallID, x.AnsweredAt = "", "", time.Time{}
+		x.Deadline = waitDeadline(q, x)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errSkip) {
+		e.log.WarnContext(ctx, "queue: undoing accept", "entry", entryID, "err", err)
+	}
+	_, err = e.casHost(ctx, hostID, func(h *Host) error {
+		if h.EntryID != entryID {
+			return errSkip
+		}
+		h.to(HostAvailable, now)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errSkip) {
+		e.log.WarnContext(ctx, "queue: undoing accept", "host", hostID, "err", err)
+	}
+	e.changed(q.ID)
+}
+
+// provision creates the room, tokens, call record and host ticket.
+func (e *Engine) provision(ctx context.Context, q *Queue, en Entry, h Host, callID string, now time.Time) (Call, string, error) {
+	room, err := e.rooms.CreateRoom(ctx, RoomRequest{CallID: callID, QueueID: q.ID, Engine: q.Media,
+		Secret: randHex(16), PIN: randPIN(), Publishers: 2})
+	if err != nil {
+		return Call{}, "", fmt.Errorf("queue: create room: %w", err)
+	}
+	call := Call{ID: callID, QueueID: q.ID, EntryID: en.ID, HostID: h.ID, Room: room, State: CallCreated, CreatedAt: now,
+		Participants: []Participant{
+			{Role: PartyHost, UserID: h.ID, Name: h.Name, FeedID: randFeed()},
+			{Role: PartyCaller, UserID: en.CallerID, Name: en.CallerName, FeedID: randFeed()},
+		}}
+	cleanup := func() {
+		e.revokeTokens(ctx, &call)
+		if derr := e.rooms.DestroyRoom(ctx, room); derr != nil {
+			e.log.WarnContext(ctx, "queue: destroying room", "call", callID, "err", derr)
+		}
+	}
+	if room.Engine == MediaJanus {
+		for i := range call.Participants {
+			tok, err := e.tokens.MintToken(ctx, room.Instance)
+			if err != nil {
+				cleanup()
+				return Call{}, "", fmt.Errorf("queue: mint token: %w", err)
+			}
+			call.Participants[i].Token = tok
+		}
+	}
+	call, err = e.store.CreateCall(ctx, call)
+	if err != nil {
+		cleanup()
+		return Call{}, "", fmt.Errorf("queue: store call: %w", err)
+	}
+	ticket, err := e.ticketFor(ctx, &call, PartyHost)
+	if err != nil {
+		e.finishCall(ctx, en, now)
+		return Call{}, "", err
+	}
+	return call, ticket, nil
+}
+
+func (e *Engine) ticketFor(ctx context.Context, c *Call, role PartyRole) (string, error) {
+	for _, p := range c.Participants {
+		if p.Role != role {
+			continue
+		}
+		t, err := e.tickets.IssueTicket(ctx, TicketRequest{CallID: c.ID, Engine: c.Room.Engine, Instance: c.Room.Instance,
+			RoomID: c.Room.ID, FeedID: p.FeedID, UserID: p.UserID, Name: p.Name, Role: role, TTL: e.ticketTTL})
+		if err != nil {
+			return "", fmt.Errorf("queue: issue %s ticket: %w", role, err)
+		}
+		return t, nil
+	}
+	return "", fmt.Errorf("queue: call %s has no %s: %w", c.ID, role, ErrState)
+}
+
+// Ticket issues a fresh call ticket for userID in the call of entryID
+// (the caller or the host), while the entry is connecting or in the call.
+// Errors: ErrNotFound, ErrForbidden (not a participant), ErrState.
+func (e *Engine) Ticket(ctx context.Context, entryID, userID string) (string, Call, error) {
+	en, err := e.GetEntry(ctx, entryID)
+	if err != nil {
+		return "", Call{}, err
+	}
+	if en.State != EntryConnecting && en.State != EntryInCall {
+		return "", Call{}, fmt.Errorf("queue: ticket: entry is %s: %w", en.State, ErrState)
+	}
+	c, err := e.store.GetCall(ctx, en.CallID)
+	if err != nil {
+		return "", Call{}, fmt.Errorf("queue: ticket: %w", err)
+	}
+	for _, p := range c.Participants {
+		if p.UserID == userID {
+			t, err := e.ticketFor(ctx, &c, p.Role)
+			return t, c, err
+		}
+	}
+	return "", Call{}, fmt.Errorf("queue: ticket: %w", ErrForbidden)
+}
+
+// CallCredentials returns the room (with secret and pin) and the
+// participant (with Janus token) for the bearer of a valid ticket: the
+// proxy calls it after checking a ticket, to inject the secrets the
+// browser never sees. Errors: ErrNotFound, ErrState (call ended).
+func (e *Engine) CallCredentials(ctx context.Context, callID string, feedID uint64) (Room, Participant, error) {
+	c, err := e.store.GetCall(ctx, callID)
+	if err != nil {
+		return Room{}, Participant{}, fmt.Errorf("queue: credentials: %w", err)
+	}
+	if c.State == CallEnded {
+		return Room{}, Participant{}, fmt.Errorf("queue: credentials: call ended: %w", ErrState)
+	}
+	for _, p := range c.Participants {
+		if p.FeedID == feedID {
+			return c.Room, p, nil
+		}
+	}
+	return Room{}, Participant{}, fmt.Errorf("queue: credentials: feed %d: %w", feedID, ErrNotFound)
+}
+
+// Decline returns an offered entry to the head of the queue and sets the
+// host away. Errors: ErrNotFound, ErrState (not offered to this host).
+func (e *Engine) Decline(ctx context.Context, hostID, entryID string) error {
+	return e.returnOffer(ctx, hostID, entryID, "declined", e.clock.Now())
+}
+
+// returnOffer puts an offered entry back to waiting (keeping its place)
+// and the host away.
+func (e *Engine) returnOffer(ctx context.Context, hostID, entryID, reason string, now time.Time) error {
+	en, err := e.GetEntry(ctx, entryID)
+	if err != nil {
+		return err
+	}
+	q, err := e.store.GetQueue(ctx, en.QueueID)
+	if err != nil {
+		return fmt.Errorf("queue: %s: %w", reason, err)
+	}
+	_, err = e.casEntry(ctx, entryID, func(x *Entry) error {
+		if x.State != EntryOffered || x.HostID != hostID {
+			return fmt.Errorf("queue: %s %s: entry is %s: %w", reason, entryID, x.State, ErrState)
+		}
+		x.to(EntryWaiting, now, hostID, reason)
+		x.HostID = ""
+		x.Deadline = waitDeadline(&q, x)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.releaseHost(ctx, hostID, entryID, HostAway, now)
+	e.log.InfoContext(ctx, "queue: offer returned", "queue", q.ID, "entry", entryID, "host", hostID, "reason", reason)
+	e.changed(q.ID)
+	e.matchQueue(ctx, q)
+	return nil
+}
+
+// Next takes the next caller of queueID for an available host (pick mode,
+// and also allowed in auto mode): the offer protocol runs for this host and
+// the offer is accepted at once. Errors: ErrNotFound (nobody waiting),
+// ErrForbidden (not a host of the queue), ErrState (host not available).
+func (e *Engine) Next(ctx context.Context, hostID, queueID string) (Accepted, error) {
+	h, q, err := e.hostOfQueue(ctx, hostID, queueID)
+	if err != nil {
+		return Accepted{}, err
+	}
+	en, err := e.offer(ctx, h, []Queue{q})
+	if errors.Is(err, ErrVersion) {
+		return Accepted{}, fmt.Errorf("queue: next: host changed: %w", ErrState)
+	}
+	if err != nil {
+		return Accepted{}, err
+	}
+	return e.Accept(ctx, hostID, en.ID)
+}
+
+// Pick takes a chosen waiting entry for an available host (pick mode):
+// the host is claimed, the entry is claimed with compare-and-set, and the
+// offer is accepted at once. Errors: ErrNotFound, ErrForbidden, ErrState
+// (host not available or entry no longer waiting).
+func (e *Engine) Pick(ctx context.Context, hostID, entryID string) (Accepted, error) {
+	en, err := e.GetEntry(ctx, entryID)
+	if err != nil {
+		return Accepted{}, err
+	}
+	h, q, err := e.hostOfQueue(ctx, hostID, en.QueueID)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if en.State != EntryWaiting {
+		return Accepted{}, fmt.Errorf("queue: pick %s: entry is %s: %w", entryID, en.State, ErrState)
+	}
+	now := e.clock.Now()
+	idle := h.IdleSince
+	h.to(HostOffered, now)
+	h.EntryID, h.Deadline = entryID, now.Add(e.claimTimeout)
+	claimed, err := e.store.UpdateHost(ctx, h)
+	if err != nil {
+		return Accepted{}, fmt.Errorf("queue: pick: claim host: %w", errors.Join(ErrState, err))
+	}
+	en.to(EntryOffered, now, hostID, "picked")
+	en.HostID, en.OfferedAt, en.Deadline, en.Paused = hostID, now, now.Add(offerTimeout(&q)), false
+	if _, err := e.store.UpdateEntry(ctx, en); err != nil {
+		claimed.to(HostAvailable, now)
+		claimed.IdleSince = idle
+		if _, rerr := e.store.UpdateHost(ctx, claimed); rerr != nil {
+			e.log.WarnContext(ctx, "queue: releasing host after failed pick", "host", hostID, "err", rerr)
+		}
+		return Accepted{}, fmt.Errorf("queue: pick %s: %w", entryID, errors.Join(ErrState, err))
+	}
+	return e.Accept(ctx, hostID, entryID)
+}
+
+// hostOfQueue loads an available host serving queueID.
+func (e *Engine) hostOfQueue(ctx context.Context, hostID, queueID string) (Host, Queue, error) {
+	h, err := e.GetHost(ctx, hostID)
+	if err != nil {
+		return Host{}, Queue{}, err
+	}
+	q, err := e.store.GetQueue(ctx, queueID)
+	if err != nil {
+		return Host{}, Queue{}, fmt.Errorf("queue: %s: %w", queueID, err)
+	}
+	serves := false
+	for _, id := range h.Queues {
+		serves = serves || id == queueID
+	}
+	if !serves {
+		return Host{}, Queue{}, fmt.Errorf("queue: host %s does not serve %s: %w", hostID, queueID, ErrForbidden)
+	}
+	if h.State != HostAvailable {
+		return Host{}, Queue{}, fmt.Errorf("queue: host %s is %s: %w", hostID, h.State, ErrState)
+	}
+	return h, q, nil
+}
+
+// Complete ends the call of entryID as completed (host's "done"). The host
+// goes to wrap-up. Errors: ErrNotFound, ErrForbidden (not this host's
+// entry), ErrState (not connecting or in a call).
+func (e *Engine) Complete(ctx context.Context, hostID, entryID string) error {
+	en, err := e.GetEntry(ctx, entryID)
+	if err != nil {
+		return err
+	}
+	if en.HostID != hostID {
+		return fmt.Errorf("queue: complete %s: %w", entryID, ErrForbidden)
+	}
+	if en.State != EntryConnecting && en.State != EntryInCall {
+		return fmt.Errorf("queue: complete %s: entry is %s: %w", entryID, en.State, ErrState)
+	}
+	return e.endEntry(ctx, entryID, EntryCompleted, "completed", e.clock.Now())
+}
+
+// finishCall ends the entry's call (tokens revoked, room destroyed) and
+// puts its host in wrap-up (or available when the queue has none).
+func (e *Engine) finishCall(ctx context.Context, en Entry, now time.Time) {
+	if en.CallID != "" {
+		c, err := e.casCall(ctx, en.CallID, func(c *Call) error {
+			if c.State == CallEnded {
+				return errSkip
+			}
+			c.State, c.EndedAt = CallEnded, now
+			return nil
+		})
+		switch {
+		case err == nil:
+			e.revokeTokens(ctx, &c)
+			if err := e.rooms.DestroyRoom(ctx, c.Room); err != nil {
+				e.log.WarnContext(ctx, "queue: destroying room", "call", c.ID, "err", err)
+			}
+		case !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound):
+			e.log.WarnContext(ctx, "queue: ending call", "call", en.CallID, "err", err)
+		}
+	}
+	q, err := e.store.GetQueue(ctx, en.QueueID)
+	wrap := time.Duration(0)
+	if err == nil {
+		wrap = q.Timeouts.WrapUp
+	}
+	if wrap <= 0 {
+		e.releaseHost(ctx, en.HostID, en.ID, HostAvailable, now)
+		return
+	}
+	_, err = e.casHost(ctx, en.HostID, func(h *Host) error {
+		if h.EntryID != en.ID || h.State != HostInCall {
+			return errSkip
+		}
+		h.to(HostWrapUp, now)
+		h.Deadline = now.Add(wrap)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errSkip) {
+		e.log.WarnContext(ctx, "queue: wrap-up", "host", en.HostID, "err", err)
+	}
+}
+
+func (e *Engine) revokeTokens(ctx context.Context, c *Call) {
+	for _, p := range c.Participants {
+		if p.Token == "" {
+			continue
+		}
+		if err := e.tokens.RevokeToken(ctx, c.Room.Instance, p.Token); err != nil {
+			// The token itself is a secret: log only whose it was.
+			e.log.WarnContext(ctx, "queue: revoking token", "call", c.ID, "role", p.Role.String(), "err", err)
+		}
+	}
+}

@@ -1,0 +1,263 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Deps are the engine's required collaborators.
+type Deps struct {
+	// Store persists everything.
+	Store Store
+	// Rooms creates and destroys call rooms.
+	Rooms RoomProvisioner
+	// Tickets issues call tickets.
+	Tickets TicketIssuer
+	// Tokens mints and revokes Janus stored tokens (used for janus rooms).
+	Tokens TokenMinter
+}
+
+// Engine routes callers to hosts: admission, matching, offers, calls,
+// timeouts and statistics. All state lives in the Store, so several
+// engines (replicas) may share one MongoDB; see Store for the atomic offer
+// protocol. Timeouts are persisted as Deadline fields and acted on by
+// [Engine.Sweep], which [Engine.Run] calls periodically.
+type Engine struct {
+	store   Store
+	rooms   RoomProvisioner
+	tickets TicketIssuer
+	tokens  TokenMinter
+	clock   Clock
+	log     *slog.Logger
+
+	sweepEvery   time.Duration
+	claimTimeout time.Duration
+	ticketTTL    time.Duration
+	ahtWindow    int
+	defaultAHT   time.Duration
+
+	mu        sync.Mutex
+	listeners []func(queueID string)
+	ahtCache  map[string]ahtSample
+}
+
+type ahtSample struct {
+	at  time.Time
+	aht time.Duration
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithClock sets the clock (default SystemClock).
+func WithClock(c Clock) Option { return func(e *Engine) { e.clock = c } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
+
+// WithSweepInterval sets how often Run sweeps for due timeouts (default
+// 250 ms); timeouts fire at most this late.
+func WithSweepInterval(d time.Duration) Option { return func(e *Engine) { e.sweepEvery = d } }
+
+// WithTicketTTL sets the lifetime of call tickets (default 2 minutes).
+func WithTicketTTL(d time.Duration) Option { return func(e *Engine) { e.ticketTTL = d } }
+
+// WithDefaultHandleTime sets the handle time assumed by the wait estimate
+// before a queue has completed calls (default 5 minutes).
+func WithDefaultHandleTime(d time.Duration) Option { return func(e *Engine) { e.defaultAHT = d } }
+
+// NewEngine returns an engine over deps. Errors wrap ErrInvalid when a
+// dependency is missing.
+func NewEngine(deps Deps, opts ...Option) (*Engine, error) {
+	if deps.Store == nil || deps.Rooms == nil || deps.Tickets == nil || deps.Tokens == nil {
+		return nil, fmt.Errorf("queue: engine needs a store, rooms, tickets and tokens: %w", ErrInvalid)
+	}
+	e := &Engine{
+		store: deps.Store, rooms: deps.Rooms, tickets: deps.Tickets, tokens: deps.Tokens,
+		clock: SystemClock{}, log: slog.Default(),
+		sweepEvery: 250 * time.Millisecond, claimTimeout: 10 * time.Second,
+		ticketTTL: 2 * time.Minute, ahtWindow: 20, defaultAHT: 5 * time.Minute,
+		ahtCache: map[string]ahtSample{},
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e, nil
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() Store { return e.store }
+
+// Run sweeps for due timeouts and unmatched callers every sweep interval
+// until ctx is done; it returns ctx.Err(). Sweep errors are logged.
+func (e *Engine) Run(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.clock.After(e.sweepEvery):
+			if err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
+				e.log.WarnContext(ctx, "queue sweep failed", "err", err)
+			}
+		}
+	}
+}
+
+// listen registers fn to be called (synchronously, must not block) with
+// the queue ID whenever something in that queue changes.
+func (e *Engine) listen(fn func(queueID string)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.listeners = append(e.listeners, fn)
+}
+
+func (e *Engine) changed(queueID string) {
+	e.mu.Lock()
+	ls := e.listeners
+	e.mu.Unlock()
+	for _, fn := range ls {
+		fn(queueID)
+	}
+}
+
+// newID returns 16 random bytes in hex.
+func newID() string { return randHex(16) }
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
+// maxCAS bounds read-modify-write retries under contention.
+const maxCAS = 50
+
+// casEntry re-reads entry id and applies fn until the update wins.
+func (e *Engine) casEntry(ctx context.Context, id string, fn func(*Entry) error) (Entry, error) {
+	for range maxCAS {
+		en, err := e.store.GetEntry(ctx, id)
+		if err != nil {
+			return Entry{}, fmt.Errorf("queue: entry %s: %w", id, err)
+		}
+		if err := fn(&en); err != nil {
+			return Entry{}, err
+		}
+		out, err := e.store.UpdateEntry(ctx, en)
+		if errors.Is(err, ErrVersion) {
+			continue
+		}
+		if err != nil {
+			return Entry{}, fmt.Errorf("queue: update entry %s: %w", id, err)
+		}
+		return out, nil
+	}
+	return Entry{}, fmt.Errorf("queue: entry %s: contention: %w", id, ErrVersion)
+}
+
+// casHost re-reads host id and applies fn until the update wins.
+func (e *Engine) casHost(ctx context.Context, id string, fn func(*Host) error) (Host, error) {
+	for range maxCAS {
+		h, err := e.store.GetHost(ctx, id)
+		if err != nil {
+			return Host{}, fmt.Errorf("queue: host %s: %w", id, err)
+		}
+		if err := fn(&h); err != nil {
+			return Host{}, err
+		}
+		out, err := e.store.UpdateHost(ctx, h)
+		if errors.Is(err, ErrVersion) {
+			continue
+		}
+		if err != nil {
+			return Host{}, fmt.Errorf("queue: update host %s: %w", id, err)
+		}
+		return out, nil
+	}
+	return Host{}, fmt.Errorf("queue: host %s: contention: %w", id, ErrVersion)
+}
+
+// casCall re-reads call id and applies fn until the update wins.
+func (e *Engine) casCall(ctx context.Context, id string, fn func(*Call) error) (Call, error) {
+	for range maxCAS {
+		c, err := e.store.GetCall(ctx, id)
+		if err != nil {
+			return Call{}, fmt.Errorf("queue: call %s: %w", id, err)
+		}
+		if err := fn(&c); err != nil {
+			return Call{}, err
+		}
+		out, err := e.store.UpdateCall(ctx, c)
+		if errors.Is(err, ErrVersion) {
+			continue
+		}
+		if err != nil {
+			return Call{}, fmt.Errorf("queue: update call %s: %w", id, err)
+		}
+		return out, nil
+	}
+	return Call{}, fmt.Errorf("queue: call %s: contention: %w", id, ErrVersion)
+}
+
+// to moves the entry to state s at time at, recording the transition.
+// Final states set EndedAt and clear Paused and Deadline.
+func (en *Entry) to(s EntryState, at time.Time, hostID, reason string) {
+	en.State = s
+	en.History = append(en.History, Transition{State: s, At: at, HostID: hostID, Reason: reason})
+	if !s.Live() {
+		en.EndedAt = at
+		en.Paused = false
+		en.Deadline = time.Time{}
+	}
+}
+
+// to moves the host to state s at time at.
+func (h *Host) to(s HostState, at time.Time) {
+	if s == HostAvailable && h.State != HostAvailable {
+		h.IdleSince = at
+	}
+	h.State = s
+	h.StateSince = at
+	if s != HostOffered && s != HostInCall && s != HostWrapUp {
+		h.EntryID = ""
+	}
+	if s != HostOffered && s != HostWrapUp {
+		h.Deadline = time.Time{}
+	}
+}
+
+func offerTimeout(q *Queue) time.Duration  { return orDefault(q.Timeouts.Offer, DefaultOfferTimeout) }
+func noShowTimeout(q *Queue) time.Duration { return orDefault(q.Timeouts.NoShow, DefaultNoShowTimeout) }
+func grace(q *Queue) time.Duration         { return orDefault(q.Timeouts.Grace, DefaultGrace) }
+func serviceLevel(q *Queue) time.Duration  { return orDefault(q.ServiceLevel, DefaultServiceLevel) }
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// waitDeadline is when a waiting entry next needs attention: the end of
+// its grace period if paused, or of the queue's max wait, whichever is
+// first (zero if neither applies).
+func waitDeadline(q *Queue, en *Entry) time.Time {
+	var d time.Time
+	if q.Limits.MaxWait > 0 {
+		d = en.CreatedAt.Add(q.Limits.MaxWait)
+	}
+	if en.Paused {
+		g := en.DisconnectedAt.Add(grace(q))
+		if d.IsZero() || g.Before(d) {
+			d = g
+		}
+	}
+	return d
+}
+
+func isVersion(err error) bool { return errors.Is(err, ErrVersion) }

@@ -1,0 +1,154 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// offer runs the offer protocol documented on Store for host h over the
+// queues qs (tried in order): claim the host, claim the first waiting
+// entry, bind. It returns the offered entry; ErrVersion when the host
+// changed meanwhile (someone else claimed it), ErrNotFound when no entry
+// was waiting (the host is released again).
+func (e *Engine) offer(ctx context.Context, h Host, qs []Queue) (Entry, error) {
+	if h.State != HostAvailable {
+		return Entry{}, fmt.Errorf("queue: host %s is %s: %w", h.ID, h.State, ErrVersion)
+	}
+	now := e.clock.Now()
+	idle := h.IdleSince
+	h.to(HostOffered, now)
+	h.EntryID, h.Deadline = "", now.Add(e.claimTimeout)
+	claimed, err := e.store.UpdateHost(ctx, h)
+	if err != nil {
+		return Entry{}, fmt.Errorf("queue: claim host %s: %w", h.ID, err)
+	}
+	var en Entry
+	var q Queue
+	err = ErrNotFound
+	for _, q = range qs {
+		en, err = e.store.ClaimNext(ctx, Claim{QueueID: q.ID, HostID: h.ID, At: now, Deadline: now.Add(offerTimeout(&q))})
+		if !errors.Is(err, ErrNotFound) {
+			break
+		}
+	}
+	if err != nil {
+		// Nothing to offer (or the store failed): release the host as it was.
+		claimed.to(HostAvailable, now)
+		claimed.IdleSince = idle
+		if _, rerr := e.store.UpdateHost(ctx, claimed); rerr != nil {
+			e.log.WarnContext(ctx, "queue: releasing host claim", "host", h.ID, "err", rerr)
+		}
+		return Entry{}, fmt.Errorf("queue: claim entry for host %s: %w", h.ID, err)
+	}
+	claimed.EntryID, claimed.Deadline = en.ID, en.Deadline
+	if _, err := e.store.UpdateHost(ctx, claimed); err != nil {
+		// The host changed under us (e.g. went offline): put the entry back.
+		_, rerr := e.casEntry(ctx, en.ID, func(x *Entry) error {
+			if x.State != EntryOffered || x.HostID != h.ID {
+				return fmt.Errorf("queue: entry %s moved on: %w", x.ID, ErrState)
+			}
+			x.to(EntryWaiting, now, h.ID, "claim_failed")
+			x.HostID, x.Deadline = "", waitDeadline(&q, x)
+			return nil
+		})
+		if rerr != nil {
+			e.log.WarnContext(ctx, "queue: releasing entry claim", "entry", en.ID, "err", rerr)
+		}
+		return Entry{}, fmt.Errorf("queue: bind host %s: %w", h.ID, err)
+	}
+	e.log.DebugContext(ctx, "queue: offered", "queue", q.ID, "entry", en.ID, "host", h.ID)
+	e.changed(q.ID)
+	return en, nil
+}
+
+// autoQueues returns the auto-mode queues among ids, ordered so the queue
+// whose head entry has waited longest comes first (only computed when
+// there is more than one).
+func (e *Engine) autoQueues(ctx context.Context, ids []string) []Queue {
+	var qs []Queue
+	for _, id := range ids {
+		q, err := e.store.GetQueue(ctx, id)
+		if err == nil && q.Mode == ModeAuto {
+			qs = append(qs, q)
+		}
+	}
+	if len(qs) < 2 {
+		return qs
+	}
+	head := map[string]time.Time{}
+	for _, q := range qs {
+		w, err := e.store.ListEntries(ctx, EntryFilter{QueueID: q.ID, States: []EntryState{EntryWaiting}, Limit: 1})
+		if err == nil && len(w) == 1 {
+			head[q.ID] = w[0].CreatedAt
+		}
+	}
+	slices.SortStableFunc(qs, func(a, b Queue) int {
+		ta, oka := head[a.ID]
+		tb, okb := head[b.ID]
+		switch {
+		case oka && okb:
+			return ta.Compare(tb)
+		case oka:
+			return -1
+		case okb:
+			return 1
+		}
+		return 0
+	})
+	return qs
+}
+
+// matchHost offers the longest-waiting caller of the host's auto-mode
+// queues to hostID if it is available. It reports whether an offer was
+// made.
+func (e *Engine) matchHost(ctx context.Context, hostID string) bool {
+	h, err := e.store.GetHost(ctx, hostID)
+	if err != nil || h.State != HostAvailable {
+		return false
+	}
+	qs := e.autoQueues(ctx, h.Queues)
+	if len(qs) == 0 {
+		return false
+	}
+	_, err = e.offer(ctx, h, qs)
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrVersion) {
+		e.log.WarnContext(ctx, "queue: matching host", "host", hostID, "err", err)
+	}
+	return err == nil
+}
+
+// matchQueue offers waiting callers of an auto-mode queue to its
+// available hosts, longest idle first, until one side runs out.
+func (e *Engine) matchQueue(ctx context.Context, q Queue) {
+	if q.Mode != ModeAuto {
+		return
+	}
+	hosts, err := e.store.ListHosts(ctx, HostFilter{QueueID: q.ID, States: []HostState{HostAvailable}})
+	if err != nil {
+		e.log.WarnContext(ctx, "queue: listing hosts", "queue", q.ID, "err", err)
+		return
+	}
+	for _, h := range hosts {
+		var qs []Queue
+		if len(h.Queues) > 1 {
+			qs = e.autoQueues(ctx, h.Queues)
+		} else {
+			qs = []Queue{q}
+		}
+		_, err := e.offer(ctx, h, qs)
+		switch {
+		case err == nil, errors.Is(err, ErrVersion):
+			continue
+		case errors.Is(err, ErrNotFound):
+			if len(qs) == 1 {
+				return // nobody left to offer in this queue
+			}
+		default:
+			e.log.WarnContext(ctx, "queue: matching", "queue", q.ID, "host", h.ID, "err", err)
+			return
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package queue
+
+import (
+	"fmt"
+	"time"
+)
+
+// Refusal explains why a join (or another request) was refused, with what
+// the UI needs to show it. It wraps one of the refusal sentinels
+// (ErrClosed, ErrFull, ErrAlreadyQueued, ErrCooldown, ErrForbidden,
+// ErrInvalid), so errors.Is works on it.
+type Refusal struct {
+	// Err is the sentinel.
+	Err error
+	// Reason is a stable machine-readable code: "closed", "closing_soon",
+	// "full", "already_queued", "cooldown", "account_required",
+	// "intake_missing", "intake_invalid".
+	Reason string
+	// NextOpen is when the queue opens next, in the queue's zone (closed
+	// and closing_soon; zero when unknown, e.g. manually closed).
+	NextOpen time.Time
+	// RetryAfter is when the caller may try again (cooldown).
+	RetryAfter time.Time
+	// EntryID is the caller's existing live entry (already_queued).
+	EntryID string
+	// Field is the intake field at fault (intake_*).
+	Field string
+}
+
+// Error implements error.
+func (r *Refusal) Error() string {
+	msg := fmt.Sprintf("queue: %s (%s)", r.Err, r.Reason)
+	if !r.NextOpen.IsZero() {
+		msg += ", opens " + r.NextOpen.Format(time.RFC3339)
+	}
+	if r.Field != "" {
+		msg += ", field " + r.Field
+	}
+	return msg
+}
+
+// Unwrap returns the sentinel.
+func (r *Refusal) Unwrap() error { return r.Err }

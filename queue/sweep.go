@@ -1,0 +1,135 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sweep acts on everything due at the clock's now: offer timeouts (the
+// caller returns to the head, the host goes away), no-shows, the end of a
+// disconnected caller's grace (abandoned), max wait (expired), the end of
+// wrap-up (host available), stale host claims left by a crashed replica,
+// release at close; then it matches waiting callers in auto-mode queues.
+// Run calls it periodically; tests call it after advancing a fake clock.
+// It is safe to run on several replicas at once. The first error is
+// returned after trying everything.
+func (e *Engine) Sweep(ctx context.Context) error {
+	now := e.clock.Now()
+	var errs []error
+	due, err := e.store.ListEntries(ctx, EntryFilter{DeadlineBefore: now.Add(1),
+		States: []EntryState{EntryWaiting, EntryOffered, EntryConnecting}})
+	if err != nil {
+		return fmt.Errorf("queue: sweep: %w", err)
+	}
+	queues := map[string]*Queue{}
+	queueOf := func(id string) (*Queue, error) {
+		if q, ok := queues[id]; ok {
+			return q, nil
+		}
+		q, err := e.store.GetQueue(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		queues[id] = &q
+		return &q, nil
+	}
+	for _, en := range due {
+		var err error
+		switch en.State {
+		case EntryOffered:
+			err = e.returnOffer(ctx, en.HostID, en.ID, "offer_timeout", now)
+		case EntryConnecting:
+			err = e.endEntry(ctx, en.ID, EntryNoShow, "no_show", now)
+		case EntryWaiting:
+			q, qerr := queueOf(en.QueueID)
+			switch {
+			case errors.Is(qerr, ErrNotFound):
+				err = e.endEntry(ctx, en.ID, EntryRemoved, "queue_deleted", now)
+			case qerr != nil:
+				err = qerr
+			case en.Paused && !now.Before(en.DisconnectedAt.Add(grace(q))):
+				err = e.endEntry(ctx, en.ID, EntryAbandoned, "grace_over", now)
+			case q.Limits.MaxWait > 0 && !now.Before(en.CreatedAt.Add(q.Limits.MaxWait)):
+				err = e.endEntry(ctx, en.ID, EntryExpired, "max_wait", now)
+			}
+		}
+		if err != nil && !errors.Is(err, ErrState) {
+			errs = append(errs, err)
+		}
+	}
+
+	hosts, err := e.store.ListHosts(ctx, HostFilter{DeadlineBefore: now.Add(1), States: []HostState{HostOffered, HostWrapUp}})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("queue: sweep hosts: %w", err))
+	}
+	for _, h := range hosts {
+		switch {
+		case h.State == HostWrapUp:
+			_, err = e.casHost(ctx, h.ID, func(x *Host) error {
+				if x.State != HostWrapUp || x.Deadline.After(now) {
+					return errSkip
+				}
+				x.to(HostAvailable, now)
+				return nil
+			})
+		case h.State == HostOffered && h.EntryID == "":
+			// A claim whose replica died between the protocol's steps.
+			_, err = e.casHost(ctx, h.ID, func(x *Host) error {
+				if x.State != HostOffered || x.EntryID != "" || x.Deadline.After(now) {
+					return errSkip
+				}
+				x.to(HostAvailable, now)
+				return nil
+			})
+		case h.State == HostOffered:
+			err = e.repairOffered(ctx, h, now)
+		}
+		if err != nil && !errors.Is(err, errSkip) {
+			errs = append(errs, err)
+		}
+		for _, q := range h.Queues {
+			e.changed(q)
+		}
+	}
+
+	all, err := e.store.ListQueues(ctx)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("queue: sweep queues: %w", err))
+	}
+	for _, q := range all {
+		if q.Closing.AtClose == AtCloseRelease && !q.Hours.Open(now) {
+			waiting, err := e.store.ListEntries(ctx, EntryFilter{QueueID: q.ID, States: []EntryState{EntryWaiting}})
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			for _, en := range waiting {
+				if err := e.endEntry(ctx, en.ID, EntryExpired, "closed", now); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			continue
+		}
+		e.matchQueue(ctx, q)
+	}
+	return errors.Join(errs...)
+}
+
+// repairOffered frees a host whose offer deadline passed but whose entry
+// is no longer offered to it (the entry side was already handled).
+func (e *Engine) repairOffered(ctx context.Context, h Host, now time.Time) error {
+	en, err := e.store.GetEntry(ctx, h.EntryID)
+	if err == nil && en.State == EntryOffered && en.HostID == h.ID {
+		return e.returnOffer(ctx, h.ID, en.ID, "offer_timeout", now)
+	}
+	_, err = e.casHost(ctx, h.ID, func(x *Host) error {
+		if x.State != HostOffered || x.EntryID != h.EntryID {
+			return errSkip
+		}
+		x.to(HostAway, now)
+		return nil
+	})
+	return err
+}
