@@ -91,7 +91,9 @@ func badJWTCases(s *Service, purpose string, good func() jwt.MapClaims, valid fu
 		{"expired", func(t *testing.T) string {
 			return forge(t, ring, kid, jwt.SigningMethodHS256, purpose, with("exp", now.Add(-time.Minute).Unix()))
 		}},
-		{"no exp", func(t *testing.T) string { return forge(t, ring, kid, jwt.SigningMethodHS256, purpose, with("exp", nil)) }},
+		{"no exp", func(t *testing.T) string {
+			return forge(t, ring, kid, jwt.SigningMethodHS256, purpose, with("exp", nil))
+		}},
 		{"issued in the future", func(t *testing.T) string {
 			return forge(t, ring, kid, jwt.SigningMethodHS256, purpose, with("iat", now.Add(time.Hour).Unix()))
 		}},
