@@ -69,8 +69,12 @@ type env struct {
 	keys  *auth.KeyRing
 	clock *clock
 	logs  *syncBuffer
+	log   *slog.Logger
 	e     *echo.Echo
 }
+
+// slogFrom returns the env's capturing logger.
+func slogFrom(ev *env) *slog.Logger { return ev.log }
 
 const adminPassword = "correct horse battery"
 
@@ -87,6 +91,7 @@ func newEnvKeys(t *testing.T, keys *auth.KeyRing, opts ...auth.Option) *env {
 	t.Helper()
 	ev := &env{t: t, st: auth.NewMemoryStore(), keys: keys, clock: newClock(), logs: &syncBuffer{}}
 	logger := slog.New(slog.NewJSONHandler(ev.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ev.log = logger
 	all := append([]auth.Option{
 		auth.WithArgon2Params(fastArgon), auth.WithClock(ev.clock.Now), auth.WithLogger(logger),
 		auth.WithSignup(true), auth.WithAllowedOrigins("https://desk.example.com"),
@@ -216,4 +221,13 @@ func wantCode(t *testing.T, what string, r resp, code int) {
 	if code >= 400 && !strings.Contains(r.header.Get("Content-Type"), "application/problem+json") {
 		t.Fatalf("%s: error is not problem JSON: %q %s", what, r.header.Get("Content-Type"), r.body)
 	}
+}
+
+func httptestRequest(origin, host string) *http.Request {
+	r := httptest.NewRequest("GET", "/api/v1/ws", nil)
+	r.Host = host
+	if origin != "" {
+		r.Header.Set("Origin", origin)
+	}
+	return r
 }
