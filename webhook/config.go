@@ -1,0 +1,102 @@
+package webhook
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultPath            = "/janus/events"
+	DefaultMaxBodyBytes    = 1 << 20 // 1 MiB as posted
+	DefaultMaxDecodedBytes = 8 << 20 // 8 MiB after gunzip
+	DefaultMaxEvents       = 100     // sampleevh's grouping limit
+	DefaultDedupeSize      = 100_000
+	DefaultDedupeWindow    = 10 * time.Minute
+)
+
+// Config configures the endpoint. Zero fields take the defaults above.
+type Config struct {
+	// Path is the route the endpoint is registered on by Register; it must
+	// start with "/". Default "/janus/events". The sampleevh "backend"
+	// setting must point at it.
+	Path string
+	// Username and Password are the HTTP Basic credentials sampleevh sends
+	// (its backend_user and backend_pwd settings). Both empty turns auth
+	// off (only for tests on loopback); one empty is an error. Never log
+	// them.
+	Username, Password string
+	// AllowedSources, when not empty, is the list of client address
+	// prefixes (CIDR) allowed to post; others get 403. The address is the
+	// TCP peer (no proxy headers are trusted).
+	AllowedSources []netip.Prefix
+	// MaxBodyBytes limits the body as posted (compressed or not); larger
+	// bodies get 413.
+	MaxBodyBytes int64
+	// MaxDecodedBytes limits a gzip body once decompressed; larger get 413.
+	MaxDecodedBytes int64
+	// MaxEvents limits the events in one grouped array; more get 413.
+	MaxEvents int
+	// DedupeSize is how many recent events are remembered to drop
+	// retransmissions; the oldest are forgotten first.
+	DedupeSize int
+	// DedupeWindow is how long an event is remembered for deduplication.
+	DedupeWindow time.Duration
+}
+
+// ParsePrefixes parses a comma-separated list of CIDR prefixes or bare
+// addresses (taken as /32 or /128), e.g. "10.77.0.0/16, 127.0.0.1", for
+// Config.AllowedSources. An empty string gives nil.
+func ParsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("webhook: allowed source %q: %w", f, err)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("webhook: allowed source %q: %w", f, err)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Path == "" {
+		c.Path = DefaultPath
+	}
+	if !strings.HasPrefix(c.Path, "/") {
+		return c, fmt.Errorf("%w: path %q must start with /", ErrBadConfig, c.Path)
+	}
+	if (c.Username == "") != (c.Password == "") {
+		return c, fmt.Errorf("%w: set both username and password, or neither", ErrBadConfig)
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxDecodedBytes <= 0 {
+		c.MaxDecodedBytes = DefaultMaxDecodedBytes
+	}
+	if c.MaxEvents <= 0 {
+		c.MaxEvents = DefaultMaxEvents
+	}
+	if c.DedupeSize <= 0 {
+		c.DedupeSize = DefaultDedupeSize
+	}
+	if c.DedupeWindow <= 0 {
+		c.DedupeWindow = DefaultDedupeWindow
+	}
+	return c, nil
+}
