@@ -1,0 +1,174 @@
+package pool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/frontdesk/frontdesk/problem"
+)
+
+// memPlacements is a tiny Placements for tests.
+type memPlacements struct {
+	mu sync.Mutex
+	m  map[uint64]string
+}
+
+func (m *memPlacements) Put(_ context.Context, room uint64, inst string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.m[room] = inst
+	return nil
+}
+func (m *memPlacements) Get(_ context.Context, room uint64) (string, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.m[room]
+	return v, ok, nil
+}
+func (m *memPlacements) Delete(_ context.Context, room uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.m, room)
+	return nil
+}
+func (m *memPlacements) List(context.Context) (map[uint64]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[uint64]string{}
+	for k, v := range m.m {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func cfgs(caps ...int) []InstanceConfig {
+	names := []string{"a", "b", "c"}
+	var out []InstanceConfig
+	for i, c := range caps {
+		out = append(out, InstanceConfig{Name: names[i], WSURL: "ws://x", AdminURL: "http://127.0.0.1:1/admin", Capacity: c})
+	}
+	return out
+}
+
+func TestPlacement(t *testing.T) {
+	ctx := context.Background()
+	store := &memPlacements{m: map[uint64]string{}}
+	p, err := New(ctx, cfgs(4, 10), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name   string
+		room   uint64
+		n      int
+		want   string
+		err    error
+		before func()
+	}{
+		{name: "first goes to first", room: 1, n: 2, want: "a"},
+		{name: "least loaded", room: 2, n: 2, want: "b"},
+		{name: "tie to first", room: 3, n: 2, want: "a"},
+		{name: "a full", room: 4, n: 2, want: "b"},
+		{name: "draining skipped", room: 5, n: 2, want: "b", before: func() { p.setState("a", StateDraining) }},
+		{name: "no capacity", room: 6, n: 6, err: ErrNoCapacity},
+		{name: "down skipped", room: 7, n: 1, err: ErrNoCapacity, before: func() { p.setState("b", StateDown) }},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if s.before != nil {
+				s.before()
+			}
+			inst, err := p.Place(ctx, s.room, s.n)
+			if s.err != nil {
+				if !errors.Is(err, s.err) {
+					t.Fatalf("err = %v, want %v", err, s.err)
+				}
+				return
+			}
+			if err != nil || inst.Name() != s.want {
+				t.Fatalf("placed on %v (%v), want %s", inst, err, s.want)
+			}
+			if got, _, _ := store.Get(ctx, s.room); got != s.want {
+				t.Fatalf("persisted %q, want %q", got, s.want)
+			}
+		})
+	}
+	if _, err := p.Lookup(2); !errors.Is(err, ErrInstanceDown) {
+		t.Fatalf("lookup on a down instance: %v", err)
+	}
+	if got := p.RoomsOn("b"); len(got) != 3 || got[0] != 2 || got[1] != 4 || got[2] != 5 {
+		t.Fatalf("rooms on b = %v", got)
+	}
+	if err := p.Release(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Lookup(1); !errors.Is(err, ErrNotPlaced) {
+		t.Fatalf("lookup after release: %v", err)
+	}
+	st := p.Statuses()
+	if st[0].Load != 2 || st[0].Rooms != 1 || st[1].Load != 6 || st[1].State != StateDown {
+		t.Fatalf("statuses = %+v", st)
+	}
+
+	// A restart restores placements from the store.
+	p2, err := New(ctx, cfgs(4, 10), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst, err := p2.Lookup(4); err != nil || inst.Name() != "b" {
+		t.Fatalf("restored lookup = %v, %v", inst, err)
+	}
+	if st := p2.Statuses(); st[1].Rooms != 3 || st[1].Load != 3*DefaultRoomParticipants {
+		t.Fatalf("restored statuses = %+v", st)
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfgs []InstanceConfig
+	}{
+		{"empty name", []InstanceConfig{{WSURL: "ws://x", AdminURL: "http://x"}}},
+		{"duplicate", []InstanceConfig{{Name: "a", WSURL: "ws://x", AdminURL: "http://x"}, {Name: "a", WSURL: "ws://x", AdminURL: "http://x"}}},
+		{"no admin url", []InstanceConfig{{Name: "a", WSURL: "ws://x"}}},
+		{"negative capacity", []InstanceConfig{{Name: "a", WSURL: "ws://x", AdminURL: "http://x", Capacity: -1}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := New(context.Background(), tc.cfgs, nil); !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestHTTP(t *testing.T) {
+	p, err := New(context.Background(), cfgs(4), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	e.HTTPErrorHandler = problem.HTTPErrorHandler(nil)
+	p.Register(e.Group("/api/v1/admin"))
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/admin/instances", nil))
+	var got []map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || len(got) != 1 || got[0]["state"] != "healthy" {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if _, leaked := got[0]["admin_secret"]; leaked {
+		t.Fatal("status leaks the admin secret")
+	}
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v1/admin/instances/zzz/drain", nil))
+	if rec.Code != http.StatusNotFound || rec.Header().Get("Content-Type") != problem.ContentType {
+		t.Fatalf("drain unknown: %d %s", rec.Code, rec.Body)
+	}
+}
