@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -360,3 +361,5 @@ func TestKeyRotation(t *testing.T) {
 		}
 	})
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
