@@ -18,8 +18,27 @@ type MemoryStore struct {
 	calls   map[string]Call
 	seq     map[string]int64           // per-queue counter
 	unique  map[string]string          // Entry.UniqueKey → entry ID
-	waiting map[string]map[string]bool // queue ID → waiting entry IDs
+	waiting map[string][]wkey          // queue ID → waiting entries in queue order
 }
+
+// wkey is a waiting entry's place in queue order.
+type wkey struct {
+	prio int
+	seq  int64
+	id   string
+}
+
+func (a wkey) cmp(b wkey) int {
+	if a.prio != b.prio {
+		return cmp.Compare(b.prio, a.prio)
+	}
+	if c := cmp.Compare(a.seq, b.seq); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+func keyOf(e *Entry) wkey { return wkey{prio: e.Priority, seq: e.Seq, id: e.ID} }
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
@@ -30,7 +49,7 @@ func NewMemoryStore() *MemoryStore {
 		calls:   map[string]Call{},
 		seq:     map[string]int64{},
 		unique:  map[string]string{},
-		waiting: map[string]map[string]bool{},
+		waiting: map[string][]wkey{},
 	}
 }
 
@@ -201,18 +220,19 @@ func (m *MemoryStore) DeleteHost(_ context.Context, id string) error {
 func (m *MemoryStore) index(old *Entry, e Entry) {
 	if old != nil {
 		delete(m.unique, old.UniqueKey())
-		if w := m.waiting[old.QueueID]; w != nil {
-			delete(w, old.ID)
+		if old.State == EntryWaiting {
+			w := m.waiting[old.QueueID]
+			if i, ok := slices.BinarySearchFunc(w, keyOf(old), wkey.cmp); ok {
+				m.waiting[old.QueueID] = slices.Delete(w, i, i+1)
+			}
 		}
 	}
 	m.unique[e.UniqueKey()] = e.ID
 	if e.State == EntryWaiting {
 		w := m.waiting[e.QueueID]
-		if w == nil {
-			w = map[string]bool{}
-			m.waiting[e.QueueID] = w
-		}
-		w[e.ID] = true
+		k := keyOf(&e)
+		i, _ := slices.BinarySearchFunc(w, k, wkey.cmp)
+		m.waiting[e.QueueID] = slices.Insert(w, i, k)
 	}
 }
 
@@ -266,26 +286,15 @@ func (m *MemoryStore) UpdateEntry(_ context.Context, e Entry) (Entry, error) {
 	return e.Clone(), nil
 }
 
-// before reports whether a comes before b in queue order.
-func before(a, b *Entry) bool {
-	if a.Priority != b.Priority {
-		return a.Priority > b.Priority
-	}
-	return a.Seq < b.Seq
-}
-
 // ClaimNext implements Store.
 func (m *MemoryStore) ClaimNext(_ context.Context, c Claim) (Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var best *Entry
-	for id := range m.waiting[c.QueueID] {
-		e := m.entries[id]
-		if e.Paused {
-			continue
-		}
-		if best == nil || before(&e, best) {
+	for _, k := range m.waiting[c.QueueID] {
+		if e := m.entries[k.id]; !e.Paused {
 			best = &e
+			break
 		}
 	}
 	if best == nil {
@@ -333,8 +342,8 @@ func (f *EntryFilter) match(e *Entry) bool {
 func (m *MemoryStore) candidates(f *EntryFilter) []*Entry {
 	out := []*Entry{}
 	if f.QueueID != "" && len(f.States) == 1 && f.States[0] == EntryWaiting {
-		for id := range m.waiting[f.QueueID] {
-			e := m.entries[id]
+		for _, k := range m.waiting[f.QueueID] {
+			e := m.entries[k.id]
 			out = append(out, &e)
 		}
 		return out

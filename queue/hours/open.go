@@ -72,9 +72,12 @@ func checkRanges(rs []Range) error {
 // rangesOn returns the sorted opening ranges on the local date y-m-d: the
 // override's if there is one for that date, else the weekday's.
 func (s *Schedule) rangesOn(y int, m time.Month, d int) []Range {
-	date := fmt.Sprintf("%04d-%02d-%02d", y, int(m), d)
 	var rs []Range
 	found := false
+	date := ""
+	if len(s.Overrides) > 0 {
+		date = fmt.Sprintf("%04d-%02d-%02d", y, int(m), d)
+	}
 	for _, o := range s.Overrides {
 		if o.Date == date {
 			found = true
@@ -87,8 +90,10 @@ func (s *Schedule) rangesOn(y int, m time.Month, d int) []Range {
 	if !found {
 		rs = s.Weekly[time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Weekday()]
 	}
-	rs = slices.Clone(rs)
-	slices.SortFunc(rs, func(a, b Range) int { return int(a.From - b.From) })
+	if !slices.IsSortedFunc(rs, func(a, b Range) int { return int(a.From - b.From) }) {
+		rs = slices.Clone(rs)
+		slices.SortFunc(rs, func(a, b Range) int { return int(a.From - b.From) })
+	}
 	return rs
 }
 
@@ -208,9 +213,13 @@ func (s *Schedule) NextOpen(t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// closeHorizon bounds how far NextClose looks: a queue open without a
+// break for longer counts as "not closing soon".
+const closeHorizon = 14 * 24 * time.Hour
+
 // NextClose returns the first instant after t at which the queue stops
 // being open, and true; or false when it is closed at t, is manually open,
-// or stays open for the whole ~400-day horizon. Contiguous ranges (e.g.
+// or stays open without a break for 14 days or more. Contiguous ranges (e.g.
 // "18:00–24:00" then "00:00–02:00" the next day) count as one opening.
 func (s *Schedule) NextClose(t time.Time) (time.Time, bool) {
 	if s.Manual != ManualNone {
@@ -221,7 +230,7 @@ func (s *Schedule) NextClose(t time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	cur := t.In(loc)
-	for range searchDays * 4 {
+	for cur.Sub(t) < closeHorizon {
 		y, m, d := cur.Date()
 		sec := cur.Hour()*3600 + cur.Minute()*60 + cur.Second()
 		var end time.Time

@@ -196,12 +196,7 @@ type Env struct {
 // NewEnv returns an engine over s with a fake clock at start and fakes.
 func NewEnv(tb testing.TB, s queue.Store, start time.Time, opts ...queue.Option) *Env {
 	tb.Helper()
-	env := &Env{Clock: NewClock(start), Rooms: NewRooms(), Tickets: &Tickets{}, Tokens: NewTokens()}
-	opts = append([]queue.Option{queue.WithClock(env.Clock), queue.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
-	eng, err := queue.NewEngine(queue.Deps{Store: s, Rooms: env.Rooms, Tickets: env.Tickets, Tokens: env.Tokens}, opts...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	env.Engine = eng
-	return env
+	return NewEnvWith(tb, s, NewClock(start), NewRooms(), &Tickets{}, NewTokens(), opts...)
 }
+
+var discard = slog.New(slog.DiscardHandler)
