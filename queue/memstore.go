@@ -16,9 +16,9 @@ type MemoryStore struct {
 	hosts   map[string]Host
 	entries map[string]Entry
 	calls   map[string]Call
-	seq     map[string]int64           // per-queue counter
-	unique  map[string]string          // Entry.UniqueKey → entry ID
-	waiting map[string][]wkey          // queue ID → waiting entries in queue order
+	seq     map[string]int64  // per-queue counter
+	unique  map[string]string // Entry.UniqueKey → entry ID
+	waiting map[string][]wkey // queue ID → waiting entries in queue order
 }
 
 // wkey is a waiting entry's place in queue order.
