@@ -174,3 +174,24 @@ func (s *Service) Sweep(ctx context.Context) error {
 	}
 	return nil
 }
+
+// RunSweeper calls [Service.Sweep] every interval until ctx is done, then
+// returns ctx's error. The caller owns the goroutine (cancel ctx, then wait
+// for it). Errors are logged.
+func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) error {
+	if interval <= 0 {
+		return fmt.Errorf("auth: sweep interval %v: %w", interval, ErrInvalidInput)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "auth sweep failed", "err", err)
+			}
+		}
+	}
+}
