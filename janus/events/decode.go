@@ -6,18 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
+
+// The decoder uses github.com/go-json-experiment/json (the implementation
+// behind Go's encoding/json/v2): it parses each byte once, where
+// encoding/json validates and then decodes, and the webhook's throughput
+// depends on it. Public raw members stay encoding/json.RawMessage.
 
 // envelope is the wire form of the members every event shares (src/events.c).
 type envelope struct {
-	Emitter   string          `json:"emitter"`
-	Type      *int            `json:"type"`
-	Subtype   int             `json:"subtype"`
-	Timestamp int64           `json:"timestamp"`
-	SessionID uint64          `json:"session_id"`
-	HandleID  uint64          `json:"handle_id"`
-	OpaqueID  string          `json:"opaque_id"`
-	Event     json.RawMessage `json:"event"`
+	Emitter   string         `json:"emitter"`
+	Type      *int           `json:"type"`
+	Subtype   int            `json:"subtype"`
+	Timestamp int64          `json:"timestamp"`
+	SessionID uint64         `json:"session_id"`
+	HandleID  uint64         `json:"handle_id"`
+	OpaqueID  string         `json:"opaque_id"`
+	Event     jsontext.Value `json:"event"`
 }
 
 // ElementError is the error for one element of a batch: Index is its
@@ -45,24 +53,26 @@ func Split(body []byte) ([]json.RawMessage, error) {
 	}
 	switch b[0] {
 	case '[':
-		var elems []json.RawMessage
-		if err := json.Unmarshal(b, &elems); err != nil {
+		var vals []jsontext.Value
+		if err := jsonv2.Unmarshal(b, &vals); err != nil {
 			return nil, malformed(err)
 		}
-		if len(elems) == 0 {
+		if len(vals) == 0 {
 			return nil, ErrEmpty
+		}
+		elems := make([]json.RawMessage, len(vals))
+		for i, v := range vals {
+			elems[i] = json.RawMessage(v)
 		}
 		return elems, nil
 	case '{':
-		if !json.Valid(b) {
-			var v any
-			return nil, malformed(json.Unmarshal(b, &v))
+		if err := validate(b); err != nil {
+			return nil, err
 		}
 		return []json.RawMessage{bytes.Clone(b)}, nil
 	}
-	if !json.Valid(b) {
-		var v any
-		return nil, malformed(json.Unmarshal(b, &v))
+	if err := validate(b); err != nil {
+		return nil, err
 	}
 	return nil, ErrNotObject
 }
@@ -99,20 +109,19 @@ func Decode(raw []byte) (*Event, error) {
 		return nil, ErrEmpty
 	}
 	if b[0] != '{' {
-		if !json.Valid(b) {
-			var v any
-			return nil, malformed(json.Unmarshal(b, &v))
+		if err := validate(b); err != nil {
+			return nil, err
 		}
 		return nil, ErrNotObject
 	}
 	var env envelope
-	if err := json.Unmarshal(b, &env); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field == "type" {
+	if err := jsonv2.Unmarshal(b, &env); err != nil {
+		var se *jsonv2.SemanticError
+		if errors.As(err, &se) && se.JSONPointer == "/type" {
 			return nil, ErrMissingType
 		}
-		if errors.As(err, &te) {
-			return nil, fmt.Errorf("events: envelope member %q: %w", te.Field, err)
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("events: envelope member %q: %w", se.JSONPointer, err)
 		}
 		return nil, malformed(err)
 	}
@@ -127,12 +136,12 @@ func Decode(raw []byte) (*Event, error) {
 		SessionID: env.SessionID,
 		HandleID:  env.HandleID,
 		OpaqueID:  env.OpaqueID,
-		Body:      env.Event,
+		Body:      json.RawMessage(env.Event),
 		Raw:       b,
 	}
 	p, err := decodePayload(ev)
 	if err != nil {
-		p = &Unknown{Body: env.Event, Err: err}
+		p = &Unknown{Body: ev.Body, Err: err}
 	}
 	ev.Payload = p
 	if pe, ok := p.(*PluginEvent); ok && pe.VideoRoom != nil {
@@ -141,10 +150,22 @@ func Decode(raw []byte) (*Event, error) {
 	return ev, nil
 }
 
+// validate returns nil for valid JSON, else ErrMalformed with the reason.
+func validate(b []byte) error {
+	if jsontext.Value(b).IsValid() {
+		return nil
+	}
+	var v jsontext.Value
+	if err := jsonv2.Unmarshal(b, &v); err != nil {
+		return malformed(err)
+	}
+	return fmt.Errorf("%w: invalid JSON", ErrMalformed)
+}
+
 func malformed(err error) error {
-	var se *json.SyntaxError
+	var se *jsontext.SyntacticError
 	if errors.As(err, &se) {
-		return fmt.Errorf("%w at byte %d: %v", ErrMalformed, se.Offset, se)
+		return fmt.Errorf("%w at byte %d: %v", ErrMalformed, se.ByteOffset, se.Err)
 	}
 	return fmt.Errorf("%w: %v", ErrMalformed, err)
 }
@@ -192,7 +213,7 @@ func (t Type) known() bool {
 }
 
 func into[T Payload](body []byte, v T) (Payload, error) {
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := jsonv2.Unmarshal(body, v); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -208,13 +229,21 @@ type webrtcProbe struct {
 	Connection *string `json:"connection"`
 }
 
+// candidateWire is the wire form of both candidate subtypes.
+type candidateWire struct {
+	Local       *string `json:"local-candidate"`
+	Remote      *string `json:"remote-candidate"`
+	StreamID    int     `json:"stream_id"`
+	ComponentID int     `json:"component_id"`
+}
+
 func decodeWebRTC(subtype int, body []byte) (Payload, error) {
-	var probe webrtcProbe
-	if err := json.Unmarshal(body, &probe); err != nil {
-		return nil, err
-	}
 	st := WebRTCSubtype(subtype)
 	if st == 0 {
+		var probe webrtcProbe
+		if err := jsonv2.Unmarshal(body, &probe); err != nil {
+			return nil, err
+		}
 		switch {
 		case probe.ICE != nil:
 			st = SubtypeICEState
@@ -234,14 +263,15 @@ func decodeWebRTC(subtype int, body []byte) (Payload, error) {
 	case SubtypeICEState:
 		return into(body, &ICEStateEvent{})
 	case SubtypeLocalCandidate, SubtypeRemoteCandidate:
-		c := &CandidateEvent{Remote: st == SubtypeRemoteCandidate}
-		if err := json.Unmarshal(body, c); err != nil {
+		var w candidateWire
+		if err := jsonv2.Unmarshal(body, &w); err != nil {
 			return nil, err
 		}
-		if c.Remote && probe.Remote != nil {
-			c.Candidate = *probe.Remote
-		} else if !c.Remote && probe.Local != nil {
-			c.Candidate = *probe.Local
+		c := &CandidateEvent{Remote: st == SubtypeRemoteCandidate, StreamID: w.StreamID, ComponentID: w.ComponentID}
+		if c.Remote && w.Remote != nil {
+			c.Candidate = *w.Remote
+		} else if !c.Remote && w.Local != nil {
+			c.Candidate = *w.Local
 		}
 		return c, nil
 	case SubtypeSelectedPair:
@@ -267,7 +297,7 @@ func decodeMedia(subtype int, body []byte) (Payload, error) {
 			st = SubtypeMediaStats
 		} else {
 			var probe mediaProbe
-			if err := json.Unmarshal(body, &probe); err != nil {
+			if err := jsonv2.Unmarshal(body, &probe); err != nil {
 				return nil, err
 			}
 			switch {
@@ -288,13 +318,13 @@ func decodeMedia(subtype int, body []byte) (Payload, error) {
 	case SubtypeMediaStats:
 		s := &MediaStatsEvent{}
 		if body[0] == '[' {
-			if err := json.Unmarshal(body, &s.Streams); err != nil {
+			if err := jsonv2.Unmarshal(body, &s.Streams); err != nil {
 				return nil, err
 			}
 			return s, nil
 		}
 		s.Streams = make([]MediaStats, 1)
-		if err := json.Unmarshal(body, &s.Streams[0]); err != nil {
+		if err := jsonv2.Unmarshal(body, &s.Streams[0]); err != nil {
 			return nil, err
 		}
 		return s, nil
@@ -304,7 +334,7 @@ func decodeMedia(subtype int, body []byte) (Payload, error) {
 
 func decodePlugin(body []byte) (Payload, error) {
 	p := &PluginEvent{}
-	if err := json.Unmarshal(body, p); err != nil {
+	if err := jsonv2.Unmarshal(body, p); err != nil {
 		return nil, err
 	}
 	if p.Plugin != PluginVideoRoom {
@@ -316,7 +346,7 @@ func decodePlugin(body []byte) (Payload, error) {
 		return p, nil
 	}
 	vr := &VideoRoomEvent{}
-	if err := json.Unmarshal(data, vr); err != nil {
+	if err := jsonv2.Unmarshal(data, vr); err != nil {
 		p.DataErr = fmt.Errorf("videoroom data: %w", err)
 		return p, nil
 	}
@@ -335,11 +365,11 @@ type transportData struct {
 
 func decodeTransport(body []byte) (Payload, error) {
 	t := &TransportEvent{}
-	if err := json.Unmarshal(body, t); err != nil {
+	if err := jsonv2.Unmarshal(body, t); err != nil {
 		return nil, err
 	}
 	var d transportData
-	if len(t.Data) > 0 && json.Unmarshal(t.Data, &d) == nil {
+	if len(t.Data) > 0 && jsonv2.Unmarshal(t.Data, &d) == nil {
 		t.Event, t.AdminAPI, t.IP, t.Port = d.Event, d.AdminAPI, d.IP, d.Port
 	}
 	return t, nil
@@ -347,12 +377,12 @@ func decodeTransport(body []byte) (Payload, error) {
 
 func decodeCore(body []byte) (Payload, error) {
 	c := &CoreEvent{}
-	if err := json.Unmarshal(body, c); err != nil {
+	if err := jsonv2.Unmarshal(body, c); err != nil {
 		return nil, err
 	}
 	if len(c.Info) > 0 {
 		var s ServerInfo
-		if json.Unmarshal(c.Info, &s) == nil {
+		if jsonv2.Unmarshal(c.Info, &s) == nil {
 			c.Server = &s
 		}
 	}

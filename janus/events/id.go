@@ -2,8 +2,10 @@ package events
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // ID is a VideoRoom room or participant identifier. Janus sends these as JSON
@@ -12,27 +14,26 @@ import (
 // 1234 and the string "1234" are the same ID. The zero value means absent.
 type ID string
 
-// UnmarshalJSON accepts a JSON number (kept as its exact decimal text), a
-// string, or null.
+// UnmarshalJSON accepts a JSON number (kept as its exact text), a string,
+// or null; anything else is an error.
 func (id *ID) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0:
-		return fmt.Errorf("events: empty id")
-	case b[0] == '"':
+	switch jsontext.Value(b).Kind() {
+	case '"':
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		if err := jsonv2.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("events: id: %w", err)
 		}
 		*id = ID(s)
-	case string(b) == "null":
+	case 'n':
 		*id = ""
-	default:
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("events: id: %w", err)
+	case '0':
+		if !jsontext.Value(b).IsValid() {
+			return fmt.Errorf("events: id: invalid number %.20q", b)
 		}
-		*id = ID(n.String())
+		*id = ID(b)
+	default:
+		return fmt.Errorf("events: id: want a number or a string, got %.20q", b)
 	}
 	return nil
 }
