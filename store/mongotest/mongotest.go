@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,6 +42,11 @@ type Server struct {
 // NewServer starts an embedded FerretDB for t (its SQLite files in
 // t.TempDir()), or returns MONGODB_URI's server when that is set. The server
 // stops, and its goroutines end, when t's cleanup runs.
+//
+// The embedded server is reached through a loopback proxy that runs one
+// command at a time, because FerretDB 1.24 does not make a single-document
+// update (findAndModify, $inc, a filter on Version) atomic against
+// concurrent connections, and MongoDB does; see serialize.go.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
 	if uri := os.Getenv(EnvURI); uri != "" {
@@ -61,13 +67,27 @@ func NewServer(t testing.TB) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
-	t.Cleanup(func() {
+	stop := func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("mongotest: FerretDB stopped with %v", err)
 		}
+	}
+	u, err := url.Parse(f.MongoDBURI())
+	if err != nil {
+		stop()
+		t.Fatalf("mongotest: FerretDB URI: %v", err)
+	}
+	ser, err := startSerializer(u.Host)
+	if err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ser.Close()
+		stop()
 	})
-	return &Server{URI: f.MongoDBURI()}
+	return &Server{URI: "mongodb://" + ser.Addr() + "/"}
 }
 
 // NewDatabase returns the name of a database that no other test uses, made

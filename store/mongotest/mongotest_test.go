@@ -3,6 +3,7 @@ package mongotest_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,6 +130,108 @@ func TestOperations(t *testing.T) {
 		n, err := counters.CountDocuments(ctx, bson.D{})
 		if err != nil || n != 2 {
 			t.Fatalf("count: %d %v, want 2", n, err)
+		}
+	})
+}
+
+// TestConcurrentAtomicity checks MongoDB's single-document atomicity on the
+// server in use: concurrent $inc loses nothing and concurrent sorted
+// find-and-modify claims hand out each document exactly once.
+func TestConcurrentAtomicity(t *testing.T) {
+	ctx, db := connect(t)
+	const workers, perWorker = 8, 10
+
+	t.Run("inc", func(t *testing.T) {
+		coll := db.Collection("counters")
+		seen := make(chan int64, workers*perWorker)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for range perWorker {
+					if t.Failed() {
+						return
+					}
+					var got struct {
+						N int64 `bson:"n"`
+					}
+					err := coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "c"}},
+						bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
+						options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&got)
+					if err != nil && mongo.IsDuplicateKeyError(err) {
+						// Two first upserts raced; MongoDB asks the client to retry.
+						err = coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "c"}},
+							bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
+							options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&got)
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					seen <- got.N
+				}
+			})
+		}
+		wg.Wait()
+		close(seen)
+		got := map[int64]bool{}
+		for n := range seen {
+			if got[n] {
+				t.Fatalf("counter value %d returned twice: an increment was lost", n)
+			}
+			got[n] = true
+		}
+		if len(got) != workers*perWorker {
+			t.Fatalf("%d distinct values, want %d", len(got), workers*perWorker)
+		}
+	})
+
+	t.Run("claim", func(t *testing.T) {
+		coll := db.Collection("entries")
+		const n = 40
+		var docs []any
+		for i := range n {
+			docs = append(docs, bson.D{{Key: "_id", Value: int64(i)}, {Key: "state", Value: "waiting"}, {Key: "seq", Value: int64(i)}})
+		}
+		if _, err := coll.InsertMany(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+		claims := make(chan int64, n*2)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for {
+					var got struct {
+						ID int64 `bson:"_id"`
+					}
+					err := coll.FindOneAndUpdate(ctx, bson.D{{Key: "state", Value: "waiting"}},
+						bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: "offered"}, {Key: "host", Value: w}}}},
+						options.FindOneAndUpdate().SetSort(bson.D{{Key: "seq", Value: 1}})).Decode(&got)
+					if errors.Is(err, mongo.ErrNoDocuments) {
+						return
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					select {
+					case claims <- got.ID:
+					default:
+						t.Error("more claims than twice the documents: claims are not atomic")
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(claims)
+		got := map[int64]int{}
+		for id := range claims {
+			got[id]++
+		}
+		for i := range int64(n) {
+			if got[i] != 1 {
+				t.Errorf("document %d claimed %d times, want 1", i, got[i])
+			}
 		}
 	})
 }
