@@ -39,11 +39,11 @@ func (s *Service) audit(ctx context.Context, ev event) {
 		ID:   fmt.Sprintf("%013d-%s", now.UnixMilli(), randomHex(6)),
 		Time: now, Kind: ev.kind, ActorID: ev.actor, SubjectID: ev.subject, Addr: ev.addr, Detail: ev.detail,
 	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "audit",
+	s.logFor(ctx).LogAttrs(ctx, slog.LevelInfo, "audit",
 		slog.String("kind", ev.kind), slog.String("actor", ev.actor), slog.String("subject", ev.subject),
 		slog.String("addr", ev.addr), slog.String("detail", ev.detail))
 	if err := s.store.AppendAudit(ctx, rec); err != nil {
-		s.log.ErrorContext(ctx, "audit record lost", "kind", ev.kind, "err", err)
+		s.logFor(ctx).ErrorContext(ctx, "audit record lost", "kind", ev.kind, "err", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -99,7 +100,8 @@ func NewJanusTokens(st Store, admins map[string]JanusAdmin, opts ...JanusTokensO
 }
 
 // Mint creates a 256-bit random token for participant (the call ticket's
-// Subject) in call on instance, records it, then adds it to the instance
+// Subject) in call on instance (callID and participant may be empty: see
+// [JanusTokens.MintToken]), records it, then adds it to the instance
 // limited to [VideoRoomPlugin]. The record is written first so a concurrent
 // reconcile never mistakes the new token for a stray. If Janus refuses, the
 // record is removed again and the error returned. ErrUnknownInstance for an
@@ -108,9 +110,6 @@ func (j *JanusTokens) Mint(ctx context.Context, instance, callID, participant st
 	adm, ok := j.admins[instance]
 	if !ok {
 		return JanusToken{}, fmt.Errorf("auth: mint Janus token on %q: %w", instance, ErrUnknownInstance)
-	}
-	if callID == "" || participant == "" {
-		return JanusToken{}, fmt.Errorf("auth: mint Janus token: empty call or participant: %w", ErrInvalidInput)
 	}
 	now := j.now().UTC().Truncate(time.Millisecond)
 	t := JanusToken{Token: randomHex(32), Instance: instance, CallID: callID, ParticipantID: participant, CreatedAt: now, ExpiresAt: now.Add(j.ttl)}
@@ -125,6 +124,41 @@ func (j *JanusTokens) Mint(ctx context.Context, instance, callID, participant st
 	}
 	j.log.InfoContext(ctx, "Janus token minted", "instance", instance, "call_id", callID, "participant", participant)
 	return t, nil
+}
+
+// MintToken mints a token on instance that is not tied to a call record
+// and returns it; the caller keeps it (e.g. in its call) and removes it with
+// [JanusTokens.RevokeToken]. It expires after the token TTL like any other.
+// With RevokeToken it implements queue.TokenMinter.
+func (j *JanusTokens) MintToken(ctx context.Context, instance string) (string, error) {
+	t, err := j.Mint(ctx, instance, "", "")
+	if err != nil {
+		return "", err
+	}
+	return t.Token, nil
+}
+
+// RevokeToken removes token from instance (Janus remove_token) and forgets
+// it. An unknown token is not an error. If Janus is unreachable the record
+// is still deleted and the error returned; the next reconcile removes the
+// token from Janus.
+func (j *JanusTokens) RevokeToken(ctx context.Context, instance, token string) error {
+	if err := j.store.DeleteJanusToken(ctx, token); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("auth: revoke Janus token: %w", err)
+	}
+	adm, ok := j.admins[instance]
+	if !ok {
+		return fmt.Errorf("auth: revoke Janus token on %q: %w", instance, ErrUnknownInstance)
+	}
+	if err := adm.RemoveToken(ctx, token); err != nil {
+		// Janus answers 470 for a token it does not know; check before
+		// reporting, so revoking twice is not an error.
+		if list, lerr := adm.ListTokens(ctx); lerr == nil && !slices.Contains(list, token) {
+			return nil
+		}
+		return fmt.Errorf("auth: remove_token on %q: %w", instance, err)
+	}
+	return nil
 }
 
 // TokenFor returns the live token minted for participant in call (the

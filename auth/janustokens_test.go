@@ -259,3 +259,27 @@ func TestSweeperLoop(t *testing.T) {
 		t.Fatalf("RunSweeper returned %v", runErr)
 	}
 }
+
+// TestMintTokenRevokeToken covers the queue.TokenMinter-shaped methods.
+func TestMintTokenRevokeToken(t *testing.T) {
+	ctx := t.Context()
+	a := newFakeJanus()
+	jt := auth.NewJanusTokens(auth.NewMemoryStore(), map[string]auth.JanusAdmin{"janus-a": a})
+	tok, err := jt.MintToken(ctx, "janus-a")
+	if err != nil || len(tok) != 64 || !a.has(tok) {
+		t.Fatalf("MintToken = %q, %v", tok, err)
+	}
+	// A reconcile keeps it: Frontdesk knows it.
+	if res, err := jt.Reconcile(ctx); err != nil || res["janus-a"].Strays != 0 || !a.has(tok) {
+		t.Fatalf("reconcile removed a minted token: %+v, %v", res, err)
+	}
+	if err := jt.RevokeToken(ctx, "janus-a", tok); err != nil || a.has(tok) {
+		t.Fatalf("RevokeToken = %v, still on Janus: %v", err, a.has(tok))
+	}
+	if err := jt.RevokeToken(ctx, "janus-a", tok); err != nil {
+		t.Fatalf("revoking twice: %v", err)
+	}
+	if err := jt.RevokeToken(ctx, "janus-z", tok); !errors.Is(err, auth.ErrUnknownInstance) {
+		t.Fatalf("RevokeToken on unknown instance: %v", err)
+	}
+}

@@ -211,6 +211,16 @@ func TestTicketRefusals(t *testing.T) {
 			}
 		})
 	}
+	t.Run("TTL per ticket, capped", func(t *testing.T) {
+		for _, tc := range []struct {
+			ttl, want time.Duration
+		}{{0, DefaultTicketTTL}, {30 * time.Second, 30 * time.Second}, {time.Hour, MaxTicketTTL}} {
+			_, tk, err := s.IssueTicket(Ticket{CallID: "c1", Room: 1, Instance: "j", Subject: "u", ParticipantID: 1, Role: CallHost, TTL: tc.ttl})
+			if err != nil || !tk.ExpiresAt.Equal(s.now().Add(tc.want)) || tk.TTL != 0 {
+				t.Fatalf("TTL %v: ticket %+v, %v; want expiry in %v", tc.ttl, tk, err, tc.want)
+			}
+		}
+	})
 	t.Run("valid round trip", func(t *testing.T) {
 		tk, err := s.VerifyTicket(valid(t))
 		if err != nil {

@@ -65,7 +65,7 @@ func (s *Service) Middleware() echo.MiddlewareFunc {
 				}
 			default:
 				if !safe && !s.checkCSRF(binding, r.Header.Get(CSRFHeader)) {
-					s.log.WarnContext(r.Context(), "CSRF check failed", "user_id", p.UserID, "method", r.Method, "path", r.URL.Path)
+					s.logFor(r.Context()).WarnContext(r.Context(), "CSRF check failed", "user_id", p.UserID, "method", r.Method, "path", r.URL.Path)
 					return problemFor(ErrCSRF)
 				}
 			}

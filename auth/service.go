@@ -39,8 +39,10 @@ type Service struct {
 	store Store
 	keys  *KeyRing
 	log   *slog.Logger
-	now   func() time.Time
-	argon Argon2Params
+	// ctxLog, when set, returns the per-request logger of a context.
+	ctxLog func(context.Context) *slog.Logger
+	now    func() time.Time
+	argon  Argon2Params
 
 	secureCookies  bool
 	signup         bool
@@ -61,6 +63,24 @@ type Option func(*Service)
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithContextLogger sets a function returning the logger of a request
+// context (e.g. server.Logger, which adds request_id); auth's request-time
+// log lines then carry the request's attributes. Without it, the
+// [WithLogger] logger is used.
+func WithContextLogger(f func(context.Context) *slog.Logger) Option {
+	return func(s *Service) { s.ctxLog = f }
+}
+
+// logFor returns the logger for ctx.
+func (s *Service) logFor(ctx context.Context) *slog.Logger {
+	if s.ctxLog != nil {
+		if l := s.ctxLog(ctx); l != nil {
+			return l
+		}
+	}
+	return s.log
+}
 
 // WithClock sets the time source (default time.Now); for tests.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
@@ -190,7 +210,7 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) error 
 			return ctx.Err()
 		case <-t.C:
 			if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
-				s.log.ErrorContext(ctx, "auth sweep failed", "err", err)
+				s.logFor(ctx).ErrorContext(ctx, "auth sweep failed", "err", err)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -42,6 +43,25 @@ func (e *ThrottledError) Error() string {
 // Is makes errors.Is(err, ErrThrottled) true.
 func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
 
+// throttleAddr reduces a client address to the unit an attacker controls:
+// an IPv4 address, or the /64 prefix of an IPv6 address (one host usually
+// owns a whole /64, RFC 6177). Anything unparsable is used as is.
+func throttleAddr(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, err := ip.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
+}
+
 // throttleKeys returns the per-account and per-address counter keys of the
 // current window and the window's end.
 func (s *Service) throttleKeys(email, addr string) (acct, address string, end time.Time) {
@@ -49,7 +69,7 @@ func (s *Service) throttleKeys(email, addr string) (acct, address string, end ti
 	w := int64(s.throttleWindow / time.Second)
 	bucket := now.Unix() / w
 	end = time.Unix((bucket+1)*w, 0).UTC()
-	return fmt.Sprintf("login:acct:%d:%s", bucket, email), fmt.Sprintf("login:addr:%d:%s", bucket, addr), end
+	return fmt.Sprintf("login:acct:%d:%s", bucket, email), fmt.Sprintf("login:addr:%d:%s", bucket, throttleAddr(addr)), end
 }
 
 // Login checks email and password and starts a browser session. addr is
@@ -102,7 +122,7 @@ func (s *Service) Login(ctx context.Context, email, password, addr, userAgent st
 	}
 	ok, err := VerifyPassword(password, u.PasswordHash)
 	if err != nil {
-		s.log.ErrorContext(ctx, "stored password hash is malformed", "user_id", u.ID)
+		s.logFor(ctx).ErrorContext(ctx, "stored password hash is malformed", "user_id", u.ID)
 	}
 	if !ok {
 		return fail(u.ID, "wrong password")

@@ -47,10 +47,18 @@ type Ticket struct {
 	Display string
 	// Role is the role in the call.
 	Role CallRole
+	// TTL, on input to IssueTicket, is the ticket's lifetime; 0 means the
+	// configured default ([WithTicketTTL]). It is capped at [MaxTicketTTL].
+	// Not part of the signed ticket; zero on output of VerifyTicket.
+	TTL time.Duration
 	// IssuedAt and ExpiresAt bound the ticket's validity (set by
 	// IssueTicket; ignored on input).
 	IssuedAt, ExpiresAt time.Time
 }
+
+// MaxTicketTTL caps a call ticket's lifetime: tickets are bearer
+// credentials and must stay short-lived.
+const MaxTicketTTL = 15 * time.Minute
 
 type ticketClaims struct {
 	jwt.RegisteredClaims
@@ -62,8 +70,9 @@ type ticketClaims struct {
 	Role     CallRole `json:"crole"`
 }
 
-// IssueTicket signs a call ticket for t, valid for the configured ticket
-// lifetime ([WithTicketTTL], default [DefaultTicketTTL]) from now. It
+// IssueTicket signs a call ticket for t, valid for t.TTL, or the
+// configured ticket lifetime ([WithTicketTTL], default [DefaultTicketTTL]),
+// from now. It
 // returns the compact JWT and t with ID, IssuedAt and ExpiresAt filled.
 // ErrInvalidInput if CallID, Instance or Subject is empty, Room or
 // ParticipantID is 0, Role is invalid or Display is too long.
@@ -74,7 +83,12 @@ func (s *Service) IssueTicket(t Ticket) (string, Ticket, error) {
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	t.ID = randomID(12)
-	t.IssuedAt, t.ExpiresAt = now, now.Add(s.ticketTTL)
+	ttl := s.ticketTTL
+	if t.TTL > 0 {
+		ttl = min(t.TTL, MaxTicketTTL)
+	}
+	t.TTL = 0
+	t.IssuedAt, t.ExpiresAt = now, now.Add(ttl)
 	c := ticketClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: jwtIssuer, Audience: jwt.ClaimStrings{audTicket}, Subject: t.Subject, ID: t.ID,
