@@ -161,7 +161,11 @@ func joinPublisher(t *testing.T, j *janusT, room uint64, display string, extra m
 // startPublishing publishes audio+video and waits for webrtcup.
 func startPublishing(t *testing.T, j *janusT, api *webrtc.API, ps *pubSession) msg {
 	t.Helper()
-	ps.peer = newTestPublisher(t, api)
+	if j.noPeerCleanup {
+		ps.peer = newPublisherPeer(t, api)
+	} else {
+		ps.peer = newTestPublisher(t, api)
+	}
 	e := j.message(ps.sid, ps.hid, msg{"request": "publish"}, ps.peer.offer(t))
 	d := e.data()
 	if d.str("configured") != "ok" {
@@ -189,7 +193,11 @@ func subscribe(t *testing.T, j *janusT, api *webrtc.API, room uint64, streams []
 		t.Fatalf("subscribe: %v", e)
 	}
 	ss.attached = e.data()
-	ss.peer = newTestSubscriber(t, api)
+	if j.noPeerCleanup {
+		ss.peer = newSubscriberPeer(t, api)
+	} else {
+		ss.peer = newTestSubscriber(t, api)
+	}
 	answer := ss.peer.answer(t, jsepOf(t, e))
 	st := j.message(ss.sid, ss.hid, msg{"request": "start"}, answer)
 	if st.data().str("started") != "ok" {

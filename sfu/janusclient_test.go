@@ -246,6 +246,19 @@ type janusT struct {
 	token string
 	// backlog keeps notifications read while waiting for another.
 	backlog map[uint64][]msg
+	// noPeerCleanup leaves closing test peers to the caller (the soak test
+	// must not keep every peer alive in t.Cleanup closures).
+	noPeerCleanup bool
+}
+
+// forget drops what the client keeps about a destroyed session.
+func (j *janusT) forget(sid uint64) {
+	delete(j.backlog, sid)
+	if w, ok := j.c.(*wsConnTest); ok {
+		w.mu.Lock()
+		delete(w.events, sid)
+		w.mu.Unlock()
+	}
 }
 
 func newJanusT(t testing.TB, c rawConn, token string) *janusT {

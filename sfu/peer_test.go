@@ -72,6 +72,13 @@ var vp8Key = append([]byte{0x10, 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01,
 
 func newTestPublisher(t testing.TB, api *webrtc.API) *testPublisher {
 	t.Helper()
+	p := newPublisherPeer(t, api)
+	t.Cleanup(p.close)
+	return p
+}
+
+func newPublisherPeer(t testing.TB, api *webrtc.API) *testPublisher {
+	t.Helper()
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +108,6 @@ func newTestPublisher(t testing.TB, api *webrtc.API) *testPublisher {
 			}
 		}()
 	}
-	t.Cleanup(p.close)
 	return p
 }
 
@@ -173,6 +179,13 @@ type testSubscriber struct {
 
 func newTestSubscriber(t testing.TB, api *webrtc.API) *testSubscriber {
 	t.Helper()
+	s := newSubscriberPeer(t, api)
+	t.Cleanup(s.close)
+	return s
+}
+
+func newSubscriberPeer(t testing.TB, api *webrtc.API) *testSubscriber {
+	t.Helper()
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +213,6 @@ func newTestSubscriber(t testing.TB, api *webrtc.API) *testSubscriber {
 			}
 		}
 	})
-	t.Cleanup(s.close)
 	return s
 }
 
