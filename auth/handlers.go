@@ -253,6 +253,7 @@ func (s *Service) handlePassword(c echo.Context) error {
 		return problemFor(err)
 	}
 	if err := s.ChangePassword(c.Request().Context(), actor(c), p.UserID, req.Current, req.New, p.SessionID); err != nil {
+		retryAfter(c.Response().Header(), err)
 		return problemFor(err)
 	}
 	return c.NoContent(http.StatusNoContent)

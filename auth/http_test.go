@@ -548,3 +548,18 @@ func TestAuditLog(t *testing.T) {
 	}
 	wantCode(t, "bad since", c.do("GET", "/api/v1/audit?since=yesterday", nil), 400)
 }
+
+func TestPasswordChangeThrottled(t *testing.T) {
+	ev := newEnv(t, auth.WithLoginThrottle(3, 100, 15*time.Minute))
+	ev.user("host@example.com", auth.RoleHost)
+	c := ev.client()
+	c.login("host@example.com", adminPassword)
+	for range 3 {
+		wantCode(t, "wrong current", c.do("POST", "/api/v1/auth/password", map[string]string{"current": "guess guess guess", "new": "a new password"}), 401)
+	}
+	r := c.do("POST", "/api/v1/auth/password", map[string]string{"current": adminPassword, "new": "a new password"})
+	wantCode(t, "right current while throttled", r, 429)
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -223,8 +224,19 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, userID, current,
 	if err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
 	}
+	// The current-password check is throttled like a login, on the same
+	// per-account counter, so a stolen session cannot guess the password.
+	acctKey, _, end := s.throttleKeys(u.Email, by.Addr)
+	if n, err := s.store.ThrottleCount(ctx, acctKey); err != nil {
+		return fmt.Errorf("auth: change password throttle: %w", err)
+	} else if n >= s.acctLimit {
+		return &ThrottledError{RetryAfter: end.Sub(s.now()).Truncate(time.Second) + time.Second}
+	}
 	ok, err := VerifyPassword(current, u.PasswordHash)
 	if err != nil || !ok {
+		if _, err := s.store.ThrottleHit(ctx, acctKey, end); err != nil {
+			return fmt.Errorf("auth: change password throttle: %w", err)
+		}
 		s.audit(ctx, event{kind: AuditLoginFailure, actor: by.UserID, subject: userID, addr: by.Addr, detail: "wrong current password"})
 		return ErrInvalidCredentials
 	}
