@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -69,7 +71,10 @@ func (s *Service) throttleKeys(email, addr string) (acct, address string, end ti
 	w := int64(s.throttleWindow / time.Second)
 	bucket := now.Unix() / w
 	end = time.Unix((bucket+1)*w, 0).UTC()
-	return fmt.Sprintf("login:acct:%d:%s", bucket, email), fmt.Sprintf("login:addr:%d:%s", bucket, throttleAddr(addr)), end
+	// Hashed, so keys are short ASCII and the store holds no emails or
+	// addresses in clear.
+	h := func(s string) string { sum := sha256.Sum256([]byte(s)); return hex.EncodeToString(sum[:12]) }
+	return fmt.Sprintf("login:acct:%d:%s", bucket, h(email)), fmt.Sprintf("login:addr:%d:%s", bucket, h(throttleAddr(addr))), end
 }
 
 // Login checks email and password and starts a browser session. addr is
