@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/problem"
 	"github.com/gorilla/websocket"
 )
 
@@ -100,7 +101,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if len(parts) == 0 || parts[0] != "janus" || len(parts) > 3 {
-		http.NotFound(w, r)
+		problem.Write(w, r, problem.New(http.StatusNotFound, "the Janus API lives under /janus"))
 		return
 	}
 	if len(parts) == 2 && parts[1] == "info" && r.Method == http.MethodGet {
@@ -145,7 +146,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		w.Header().Set("Allow", "GET, POST, OPTIONS")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		problem.Write(w, r, problem.New(http.StatusMethodNotAllowed, "the Janus API takes GET (long-poll) and POST"))
 	}
 }
 
