@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -562,4 +564,87 @@ func TestPasswordChangeThrottled(t *testing.T) {
 	if r.header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
 	}
+}
+
+func TestCookieAttributes(t *testing.T) {
+	tests := []struct {
+		name   string
+		secure bool
+	}{{"secure (default)", true}, {"local http", false}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, auth.WithSecureCookies(tc.secure))
+			ev.user("host@example.com", auth.RoleHost)
+			req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"host@example.com","password":"`+adminPassword+`"}`))
+			req.RemoteAddr = "192.0.2.1:1"
+			rec := httptest.NewRecorder()
+			ev.e.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				t.Fatalf("login %d %s", rec.Code, rec.Body)
+			}
+			seen := map[string]*http.Cookie{}
+			for _, ck := range rec.Result().Cookies() {
+				seen[ck.Name] = ck
+			}
+			for _, want := range []struct {
+				name     string
+				httpOnly bool
+			}{{auth.SessionCookieName, true}, {auth.CSRFCookieName, false}} {
+				ck := seen[want.name]
+				if ck == nil {
+					t.Fatalf("no %s cookie", want.name)
+				}
+				if ck.HttpOnly != want.httpOnly || ck.Secure != tc.secure || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.MaxAge <= 0 {
+					t.Fatalf("%s cookie attributes: %+v", want.name, ck)
+				}
+			}
+		})
+	}
+}
+
+func TestAdminUserManagement(t *testing.T) {
+	ev := newEnv(t)
+	ev.user("admin@example.com", auth.RoleAdmin)
+	admin := ev.client()
+	admin.login("admin@example.com", adminPassword)
+
+	r := admin.do("POST", "/api/v1/users", map[string]string{"email": "new@example.com", "password": "0123456789ab", "role": "host", "display_name": "New Host"})
+	wantCode(t, "create host", r, 201)
+	var u auth.UserView
+	r.json(t, &u)
+	if u.Role != auth.RoleHost || u.DisplayName != "New Host" {
+		t.Fatalf("created %+v", u)
+	}
+	wantCode(t, "create with unknown role", admin.do("POST", "/api/v1/users", map[string]string{"email": "x@example.com", "password": "0123456789ab", "role": "root"}), 400)
+
+	h1, h2 := ev.client(), ev.client()
+	h1.login("new@example.com", "0123456789ab")
+	h2.login("new@example.com", "0123456789ab")
+	r = admin.do("POST", "/api/v1/users/"+u.ID+"/logout", nil)
+	wantCode(t, "logout everywhere", r, 200)
+	if !strings.Contains(r.body, `"ended":2`) {
+		t.Fatalf("logout everywhere = %s", r.body)
+	}
+	wantCode(t, "h1 after", h1.do("GET", "/api/v1/auth/me", nil), 401)
+	wantCode(t, "h2 after", h2.do("GET", "/api/v1/auth/me", nil), 401)
+
+	h1.login("new@example.com", "0123456789ab")
+	rt := h1.do("POST", "/api/v1/auth/tokens", map[string]any{"name": "bot", "scopes": []string{"read"}})
+	wantCode(t, "token", rt, 201)
+	var tok struct {
+		Secret string `json:"secret"`
+	}
+	rt.json(t, &tok)
+	bot := ev.client()
+	bot.bearer = tok.Secret
+	wantCode(t, "bot before delete", bot.do("GET", "/api/v1/auth/me", nil), 200)
+
+	wantCode(t, "delete", admin.do("DELETE", "/api/v1/users/"+u.ID, nil), 204)
+	wantCode(t, "session after delete", h1.do("GET", "/api/v1/auth/me", nil), 401)
+	wantCode(t, "token after delete", bot.do("GET", "/api/v1/auth/me", nil), 401)
+	wantCode(t, "get deleted", admin.do("GET", "/api/v1/users/"+u.ID, nil), 404)
+	wantCode(t, "delete again", admin.do("DELETE", "/api/v1/users/"+u.ID, nil), 404)
+	me, _ := ev.st.GetUserByEmail(t.Context(), "admin@example.com")
+	wantCode(t, "delete self", admin.do("DELETE", "/api/v1/users/"+me.ID, nil), 403)
+	wantCode(t, "disable self", admin.do("PUT", "/api/v1/users/"+me.ID+"/disabled", map[string]bool{"disabled": true}), 403)
 }
