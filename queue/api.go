@@ -1,0 +1,778 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/frontdesk/frontdesk/problem"
+	"github.com/frontdesk/frontdesk/queue/hours"
+	"github.com/labstack/echo/v4"
+)
+
+// API serves the queue REST API and the live-update WebSocket under the
+// group it is registered on (the lead mounts it at /api/v1).
+//
+// Routes (role needed in brackets; "owner" is the entry's caller):
+//
+//	GET    /queues                      list queues with status [any]
+//	POST   /queues                      create [admin]
+//	GET    /queues/:id                  queue by ID or slug, with status [any]
+//	PUT    /queues/:id                  replace (body carries version) [admin]
+//	DELETE /queues/:id                  delete [admin]
+//	PUT    /queues/:id/manual           {"manual":"open|closed|none"} [host of queue, admin]
+//	GET    /queues/:id/entries          live entries in queue order [host of queue, admin]
+//	POST   /queues/:id/entries          join {"name","intake","priority"} [any; priority host/admin]
+//	POST   /queues/:id/next             take the next caller [host of queue]
+//	GET    /queues/:id/stats?from&to    statistics (RFC 3339; default last 24 h) [host of queue, admin]
+//	GET    /queues/:id/history?from&to  entries that joined in the window [host of queue, admin]
+//	GET    /queues/:id/export.csv?from&to  the same as CSV [host of queue, admin]
+//	GET    /hosts?queue=ID              hosts [admin]
+//	PUT    /hosts/:id                   create/update {"name","queues"} [admin]
+//	GET    /hosts/:id                   host ("me" for oneself) [self, admin]
+//	DELETE /hosts/:id                   delete [admin]
+//	PUT    /hosts/:id/availability      {"state":"available|away|offline"} [self, admin]
+//	GET    /entries/:id                 entry with position and estimated wait [owner, host, admin]
+//	DELETE /entries/:id                 leave [owner] or remove [host, admin]
+//	POST   /entries/:id/resume          {"token"} after a reconnect [owner]
+//	POST   /entries/:id/accept          accept an offer [the offered host]
+//	POST   /entries/:id/decline         decline an offer [the offered host]
+//	POST   /entries/:id/pick            take this waiting caller [host of queue]
+//	POST   /entries/:id/complete        end the call [the entry's host]
+//	GET    /entries/:id/call            call info with a fresh ticket [owner, the entry's host]
+//	GET    /ws                          live updates (see Hub)
+//
+// Errors are problem JSON (RFC 9457); refusals carry "reason" and, when
+// closed, "next_open" (RFC 3339 in the queue's zone), for cooldown
+// "retry_after" (and a Retry-After header), for already_queued "entry_id",
+// for intake errors "field".
+type API struct {
+	eng *Engine
+	ids Identifier
+	hub *Hub
+	log *slog.Logger
+}
+
+// APIOption configures an API.
+type APIOption func(*API)
+
+// WithAPILogger sets the API's logger (default slog.Default()).
+func WithAPILogger(l *slog.Logger) APIOption { return func(a *API) { a.log = l } }
+
+// WithHubInterval sets the live-update coalescing interval (default
+// 250 ms: at most four updates per second per client).
+func WithHubInterval(d time.Duration) APIOption { return func(a *API) { a.hub.interval = d } }
+
+// NewAPI returns the API over eng. ids identifies requests; checkOrigin
+// decides whether a WebSocket handshake's Origin is allowed (required:
+// nil refuses every cross-origin handshake except same host).
+func NewAPI(eng *Engine, ids Identifier, checkOrigin func(r *http.Request) bool, opts ...APIOption) *API {
+	a := &API{eng: eng, ids: ids, log: slog.Default()}
+	a.hub = newHub(a, checkOrigin)
+	for _, o := range opts {
+		o(a)
+	}
+	eng.listen(a.hub.markDirty)
+	return a
+}
+
+// Run runs the live-update hub until ctx is done, then closes every
+// WebSocket and waits for their goroutines; it returns ctx.Err().
+func (a *API) Run(ctx context.Context) error { return a.hub.run(ctx) }
+
+// Register mounts the routes on g.
+func (a *API) Register(g *echo.Group) {
+	g.GET("/queues", a.listQueues)
+	g.POST("/queues", a.createQueue)
+	g.GET("/queues/:id", a.getQueue)
+	g.PUT("/queues/:id", a.putQueue)
+	g.DELETE("/queues/:id", a.deleteQueue)
+	g.PUT("/queues/:id/manual", a.setManual)
+	g.GET("/queues/:id/entries", a.listEntries)
+	g.POST("/queues/:id/entries", a.join)
+	g.POST("/queues/:id/next", a.next)
+	g.GET("/queues/:id/stats", a.stats)
+	g.GET("/queues/:id/history", a.history)
+	g.GET("/queues/:id/export.csv", a.exportCSV)
+	g.GET("/hosts", a.listHosts)
+	g.PUT("/hosts/:id", a.putHost)
+	g.GET("/hosts/:id", a.getHost)
+	g.DELETE("/hosts/:id", a.deleteHost)
+	g.PUT("/hosts/:id/availability", a.setAvailability)
+	g.GET("/entries/:id", a.getEntry)
+	g.DELETE("/entries/:id", a.leave)
+	g.POST("/entries/:id/resume", a.resume)
+	g.POST("/entries/:id/accept", a.accept)
+	g.POST("/entries/:id/decline", a.decline)
+	g.POST("/entries/:id/pick", a.pick)
+	g.POST("/entries/:id/complete", a.complete)
+	g.GET("/entries/:id/call", a.call)
+	g.GET("/ws", a.hub.serve)
+}
+
+// problemFor maps the package's errors to problem documents: the one place
+// where queue errors become HTTP statuses.
+func problemFor(err error) error {
+	if err == nil {
+		return nil
+	}
+	var d *problem.Details
+	if errors.As(err, &d) {
+		return d
+	}
+	var r *Refusal
+	if errors.As(err, &r) {
+		p := problem.New(statusOf(r.Err), r.Error()).With("reason", r.Reason)
+		p.Err = err
+		if !r.NextOpen.IsZero() {
+			p.With("next_open", r.NextOpen.Format(time.RFC3339))
+		}
+		if !r.RetryAfter.IsZero() {
+			p.With("retry_after", r.RetryAfter.Format(time.RFC3339))
+		}
+		if r.EntryID != "" {
+			p.With("entry_id", r.EntryID)
+		}
+		if r.Field != "" {
+			p.With("field", r.Field)
+		}
+		return p
+	}
+	p := problem.Wrap(statusOf(err), err)
+	if p.Status >= 500 {
+		p.Detail = "internal error"
+	}
+	for _, s := range []struct {
+		err    error
+		reason string
+	}{{ErrNotFound, "not_found"}, {ErrVersion, "version_mismatch"}, {ErrConflict, "conflict"}, {ErrState, "wrong_state"},
+		{ErrForbidden, "forbidden"}, {ErrResumeToken, "bad_resume_token"}, {ErrInvalid, "invalid"}, {ErrUnauthenticated, "unauthenticated"}} {
+		if errors.Is(err, s.err) {
+			p.With("reason", s.reason)
+			break
+		}
+	}
+	return p
+}
+
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, ErrUnauthenticated):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrResumeToken):
+		return http.StatusForbidden
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrCooldown):
+		return http.StatusTooManyRequests
+	case errors.Is(err, ErrClosed), errors.Is(err, ErrFull), errors.Is(err, ErrAlreadyQueued),
+		errors.Is(err, ErrConflict), errors.Is(err, ErrVersion), errors.Is(err, ErrState), errors.Is(err, ErrNoHost):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// maxBody caps request bodies (bytes).
+const maxBody = 64 << 10
+
+// decode reads a strict JSON body into v (unknown fields refused).
+func decode(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxBody+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return problem.New(http.StatusBadRequest, "bad JSON body: "+err.Error()).With("reason", "bad_body")
+	}
+	return nil
+}
+
+func (a *API) who(c echo.Context) (Principal, error) {
+	p, err := a.ids.Identify(c.Request())
+	if err != nil {
+		return Principal{}, problemFor(fmt.Errorf("queue: %w", errors.Join(ErrUnauthenticated, err)))
+	}
+	return p, nil
+}
+
+func (a *API) need(c echo.Context, min Role) (Principal, error) {
+	p, err := a.who(c)
+	if err != nil {
+		return p, err
+	}
+	if p.Role < min {
+		return p, problemFor(fmt.Errorf("queue: needs role %s: %w", min, ErrForbidden))
+	}
+	return p, nil
+}
+
+// hostOf requires an admin, or a host who serves queueID.
+func (a *API) hostOf(c echo.Context, queueID string) (Principal, error) {
+	p, err := a.need(c, RoleHost)
+	if err != nil || p.Role == RoleAdmin {
+		return p, err
+	}
+	h, err := a.eng.store.GetHost(c.Request().Context(), p.ID)
+	if err == nil {
+		for _, q := range h.Queues {
+			if q == queueID {
+				return p, nil
+			}
+		}
+	}
+	return p, problemFor(fmt.Errorf("queue: not a host of this queue: %w", ErrForbidden))
+}
+
+func (a *API) queueParam(c echo.Context) (Queue, error) {
+	q, err := a.eng.GetQueue(c.Request().Context(), c.Param("id"))
+	return q, problemFor(err)
+}
+
+func (a *API) listQueues(c echo.Context) error {
+	if _, err := a.who(c); err != nil {
+		return err
+	}
+	qs, err := a.eng.ListQueues(c.Request().Context())
+	if err != nil {
+		return problemFor(err)
+	}
+	now := a.eng.clock.Now()
+	out := make([]QueueJSON, 0, len(qs))
+	for _, q := range qs {
+		st := StatusAt(&q, now)
+		out = append(out, queueJSON(q, &st))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *API) createQueue(c echo.Context) error {
+	if _, err := a.need(c, RoleAdmin); err != nil {
+		return err
+	}
+	var in QueueJSON
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	q, err := a.eng.CreateQueue(c.Request().Context(), in.queue())
+	if err != nil {
+		return problemFor(err)
+	}
+	st := StatusAt(&q, a.eng.clock.Now())
+	return c.JSON(http.StatusCreated, queueJSON(q, &st))
+}
+
+func (a *API) getQueue(c echo.Context) error {
+	if _, err := a.who(c); err != nil {
+		return err
+	}
+	q, err := a.queueParam(c)
+	if err != nil {
+		return err
+	}
+	st := StatusAt(&q, a.eng.clock.Now())
+	return c.JSON(http.StatusOK, queueJSON(q, &st))
+}
+
+func (a *API) putQueue(c echo.Context) error {
+	if _, err := a.need(c, RoleAdmin); err != nil {
+		return err
+	}
+	old, err := a.queueParam(c)
+	if err != nil {
+		return err
+	}
+	var in QueueJSON
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	q := in.queue()
+	q.ID = old.ID
+	q, err = a.eng.UpdateQueue(c.Request().Context(), q)
+	if err != nil {
+		return problemFor(err)
+	}
+	st := StatusAt(&q, a.eng.clock.Now())
+	return c.JSON(http.StatusOK, queueJSON(q, &st))
+}
+
+func (a *API) deleteQueue(c echo.Context) error {
+	if _, err := a.need(c, RoleAdmin); err != nil {
+		return err
+	}
+	q, err := a.queueParam(c)
+	if err != nil {
+		return err
+	}
+	if err := a.eng.DeleteQueue(c.Request().Context(), q.ID); err != nil {
+		return problemFor(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) setManual(c echo.Context) error {
+	q, err := a.queueParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := a.hostOf(c, q.ID); err != nil {
+		return err
+	}
+	var in struct {
+		Manual hours.Manual `json:"manual"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	q, err = a.eng.SetManual(c.Request().Context(), q.ID, in.Manual)
+	if err != nil {
+		return problemFor(err)
+	}
+	st := StatusAt(&q, a.eng.clock.Now())
+	return c.JSON(http.StatusOK, queueJSON(q, &st))
+}
+
+func (a *API) listEntries(c echo.Context) error {
+	q, err := a.queueParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := a.hostOf(c, q.ID); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	live, err := a.eng.store.ListEntries(ctx, EntryFilter{QueueID: q.ID, States: []EntryState{EntryWaiting, EntryOffered, EntryConnecting, EntryInCall}})
+	if err != nil {
+		return problemFor(err)
+	}
+	out := make([]EntryJSON, 0, len(live))
+	pos := 0
+	for _, en := range live {
+		j := entryJSON(en)
+		if en.State == EntryWaiting {
+			pos++
+			j.Position = pos
+		}
+		out = append(out, j)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// joinBody is the body of a join.
+type joinBody struct {
+	Name     string            `json:"name"`
+	Intake   map[string]string `json:"intake"`
+	Priority int               `json:"priority"`
+}
+
+func (a *API) join(c echo.Context) error {
+	p, err := a.who(c)
+	if err != nil {
+		return err
+	}
+	q, err := a.queueParam(c)
+	if err != nil {
+		return err
+	}
+	var in joinBody
+	if c.Request().ContentLength != 0 {
+		if err := decode(c, &in); err != nil {
+			return err
+		}
+	}
+	if in.Priority != 0 && p.Role < RoleHost {
+		return problemFor(fmt.Errorf("queue: only hosts and admins set a priority: %w", ErrForbidden))
+	}
+	name := in.Name
+	if name == "" {
+		name = p.Name
+	}
+	ctx := c.Request().Context()
+	j, err := a.eng.Join(ctx, q.ID, JoinRequest{Caller: Caller{ID: p.ID, Name: name, Guest: p.Guest}, Intake: in.Intake, Priority: in.Priority})
+	if err != nil {
+		var r *Refusal
+		if errors.As(err, &r) && !r.RetryAfter.IsZero() {
+			secs := int(r.RetryAfter.Sub(a.eng.clock.Now()).Seconds() + 0.999)
+			c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		}
+		a.log.InfoContext(ctx, "queue: join refused", "queue", q.ID, "err", err)
+		return problemFor(err)
+	}
+	view := a.entryView(ctx, j.Entry)
+	return c.JSON(http.StatusCreated, struct {
+		Entry       EntryJSON `json:"entry"`
+		ResumeToken string    `json:"resume_token"`
+	}{view, j.ResumeToken})
+}
+
+// entryView renders an entry with its position and estimated wait.
+func (a *API) entryView(ctx context.Context, en Entry) EntryJSON {
+	j := entryJSON(en)
+	if en.State != EntryWaiting {
+		return j
+	}
+	waiting, err := a.eng.Waiting(ctx, en.QueueID)
+	if err != nil {
+		return j
+	}
+	for i, w := range waiting {
+		if w.ID == en.ID {
+			j.Position = i + 1
+			break
+		}
+	}
+	q, err := a.eng.store.GetQueue(ctx, en.QueueID)
+	if err != nil {
+		return j
+	}
+	hosts, err := a.eng.store.ListHosts(ctx, HostFilter{QueueID: en.QueueID, States: []HostState{HostAvailable, HostOffered, HostInCall, HostWrapUp}})
+	if err != nil {
+		return j
+	}
+	if d, ok := a.eng.EstimateWait(ctx, &q, j.Position, len(hosts)); ok {
+		s := Seconds(d)
+		j.EstimatedWait = &s
+	}
+	return j
+}
+
+func (a *API) next(c echo.Context) error {
+	q, err := a.queueParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.hostOf(c, q.ID)
+	if err != nil {
+		return err
+	}
+	acc, err := a.eng.Next(c.Request().Context(), p.ID, q.ID)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, acceptedJSON(acc, p.ID))
+}
+
+func acceptedJSON(acc Accepted, hostID string) any {
+	return struct {
+		Entry EntryJSON `json:"entry"`
+		Call  CallJSON  `json:"call"`
+	}{entryJSON(acc.Entry), callJSON(acc.Call, hostID, acc.HostTicket)}
+}
+
+// window parses ?from=&to= (RFC 3339); the default is the last 24 hours.
+func (a *API) window(c echo.Context) (time.Time, time.Time, error) {
+	now := a.eng.clock.Now()
+	from, to := now.Add(-24*time.Hour), now.Add(time.Millisecond) // up to and including now
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		if v := c.QueryParam(f.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return from, to, problem.New(http.StatusBadRequest, f.name+" must be RFC 3339").With("reason", "invalid")
+			}
+			*f.dst = t
+		}
+	}
+	if to.Before(from) || to.Sub(from) > 366*24*time.Hour {
+		return from, to, problem.New(http.StatusBadRequest, "window must be 0–366 days").With("reason", "invalid")
+	}
+	return from, to, nil
+}
+
+func (a *API) stats(c echo.Context) error {
+	q, err := a.queueParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := a.hostOf(c, q.ID); err != nil {
+		return err
+	}
+	from, to, err := a.window(c)
+	if err != nil {
+		return err
+	}
+	st, err := a.eng.Stats(c.Request().Context(), q.ID, from, to)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+func (a *API) historyEntries(c echo.Context) (Queue, []Entry, error) {
+	q, err := a.queueParam(c)
+	if err != nil {
+		return q, nil, err
+	}
+	if _, err := a.hostOf(c, q.ID); err != nil {
+		return q, nil, err
+	}
+	from, to, err := a.window(c)
+	if err != nil {
+		return q, nil, err
+	}
+	es, err := a.eng.store.ListEntries(c.Request().Context(), EntryFilter{QueueID: q.ID, CreatedFrom: from, CreatedTo: to})
+	return q, es, problemFor(err)
+}
+
+func (a *API) history(c echo.Context) error {
+	_, es, err := a.historyEntries(c)
+	if err != nil {
+		return err
+	}
+	out := make([]EntryJSON, 0, len(es))
+	for _, en := range es {
+		out = append(out, entryJSON(en))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *API) exportCSV(c echo.Context) error {
+	q, es, err := a.historyEntries(c)
+	if err != nil {
+		return err
+	}
+	loc, lerr := q.Hours.Location()
+	if lerr != nil {
+		loc = time.UTC
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+q.Slug+`-entries.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	return WriteCSV(c.Response(), es, loc)
+}
+
+func (a *API) listHosts(c echo.Context) error {
+	if _, err := a.need(c, RoleAdmin); err != nil {
+		return err
+	}
+	hs, err := a.eng.ListHosts(c.Request().Context(), c.QueryParam("queue"))
+	if err != nil {
+		return problemFor(err)
+	}
+	if hs == nil {
+		hs = []Host{}
+	}
+	return c.JSON(http.StatusOK, hs)
+}
+
+func (a *API) putHost(c echo.Context) error {
+	if _, err := a.need(c, RoleAdmin); err != nil {
+		return err
+	}
+	var in struct {
+		Name   string   `json:"name"`
+		Queues []string `json:"queues"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	h, err := a.eng.PutHost(c.Request().Context(), c.Param("id"), in.Name, in.Queues)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, h)
+}
+
+// selfOrAdmin resolves :id ("me" allowed) to a host the principal may see.
+func (a *API) selfOrAdmin(c echo.Context) (Principal, string, error) {
+	p, err := a.need(c, RoleHost)
+	if err != nil {
+		return p, "", err
+	}
+	id := c.Param("id")
+	if id == "me" {
+		id = p.ID
+	}
+	if id != p.ID && p.Role != RoleAdmin {
+		return p, "", problemFor(fmt.Errorf("queue: another host: %w", ErrForbidden))
+	}
+	return p, id, nil
+}
+
+func (a *API) getHost(c echo.Context) error {
+	_, id, err := a.selfOrAdmin(c)
+	if err != nil {
+		return err
+	}
+	h, err := a.eng.GetHost(c.Request().Context(), id)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, h)
+}
+
+func (a *API) deleteHost(c echo.Context) error {
+	if _, err := a.need(c, RoleAdmin); err != nil {
+		return err
+	}
+	if err := a.eng.DeleteHost(c.Request().Context(), c.Param("id")); err != nil {
+		return problemFor(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) setAvailability(c echo.Context) error {
+	_, id, err := a.selfOrAdmin(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		State HostState `json:"state"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	h, err := a.eng.SetAvailability(c.Request().Context(), id, in.State)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, h)
+}
+
+// entryFor loads :id and checks the principal may see it: its caller, a
+// host of its queue, or an admin. It reports whether p is the owner.
+func (a *API) entryFor(c echo.Context) (Principal, Entry, bool, error) {
+	p, err := a.who(c)
+	if err != nil {
+		return p, Entry{}, false, err
+	}
+	en, err := a.eng.GetEntry(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return p, Entry{}, false, problemFor(err)
+	}
+	if en.CallerID == p.ID {
+		return p, en, true, nil
+	}
+	if _, err := a.hostOf(c, en.QueueID); err != nil {
+		// Do not reveal that someone else's entry exists.
+		return p, Entry{}, false, problemFor(fmt.Errorf("queue: entry %s: %w", en.ID, ErrNotFound))
+	}
+	return p, en, false, nil
+}
+
+func (a *API) getEntry(c echo.Context) error {
+	_, en, _, err := a.entryFor(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), en))
+}
+
+func (a *API) leave(c echo.Context) error {
+	p, en, owner, err := a.entryFor(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if owner {
+		err = a.eng.Leave(ctx, p.ID, en.ID)
+	} else {
+		err = a.eng.Remove(ctx, en.ID, p.ID)
+	}
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) resume(c echo.Context) error {
+	_, en, owner, err := a.entryFor(c)
+	if err != nil {
+		return err
+	}
+	if !owner {
+		return problemFor(fmt.Errorf("queue: resume: %w", ErrForbidden))
+	}
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	out, err := a.eng.Resume(c.Request().Context(), en.ID, in.Token)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), out))
+}
+
+func (a *API) hostAction(c echo.Context) (Principal, Entry, error) {
+	p, err := a.need(c, RoleHost)
+	if err != nil {
+		return p, Entry{}, err
+	}
+	en, err := a.eng.GetEntry(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return p, Entry{}, problemFor(err)
+	}
+	if _, err := a.hostOf(c, en.QueueID); err != nil {
+		return p, Entry{}, err
+	}
+	return p, en, nil
+}
+
+func (a *API) accept(c echo.Context) error {
+	p, en, err := a.hostAction(c)
+	if err != nil {
+		return err
+	}
+	acc, err := a.eng.Accept(c.Request().Context(), p.ID, en.ID)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, acceptedJSON(acc, p.ID))
+}
+
+func (a *API) decline(c echo.Context) error {
+	p, en, err := a.hostAction(c)
+	if err != nil {
+		return err
+	}
+	if err := a.eng.Decline(c.Request().Context(), p.ID, en.ID); err != nil {
+		return problemFor(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) pick(c echo.Context) error {
+	p, en, err := a.hostAction(c)
+	if err != nil {
+		return err
+	}
+	acc, err := a.eng.Pick(c.Request().Context(), p.ID, en.ID)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, acceptedJSON(acc, p.ID))
+}
+
+func (a *API) complete(c echo.Context) error {
+	p, en, err := a.hostAction(c)
+	if err != nil {
+		return err
+	}
+	if err := a.eng.Complete(c.Request().Context(), p.ID, en.ID); err != nil {
+		return problemFor(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) call(c echo.Context) error {
+	p, en, _, err := a.entryFor(c)
+	if err != nil {
+		return err
+	}
+	ticket, call, err := a.eng.Ticket(c.Request().Context(), en.ID, p.ID)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, callJSON(call, p.ID, ticket))
+}

@@ -1,0 +1,405 @@
+package queue_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/problem"
+	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/queuetest"
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+	"go.uber.org/goleak"
+)
+
+// headerIDs is a fake Identifier: X-User, X-Role (caller|host|admin),
+// X-Guest: 1.
+type headerIDs struct{}
+
+func (headerIDs) Identify(r *http.Request) (queue.Principal, error) {
+	id := r.Header.Get("X-User")
+	if id == "" {
+		id = r.URL.Query().Get("user") // browsers cannot set headers on WebSocket handshakes
+	}
+	if id == "" {
+		return queue.Principal{}, queue.ErrUnauthenticated
+	}
+	p := queue.Principal{ID: id, Name: "Name " + id, Guest: r.Header.Get("X-Guest") == "1"}
+	switch r.Header.Get("X-Role") + r.URL.Query().Get("role") {
+	case "host":
+		p.Role = queue.RoleHost
+	case "admin":
+		p.Role = queue.RoleAdmin
+	}
+	return p, nil
+}
+
+type apiEnv struct {
+	t    *testing.T
+	env  *queuetest.Env
+	api  *queue.API
+	srv  *httptest.Server
+	logs *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newAPIEnv(t *testing.T) *apiEnv {
+	t.Helper()
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	env := queuetest.NewEnv(t, queue.NewMemoryStore(), monday10, queue.WithLogger(logger))
+	api := queue.NewAPI(env.Engine, headerIDs{}, func(r *http.Request) bool {
+		return r.Header.Get("Origin") == "https://desk.example"
+	}, queue.WithAPILogger(logger), queue.WithHubInterval(10*time.Millisecond))
+	e := echo.New()
+	e.HTTPErrorHandler = problem.HTTPErrorHandler(logger)
+	api.Register(e.Group("/api/v1"))
+	srv := httptest.NewServer(e)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = api.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		srv.Close()
+	})
+	return &apiEnv{t: t, env: env, api: api, srv: srv, logs: logs}
+}
+
+// do sends a request as user/role and decodes the JSON answer into out.
+func (a *apiEnv) do(method, path, user, role string, body any, out any) (int, http.Header, string) {
+	a.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		if s, ok := body.(string); ok {
+			b = []byte(s)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, a.srv.URL+"/api/v1"+path, rd)
+	if user != "" {
+		req.Header.Set("X-User", user)
+	}
+	req.Header.Set("X-Role", role)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			a.t.Fatalf("%s %s: decoding %s: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, resp.Header, string(raw)
+}
+
+func (a *apiEnv) mustDo(method, path, user, role string, body, out any, want int) string {
+	a.t.Helper()
+	code, _, raw := a.do(method, path, user, role, body, out)
+	if code != want {
+		a.t.Fatalf("%s %s as %s/%s = %d %s, want %d", method, path, user, role, code, raw, want)
+	}
+	return raw
+}
+
+const queueBody = `{"slug":"it-help","name":"IT help","mode":"auto","identity":"guest","media":"janus",
+ "hours":{"zone":"Europe/Berlin","weekly":[[],[{"from":"09:00","to":"17:00"}],[{"from":"09:00","to":"17:00"}],[],[],[],[]]},
+ "limits":{"max_waiting":10,"max_wait":0,"one_per_caller":true,"cooldown":300},
+ "closing":{"stop_admitting":600,"at_close":"serve"},
+ "timeouts":{"offer":20,"no_show":60,"wrap_up":0,"grace":30},
+ "intake":[{"name":"topic","label":"Topic","required":true}],"service_level":45}`
+
+func TestAPIQueuesAndRefusals(t *testing.T) {
+	a := newAPIEnv(t)
+	a.mustDo("POST", "/queues", "", "", queueBody, nil, 401)
+	a.mustDo("POST", "/queues", "bob", "caller", queueBody, nil, 403)
+	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"x","name":"x","bogus":1}`, nil, 400)
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
+	if q.ID == "" || q.Timeouts.Offer != queue.Seconds(20*time.Second) || q.Limits.Cooldown != queue.Seconds(5*time.Minute) || q.Status == nil || !q.Status.Open {
+		t.Fatalf("created %+v", q)
+	}
+	var p map[string]any
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &p, 409) // slug taken
+	a.mustDo("GET", "/queues/it-help", "bob", "caller", nil, &q, 200)
+
+	// Intake required.
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{}`, &p, 400)
+	if p["reason"] != "intake_missing" || p["field"] != "topic" {
+		t.Fatalf("intake refusal %v", p)
+	}
+	// A caller may not set a priority.
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"},"priority":9}`, nil, 403)
+
+	var joined struct {
+		Entry       queue.EntryJSON `json:"entry"`
+		ResumeToken string          `json:"resume_token"`
+	}
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
+	if joined.ResumeToken == "" || joined.Entry.Position != 1 || joined.Entry.State != queue.EntryWaiting {
+		t.Fatalf("joined %+v", joined)
+	}
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
+	if p["reason"] != "already_queued" || p["entry_id"] != joined.Entry.ID {
+		t.Fatalf("second join %v", p)
+	}
+	// Someone else cannot see or leave bob's entry.
+	a.mustDo("GET", "/entries/"+joined.Entry.ID, "eve", "caller", nil, nil, 404)
+	a.mustDo("DELETE", "/entries/"+joined.Entry.ID, "eve", "caller", nil, nil, 404)
+	a.mustDo("DELETE", "/entries/"+joined.Entry.ID, "bob", "caller", nil, nil, 204)
+	code, hdr, raw := a.do("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &p)
+	if code != 429 || p["reason"] != "cooldown" || hdr.Get("Retry-After") != "300" || hdr.Get("Content-Type") != problem.ContentType {
+		t.Fatalf("cooldown: %d %s %v", code, raw, hdr)
+	}
+
+	// Closed: Monday 17:00 Berlin → next opening Tuesday 09:00 +02:00.
+	a.env.Clock.Set(time.Date(2026, 6, 1, 17, 0, 0, 0, berlin))
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "carl", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
+	if p["reason"] != "closed" || p["next_open"] != "2026-06-02T09:00:00+02:00" {
+		t.Fatalf("closed refusal %v", p)
+	}
+	// Stop admitting 10 minutes before close.
+	a.env.Clock.Set(time.Date(2026, 6, 2, 16, 50, 0, 0, berlin))
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "carl", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
+	if p["reason"] != "closing_soon" || p["next_open"] != "2026-06-08T09:00:00+02:00" {
+		t.Fatalf("closing refusal %v", p)
+	}
+	// Manual open overrides the hours.
+	a.mustDo("PUT", "/queues/"+q.ID+"/manual", "boss", "admin", `{"manual":"open"}`, &q, 200)
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "carl", "caller", `{"intake":{"topic":"wifi"}}`, nil, 201)
+
+	// Optimistic concurrency on PUT.
+	stale := strings.Replace(queueBody, `"slug"`, `"version":1,"slug"`, 1)
+	a.mustDo("PUT", "/queues/"+q.ID, "boss", "admin", stale, &p, 409)
+	if p["reason"] != "version_mismatch" {
+		t.Fatalf("stale put %v", p)
+	}
+}
+
+func TestAPICallFlowKeepsSecrets(t *testing.T) {
+	a := newAPIEnv(t)
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	a.mustDo("PUT", "/hosts/ann/availability", "bob", "host", `{"state":"available"}`, nil, 403)
+	var joined struct {
+		Entry       queue.EntryJSON `json:"entry"`
+		ResumeToken string          `json:"resume_token"`
+	}
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
+	var est queue.EntryJSON
+	a.mustDo("GET", "/entries/"+joined.Entry.ID, "bob", "caller", nil, &est, 200)
+	if est.EstimatedWait != nil {
+		t.Fatalf("estimate %v with no host staffed", *est.EstimatedWait)
+	}
+	var host queue.Host
+	a.mustDo("PUT", "/hosts/me/availability", "ann", "host", `{"state":"available"}`, &host, 200)
+	if host.State != queue.HostOffered || host.EntryID != joined.Entry.ID {
+		t.Fatalf("host after available: %+v", host)
+	}
+	a.mustDo("POST", "/entries/"+joined.Entry.ID+"/accept", "zed", "host", nil, nil, 403)
+	var acc struct {
+		Entry queue.EntryJSON `json:"entry"`
+		Call  queue.CallJSON  `json:"call"`
+	}
+	raw := a.mustDo("POST", "/entries/"+joined.Entry.ID+"/accept", "ann", "host", nil, &acc, 200)
+	if acc.Call.Ticket == "" || acc.Call.RoomID == 0 || acc.Call.FeedID == 0 || acc.Call.PeerName != "Name bob" {
+		t.Fatalf("accepted %s", raw)
+	}
+	var callerCall queue.CallJSON
+	raw2 := a.mustDo("GET", "/entries/"+joined.Entry.ID+"/call", "bob", "caller", nil, &callerCall, 200)
+	if !strings.Contains(callerCall.Ticket, ":caller:bob") || callerCall.FeedID == acc.Call.FeedID {
+		t.Fatalf("caller call %s", raw2)
+	}
+	call, err := a.env.Engine.Store().GetCall(t.Context(), acc.Call.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.mustDo("POST", "/entries/"+joined.Entry.ID+"/complete", "ann", "host", nil, nil, 204)
+	var hist []queue.EntryJSON
+	raw3 := a.mustDo("GET", "/queues/"+q.ID+"/history", "boss", "admin", nil, &hist, 200)
+	if len(hist) != 1 || hist[0].State != queue.EntryCompleted {
+		t.Fatalf("history %s", raw3)
+	}
+	var st queue.Stats
+	a.mustDo("GET", "/queues/"+q.ID+"/stats", "ann", "host", nil, &st, 200)
+	if st.Answered != 1 || st.Completed != 1 || st.ServiceLevel != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	a.mustDo("GET", "/queues/"+q.ID+"/stats", "bob", "caller", nil, nil, 403)
+	csvBody := a.mustDo("GET", "/queues/"+q.ID+"/export.csv", "boss", "admin", nil, nil, 200)
+	if !strings.HasPrefix(csvBody, "id,queue_id,seq,state") || !strings.Contains(csvBody, joined.Entry.ID) {
+		t.Fatalf("csv %q", csvBody)
+	}
+
+	secrets := []string{call.Room.Secret, call.Room.PIN, joined.ResumeToken}
+	for _, p := range call.Participants {
+		secrets = append(secrets, p.Token)
+	}
+	for _, s := range secrets {
+		if s == "" {
+			t.Fatal("a secret is empty: the check would prove nothing")
+		}
+		for what, text := range map[string]string{"accept body": raw, "caller call body": raw2, "history": raw3, "csv": csvBody, "logs": a.logs.String()} {
+			if strings.Contains(text, s) && !(what == "accept body" && s == joined.ResumeToken) {
+				t.Errorf("secret %q leaked in %s", s, what)
+			}
+		}
+	}
+	if !strings.Contains(a.logs.String(), "queue: accepted") {
+		t.Fatal("log capture saw nothing: the leak check would prove nothing")
+	}
+}
+
+func wsDial(t *testing.T, a *apiEnv, query, origin string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(a.srv.URL, "http") + "/api/v1/ws?" + query
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	return websocket.DefaultDialer.Dial(url, h)
+}
+
+func readMsg(t *testing.T, c *websocket.Conn, typ string, ok func(map[string]any) bool) map[string]any {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		var m map[string]any
+		if err := c.ReadJSON(&m); err != nil {
+			t.Fatalf("waiting for a %s message: %v", typ, err)
+		}
+		if m["type"] == typ && ok(m) {
+			return m
+		}
+	}
+}
+
+func TestWebSocketLiveUpdates(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // runs last: after the API and server stop
+	a := newAPIEnv(t)
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	var first, second struct {
+		Entry       queue.EntryJSON `json:"entry"`
+		ResumeToken string          `json:"resume_token"`
+	}
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"a"}}`, &first, 201)
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "cat", "caller", `{"intake":{"topic":"b"}}`, &second, 201)
+
+	if _, resp, err := wsDial(t, a, "user=cat&entry="+second.Entry.ID, "https://evil.example"); err == nil || resp == nil || resp.StatusCode != 403 {
+		t.Fatalf("bad origin: err %v resp %v", err, resp)
+	}
+	if _, resp, err := wsDial(t, a, "user=eve&entry="+second.Entry.ID, "https://desk.example"); err == nil || resp.StatusCode != 404 {
+		t.Fatalf("someone else's entry: err %v", err)
+	}
+	caller, _, err := wsDial(t, a, "user=cat&entry="+second.Entry.ID, "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	readMsg(t, caller, "entry", func(m map[string]any) bool { return m["entry"].(map[string]any)["position"] == 2.0 })
+
+	hostWS, _, err := wsDial(t, a, "user=ann&role=host", "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostWS.Close()
+	readMsg(t, hostWS, "host", func(m map[string]any) bool {
+		qs := m["queues"].([]any)
+		return len(qs) == 1 && qs[0].(map[string]any)["waiting_count"] == 2.0
+	})
+	admin, _, err := wsDial(t, a, "user=boss&role=admin&stats=1", "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	readMsg(t, admin, "stats", func(m map[string]any) bool {
+		st := m["stats"].([]any)
+		return len(st) == 1 && st[0].(map[string]any)["waiting_now"] == 2.0
+	})
+
+	// The host becomes available: the offer reaches the host, and the
+	// second caller moves up to position 1.
+	a.mustDo("PUT", "/hosts/me/availability", "ann", "host", `{"state":"available"}`, nil, 200)
+	readMsg(t, hostWS, "host", func(m map[string]any) bool {
+		o, _ := m["offer"].(map[string]any)
+		return o != nil && o["id"] == first.Entry.ID
+	})
+	readMsg(t, caller, "entry", func(m map[string]any) bool { return m["entry"].(map[string]any)["position"] == 1.0 })
+
+	// The caller's socket drops: the entry is paused (grace), and resuming
+	// over a new socket with the token un-pauses it.
+	caller.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !a.entry(second.Entry.ID).Paused {
+		if time.Now().After(deadline) {
+			t.Fatal("entry not paused after the socket closed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	again, _, err := wsDial(t, a, "user=cat&entry="+second.Entry.ID+"&token="+second.ResumeToken, "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	readMsg(t, again, "entry", func(m map[string]any) bool { return m["entry"].(map[string]any)["paused"] == false })
+}
+
+func (a *apiEnv) entry(id string) queue.Entry {
+	a.t.Helper()
+	en, err := a.env.Engine.GetEntry(a.t.Context(), id)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return en
+}
+
+func TestProblemStatuses(t *testing.T) {
+	// Every refusal sentinel maps to a client error, never a 500.
+	a := newAPIEnv(t)
+	for _, err := range []error{queue.ErrClosed, queue.ErrFull, queue.ErrAlreadyQueued, queue.ErrCooldown, queue.ErrState, queue.ErrForbidden, queue.ErrNotFound} {
+		if errors.Is(err, queue.ErrInvalid) {
+			t.Fatal("sentinels must be distinct")
+		}
+	}
+	a.mustDo("GET", "/queues/nope", "bob", "caller", nil, nil, 404)
+	a.mustDo("GET", "/queues/nope/stats?from=yesterday", "boss", "admin", nil, nil, 404)
+}

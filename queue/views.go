@@ -1,0 +1,153 @@
+package queue
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/frontdesk/frontdesk/queue/hours"
+)
+
+// UnmarshalJSON parses (fractional) seconds.
+func (s *Seconds) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || f < 0 || f > 1e9 {
+		return ErrInvalid
+	}
+	*s = Seconds(time.Duration(f * float64(time.Second)))
+	return nil
+}
+
+// QueueJSON is the API shape of a queue: durations in seconds. Status is
+// output only.
+type QueueJSON struct {
+	ID           string         `json:"id"`
+	Slug         string         `json:"slug"`
+	Name         string         `json:"name"`
+	Description  string         `json:"description"`
+	Hours        hours.Schedule `json:"hours"`
+	Mode         Mode           `json:"mode"`
+	Identity     Identity       `json:"identity"`
+	Media        MediaEngine    `json:"media"`
+	Limits       LimitsJSON     `json:"limits"`
+	Closing      ClosingJSON    `json:"closing"`
+	Timeouts     TimeoutsJSON   `json:"timeouts"`
+	Intake       []IntakeField  `json:"intake"`
+	ServiceLevel Seconds        `json:"service_level"`
+	Version      int64          `json:"version"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+	Status       *Status        `json:"status,omitempty"`
+}
+
+// LimitsJSON is Limits with durations in seconds.
+type LimitsJSON struct {
+	MaxWaiting   int     `json:"max_waiting"`
+	MaxWait      Seconds `json:"max_wait"`
+	OnePerCaller bool    `json:"one_per_caller"`
+	Cooldown     Seconds `json:"cooldown"`
+}
+
+// ClosingJSON is Closing with durations in seconds.
+type ClosingJSON struct {
+	StopAdmitting Seconds `json:"stop_admitting"`
+	AtClose       AtClose `json:"at_close"`
+}
+
+// TimeoutsJSON is Timeouts in seconds.
+type TimeoutsJSON struct {
+	Offer  Seconds `json:"offer"`
+	NoShow Seconds `json:"no_show"`
+	WrapUp Seconds `json:"wrap_up"`
+	Grace  Seconds `json:"grace"`
+}
+
+func queueJSON(q Queue, st *Status) QueueJSON {
+	in := q.Intake
+	if in == nil {
+		in = []IntakeField{}
+	}
+	return QueueJSON{ID: q.ID, Slug: q.Slug, Name: q.Name, Description: q.Description, Hours: q.Hours,
+		Mode: q.Mode, Identity: q.Identity, Media: q.Media,
+		Limits:   LimitsJSON{q.Limits.MaxWaiting, Seconds(q.Limits.MaxWait), q.Limits.OnePerCaller, Seconds(q.Limits.Cooldown)},
+		Closing:  ClosingJSON{Seconds(q.Closing.StopAdmitting), q.Closing.AtClose},
+		Timeouts: TimeoutsJSON{Seconds(q.Timeouts.Offer), Seconds(q.Timeouts.NoShow), Seconds(q.Timeouts.WrapUp), Seconds(q.Timeouts.Grace)},
+		Intake:   in, ServiceLevel: Seconds(q.ServiceLevel),
+		Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt, Status: st}
+}
+
+func (j QueueJSON) queue() Queue {
+	return Queue{ID: j.ID, Slug: j.Slug, Name: j.Name, Description: j.Description, Hours: j.Hours,
+		Mode: j.Mode, Identity: j.Identity, Media: j.Media,
+		Limits:   Limits{j.Limits.MaxWaiting, time.Duration(j.Limits.MaxWait), j.Limits.OnePerCaller, time.Duration(j.Limits.Cooldown)},
+		Closing:  Closing{time.Duration(j.Closing.StopAdmitting), j.Closing.AtClose},
+		Timeouts: Timeouts{time.Duration(j.Timeouts.Offer), time.Duration(j.Timeouts.NoShow), time.Duration(j.Timeouts.WrapUp), time.Duration(j.Timeouts.Grace)},
+		Intake:   j.Intake, ServiceLevel: time.Duration(j.ServiceLevel), Version: j.Version}
+}
+
+// EntryJSON is the API shape of an entry (no resume hash, no active key).
+// Position and EstimatedWait are set for waiting entries when known.
+type EntryJSON struct {
+	ID            string            `json:"id"`
+	QueueID       string            `json:"queue_id"`
+	State         EntryState        `json:"state"`
+	Priority      int               `json:"priority"`
+	CallerID      string            `json:"caller_id"`
+	CallerName    string            `json:"caller_name"`
+	Guest         bool              `json:"guest"`
+	Intake        map[string]string `json:"intake"`
+	HostID        string            `json:"host_id,omitempty"`
+	Paused        bool              `json:"paused"`
+	CreatedAt     time.Time         `json:"created_at"`
+	AnsweredAt    *time.Time        `json:"answered_at,omitempty"`
+	EndedAt       *time.Time        `json:"ended_at,omitempty"`
+	OfferExpires  *time.Time        `json:"offer_expires,omitempty"`
+	Position      int               `json:"position,omitempty"`
+	EstimatedWait *Seconds          `json:"estimated_wait,omitempty"`
+	History       []Transition      `json:"history"`
+}
+
+func opt(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func entryJSON(en Entry) EntryJSON {
+	in := en.Intake
+	if in == nil {
+		in = map[string]string{}
+	}
+	j := EntryJSON{ID: en.ID, QueueID: en.QueueID, State: en.State, Priority: en.Priority, CallerID: en.CallerID,
+		CallerName: en.CallerName, Guest: en.Guest, Intake: in, HostID: en.HostID, Paused: en.Paused,
+		CreatedAt: en.CreatedAt, AnsweredAt: opt(en.AnsweredAt), EndedAt: opt(en.EndedAt), History: en.History}
+	if en.State == EntryOffered {
+		j.OfferExpires = opt(en.Deadline)
+	}
+	return j
+}
+
+// CallJSON is what a participant needs to join a call: where the room is,
+// their own feed id and a fresh ticket. No secret, pin or Janus token.
+type CallJSON struct {
+	ID       string      `json:"id"`
+	Engine   MediaEngine `json:"engine"`
+	Instance string      `json:"instance,omitempty"`
+	RoomID   uint64      `json:"room_id"`
+	FeedID   uint64      `json:"feed_id"`
+	PeerName string      `json:"peer_name"`
+	PeerFeed uint64      `json:"peer_feed_id"`
+	Ticket   string      `json:"ticket"`
+}
+
+func callJSON(c Call, userID, ticket string) CallJSON {
+	j := CallJSON{ID: c.ID, Engine: c.Room.Engine, Instance: c.Room.Instance, RoomID: c.Room.ID, Ticket: ticket}
+	for _, p := range c.Participants {
+		if p.UserID == userID {
+			j.FeedID = p.FeedID
+		} else {
+			j.PeerName, j.PeerFeed = p.Name, p.FeedID
+		}
+	}
+	return j
+}

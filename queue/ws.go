@@ -1,0 +1,403 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+)
+
+// Hub pushes live updates over WebSocket (GET /ws). A connection is one of:
+//
+//   - caller: ?entry=ID (the principal must own the entry; &token= the
+//     resume token un-pauses it after a reconnect). Messages
+//     {"type":"entry","entry":{…, "position", "estimated_wait"},
+//     "queue":{…,"status"},"call":{…ticket…}|absent}.
+//     When a caller's socket closes, the entry is paused for the grace
+//     period (see Engine.Disconnected).
+//   - host: a principal with the host role. Messages {"type":"host",
+//     "host":{…},"offer":{entry}|null,"queues":[{"queue":{…},
+//     "waiting_count":n,"waiting":[first 100 entries]}]}.
+//   - admin: ?stats=1 by an admin (optionally &queue=ID, repeatable).
+//     Messages {"type":"stats","stats":[Stats of the last 24 h]}.
+//
+// Changes are coalesced: each client gets at most one message per
+// interval (default 250 ms) however many changes happen, and a slow client
+// only ever has the newest message queued (older ones are dropped).
+type Hub struct {
+	api      *API
+	up       websocket.Upgrader
+	interval time.Duration
+
+	mu      sync.Mutex
+	dirty   map[string]bool
+	clients map[*client]struct{}
+	closed  bool
+	done    chan struct{}
+	wg      sync.WaitGroup // writer goroutines
+}
+
+type clientKind int
+
+const (
+	kindCaller clientKind = iota
+	kindHost
+	kindAdmin
+)
+
+type client struct {
+	kind    clientKind
+	who     Principal
+	entryID string
+	queues  []string // subscribed queue IDs (caller: its queue)
+	all     bool     // admin of all queues
+	conn    *websocket.Conn
+	send    chan []byte
+	quit    chan struct{} // closed when the reader stops
+}
+
+func newHub(a *API, checkOrigin func(r *http.Request) bool) *Hub {
+	return &Hub{
+		api: a, interval: 250 * time.Millisecond,
+		up:    websocket.Upgrader{CheckOrigin: checkOrigin, ReadBufferSize: 1024, WriteBufferSize: 4096},
+		dirty: map[string]bool{}, clients: map[*client]struct{}{}, done: make(chan struct{}),
+	}
+}
+
+// markDirty notes that queueID changed (called by the engine; never blocks).
+func (h *Hub) markDirty(queueID string) {
+	h.mu.Lock()
+	h.dirty[queueID] = true
+	h.mu.Unlock()
+}
+
+func (h *Hub) run(ctx context.Context) error {
+	t := time.NewTicker(h.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			h.mu.Lock()
+			h.closed = true
+			close(h.done)
+			h.mu.Unlock()
+			h.wg.Wait()
+			return ctx.Err()
+		case <-t.C:
+			h.flush(ctx)
+		}
+	}
+}
+
+// queueSnap is what one flush knows about one queue.
+type queueSnap struct {
+	q        Queue
+	status   Status
+	waiting  []Entry
+	pos      map[string]int
+	staffed  int
+	hosts    []Host
+	stats    *Stats
+	statsErr error
+}
+
+func (h *Hub) flush(ctx context.Context) {
+	h.mu.Lock()
+	dirty := h.dirty
+	h.dirty = map[string]bool{}
+	var targets []*client
+	for c := range h.clients {
+		if c.all && len(dirty) > 0 {
+			targets = append(targets, c)
+			continue
+		}
+		for _, q := range c.queues {
+			if dirty[q] {
+				targets = append(targets, c)
+				break
+			}
+		}
+	}
+	h.mu.Unlock()
+	if len(targets) == 0 {
+		return
+	}
+	snaps := map[string]*queueSnap{}
+	for _, c := range targets {
+		msg, err := h.message(ctx, c, snaps)
+		if err != nil {
+			h.api.log.DebugContext(ctx, "queue: ws snapshot", "err", err)
+			continue
+		}
+		select {
+		case c.send <- msg:
+		default: // a slow client: replace the queued message with the newest
+			select {
+			case <-c.send:
+			default:
+			}
+			select {
+			case c.send <- msg:
+			default:
+			}
+		}
+	}
+}
+
+func (h *Hub) snap(ctx context.Context, id string, snaps map[string]*queueSnap, withStats bool) (*queueSnap, error) {
+	s, ok := snaps[id]
+	if !ok {
+		eng := h.api.eng
+		q, err := eng.store.GetQueue(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		waiting, err := eng.Waiting(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		hosts, err := eng.store.ListHosts(ctx, HostFilter{QueueID: id})
+		if err != nil {
+			return nil, err
+		}
+		s = &queueSnap{q: q, status: StatusAt(&q, eng.clock.Now()), waiting: waiting, hosts: hosts, pos: make(map[string]int, len(waiting))}
+		for i, en := range waiting {
+			s.pos[en.ID] = i + 1
+		}
+		for _, hh := range hosts {
+			switch hh.State {
+			case HostAvailable, HostOffered, HostInCall, HostWrapUp:
+				s.staffed++
+			}
+		}
+		snaps[id] = s
+	}
+	if withStats && s.stats == nil && s.statsErr == nil {
+		now := h.api.eng.clock.Now()
+		st, err := h.api.eng.Stats(ctx, id, now.Add(-24*time.Hour), now)
+		s.stats, s.statsErr = &st, err
+	}
+	return s, nil
+}
+
+func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSnap) ([]byte, error) {
+	eng := h.api.eng
+	switch c.kind {
+	case kindCaller:
+		en, err := eng.store.GetEntry(ctx, c.entryID)
+		if err != nil {
+			return nil, err
+		}
+		s, err := h.snap(ctx, en.QueueID, snaps, false)
+		if err != nil {
+			return nil, err
+		}
+		j := entryJSON(en)
+		if p, ok := s.pos[en.ID]; ok {
+			j.Position = p
+			if d, ok := eng.EstimateWait(ctx, &s.q, p, s.staffed); ok {
+				sec := Seconds(d)
+				j.EstimatedWait = &sec
+			}
+		}
+		msg := map[string]any{"type": "entry", "entry": j, "queue": queueJSON(s.q, &s.status)}
+		if en.State == EntryConnecting || en.State == EntryInCall {
+			if ticket, call, err := eng.Ticket(ctx, en.ID, c.who.ID); err == nil {
+				msg["call"] = callJSON(call, c.who.ID, ticket)
+			}
+		}
+		return json.Marshal(msg)
+	case kindHost:
+		host, err := eng.store.GetHost(ctx, c.who.ID)
+		if err != nil {
+			return nil, err
+		}
+		var offer *EntryJSON
+		if host.State == HostOffered && host.EntryID != "" {
+			if en, err := eng.store.GetEntry(ctx, host.EntryID); err == nil {
+				j := entryJSON(en)
+				offer = &j
+			}
+		}
+		type hostQueue struct {
+			Queue        QueueJSON   `json:"queue"`
+			WaitingCount int         `json:"waiting_count"`
+			Waiting      []EntryJSON `json:"waiting"`
+		}
+		qs := []hostQueue{}
+		for _, id := range host.Queues {
+			s, err := h.snap(ctx, id, snaps, false)
+			if err != nil {
+				continue
+			}
+			hq := hostQueue{Queue: queueJSON(s.q, &s.status), WaitingCount: len(s.waiting), Waiting: []EntryJSON{}}
+			for i, en := range s.waiting[:min(len(s.waiting), 100)] {
+				j := entryJSON(en)
+				j.Position = i + 1
+				hq.Waiting = append(hq.Waiting, j)
+			}
+			qs = append(qs, hq)
+		}
+		return json.Marshal(map[string]any{"type": "host", "host": host, "offer": offer, "queues": qs})
+	default:
+		ids := c.queues
+		if c.all {
+			all, err := eng.store.ListQueues(ctx)
+			if err != nil {
+				return nil, err
+			}
+			ids = nil
+			for _, q := range all {
+				ids = append(ids, q.ID)
+			}
+		}
+		stats := []Stats{}
+		for _, id := range ids {
+			s, err := h.snap(ctx, id, snaps, true)
+			if err != nil || s.statsErr != nil {
+				continue
+			}
+			stats = append(stats, *s.stats)
+		}
+		return json.Marshal(map[string]any{"type": "stats", "stats": stats})
+	}
+}
+
+// Limits of a live-update connection.
+const (
+	wsWriteWait  = 10 * time.Second
+	wsPongWait   = 60 * time.Second
+	wsPingPeriod = 50 * time.Second
+	wsReadLimit  = 4096
+)
+
+// serve is GET /ws.
+func (h *Hub) serve(c echo.Context) error {
+	a := h.api
+	p, err := a.who(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cl := &client{who: p, send: make(chan []byte, 1), quit: make(chan struct{})}
+	qp := c.QueryParams()
+	switch {
+	case qp.Get("entry") != "":
+		en, err := a.eng.GetEntry(ctx, qp.Get("entry"))
+		if err != nil || en.CallerID != p.ID {
+			return problemFor(fmt.Errorf("queue: ws entry: %w", ErrNotFound))
+		}
+		if tok := qp.Get("token"); tok != "" && en.Paused {
+			if _, err := a.eng.Resume(ctx, en.ID, tok); err != nil {
+				return problemFor(err)
+			}
+		}
+		cl.kind, cl.entryID, cl.queues = kindCaller, en.ID, []string{en.QueueID}
+	case qp.Get("stats") != "":
+		if p.Role != RoleAdmin {
+			return problemFor(fmt.Errorf("queue: ws stats: %w", ErrForbidden))
+		}
+		cl.kind, cl.queues, cl.all = kindAdmin, qp["queue"], len(qp["queue"]) == 0
+	case p.Role >= RoleHost:
+		host, err := a.eng.GetHost(ctx, p.ID)
+		if err != nil {
+			return problemFor(err)
+		}
+		cl.kind, cl.queues = kindHost, slices.Clone(host.Queues)
+	default:
+		return problem400("say ?entry=ID (caller) or ?stats=1 (admin)")
+	}
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		return problemFor(errors.New("queue: hub stopped"))
+	}
+	conn, err := h.up.Upgrade(c.Response(), c.Request(), nil)
+	if err != nil {
+		return nil // the upgrader already answered (e.g. 403 for a bad Origin)
+	}
+	cl.conn = conn
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		conn.Close()
+		return nil
+	}
+	h.clients[cl] = struct{}{}
+	for _, q := range cl.queues {
+		h.dirty[q] = true // first message on the next flush
+	}
+	if cl.all {
+		h.dirty[""] = true
+	}
+	h.wg.Add(1)
+	h.mu.Unlock()
+
+	writerDone := make(chan struct{})
+	go func() {
+		defer h.wg.Done()
+		defer close(writerDone)
+		h.write(cl)
+	}()
+	conn.SetReadLimit(wsReadLimit)
+	_ = conn.SetReadDeadline(time.Now().Add(wsPongWait))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(wsPongWait)) })
+	for {
+		if _, _, err := conn.ReadMessage(); err != nil {
+			break
+		}
+	}
+	h.mu.Lock()
+	delete(h.clients, cl)
+	h.mu.Unlock()
+	close(cl.quit)
+	conn.Close()
+	<-writerDone
+	if cl.kind == kindCaller {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := a.eng.Disconnected(dctx, cl.entryID); err != nil {
+			a.log.WarnContext(dctx, "queue: caller disconnect", "entry", cl.entryID, "err", err)
+		}
+	}
+	return nil
+}
+
+func problem400(msg string) error {
+	return problemFor(fmt.Errorf("queue: %s: %w", msg, ErrInvalid))
+}
+
+// write sends queued messages and pings until the connection fails or the
+// hub stops; it closes the connection on the way out.
+func (h *Hub) write(cl *client) {
+	ping := time.NewTicker(wsPingPeriod)
+	defer ping.Stop()
+	defer cl.conn.Close()
+	for {
+		select {
+		case <-cl.quit:
+			return
+		case <-h.done:
+			_ = cl.conn.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+			return
+		case msg := <-cl.send:
+			_ = cl.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+			if err := cl.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+				return
+			}
+		case <-ping.C:
+			if err := cl.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait)); err != nil {
+				return
+			}
+		}
+	}
+}
