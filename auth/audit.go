@@ -8,21 +8,21 @@ import (
 
 // Audit event kinds (AuditRecord.Kind).
 const (
-	AuditSignup          = "signup"
-	AuditUserCreate      = "user.create"
-	AuditUserDelete      = "user.delete"
-	AuditUserDisable     = "user.disable"
-	AuditUserEnable      = "user.enable"
-	AuditRoleChange      = "role.change"
-	AuditPasswordChange  = "password.change"
-	AuditLoginSuccess    = "login.success"
-	AuditLoginFailure    = "login.failure"
-	AuditLoginThrottled  = "login.throttled"
-	AuditLogout          = "logout"
-	AuditTokenCreate     = "token.create"
-	AuditTokenRevoke     = "token.revoke"
-	AuditBootstrapAdmin  = "bootstrap.admin"
-	AuditJanusTokenStray = "janus_token.stray_removed"
+	AuditSignup          = "signup"                    // a caller signed up
+	AuditUserCreate      = "user.create"               // an admin (or the CLI) created an account; Detail names the role
+	AuditUserDelete      = "user.delete"               // an admin deleted an account
+	AuditUserDisable     = "user.disable"              // an admin disabled an account (its sessions end)
+	AuditUserEnable      = "user.enable"               // an admin re-enabled an account
+	AuditRoleChange      = "role.change"               // an admin changed a role; Detail is "old -> new"
+	AuditPasswordChange  = "password.change"           // a user changed their password
+	AuditLoginSuccess    = "login.success"             // a login succeeded
+	AuditLoginFailure    = "login.failure"             // a login (or current-password check) failed; Detail says why
+	AuditLoginThrottled  = "login.throttled"           // a login was refused by the throttle
+	AuditLogout          = "logout"                    // a session ended (or all of a user's sessions)
+	AuditTokenCreate     = "token.create"              // an API token was issued; SubjectID is its ID
+	AuditTokenRevoke     = "token.revoke"              // an API token was revoked; SubjectID is its ID
+	AuditBootstrapAdmin  = "bootstrap.admin"           // the first admin was created from the environment
+	AuditJanusTokenStray = "janus_token.stray_removed" // reconcile removed unknown Janus stored tokens
 )
 
 // event describes one audit event.

@@ -62,13 +62,13 @@ func (s *Service) Register(g *echo.Group) {
 
 // UserView is the API shape of a user (no password hash).
 type UserView struct {
-	ID          string    `json:"id"`
-	Email       string    `json:"email"`
-	DisplayName string    `json:"display_name"`
-	Role        Role      `json:"role"`
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string    `json:"id"`           // User.ID
+	Email       string    `json:"email"`        // User.Email
+	DisplayName string    `json:"display_name"` // User.DisplayName
+	Role        Role      `json:"role"`         // "admin", "host" or "caller"
+	Disabled    bool      `json:"disabled"`     // User.Disabled
+	CreatedAt   time.Time `json:"created_at"`   // RFC 3339
+	UpdatedAt   time.Time `json:"updated_at"`   // RFC 3339
 }
 
 func viewUser(u User) UserView {
@@ -77,24 +77,24 @@ func viewUser(u User) UserView {
 
 // AuditView is the API shape of an audit record.
 type AuditView struct {
-	ID        string    `json:"id"`
-	Time      time.Time `json:"time"`
-	Kind      string    `json:"kind"`
-	ActorID   string    `json:"actor_id,omitempty"`
-	SubjectID string    `json:"subject_id,omitempty"`
-	Addr      string    `json:"addr,omitempty"`
-	Detail    string    `json:"detail,omitempty"`
+	ID        string    `json:"id"`                   // AuditRecord.ID
+	Time      time.Time `json:"time"`                 // RFC 3339
+	Kind      string    `json:"kind"`                 // one of the AuditX kinds
+	ActorID   string    `json:"actor_id,omitempty"`   // who acted
+	SubjectID string    `json:"subject_id,omitempty"` // whom or what it was done to
+	Addr      string    `json:"addr,omitempty"`       // client address
+	Detail    string    `json:"detail,omitempty"`     // short note
 }
 
 // TokenView is the API shape of an API token (no hash).
 type TokenView struct {
-	ID        string     `json:"id"`
-	UserID    string     `json:"user_id"`
-	Name      string     `json:"name"`
-	Scopes    []string   `json:"scopes"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	ID        string     `json:"id"`                   // public token ID
+	UserID    string     `json:"user_id"`              // owner
+	Name      string     `json:"name"`                 // label
+	Scopes    []string   `json:"scopes"`               // "read", "write", "admin"
+	CreatedAt time.Time  `json:"created_at"`           // RFC 3339
+	ExpiresAt *time.Time `json:"expires_at,omitempty"` // absent: never expires
+	RevokedAt *time.Time `json:"revoked_at,omitempty"` // absent: active
 }
 
 func optTime(t time.Time) *time.Time {
@@ -189,14 +189,15 @@ func (s *Service) handleLogout(c echo.Context) error {
 
 // MeView is the API shape of the current principal.
 type MeView struct {
-	Kind        string `json:"kind"`
-	UserID      string `json:"user_id"`
-	Email       string `json:"email,omitempty"`
-	DisplayName string `json:"display_name"`
-	Role        Role   `json:"role"`
+	Kind        string `json:"kind"`            // "session", "api_token" or "guest"
+	UserID      string `json:"user_id"`         // account ID or "guest:<id>"
+	Email       string `json:"email,omitempty"` // absent for guests
+	DisplayName string `json:"display_name"`    // name shown to others
+	Role        Role   `json:"role"`            // current role
 	// CSRFToken is the token to echo in X-CSRF-Token (cookie principals).
-	CSRFToken string   `json:"csrf_token,omitempty"`
-	Scopes    []string `json:"scopes,omitempty"`
+	CSRFToken string `json:"csrf_token,omitempty"`
+	// Scopes are the API token's scopes (api_token only).
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 func (s *Service) handleMe(c echo.Context) error {

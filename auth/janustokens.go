@@ -20,9 +20,9 @@ const DefaultJanusTokenTTL = 4 * time.Hour
 
 // JanusAdmin is the part of the Janus Admin API (Janus docs, "Admin/Monitor
 // API", token management: add_token, remove_token, list_tokens) that
-// [JanusTokens] needs, for one Janus instance. janus.Admin provides it
-// through a thin adapter (its ListTokens returns structs; see
-// JanusAdminFuncs).
+// [JanusTokens] needs, for one Janus instance. Package auth/janusauth adapts
+// a *janus.Admin to it (janusauth.Admin); [JanusAdminFuncs] adapts plain
+// functions.
 type JanusAdmin interface {
 	// AddToken adds a stored token allowed to attach to the named plugins.
 	AddToken(ctx context.Context, token string, plugins ...string) error
@@ -40,9 +40,9 @@ type JanusAdmin interface {
 //		... collect ts[i].Token ...
 //	}}
 type JanusAdminFuncs struct {
-	Add    func(ctx context.Context, token string, plugins ...string) error
-	Remove func(ctx context.Context, token string) error
-	List   func(ctx context.Context) ([]string, error)
+	Add    func(ctx context.Context, token string, plugins ...string) error // add_token
+	Remove func(ctx context.Context, token string) error                    // remove_token
+	List   func(ctx context.Context) ([]string, error)                      // list_tokens, token strings only
 }
 
 // AddToken implements [JanusAdmin].

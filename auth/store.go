@@ -138,10 +138,10 @@ type User struct {
 // UserUpdate names the fields [Store.UpdateUser] changes; nil fields are left
 // as they are.
 type UserUpdate struct {
-	DisplayName  *string
-	Role         *Role
-	PasswordHash *string
-	Disabled     *bool
+	DisplayName  *string // new User.DisplayName
+	Role         *Role   // new User.Role
+	PasswordHash *string // new User.PasswordHash
+	Disabled     *bool   // new User.Disabled (false is a value, not "unset")
 	// UpdatedAt is always written.
 	UpdatedAt time.Time
 }
@@ -207,8 +207,8 @@ type JanusToken struct {
 
 // JanusTokenFilter selects Janus token records; empty fields match anything.
 type JanusTokenFilter struct {
-	Instance string
-	CallID   string
+	Instance string // JanusToken.Instance equals this
+	CallID   string // JanusToken.CallID equals this
 }
 
 // AuditRecord is one security event (login, failure, role change, token
