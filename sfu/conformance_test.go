@@ -377,6 +377,15 @@ var conformance = []scenario{
 			t.Fatalf("unpublish: %v", d)
 		}
 		j.wait(bob.sid, func(m msg) bool { return m.data().id("unpublished") == alice.id })
+		// the subscriber gets an "updated" offer: alice's audio m-line is inactive.
+		up := j.wait(sub.sid, func(m msg) bool { return m.data().str("videoroom") == "updated" })
+		ust := streamsOf(up.data())
+		if len(ust) != 2 || ust[0]["active"] != false || ust[0]["feed_id"] != nil || ust[1]["active"] != true || ust[1].id("feed_id") != bob.id {
+			t.Fatalf("updated streams: %v", ust)
+		}
+		if d := j.message(sub.sid, sub.hid, msg{"request": "start"}, sub.peer.answer(t, jsepOf(t, up))).data(); d.str("started") != "ok" {
+			t.Fatalf("start after update: %v", d)
+		}
 		// alice leaves: bob is told.
 		if d := j.message(alice.sid, alice.hid, msg{"request": "leave"}, nil).data(); d.str("leaving") != "ok" {
 			t.Fatalf("leave: %v", d)

@@ -223,13 +223,18 @@ func (f *feed) close() {
 	f.closed = true
 	streams := f.streams
 	f.mu.Unlock()
+	affected := map[*subscriber]struct{}{}
 	for _, ps := range streams {
 		if p := ps.sinks.Load(); p != nil {
 			for _, ss := range *p {
 				ss.detachSource(ps)
+				affected[ss.sub] = struct{}{}
 			}
 		}
 		ps.sinks.Store(nil)
+	}
+	for sub := range affected {
+		sub.vr.h.enqueue(sub.sourcesLost)
 	}
 }
 

@@ -55,6 +55,9 @@ type subStream struct {
 	forwarding  atomic.Bool  // send && started && !paused && up && has source
 	target      atomic.Int32 // simulcast substream wanted
 
+	// removed is set once the m-line was made inactive (source gone).
+	removed bool // guarded by sub.mu
+
 	// writer goroutine state
 	curLayer  int
 	srcSSRC   uint32
@@ -159,24 +162,28 @@ func (ss *subStream) detachSource(ps *pubStream) {
 	}
 }
 
-// describe is a stream entry of attached/updated/switched (Janus 1.x).
+// describe is a stream entry of attached/updated/switched (Janus 1.x);
+// a stream whose publisher went away is listed as inactive, without feed
+// fields, as Janus does.
 func (ss *subStream) describe() map[string]any {
+	src := ss.src.Load()
 	m := map[string]any{
 		"mindex": ss.mindex, "mid": ss.mid, "type": ss.kind.String(),
-		"active": ss.src.Load() != nil, "send": ss.send.Load(), "ready": ss.forwarding.Load(),
-		"feed_id": ss.feedID.Load(),
+		"active": src != nil, "send": ss.send.Load(), "ready": ss.forwarding.Load(),
 	}
+	if src == nil {
+		return m
+	}
+	m["feed_id"] = ss.feedID.Load()
 	if v, _ := ss.feedMID.Load().(string); v != "" {
 		m["feed_mid"] = v
 	}
 	if v, _ := ss.feedDisplay.Load().(string); v != "" {
 		m["feed_display"] = v
 	}
-	if src := ss.src.Load(); src != nil {
-		m["codec"] = codecName(src.codec.MimeType)
-		if src.simulcast {
-			m["simulcast"] = map[string]any{"substream": ss.curLayerSafe(), "temporal": 0}
-		}
+	m["codec"] = codecName(src.codec.MimeType)
+	if src.simulcast {
+		m["simulcast"] = map[string]any{"substream": ss.curLayerSafe(), "temporal": 0}
 	}
 	return m
 }
@@ -657,4 +664,41 @@ func (vr *vrHandle) dropSubscriber(sub *subscriber) {
 		vr.sub = nil
 	}
 	vr.mu.Unlock()
+}
+
+// sourcesLost runs on the subscriber's handle worker after publishers it
+// was receiving from went away: their m-lines become inactive and, once
+// the subscription is negotiated, a new offer goes out in an "updated"
+// event (Janus's default "autoupdate").
+func (sub *subscriber) sourcesLost() {
+	sub.mu.Lock()
+	if sub.closed {
+		sub.mu.Unlock()
+		return
+	}
+	var gone []*subStream
+	for _, ss := range sub.streams {
+		if ss.track != nil && !ss.removed && ss.src.Load() == nil {
+			ss.removed = true
+			gone = append(gone, ss)
+		}
+	}
+	sub.mu.Unlock()
+	if len(gone) == 0 {
+		return
+	}
+	for _, ss := range gone {
+		if err := sub.pc.RemoveTrack(ss.sender); err != nil {
+			sub.vr.srv.log.Debug("remove track", "err", err)
+		}
+	}
+	if sub.pc.RemoteDescription() == nil || sub.pc.SignalingState() != webrtc.SignalingStateStable {
+		return
+	}
+	offer, err := sub.vr.localDescription(sub.pc, true)
+	if err != nil {
+		sub.vr.srv.log.Warn("subscriber update offer", "handle", sub.vr.h.id, "err", err)
+		return
+	}
+	sub.vr.h.pushEvent("", map[string]any{"videoroom": "updated", "room": sub.room.cfg.ID, "streams": sub.describe()}, &JSEP{Type: "offer", SDP: offer.SDP})
 }
