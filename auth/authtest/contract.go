@@ -49,6 +49,7 @@ func RunStoreContract(t *testing.T, newStore NewStoreFunc) {
 		{"Throttle", testThrottle},
 		{"ThrottleConcurrent", testThrottleConcurrent},
 		{"DeleteExpired", testDeleteExpired},
+		{"ThrottleExpiryFixedAtCreation", testThrottleExpiryFixed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -519,5 +520,17 @@ func testDeleteExpired(t *testing.T, s auth.Store) {
 	}
 	if list, _ := s.ListJanusTokens(ctx(t), auth.JanusTokenFilter{}); len(list) != 1 {
 		t.Fatalf("DeleteExpired touched Janus tokens: %v", len(list))
+	}
+}
+
+func testThrottleExpiryFixed(t *testing.T, s auth.Store) {
+	// expiresAt is recorded by the first hit only; later hits do not move it.
+	for _, exp := range []time.Time{at(10), at(30), at(40)} {
+		_, err := s.ThrottleHit(ctx(t), "k", exp)
+		mustNil(t, err, "ThrottleHit")
+	}
+	mustNil(t, s.DeleteExpired(ctx(t), at(20)), "DeleteExpired")
+	if n, _ := s.ThrottleCount(ctx(t), "k"); n != 0 {
+		t.Fatalf("counter whose first hit expired at %v survived DeleteExpired(%v) with count %d: later hits moved its expiry", at(10), at(20), n)
 	}
 }
