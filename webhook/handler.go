@@ -159,19 +159,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.m.batches.Inc()
 
 	evs, err := events.DecodeBatch(buf.Bytes())
-	if len(evs) > h.cfg.MaxEvents {
-		h.fail(w, r, fmt.Errorf("%w: %d events, limit %d", ErrTooManyEvents, len(evs), h.cfg.MaxEvents), nil)
+	elemErrs := elementErrors(err)
+	if n := len(evs) + len(elemErrs); n > h.cfg.MaxEvents {
+		h.fail(w, r, fmt.Errorf("%w: %d events, limit %d", ErrTooManyEvents, n, h.cfg.MaxEvents), nil)
 		return
 	}
-	var elemErrs []*events.ElementError
 	if err != nil {
 		if len(evs) == 0 {
-			h.m.decodeErrors.Inc()
+			h.m.decodeErrors.Add(float64(max(1, len(elemErrs))))
 			log.WarnContext(r.Context(), "janus event post not decodable", "err", err)
+			switch len(elemErrs) {
+			case 0:
+			case 1:
+				h.fail(w, r, elemErrs[0], elemErrs)
+				return
+			default:
+				h.fail(w, r, fmt.Errorf("%w: none of %d events could be decoded", events.ErrMalformed, len(elemErrs)), elemErrs)
+				return
+			}
 			h.fail(w, r, err, nil)
 			return
 		}
-		elemErrs = elementErrors(err)
 		h.m.decodeErrors.Add(float64(len(elemErrs)))
 	}
 
@@ -311,6 +319,9 @@ func bodyError(err error, limit int64) error {
 }
 
 func elementErrors(err error) []*events.ElementError {
+	if err == nil {
+		return nil
+	}
 	var out []*events.ElementError
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {

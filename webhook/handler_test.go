@@ -523,3 +523,18 @@ func TestDedupeWindowAndSize(t *testing.T) {
 		t.Fatalf("expired keys kept: len %d", d.len())
 	}
 }
+
+func TestBatchOfOnlyBadElementsListsThem(t *testing.T) {
+	h, rec, _ := newTestHandler(t, Config{MaxEvents: 3})
+	w := post(h, []byte(`[{"no":"type"},7]`))
+	if w.Code != http.StatusBadRequest || rec.len() != 0 {
+		t.Fatalf("status %d, published %d", w.Code, rec.len())
+	}
+	if p := decodeProblem(t, w); len(p.Errors) != 2 || p.Errors[1].Index != 1 {
+		t.Fatalf("errors = %+v", p.Errors)
+	}
+	// Bad elements count towards the limit too.
+	if w := post(h, []byte(`[`+evJoined+`,1,2,3]`)); w.Code != http.StatusRequestEntityTooLarge || rec.len() != 0 {
+		t.Fatalf("status %d, published %d", w.Code, rec.len())
+	}
+}

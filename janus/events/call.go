@@ -12,17 +12,17 @@ type CallKind int
 
 // Call event kinds.
 const (
-	CallUnknown        CallKind = iota
-	CallAttached                // a handle/peer was created for the participant
-	CallJoined                  // the participant joined the room
-	CallPublished               // the participant's media is published in the room
-	CallMediaUp                 // the PeerConnection is up (ICE + DTLS done)
-	CallMediaReceiving          // the server started receiving Media from the participant
-	CallMediaStopped            // the server stopped receiving Media from the participant
-	CallUnpublished             // the participant stopped publishing
-	CallHangup                  // the PeerConnection went down (Reason says why)
-	CallLeft                    // the participant left the room (or was kicked, Reason "kicked")
-	CallDetached                // the handle/peer is gone
+	CallUnknown        CallKind = iota // not a call step
+	CallAttached                       // a handle/peer was created for the participant
+	CallJoined                         // the participant joined the room
+	CallPublished                      // the participant's media is published in the room
+	CallMediaUp                        // the PeerConnection is up (ICE + DTLS done)
+	CallMediaReceiving                 // the server started receiving Media from the participant
+	CallMediaStopped                   // the server stopped receiving Media from the participant
+	CallUnpublished                    // the participant stopped publishing
+	CallHangup                         // the PeerConnection went down (Reason says why)
+	CallLeft                           // the participant left the room (or was kicked, Reason "kicked")
+	CallDetached                       // the handle/peer is gone
 )
 
 var callKindNames = [...]string{
@@ -51,7 +51,10 @@ func (k CallKind) String() string {
 // source-neutral record of a call step. The Pion SFU emits these with
 // [NewCallEvent]; [Event.Call] derives the same record from a Janus event.
 type CallEvent struct {
-	Kind        CallKind
+	// Kind is the step.
+	Kind CallKind
+	// Room and Participant identify the participant (VideoRoom ids for
+	// Janus; the SFU uses the same ids for its rooms).
 	Room        ID
 	Participant ID
 	// Media is "audio" or "video" for CallMediaReceiving/CallMediaStopped.

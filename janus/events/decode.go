@@ -31,8 +31,10 @@ type envelope struct {
 // ElementError is the error for one element of a batch: Index is its
 // position in the posted array (0 for a single object).
 type ElementError struct {
+	// Index is the element's position, from 0.
 	Index int
-	Err   error
+	// Err is why it was not decoded.
+	Err error
 }
 
 // Error returns "event N: <reason>".

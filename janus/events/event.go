@@ -72,8 +72,10 @@ type Payload interface{ isPayload() }
 // package, or whose body did not fit the typed struct for its type. The body
 // stays in Body; Err says why it was not typed (nil for unknown types).
 type Unknown struct {
+	// Body is the raw "event" member.
 	Body json.RawMessage
-	Err  error
+	// Err is why a known type's body was not typed; nil for unknown types.
+	Err error
 }
 
 func (*Unknown) isPayload() {}
