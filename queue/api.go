@@ -259,7 +259,7 @@ func (a *API) createQueue(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	q, err := a.eng.CreateQueue(c.Request().Context(), in.queue())
+	q, err := a.eng.CreateQueue(c.Request().Context(), in.Queue())
 	if err != nil {
 		return problemFor(err)
 	}
@@ -291,7 +291,7 @@ func (a *API) putQueue(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	q := in.queue()
+	q := in.Queue()
 	q.ID = old.ID
 	q, err = a.eng.UpdateQueue(c.Request().Context(), q)
 	if err != nil {

@@ -53,6 +53,19 @@ func (e *Engine) Sweep(ctx context.Context) error {
 				err = e.endEntry(ctx, en.ID, EntryAbandoned, "grace_over", now)
 			case q.Limits.MaxWait > 0 && !now.Before(en.CreatedAt.Add(q.Limits.MaxWait)):
 				err = e.endEntry(ctx, en.ID, EntryExpired, "max_wait", now)
+			default:
+				// Nothing due any more (e.g. the queue's limits changed):
+				// recompute the deadline so the entry is not swept forever.
+				_, err = e.casEntry(ctx, en.ID, func(x *Entry) error {
+					if x.State != EntryWaiting {
+						return errSkip
+					}
+					x.Deadline = waitDeadline(q, x)
+					return nil
+				})
+				if errors.Is(err, errSkip) {
+					err = nil
+				}
 			}
 		}
 		if err != nil && !errors.Is(err, ErrState) {

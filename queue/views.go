@@ -75,7 +75,8 @@ func queueJSON(q Queue, st *Status) QueueJSON {
 		Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt, Status: st}
 }
 
-func (j QueueJSON) queue() Queue {
+// Queue converts the API shape to a Queue (Status is ignored).
+func (j QueueJSON) Queue() Queue {
 	return Queue{ID: j.ID, Slug: j.Slug, Name: j.Name, Description: j.Description, Hours: j.Hours,
 		Mode: j.Mode, Identity: j.Identity, Media: j.Media,
 		Limits:   Limits{j.Limits.MaxWaiting, time.Duration(j.Limits.MaxWait), j.Limits.OnePerCaller, time.Duration(j.Limits.Cooldown)},

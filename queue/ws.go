@@ -41,7 +41,25 @@ type Hub struct {
 	clients map[*client]struct{}
 	closed  bool
 	done    chan struct{}
-	wg      sync.WaitGroup // writer goroutines
+	// statsCache throttles admin statistics; later marks queues whose
+	// cached statistics were sent so they are refreshed once it expires.
+	statsCache map[string]statsEntry
+	later      map[string]time.Time
+	wg         sync.WaitGroup // writer goroutines
+}
+
+type statsEntry struct {
+	at time.Time
+	st *Stats
+}
+
+// markDirtyLater marks queueID dirty again at "at" (when its cached
+// statistics expire), so a change within a throttled second still reaches
+// admins once the fresh figures are computed.
+func (h *Hub) markDirtyLater(queueID string, at time.Time) {
+	h.mu.Lock()
+	h.later[queueID] = at
+	h.mu.Unlock()
 }
 
 type clientKind int
@@ -68,6 +86,7 @@ func newHub(a *API, checkOrigin func(r *http.Request) bool) *Hub {
 		api: a, interval: 250 * time.Millisecond,
 		up:    websocket.Upgrader{CheckOrigin: checkOrigin, ReadBufferSize: 1024, WriteBufferSize: 4096},
 		dirty: map[string]bool{}, clients: map[*client]struct{}{}, done: make(chan struct{}),
+		statsCache: map[string]statsEntry{}, later: map[string]time.Time{},
 	}
 }
 
@@ -110,6 +129,13 @@ type queueSnap struct {
 
 func (h *Hub) flush(ctx context.Context) {
 	h.mu.Lock()
+	now := time.Now()
+	for id, at := range h.later {
+		if !now.Before(at) {
+			h.dirty[id] = true
+			delete(h.later, id)
+		}
+	}
 	dirty := h.dirty
 	h.dirty = map[string]bool{}
 	var targets []*client
@@ -180,9 +206,24 @@ func (h *Hub) snap(ctx context.Context, id string, snaps map[string]*queueSnap, 
 		snaps[id] = s
 	}
 	if withStats && s.stats == nil && s.statsErr == nil {
-		now := h.api.eng.clock.Now()
-		st, err := h.api.eng.Stats(ctx, id, now.Add(-24*time.Hour), now)
-		s.stats, s.statsErr = &st, err
+		// Statistics read a day of entries: compute them at most once a
+		// second per queue, whatever the update rate.
+		h.mu.Lock()
+		cached, ok := h.statsCache[id]
+		h.mu.Unlock()
+		if ok && time.Since(cached.at) < time.Second {
+			s.stats = cached.st
+			h.markDirtyLater(id, cached.at.Add(time.Second))
+		} else {
+			now := h.api.eng.clock.Now()
+			st, err := h.api.eng.Stats(ctx, id, now.Add(-24*time.Hour), now.Add(time.Millisecond))
+			s.stats, s.statsErr = &st, err
+			if err == nil {
+				h.mu.Lock()
+				h.statsCache[id] = statsEntry{at: time.Now(), st: &st}
+				h.mu.Unlock()
+			}
+		}
 	}
 	return s, nil
 }
