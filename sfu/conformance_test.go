@@ -393,7 +393,17 @@ var conformance = []scenario{
 		if d := j.message(sub.sid, sub.hid, msg{"request": "leave"}, nil).data(); d.str("left") != "ok" {
 			t.Fatalf("subscriber leave: %v", d)
 		}
-		j.call(msg{"janus": "detach", "session_id": bob.sid, "handle_id": bob.hid})
+		// a Janus API hangup closes bob's PeerConnection.
+		if r := j.call(msg{"janus": "hangup", "session_id": bob.sid, "handle_id": bob.hid}); r.str("janus") != "success" {
+			t.Fatalf("hangup: %v", r)
+		}
+		if h := j.wait(bob.sid, func(m msg) bool { return m.str("janus") == "hangup" }); h.id("sender") != bob.hid || h.str("reason") == "" {
+			t.Fatalf("hangup notification: %v", h)
+		}
+		if r := j.call(msg{"janus": "detach", "session_id": bob.sid, "handle_id": bob.hid}); r.str("janus") != "success" {
+			t.Fatalf("detach: %v", r)
+		}
+		j.wait(bob.sid, func(m msg) bool { return m.str("janus") == "detached" && m.id("sender") == bob.hid })
 		for _, s := range []uint64{alice.sid, bob.sid, sub.sid} {
 			j.call(msg{"janus": "destroy", "session_id": s})
 		}

@@ -174,6 +174,7 @@ type testSubscriber struct {
 	mu        sync.Mutex
 	videoSeqs map[uint16]int
 	videoSSRC atomic.Uint32
+	lastTag   atomic.Int32 // last byte of the last video payload
 	wg        sync.WaitGroup
 }
 
@@ -205,6 +206,9 @@ func newSubscriberPeer(t testing.TB, api *webrtc.API) *testSubscriber {
 			}
 			if video {
 				s.video.Add(1)
+				if len(pkt.Payload) > 0 {
+					s.lastTag.Store(int32(pkt.Payload[len(pkt.Payload)-1]))
+				}
 				s.mu.Lock()
 				s.videoSeqs[pkt.SequenceNumber]++
 				s.mu.Unlock()
