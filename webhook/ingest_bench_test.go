@@ -168,3 +168,43 @@ func BenchmarkIngest(b *testing.B) {
 		b.Logf("bus subscriber dropped %d events", d)
 	}
 }
+
+// BenchmarkServeHTTP measures the handler alone (no network): one goroutine
+// serving batches of 20 captured events with fresh timestamps, publishing
+// to a bus with one subscriber that is never read (so every event is also
+// dropped and counted). It isolates the server-side cost per batch.
+func BenchmarkServeHTTP(b *testing.B) {
+	const perBatch = 20
+	tmpl := loadBatchTemplate(b, perBatch)
+	evbus, err := bus.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer evbus.Close()
+	if _, err := evbus.Subscribe(bus.Filter{}, bus.WithBuffer(1)); err != nil {
+		b.Fatal(err)
+	}
+	h, err := New(Config{Username: testUser, Password: testPwd}, evbus)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := time.Now().UnixMicro()
+	buf := make([]byte, 0, 16<<10)
+	rd := bytes.NewReader(nil)
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	i := int64(0)
+	for b.Loop() {
+		i++
+		buf = tmpl.render(buf, base+i*perBatch)
+		rd.Reset(buf)
+		r := httptest.NewRequest(http.MethodPost, DefaultPath, rd)
+		r.SetBasicAuth(testUser, testPwd)
+		w.Body.Reset()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	b.ReportMetric(float64(b.N*perBatch)/b.Elapsed().Seconds(), "events/s")
+}
