@@ -31,7 +31,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 			continue
 		}
 		fs.Var(&keyFlag{flags: f, key: s.key, typ: s.v.Type(), def: info.Default},
-			info.Flag, "sets "+info.Key+" ("+info.Type+"; env "+info.Env+")")
+			info.Flag, "`"+info.Type+"` for "+info.Key+" (env "+info.Env+")")
 	}
 	return f
 }

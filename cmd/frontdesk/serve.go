@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/server"
+)
+
+var serveCommand = &command{
+	name:    "serve",
+	summary: "run the Frontdesk server",
+	run:     serveMain,
+}
+
+// serveMain parses the serve command line, loads the configuration (see
+// package config), sets up logging and calls serve.
+func serveMain(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "serve", "[--config file.yaml] [--section.key value ...]",
+		"Run the Frontdesk server. Settings come from defaults, the YAML file, FRONTDESK_* variables\n"+
+			"and these flags, in that order (see docs/configuration.md).")
+	flags := config.RegisterFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(flags, e.environ)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(e.stderr, cfg.Log)
+	slog.SetDefault(logger)
+	return serve(ctx, cfg, logger)
+}
+
+// serve runs Frontdesk with cfg until ctx is done (SIGINT/SIGTERM), then
+// shuts down gracefully. It returns nil after a clean shutdown.
+//
+// This is where components are wired: build each one from its config
+// section, mount its routes on srv.Echo() or srv.API(), register its
+// readiness with srv.AddReadyCheck, and add its long-running loop (a
+// func(ctx) error that returns when ctx is done) to runTogether next to
+// the HTTP server. Close what needs closing after runTogether returns, in
+// reverse order of construction.
+func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	bi := readBuildInfo()
+	logger.Info("starting frontdesk", "version", bi.Version, "commit", bi.Commit, "go", bi.GoVersion)
+	logger.Debug("configuration", "config", cfg)
+
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(buildInfoGauge(bi)); err != nil {
+		return fmt.Errorf("serve: metrics: %w", err)
+	}
+	srv, err := server.New(cfg.HTTP, logger, reg)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+
+	// Components (janus pool, store, queue, auth, sfu) are wired here.
+
+	ln, err := srv.Listen()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("listening", "addr", ln.Addr().String())
+	err = runTogether(ctx,
+		func(ctx context.Context) error { return srv.Serve(ctx, ln) },
+	)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// buildInfoGauge is frontdesk_build_info{version,commit,goversion} 1.
+func buildInfoGauge(bi buildInfo) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "frontdesk_build_info",
+		Help:        "Always 1; labels carry the version, VCS commit and Go version of the running binary.",
+		ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit, "goversion": bi.GoVersion},
+	})
+	g.Set(1)
+	return g
+}
