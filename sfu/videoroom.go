@@ -627,12 +627,10 @@ func (vr *vrHandle) ids() (room, part uint64) {
 	return 0, 0
 }
 
-// webrtcUp runs once when pc connects: "webrtcup" to the client, then the
-// role's own start (announce a publisher, start a subscriber).
+// webrtcUp runs once when pc connects: first the role's own start
+// (announce a publisher, start a subscriber), then "webrtcup" to the
+// client, in the order Janus's core runs setup_media and the notification.
 func (vr *vrHandle) webrtcUp(pc *webrtc.PeerConnection) {
-	vr.h.pushCore(message{Janus: "webrtcup"})
-	room, part := vr.ids()
-	vr.srv.emitEvent(step{Type: stepWebRTCUp, SessionID: vr.h.sess.id, HandleID: vr.h.id, OpaqueID: vr.h.opaque, Room: room, Participant: part})
 	vr.mu.Lock()
 	p, sub := vr.part, vr.sub
 	vr.mu.Unlock()
@@ -642,4 +640,7 @@ func (vr *vrHandle) webrtcUp(pc *webrtc.PeerConnection) {
 	if sub != nil && sub.pc == pc {
 		sub.connected()
 	}
+	vr.h.pushCore(message{Janus: "webrtcup"})
+	room, part := vr.ids()
+	vr.srv.emitEvent(step{Type: stepWebRTCUp, SessionID: vr.h.sess.id, HandleID: vr.h.id, OpaqueID: vr.h.opaque, Room: room, Participant: part})
 }
