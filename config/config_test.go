@@ -373,3 +373,24 @@ func TestLoadValidates(t *testing.T) {
 	_, err := Load(nil, []string{"FRONTDESK_HTTP_LISTEN=nowhere"})
 	keyErr(t, err, "http.listen", ErrInvalid)
 }
+
+func TestShortDuration(t *testing.T) {
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0s"}, {12 * time.Hour, "12h"}, {5 * time.Minute, "5m"}, {90 * time.Minute, "1h30m"},
+		{time.Hour + time.Second, "1h0m1s"}, {1500 * time.Millisecond, "1.5s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got := shortDuration(tt.in)
+			if got != tt.want {
+				t.Errorf("shortDuration(%v) = %q, want %q", tt.in, got, tt.want)
+			}
+			if back, err := time.ParseDuration(got); err != nil || back != tt.in {
+				t.Errorf("%q parses back to %v, %v", got, back, err)
+			}
+		})
+	}
+}

@@ -135,10 +135,7 @@ func typeName(t reflect.Type) string {
 func format(v reflect.Value) string {
 	switch {
 	case v.Type() == durationType:
-		if v.Int() == 0 {
-			return "0s"
-		}
-		return time.Duration(v.Int()).String()
+		return shortDuration(time.Duration(v.Int()))
 	case v.Type() == secretType || v.Type() == secretURIType:
 		return fmt.Sprint(v.Interface())
 	case v.Kind() == reflect.Slice:
@@ -197,4 +194,17 @@ func set(v reflect.Value, s string) error {
 		return fmt.Errorf("%w: type %s cannot be set from text", ErrBadValue, v.Type())
 	}
 	return nil
+}
+
+// shortDuration formats d like time.Duration.String without zero minutes
+// and seconds: 12h rather than 12h0m0s, 5m rather than 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
