@@ -110,7 +110,7 @@ func (s *Server) process(req *request, o origin, after *func()) any {
 		if h != nil {
 			return pathErr()
 		}
-		s.destroySession(se, "")
+		s.destroySession(se)
 		return message{Janus: "success", SessionID: sid, Transaction: tx}
 	case "detach":
 		if h == nil {

@@ -48,6 +48,10 @@ const (
 	stepRoomDestroyed
 )
 
+// String names the step by its call kind ("unknown" for steps that are
+// not emitted).
+func (t stepType) String() string { return t.callKind().String() }
+
 func (t stepType) callKind() events.CallKind {
 	switch t {
 	case stepAttached:

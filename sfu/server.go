@@ -109,7 +109,7 @@ func (s *Server) Close() error {
 		c.close()
 	}
 	for _, se := range sessions {
-		s.destroySession(se, "")
+		s.destroySession(se)
 	}
 	s.mu.Lock()
 	rooms := s.rooms
@@ -167,7 +167,7 @@ func (s *Server) reap() {
 				s.log.Info("session timed out", "session", se.id)
 				se.notify(message{Janus: "timeout", SessionID: se.id})
 				s.emitEvent(step{Type: stepSessionTimeout, SessionID: se.id})
-				s.destroySession(se, "")
+				s.destroySession(se)
 			}
 		}
 	}

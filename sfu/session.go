@@ -81,9 +81,9 @@ func (s *Server) session(id uint64) *session {
 	return s.sessions[id]
 }
 
-// destroySession detaches every handle and forgets the session. except is
-// a transport not to tell (the one that is going away).
-func (s *Server) destroySession(se *session, _ string) {
+// destroySession detaches every handle, forgets the session and tells its
+// transport.
+func (s *Server) destroySession(se *session) {
 	s.mu.Lock()
 	if s.sessions[se.id] == se {
 		delete(s.sessions, se.id)

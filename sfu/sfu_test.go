@@ -74,6 +74,19 @@ func TestMediaNACKAndPLI(t *testing.T) {
 	if st := srv.Stats(); st.ForwardedPackets == 0 || st.KeyframeRequests == 0 {
 		t.Fatalf("stats: %+v", st)
 	}
+
+	// A burst of NACKs from the subscriber raises "slowlink" (uplink false).
+	var nacks []rtcp.NackPair
+	for i := uint16(0); i < 3; i++ {
+		nacks = append(nacks, rtcp.NackPair{PacketID: 1000 + 17*i, LostPackets: 0xffff})
+	}
+	if err := sub.peer.pc.WriteRTCP([]rtcp.Packet{&rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: nacks}}); err != nil {
+		t.Fatal(err)
+	}
+	sl := j.wait(sub.sid, func(m msg) bool { return m.str("janus") == "slowlink" })
+	if sl.id("sender") != sub.hid || sl["uplink"] != false || sl.str("media") != "video" || sl.id("lost") < 20 {
+		t.Fatalf("slowlink: %v", sl)
+	}
 }
 
 // TestCoreErrorsSFU covers requests the conformance clients cannot send:

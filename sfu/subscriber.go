@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -29,6 +30,11 @@ type subscriber struct {
 	queue chan outPacket
 	stop  chan struct{}
 	done  chan struct{}
+
+	lossMu    sync.Mutex
+	lossStart time.Time // start of the current one-second loss window
+	lossCount uint32    // packets NACKed in the window
+	lastSlow  time.Time // last slowlink sent
 }
 
 type outPacket struct {
@@ -399,15 +405,33 @@ func (ss *subStream) readRTCP(sender *webrtc.RTPSender) {
 	}
 }
 
-// slowlink sends Janus's "slowlink" notification when a subscriber
-// reported many losses (uplink false: packets the SFU sends are lost).
+// slowlinkThreshold is how many packets a subscriber may NACK in one
+// second before "slowlink" is sent; at most one every slowlinkEvery.
+const (
+	slowlinkThreshold = 20
+	slowlinkEvery     = 5 * time.Second
+)
+
+// slowlink sends Janus's "slowlink" notification when a subscriber NACKs
+// many packets (uplink false: packets the SFU sends are being lost).
 func (sub *subscriber) slowlink(ss *subStream, lost uint32) {
-	const threshold = 64
-	if lost < threshold {
+	now := time.Now()
+	sub.lossMu.Lock()
+	if now.Sub(sub.lossStart) > time.Second {
+		sub.lossStart, sub.lossCount = now, 0
+	}
+	sub.lossCount += lost
+	total := sub.lossCount
+	fire := total >= slowlinkThreshold && now.Sub(sub.lastSlow) >= slowlinkEvery
+	if fire {
+		sub.lastSlow, sub.lossCount = now, 0
+	}
+	sub.lossMu.Unlock()
+	if !fire {
 		return
 	}
 	f := false
-	sub.vr.h.pushCore(message{Janus: "slowlink", MID: ss.mid, Media: ss.kind.String(), Uplink: &f, Lost: &lost})
+	sub.vr.h.pushCore(message{Janus: "slowlink", MID: ss.mid, Media: ss.kind.String(), Uplink: &f, Lost: &total})
 }
 
 // start handles "start": with an SDP answer it completes negotiation, and

@@ -138,7 +138,7 @@ func (s *Server) serveWS(rw http.ResponseWriter, r *http.Request) {
 			mine := se.sink == sink(w)
 			se.mu.Unlock()
 			if mine {
-				s.destroySession(se, "")
+				s.destroySession(se)
 			}
 		}
 	}

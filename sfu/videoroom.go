@@ -535,13 +535,19 @@ func (vr *vrHandle) newPC() (*webrtc.PeerConnection, error) {
 		switch st {
 		case webrtc.PeerConnectionStateConnected:
 			up.Do(func() { vr.webrtcUp(pc) })
-		case webrtc.PeerConnectionStateFailed:
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+			// closePC forgets pc before closing it, so a PeerConnection
+			// still current here was failed or closed by the peer.
+			reason := "ICE failed"
+			if st == webrtc.PeerConnectionStateClosed {
+				reason = "DTLS alert"
+			}
 			vr.srv.goOwned(func() {
 				vr.mu.Lock()
 				current := vr.pc == pc
 				vr.mu.Unlock()
 				if current {
-					vr.hangup("ICE failed")
+					vr.hangup(reason)
 				}
 			})
 		}
