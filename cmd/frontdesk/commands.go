@@ -34,7 +34,7 @@ var errUsage = errors.New("usage error")
 // a parent's subs, e.g. a "user" command with an "add" sub).
 var root = &command{
 	name: "frontdesk",
-	subs: []*command{serveCommand, versionCommand},
+	subs: []*command{serveCommand, configCommand, versionCommand},
 }
 
 // defaultCommand runs when the first argument is not a subcommand name

@@ -2,6 +2,7 @@
 // Janus WebRTC Server.
 //
 //	frontdesk [serve] [--config file.yaml] [--http.listen addr] ...
+//	frontdesk config print [--config file.yaml] ...
 //	frontdesk version
 //	frontdesk help
 //

@@ -327,6 +327,16 @@ func TestCommandLine(t *testing.T) {
 		{name: "invalid setting names key", args: []string{"--http.listen=nowhere"}, code: exitError, stderr: "config: http.listen:"},
 		{name: "bad env names variable", env: []string{"FRONTDESK_HTTP_COOKIE_SECURE=sure"}, code: exitError,
 			stderr: "config: http.cookie_secure: env FRONTDESK_HTTP_COOKIE_SECURE:"},
+		{name: "config print masks secrets", args: []string{"config", "print", "--http.listen=0.0.0.0:9000"},
+			env: []string{"FRONTDESK_EVENTS_USER=janus", "FRONTDESK_EVENTS_PASSWORD=pw-SECRET-x"}, code: 0,
+			stdout: "    listen: 0.0.0.0:9000\n"},
+		{name: "config print shows mask", args: []string{"config", "print"},
+			env: []string{"FRONTDESK_EVENTS_USER=janus", "FRONTDESK_EVENTS_PASSWORD=pw-SECRET-x"}, code: 0,
+			stdout: "password: '[REDACTED]'"},
+		{name: "config print validates", args: []string{"config", "print", "--log.level=loud"}, code: exitError,
+			stderr: "config: log.level:"},
+		{name: "config without sub", args: []string{"config"}, code: exitUsage, stderr: "print"},
+		{name: "config unknown sub", args: []string{"config", "dump"}, code: exitUsage, stderr: `unknown command "config dump"`},
 		{name: "missing config file", args: []string{"--config", "/nonexistent/frontdesk.yaml"}, code: exitError, stderr: "no such file"},
 	}
 	for _, tt := range tests {
@@ -346,6 +356,9 @@ func TestCommandLine(t *testing.T) {
 			}
 			if !strings.Contains(stderr.String(), tt.stderr) {
 				t.Errorf("stderr %q lacks %q", &stderr, tt.stderr)
+			}
+			if strings.Contains(stdout.String()+stderr.String(), "SECRET") {
+				t.Errorf("output reveals a secret:\n%s%s", &stdout, &stderr)
 			}
 		})
 	}
