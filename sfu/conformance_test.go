@@ -408,6 +408,60 @@ var conformance = []scenario{
 			j.call(msg{"janus": "destroy", "session_id": s})
 		}
 	}},
+
+	{"joinandconfigure and subscription updates", func(t *testing.T, tg target) {
+		j := tg.client(t)
+		api := tg.api(t)
+		admin := j.create()
+		defer j.call(msg{"janus": "destroy", "session_id": admin})
+		ah := j.attach(admin)
+		room := createRoom(t, j, tg, admin, ah, nil)
+
+		// join and publish in one request: "joined" with the SDP answer.
+		p := &pubSession{sid: j.create()}
+		defer j.call(msg{"janus": "destroy", "session_id": p.sid})
+		p.hid = j.attach(p.sid)
+		p.peer = newTestPublisher(t, api)
+		e := j.message(p.sid, p.hid, msg{"request": "joinandconfigure", "ptype": "publisher", "room": room, "display": "carol"}, p.peer.offer(t))
+		if e.data().str("videoroom") != "joined" || e.data().id("id") == 0 {
+			t.Fatalf("joinandconfigure: %v", e)
+		}
+		p.id, p.joined = e.data().id("id"), e.data()
+		p.peer.answer(t, jsepOf(t, e))
+		j.wait(p.sid, func(m msg) bool { return m.str("janus") == "webrtcup" })
+		p.peer.send(10 * time.Millisecond)
+		var audioMid, videoMid string
+		for _, st := range streamsOf(p.peerStreams(t, j, nil)) {
+			if st.str("type") == "audio" {
+				audioMid = st.str("mid")
+			} else {
+				videoMid = st.str("mid")
+			}
+		}
+
+		// subscribe to the audio only, then add the video with "update".
+		sub := subscribe(t, j, api, room, []msg{{"feed": p.id, "mid": audioMid}})
+		if st := streamsOf(sub.attached); len(st) != 1 || st[0].str("type") != "audio" || st[0].str("feed_mid") != audioMid {
+			t.Fatalf("attached: %v", st)
+		}
+		up := j.message(sub.sid, sub.hid, msg{"request": "update", "subscribe": []msg{{"feed": p.id, "mid": videoMid}}}, nil)
+		ust := streamsOf(up.data())
+		if up.data().str("videoroom") != "updated" || len(ust) != 2 || ust[1].str("type") != "video" || ust[1].str("feed_mid") != videoMid {
+			t.Fatalf("update: %v", up)
+		}
+		if d := j.message(sub.sid, sub.hid, msg{"request": "start"}, sub.peer.answer(t, jsepOf(t, up))).data(); d.str("started") != "ok" {
+			t.Fatalf("start after update: %v", d)
+		}
+		if !eventually(5*time.Second, func() bool { return sub.peer.video.Load() > 5 }) {
+			t.Fatal("no video after update")
+		}
+		// a subscriber configure with per-stream send.
+		if d := j.message(sub.sid, sub.hid, msg{"request": "configure", "streams": []msg{{"mid": ust[1].str("mid"), "send": false}}}, nil).data(); d.str("configured") != "ok" {
+			t.Fatalf("subscriber configure: %v", d)
+		}
+		wantRoomError(t, j.message(sub.sid, sub.hid, msg{"request": "update", "subscribe": []msg{{"feed": p.id + 1}}}, nil).data(), 428)
+		j.call(msg{"janus": "destroy", "session_id": sub.sid})
+	}},
 }
 
 // peerStreams returns the "publishers" entry describing p as seen by
