@@ -403,3 +403,64 @@ func TestProblemStatuses(t *testing.T) {
 	a.mustDo("GET", "/queues/nope", "bob", "caller", nil, nil, 404)
 	a.mustDo("GET", "/queues/nope/stats?from=yesterday", "boss", "admin", nil, nil, 404)
 }
+
+func TestAPIPickMode(t *testing.T) {
+	a := newAPIEnv(t)
+	var q queue.QueueJSON
+	body := strings.Replace(strings.Replace(queueBody, `"mode":"auto"`, `"mode":"pick"`, 1), `"slug":"it-help"`, `"slug":"office-hours"`, 1)
+	a.mustDo("POST", "/queues", "boss", "admin", body, &q, 201)
+	for _, h := range []string{"ann", "ben"} {
+		a.mustDo("PUT", "/hosts/"+h, "boss", "admin", map[string]any{"name": h, "queues": []string{q.ID}}, nil, 200)
+		var host queue.Host
+		a.mustDo("PUT", "/hosts/me/availability", h, "host", `{"state":"available"}`, &host, 200)
+		if host.State != queue.HostAvailable {
+			t.Fatalf("pick-mode host %s = %s, want available (no automatic offers)", h, host.State)
+		}
+	}
+	var ids []string
+	for _, c := range []string{"c1", "c2", "c3"} {
+		var j struct {
+			Entry queue.EntryJSON `json:"entry"`
+		}
+		a.mustDo("POST", "/queues/"+q.ID+"/entries", c, "caller", `{"intake":{"topic":"x"}}`, &j, 201)
+		ids = append(ids, j.Entry.ID)
+	}
+	var list []queue.EntryJSON
+	a.mustDo("GET", "/queues/"+q.ID+"/entries", "ann", "host", nil, &list, 200)
+	if len(list) != 3 || list[2].Position != 3 {
+		t.Fatalf("list %+v", list)
+	}
+	a.mustDo("GET", "/queues/"+q.ID+"/entries", "c1", "caller", nil, nil, 403)
+
+	// Both hosts pick c3 at once: exactly one wins.
+	codes := make(chan int, 2)
+	var wg sync.WaitGroup
+	for _, h := range []string{"ann", "ben"} {
+		wg.Go(func() {
+			code, _, _ := a.do("POST", "/entries/"+ids[2]+"/pick", h, "host", nil, nil)
+			codes <- code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got[200] != 1 || got[409] != 1 {
+		t.Fatalf("concurrent picks answered %v, want one 200 and one 409", got)
+	}
+	// The host that lost takes "next": the head of the queue, c1.
+	loser := "ann"
+	if h, _ := a.env.Engine.GetHost(t.Context(), "ann"); h.State == queue.HostInCall {
+		loser = "ben"
+	}
+	var acc struct {
+		Entry queue.EntryJSON `json:"entry"`
+		Call  queue.CallJSON  `json:"call"`
+	}
+	a.mustDo("POST", "/queues/"+q.ID+"/next", loser, "host", nil, &acc, 200)
+	if acc.Entry.ID != ids[0] || acc.Call.Ticket == "" {
+		t.Fatalf("next = %+v", acc)
+	}
+}
