@@ -38,6 +38,7 @@ import (
 //	GET    /hosts/:id                   host ("me" for oneself) [self, admin]
 //	DELETE /hosts/:id                   delete [admin]
 //	PUT    /hosts/:id/availability      {"state":"available|away|offline"} [self, admin]
+//	GET    /entries                     the principal's own live entries (after a reload) [any]
 //	GET    /entries/:id                 entry with position and estimated wait [owner, host, admin]
 //	DELETE /entries/:id                 leave [owner] or remove [host, admin]
 //	POST   /entries/:id/resume          {"token"} after a reconnect [owner]
@@ -105,6 +106,7 @@ func (a *API) Register(g *echo.Group) {
 	g.GET("/hosts/:id", a.getHost)
 	g.DELETE("/hosts/:id", a.deleteHost)
 	g.PUT("/hosts/:id/availability", a.setAvailability)
+	g.GET("/entries", a.myEntries)
 	g.GET("/entries/:id", a.getEntry)
 	g.DELETE("/entries/:id", a.leave)
 	g.POST("/entries/:id/resume", a.resume)
@@ -191,6 +193,16 @@ func decode(c echo.Context, v any) error {
 		return problem.New(http.StatusBadRequest, "bad JSON body: "+err.Error()).With("reason", "bad_body")
 	}
 	return nil
+}
+
+// logFor returns the API logger with this request's attributes.
+func (a *API) logFor(c echo.Context) *slog.Logger {
+	r := c.Request()
+	l := a.log.With("method", r.Method, "path", r.URL.Path)
+	if id := c.Response().Header().Get(echo.HeaderXRequestID); id != "" {
+		l = l.With("request_id", id)
+	}
+	return l
 }
 
 func (a *API) who(c echo.Context) (Principal, error) {
@@ -400,7 +412,7 @@ func (a *API) join(c echo.Context) error {
 			secs := int(r.RetryAfter.Sub(a.eng.clock.Now()).Seconds() + 0.999)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		}
-		a.log.InfoContext(ctx, "queue: join refused", "queue", q.ID, "err", err)
+		a.logFor(c).InfoContext(ctx, "queue: join refused", "queue", q.ID, "err", err)
 		return problemFor(err)
 	}
 	view := a.entryView(ctx, j.Entry)
@@ -656,6 +668,23 @@ func (a *API) entryFor(c echo.Context) (Principal, Entry, bool, error) {
 		return p, Entry{}, false, problemFor(fmt.Errorf("queue: entry %s: %w", en.ID, ErrNotFound))
 	}
 	return p, en, false, nil
+}
+
+func (a *API) myEntries(c echo.Context) error {
+	p, err := a.who(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	live, err := a.eng.store.ListEntries(ctx, EntryFilter{CallerID: p.ID, States: []EntryState{EntryWaiting, EntryOffered, EntryConnecting, EntryInCall}})
+	if err != nil {
+		return problemFor(err)
+	}
+	out := make([]EntryJSON, 0, len(live))
+	for _, en := range live {
+		out = append(out, a.entryView(ctx, en))
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (a *API) getEntry(c echo.Context) error {

@@ -178,6 +178,15 @@ func TestAPIQueuesAndRefusals(t *testing.T) {
 	if p["reason"] != "already_queued" || p["entry_id"] != joined.Entry.ID {
 		t.Fatalf("second join %v", p)
 	}
+	var mine []queue.EntryJSON
+	a.mustDo("GET", "/entries", "bob", "caller", nil, &mine, 200)
+	if len(mine) != 1 || mine[0].ID != joined.Entry.ID || mine[0].Position != 1 {
+		t.Fatalf("my entries %+v", mine)
+	}
+	a.mustDo("GET", "/entries", "eve", "caller", nil, &mine, 200)
+	if len(mine) != 0 {
+		t.Fatalf("eve sees %+v", mine)
+	}
 	// Someone else cannot see or leave bob's entry.
 	a.mustDo("GET", "/entries/"+joined.Entry.ID, "eve", "caller", nil, nil, 404)
 	a.mustDo("DELETE", "/entries/"+joined.Entry.ID, "eve", "caller", nil, nil, 404)

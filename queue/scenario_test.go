@@ -240,6 +240,21 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("h2 got %s, want %s", got, first)
 			}
 		}},
+		{"caller leaves while offered", nil, []queue.Mode{queue.ModeAuto}, func(t *testing.T, h *harness) {
+			h.host("h1")
+			first := h.join("c1", 0).Entry.ID
+			second := h.join("c2", 0).Entry.ID
+			h.available("h1")
+			if err := h.eng.Leave(t.Context(), "c1", first); err != nil {
+				t.Fatal(err)
+			}
+			if st := h.entry(first).State; st != queue.EntryAbandoned {
+				t.Fatalf("left entry = %s", st)
+			}
+			if host := h.hostState("h1"); host.State != queue.HostOffered || host.EntryID != second {
+				t.Fatalf("host after the caller left = %s %q, want offered %s", host.State, host.EntryID, second)
+			}
+		}},
 		{"pick a caller from the list", nil, []queue.Mode{queue.ModePick}, func(t *testing.T, h *harness) {
 			h.host("h1")
 			h.host("h2")
