@@ -1,0 +1,234 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/janus/videoroom"
+)
+
+// Janus API requests a browser may send (Janus docs, "The Janus API").
+// Everything else ("info", "ping", Admin verbs, ...) is refused.
+var allowedVerbs = map[string]bool{
+	"create": true, "attach": true, "message": true, "trickle": true, "keepalive": true,
+	"detach": true, "hangup": true, "destroy": true, "claim": true,
+}
+
+// VideoRoom requests a participant may send (VideoRoom docs, "VideoRoom
+// Publishers" and "VideoRoom Subscribers"). Room management ("create",
+// "destroy", "edit", "kick", "moderate", "allowed", "rtp_forward", "list",
+// "listparticipants", "enable_recording", ...) is refused.
+var allowedVideoRoom = map[string]bool{
+	"join": true, "publish": true, "configure": true, "unpublish": true, "start": true,
+	"pause": true, "switch": true, "subscribe": true, "unsubscribe": true, "update": true, "leave": true,
+}
+
+// Body members a browser may never set: room credentials are the proxy's,
+// and recording to files on the Janus host is an admin decision.
+var forbiddenBodyFields = []string{"admin_key", "secret", "pin", "record", "filename", "rec_dir", "new_secret", "new_pin"}
+
+// Top-level request members forwarded to Janus; anything else is dropped,
+// and "token"/"apisecret" are replaced by the proxy.
+var forwardedFields = []string{"janus", "transaction", "session_id", "handle_id", "plugin", "opaque_id", "body", "jsep", "candidate", "candidates"}
+
+// denial is a request refused by the policy, answered to the client as a
+// Janus error ({"janus":"error","error":{"code","reason"}}).
+type denial struct {
+	code   int
+	reason string
+	verb   string // for metrics: the Janus verb, or "message:<request>"
+}
+
+func deny(code int, verb, format string, args ...any) *denial {
+	return &denial{code: code, verb: verb, reason: fmt.Sprintf(format, args...)}
+}
+
+// Codes of denials: Janus's own where one fits (src/apierror.h), else 403.
+const (
+	codeUnauthorized = 403 // JANUS_ERROR_UNAUTHORIZED
+	codeInvalidJSON  = 454 // JANUS_ERROR_INVALID_JSON
+	codeNoSession    = 458 // JANUS_ERROR_SESSION_NOT_FOUND
+	codeNoHandle     = 459 // JANUS_ERROR_HANDLE_NOT_FOUND
+	codeRateLimited  = 429 // Frontdesk's: too many messages per second
+)
+
+// grant is what the policy needs to know about a participant.
+type grant struct {
+	ticket auth.Ticket
+	token  string // Janus stored token
+	pin    string // room pin
+}
+
+// owner tracks the sessions and handles a client created through the proxy;
+// a client may only address its own.
+type owner interface {
+	ownsSession(id uint64) bool
+	ownsHandle(session, handle uint64) bool
+}
+
+// filter applies the policy to one client request. It returns the request
+// to forward (canonical JSON with the proxy's token and, for joins, the
+// ticket's room, id, display and the room pin) or a denial. It never
+// returns both. sessionID and handleID are the ids from the HTTP path (0 over
+// WebSocket, where they come from the body).
+func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) ([]byte, string, *denial) {
+	var req map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &req); err != nil || req == nil {
+		return nil, "", deny(codeInvalidJSON, "invalid", "request is not a JSON object")
+	}
+	var verb, txn string
+	if err := json.Unmarshal(req["janus"], &verb); err != nil || verb == "" {
+		return nil, "", deny(codeInvalidJSON, "invalid", "missing janus member")
+	}
+	_ = json.Unmarshal(req["transaction"], &txn)
+	if txn == "" {
+		return nil, "", deny(codeInvalidJSON, verb, "missing transaction")
+	}
+	if !allowedVerbs[verb] {
+		return nil, txn, deny(codeUnauthorized, verb, "request %q is not allowed through Frontdesk", verb)
+	}
+	if sessionID == 0 {
+		sessionID = uintField(req["session_id"])
+	}
+	if handleID == 0 {
+		handleID = uintField(req["handle_id"])
+	}
+	switch {
+	case verb == "create":
+		if sessionID != 0 || handleID != 0 {
+			return nil, txn, deny(codeInvalidJSON, verb, "create takes no session")
+		}
+	case sessionID == 0 || !own.ownsSession(sessionID):
+		return nil, txn, deny(codeNoSession, verb, "no such session")
+	case handleID != 0 && !own.ownsHandle(sessionID, handleID):
+		return nil, txn, deny(codeNoHandle, verb, "no such handle")
+	}
+	switch verb {
+	case "attach":
+		var plugin string
+		_ = json.Unmarshal(req["plugin"], &plugin)
+		if plugin != videoroom.Plugin {
+			return nil, txn, deny(codeUnauthorized, verb, "only %s may be attached", videoroom.Plugin)
+		}
+	case "message", "trickle", "detach", "hangup":
+		if handleID == 0 {
+			return nil, txn, deny(codeNoHandle, verb, "no such handle")
+		}
+	}
+	out := make(map[string]json.RawMessage, len(forwardedFields)+1)
+	for _, f := range forwardedFields {
+		if v, ok := req[f]; ok {
+			out[f] = v
+		}
+	}
+	if sessionID != 0 {
+		out["session_id"] = json.RawMessage(strconv.FormatUint(sessionID, 10))
+	}
+	if handleID != 0 {
+		out["handle_id"] = json.RawMessage(strconv.FormatUint(handleID, 10))
+	}
+	tok, _ := json.Marshal(g.token)
+	out["token"] = tok
+	if verb == "message" {
+		body, d := filterBody(req["body"], g)
+		if d != nil {
+			d.verb = "message:" + d.verb
+			return nil, txn, d
+		}
+		out["body"] = body
+	} else {
+		delete(out, "body")
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, txn, deny(codeInvalidJSON, verb, "cannot encode request")
+	}
+	return b, txn, nil
+}
+
+// filterBody applies the VideoRoom policy to a message body.
+func filterBody(raw json.RawMessage, g grant) (json.RawMessage, *denial) {
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &body); err != nil || body == nil {
+		return nil, deny(codeInvalidJSON, "invalid", "message body is not a JSON object")
+	}
+	var request string
+	_ = json.Unmarshal(body["request"], &request)
+	if !allowedVideoRoom[request] {
+		return nil, deny(codeUnauthorized, orUnknown(request), "VideoRoom request %q is not allowed through Frontdesk", request)
+	}
+	for _, f := range forbiddenBodyFields {
+		if _, ok := body[f]; ok {
+			return nil, deny(codeUnauthorized, request, "field %q is not allowed", f)
+		}
+	}
+	if _, ok := body["room"]; ok && uintField(body["room"]) != g.ticket.Room {
+		return nil, deny(codeUnauthorized, request, "the ticket does not grant that room")
+	}
+	switch request {
+	case "join":
+		var ptype string
+		_ = json.Unmarshal(body["ptype"], &ptype)
+		switch ptype {
+		case "publisher":
+			body["id"] = json.RawMessage(strconv.FormatUint(g.ticket.ParticipantID, 10))
+			body["display"] = mustJSON(g.ticket.Display)
+		case "subscriber":
+		default:
+			return nil, deny(codeUnauthorized, request, "join needs ptype publisher or subscriber")
+		}
+		body["room"] = json.RawMessage(strconv.FormatUint(g.ticket.Room, 10))
+		if g.pin != "" {
+			body["pin"] = mustJSON(g.pin)
+		}
+		delete(body, "token")
+	case "publish", "configure":
+		if _, ok := body["display"]; ok {
+			body["display"] = mustJSON(g.ticket.Display)
+		}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, deny(codeInvalidJSON, request, "cannot encode body")
+	}
+	return b, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// uintField reads a JSON number (or numeric string) as uint64; 0 if absent
+// or not a non-negative integer.
+func uintField(raw json.RawMessage) uint64 {
+	raw = bytes.Trim(raw, `"`)
+	n, err := strconv.ParseUint(string(raw), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// errorReply is the Janus-style error sent for a denial.
+func errorReply(txn string, d *denial, sessionID uint64) []byte {
+	m := map[string]any{"janus": "error", "error": map[string]any{"code": d.code, "reason": d.reason}}
+	if txn != "" {
+		m["transaction"] = txn
+	}
+	if sessionID != 0 {
+		m["session_id"] = sessionID
+	}
+	b, _ := json.Marshal(m)
+	return b
+}

@@ -1,0 +1,203 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/janus/videoroom"
+)
+
+// fakeOwner owns session 1 with handle 2.
+type fakeOwner struct{}
+
+func (fakeOwner) ownsSession(id uint64) bool  { return id == 1 }
+func (fakeOwner) ownsHandle(s, h uint64) bool { return s == 1 && h == 2 }
+func testGrant() grant {
+	return grant{ticket: auth.Ticket{ID: "t", Room: 42, ParticipantID: 7, Display: "Ada"}, token: "janus-token", pin: "4321"}
+}
+
+// checkForwarded independently re-checks the allow-list on what the policy
+// forwarded; it returns "" when the request is allowed.
+func checkForwarded(out []byte, g grant, sessionID, handleID uint64) string {
+	var req map[string]json.RawMessage
+	if err := json.Unmarshal(out, &req); err != nil {
+		return "forwarded invalid JSON"
+	}
+	allowedTop := map[string]bool{"janus": true, "transaction": true, "session_id": true, "handle_id": true, "plugin": true,
+		"opaque_id": true, "body": true, "jsep": true, "candidate": true, "candidates": true, "token": true}
+	for k := range req {
+		if !allowedTop[k] {
+			return "forwarded member " + k
+		}
+	}
+	var verb, token string
+	_ = json.Unmarshal(req["janus"], &verb)
+	_ = json.Unmarshal(req["token"], &token)
+	if token != g.token {
+		return "token not the participant's"
+	}
+	switch verb {
+	case "create", "attach", "message", "trickle", "keepalive", "detach", "hangup", "destroy", "claim":
+	default:
+		return "forwarded verb " + verb
+	}
+	s, h := sessionID, handleID
+	if s == 0 {
+		s = uintField(req["session_id"])
+	}
+	if h == 0 {
+		h = uintField(req["handle_id"])
+	}
+	if verb != "create" && s != 1 {
+		return "foreign session"
+	}
+	if h != 0 && h != 2 {
+		return "foreign handle"
+	}
+	if verb == "attach" {
+		var plugin string
+		_ = json.Unmarshal(req["plugin"], &plugin)
+		if plugin != videoroom.Plugin {
+			return "attached " + plugin
+		}
+	}
+	if verb != "message" {
+		if _, ok := req["body"]; ok {
+			return "body on " + verb
+		}
+		return ""
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(req["body"], &body); err != nil {
+		return "body not an object"
+	}
+	var request string
+	_ = json.Unmarshal(body["request"], &request)
+	switch request {
+	case "join", "publish", "configure", "unpublish", "start", "pause", "switch", "subscribe", "unsubscribe", "update", "leave":
+	default:
+		return "forwarded request " + request
+	}
+	for _, f := range []string{"admin_key", "secret", "record", "filename", "rec_dir", "new_secret", "new_pin", "token"} {
+		if _, ok := body[f]; ok && !(f == "token" && request != "join") {
+			return "forwarded field " + f
+		}
+	}
+	if raw, ok := body["pin"]; ok {
+		var pin string
+		_ = json.Unmarshal(raw, &pin)
+		if request != "join" || pin != g.pin {
+			return "pin not the proxy's"
+		}
+	}
+	if raw, ok := body["room"]; ok && uintField(raw) != g.ticket.Room {
+		return "room not the ticket's"
+	}
+	if request == "join" {
+		if uintField(body["room"]) != g.ticket.Room {
+			return "join without the ticket's room"
+		}
+		var ptype, display string
+		_ = json.Unmarshal(body["ptype"], &ptype)
+		_ = json.Unmarshal(body["display"], &display)
+		if ptype == "publisher" && (uintField(body["id"]) != g.ticket.ParticipantID || display != g.ticket.Display) {
+			return "publisher id/display not the ticket's"
+		}
+	}
+	return ""
+}
+
+var policySeeds = []string{
+	`{"janus":"create","transaction":"a"}`,
+	`{"janus":"attach","transaction":"a","session_id":1,"plugin":"janus.plugin.videoroom"}`,
+	`{"janus":"attach","transaction":"a","session_id":1,"plugin":"janus.plugin.echotest"}`,
+	`{"janus":"message","transaction":"a","session_id":1,"handle_id":2,"body":{"request":"join","ptype":"publisher","room":42,"id":1,"display":"x","pin":"0"}}`,
+	`{"janus":"message","transaction":"a","session_id":1,"handle_id":2,"body":{"request":"join","ptype":"subscriber","room":42,"streams":[{"feed":5}]}}`,
+	`{"janus":"message","transaction":"a","session_id":1,"handle_id":2,"body":{"request":"create","room":9,"admin_key":"k"}}`,
+	`{"janus":"message","transaction":"a","session_id":1,"handle_id":2,"body":{"request":"configure","record":true,"filename":"/etc/x"},"jsep":{"type":"offer","sdp":"v=0"}}`,
+	`{"janus":"message","transaction":"a","session_id":"1","handle_id":"2","body":{"request":"join","ptype":"publisher","room":"43"}}`,
+	`{"janus":"trickle","transaction":"a","session_id":1,"handle_id":2,"candidate":{"completed":true}}`,
+	`{"janus":"keepalive","transaction":"a","session_id":3,"apisecret":"x","token":"stolen"}`,
+	`{"janus":"destroy","transaction":"a","session_id":1,"admin_secret":"x"}`,
+	`{"janus":"info","transaction":"a"}`,
+}
+
+func TestPolicyTable(t *testing.T) {
+	g := testGrant()
+	tests := []struct {
+		name     string
+		req      string
+		session  uint64
+		handle   uint64
+		wantDeny int
+	}{
+		{"create", policySeeds[0], 0, 0, 0},
+		{"attach videoroom", policySeeds[1], 0, 0, 0},
+		{"attach echotest", policySeeds[2], 0, 0, codeUnauthorized},
+		{"join forced", policySeeds[3], 0, 0, codeUnauthorized}, // the client sent a pin
+		{"subscriber", policySeeds[4], 0, 0, 0},
+		{"room create", policySeeds[5], 0, 0, codeUnauthorized},
+		{"record", policySeeds[6], 0, 0, codeUnauthorized},
+		{"other room", policySeeds[7], 0, 0, codeUnauthorized},
+		{"trickle", policySeeds[8], 0, 0, 0},
+		{"foreign session", policySeeds[9], 0, 0, codeNoSession},
+		{"destroy", policySeeds[10], 0, 0, 0},
+		{"info", policySeeds[11], 0, 0, codeUnauthorized},
+		{"http path ids", `{"janus":"message","transaction":"a","body":{"request":"leave"}}`, 1, 2, 0},
+		{"http foreign handle", `{"janus":"message","transaction":"a","body":{"request":"leave"}}`, 1, 3, codeNoHandle},
+		{"message without handle", `{"janus":"message","transaction":"a","session_id":1,"body":{"request":"leave"}}`, 0, 0, codeNoHandle},
+		{"no transaction", `{"janus":"create"}`, 0, 0, codeInvalidJSON},
+		{"array", `[1,2]`, 0, 0, codeInvalidJSON},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, d := filter([]byte(tc.req), g, fakeOwner{}, tc.session, tc.handle)
+			if tc.wantDeny != 0 {
+				if d == nil || d.code != tc.wantDeny || out != nil {
+					t.Fatalf("denial = %+v, out = %s; want code %d", d, out, tc.wantDeny)
+				}
+				return
+			}
+			if d != nil {
+				t.Fatalf("denied: %+v", d)
+			}
+			if why := checkForwarded(out, g, tc.session, tc.handle); why != "" {
+				t.Fatalf("%s: %s", why, out)
+			}
+		})
+	}
+	// The join that is allowed gets the ticket's id and display, and the pin.
+	out, _, d := filter([]byte(`{"janus":"message","transaction":"a","session_id":1,"handle_id":2,"body":{"request":"join","ptype":"publisher","id":99,"display":"Mallory"}}`), g, fakeOwner{}, 0, 0)
+	if d != nil || !bytes.Contains(out, []byte(`"id":7`)) || !bytes.Contains(out, []byte(`"display":"Ada"`)) || !bytes.Contains(out, []byte(`"pin":"4321"`)) || !bytes.Contains(out, []byte(`"token":"janus-token"`)) {
+		t.Fatalf("join not rewritten: %s %+v", out, d)
+	}
+}
+
+// FuzzPolicy feeds sequences of client messages (newline-separated, and
+// split as a WebSocket message would be) through the policy: whatever it
+// forwards must pass the independent allow-list check.
+func FuzzPolicy(f *testing.F) {
+	for _, s := range policySeeds {
+		f.Add([]byte(s), uint64(0), uint64(0))
+	}
+	f.Add([]byte(policySeeds[1]+"\n"+policySeeds[5]+policySeeds[3]), uint64(1), uint64(2))
+	g := testGrant()
+	f.Fuzz(func(t *testing.T, data []byte, session, handle uint64) {
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			for _, req := range splitRequests(line) {
+				out, _, d := filter(req, g, fakeOwner{}, session, handle)
+				if d != nil {
+					if out != nil {
+						t.Fatal("denied and forwarded")
+					}
+					continue
+				}
+				if why := checkForwarded(out, g, session, handle); why != "" {
+					t.Fatalf("%s: in %q out %s", why, req, out)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,251 @@
+package proxy
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/problem"
+)
+
+// TicketHeader is the HTTP header that may carry the call ticket.
+const TicketHeader = "Frontdesk-Ticket"
+
+// TicketSubprotocolPrefix prefixes the ticket when a browser sends it as a
+// WebSocket subprotocol ("frontdesk-ticket.<jwt>"); the proxy answers with
+// janus-protocol only.
+const TicketSubprotocolPrefix = "frontdesk-ticket."
+
+// TicketVerifier checks call tickets (auth.Service implements it).
+type TicketVerifier interface {
+	VerifyTicket(raw string) (auth.Ticket, error)
+}
+
+// Target is where a ticket's traffic goes, with the credentials the proxy
+// adds. It is never sent to the client.
+type Target struct {
+	// Instance is the instance name (for metrics and CloseInstance).
+	Instance string
+	// WSURL is the backend's Janus API over WebSocket.
+	WSURL string
+	// HTTPURL is the backend's Janus API over HTTP (base path /janus).
+	HTTPURL string
+	// Token is the participant's Janus stored token.
+	Token string
+	// Pin is the room's pin ("" when it has none).
+	Pin string
+}
+
+// Resolver finds the backend and credentials of a verified ticket. It
+// returns an error wrapping [ErrRoomUnavailable] when the room has no live
+// instance.
+type Resolver interface {
+	Resolve(ctx context.Context, t auth.Ticket) (Target, error)
+}
+
+// ResolverFunc adapts a function to [Resolver].
+type ResolverFunc func(ctx context.Context, t auth.Ticket) (Target, error)
+
+// Resolve calls f.
+func (f ResolverFunc) Resolve(ctx context.Context, t auth.Ticket) (Target, error) { return f(ctx, t) }
+
+// Proxy is the Janus API proxy; it is an http.Handler for /janus and
+// /janus/... . Close it to disconnect every client.
+type Proxy struct {
+	verifier TicketVerifier
+	resolver Resolver
+
+	origins      map[string]bool
+	maxMessage   int64
+	rate         float64
+	burst        int
+	maxConns     int
+	pingInterval time.Duration
+	log          *slog.Logger
+	reg          prometheus.Registerer
+	m            *metrics
+	hc           *http.Client
+
+	owners *registry
+
+	mu     sync.Mutex
+	conns  map[*wsConn]struct{}
+	perTkt map[string]int
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// New returns a proxy that verifies tickets with v and finds backends with r.
+func New(v TicketVerifier, r Resolver, opts ...Option) (*Proxy, error) {
+	p := &Proxy{
+		verifier: v, resolver: r,
+		maxMessage: DefaultMaxMessageSize, rate: DefaultMessagesPerSecond, burst: DefaultBurst,
+		maxConns: DefaultMaxConnsPerTicket, pingInterval: DefaultPingInterval, log: slog.Default(),
+		owners: newRegistry(), conns: map[*wsConn]struct{}{}, perTkt: map[string]int{},
+		hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}},
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	m, err := newMetrics(p.reg)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: metrics: %w", err)
+	}
+	p.m = m
+	return p, nil
+}
+
+// ServeHTTP serves /janus over WebSocket (an Upgrade request) or HTTP REST.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	log := p.log.With("remote", r.RemoteAddr, "path", r.URL.Path)
+	if !p.originAllowed(r) {
+		problem.Write(w, r, problem.New(http.StatusForbidden, "origin not allowed"))
+		return
+	}
+	raw, fromSubprotocol := ticketOf(r)
+	if raw == "" {
+		problem.Write(w, r, problem.Wrap(http.StatusUnauthorized, ErrNoTicket))
+		return
+	}
+	t, err := p.verifier.VerifyTicket(raw)
+	if err != nil {
+		// HTTP clients may keep using a ticket that expired after it created
+		// their session: the session is bound to the exact ticket string.
+		if r.Header.Get("Upgrade") == "" {
+			if bound, ok := p.owners.boundTicket(ticketHash(raw)); ok {
+				t, err = bound, nil
+			}
+		}
+		if err != nil {
+			log.Info("proxy: ticket refused", "err", err)
+			problem.Write(w, r, problem.New(http.StatusUnauthorized, "invalid or expired call ticket"))
+			return
+		}
+	}
+	log = log.With("ticket_id", t.ID, "call_id", t.CallID, "room", t.Room, "participant", t.ParticipantID)
+	target, err := p.resolver.Resolve(r.Context(), t)
+	if err != nil {
+		log.Warn("proxy: no backend", "err", err)
+		status := http.StatusBadGateway
+		if errors.Is(err, ErrRoomUnavailable) {
+			status = http.StatusServiceUnavailable
+		}
+		problem.Write(w, r, problem.New(status, "the call's media server is unavailable; ask for a new ticket"))
+		return
+	}
+	log = log.With("instance", target.Instance)
+	g := grant{ticket: t, token: target.Token, pin: target.Pin}
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		p.serveWS(w, r, g, target, fromSubprotocol, log)
+		return
+	}
+	p.serveHTTP(w, r, g, target, ticketHash(raw), log)
+}
+
+// ticketOf finds the raw ticket in the header, the subprotocol list or the
+// query; the second result tells whether it came as a subprotocol.
+func ticketOf(r *http.Request) (string, bool) {
+	if t := r.Header.Get(TicketHeader); t != "" {
+		return t, false
+	}
+	for _, proto := range websocketProtocols(r) {
+		if strings.HasPrefix(proto, TicketSubprotocolPrefix) {
+			return strings.TrimPrefix(proto, TicketSubprotocolPrefix), true
+		}
+	}
+	return r.URL.Query().Get("ticket"), false
+}
+
+func websocketProtocols(r *http.Request) []string {
+	var out []string
+	for _, h := range r.Header.Values("Sec-Websocket-Protocol") {
+		for _, p := range strings.Split(h, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// RedactQuery returns u's string with the ticket (and any token) query
+// parameters replaced, for logs.
+func RedactQuery(u *url.URL) string {
+	q := u.Query()
+	for _, k := range []string{"ticket", "token", "apisecret"} {
+		if q.Has(k) {
+			q.Set(k, "REDACTED")
+		}
+	}
+	c := *u
+	c.RawQuery = q.Encode()
+	return c.String()
+}
+
+func ticketHash(raw string) [32]byte { return sha256.Sum256([]byte(raw)) }
+
+// originAllowed checks Origin against the allow-list; without a list, only
+// same-host origins pass. Requests without Origin pass (not a browser).
+func (p *Proxy) originAllowed(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	if p.origins != nil {
+		return p.origins[o]
+	}
+	u, err := url.Parse(o)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// Connections returns the number of open proxied WebSocket connections.
+func (p *Proxy) Connections() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns)
+}
+
+// CloseInstance closes every WebSocket connection relayed to instance with
+// [CloseReconnect]: its Janus went down and the clients must reconnect with
+// a new ticket.
+func (p *Proxy) CloseInstance(instance string) {
+	p.mu.Lock()
+	var victims []*wsConn
+	for c := range p.conns {
+		if c.target.Instance == instance {
+			victims = append(victims, c)
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range victims {
+		c.shutdown(CloseReconnect, "instance down: reconnect with a new ticket")
+	}
+}
+
+// Close disconnects every client (1001 going away) and waits for the relays.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	var all []*wsConn
+	for c := range p.conns {
+		all = append(all, c)
+	}
+	p.mu.Unlock()
+	for _, c := range all {
+		c.shutdown(1001, "server shutting down")
+	}
+	p.wg.Wait()
+	p.hc.CloseIdleConnections()
+	return nil
+}
+

@@ -1,0 +1,114 @@
+package proxy
+
+import (
+	"encoding/json"
+	"sync"
+
+	"github.com/frontdesk/frontdesk/janus"
+)
+
+// pendingReq is a forwarded request whose reply changes ownership.
+type pendingReq struct {
+	verb    string
+	session uint64
+	handle  uint64
+}
+
+// tracker watches replies to create/attach/destroy/detach and keeps the
+// ticket's ownership (and, over WebSocket, the connection's sessions) in step.
+type tracker struct {
+	own view
+
+	mu       sync.Mutex
+	pending  map[string]pendingReq
+	sessions map[uint64]bool // created on this connection
+}
+
+func newTracker(own view) *tracker {
+	return &tracker{own: own, pending: map[string]pendingReq{}, sessions: map[uint64]bool{}}
+}
+
+// expect records a forwarded request that needs its reply observed.
+func (t *tracker) expect(forwarded []byte, txn string) {
+	var req struct {
+		Janus     string `json:"janus"`
+		SessionID uint64 `json:"session_id"`
+		HandleID  uint64 `json:"handle_id"`
+	}
+	if json.Unmarshal(forwarded, &req) != nil {
+		return
+	}
+	switch req.Janus {
+	case "create", "attach", "destroy", "detach":
+		t.mu.Lock()
+		t.pending[txn] = pendingReq{verb: req.Janus, session: req.SessionID, handle: req.HandleID}
+		t.mu.Unlock()
+	}
+}
+
+// waiting reports whether any reply is awaited (so most backend messages
+// need no decoding).
+func (t *tracker) waiting() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.pending) > 0
+}
+
+// observe reads one backend message (or batch) and applies its effect.
+func (t *tracker) observe(b []byte) {
+	msgs, err := janus.DecodeMessages(b)
+	if err != nil {
+		return
+	}
+	for _, m := range msgs {
+		if m.Transaction == "" {
+			continue
+		}
+		t.mu.Lock()
+		pr, ok := t.pending[m.Transaction]
+		if ok && m.Janus != "ack" {
+			delete(t.pending, m.Transaction)
+		}
+		t.mu.Unlock()
+		if !ok || m.Janus != "success" {
+			continue
+		}
+		switch pr.verb {
+		case "create":
+			var d struct {
+				ID uint64 `json:"id"`
+			}
+			if json.Unmarshal(m.Data, &d) == nil && d.ID != 0 {
+				t.own.addSession(d.ID)
+				t.mu.Lock()
+				t.sessions[d.ID] = true
+				t.mu.Unlock()
+			}
+		case "attach":
+			var d struct {
+				ID uint64 `json:"id"`
+			}
+			if json.Unmarshal(m.Data, &d) == nil && d.ID != 0 {
+				t.own.addHandle(pr.session, d.ID)
+			}
+		case "destroy":
+			t.own.dropSession(pr.session)
+			t.mu.Lock()
+			delete(t.sessions, pr.session)
+			t.mu.Unlock()
+		case "detach":
+			t.own.dropHandle(pr.session, pr.handle)
+		}
+	}
+}
+
+// connSessions returns the sessions created on this connection and still alive.
+func (t *tracker) connSessions() []uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]uint64, 0, len(t.sessions))
+	for id := range t.sessions {
+		out = append(out, id)
+	}
+	return out
+}
