@@ -2,10 +2,10 @@ package proxy_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"

@@ -248,4 +248,3 @@ func (p *Proxy) Close() error {
 	p.hc.CloseIdleConnections()
 	return nil
 }
-

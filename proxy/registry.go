@@ -15,10 +15,10 @@ const bindingTTL = 5 * time.Minute
 // through the proxy, so a client can address only its own, and binds HTTP
 // sessions to the exact ticket that created them.
 type registry struct {
-	mu      sync.Mutex
-	byTkt   map[string]*ownership // ticket ID -> ownership
-	byHash  map[[32]byte]*ownership
-	lastGC  time.Time
+	mu     sync.Mutex
+	byTkt  map[string]*ownership // ticket ID -> ownership
+	byHash map[[32]byte]*ownership
+	lastGC time.Time
 }
 
 type ownership struct {
