@@ -176,7 +176,7 @@ func statusOf(err error) int {
 	case errors.Is(err, ErrCooldown):
 		return http.StatusTooManyRequests
 	case errors.Is(err, ErrClosed), errors.Is(err, ErrFull), errors.Is(err, ErrAlreadyQueued),
-		errors.Is(err, ErrConflict), errors.Is(err, ErrVersion), errors.Is(err, ErrState), errors.Is(err, ErrNoHost):
+		errors.Is(err, ErrConflict), errors.Is(err, ErrVersion), errors.Is(err, ErrState):
 		return http.StatusConflict
 	}
 	return http.StatusInternalServerError

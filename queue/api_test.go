@@ -374,9 +374,20 @@ func TestWebSocketLiveUpdates(t *testing.T) {
 	})
 	readMsg(t, caller, "entry", func(m map[string]any) bool { return m["entry"].(map[string]any)["position"] == 1.0 })
 
-	// The caller's socket drops: the entry is paused (grace), and resuming
-	// over a new socket with the token un-pauses it.
+	// A second tab: closing one socket does not pause the entry.
+	tab2, _, err := wsDial(t, a, "user=cat&entry="+second.Entry.ID, "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readMsg(t, tab2, "entry", func(map[string]any) bool { return true })
 	caller.Close()
+	time.Sleep(100 * time.Millisecond)
+	if a.entry(second.Entry.ID).Paused {
+		t.Fatal("paused while another tab is still connected")
+	}
+	// The last socket drops: the entry is paused (grace), and resuming
+	// over a new socket with the token un-pauses it.
+	tab2.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for !a.entry(second.Entry.ID).Paused {
 		if time.Now().After(deadline) {

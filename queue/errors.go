@@ -39,7 +39,4 @@ var (
 	// ErrResumeToken: a resume token is missing, wrong or its grace period
 	// is over.
 	ErrResumeToken = errors.New("bad resume token")
-	// ErrNoHost: no host is available to take the caller (pick-mode next
-	// with nobody waiting returns ErrNotFound instead).
-	ErrNoHost = errors.New("no host available")
 )

@@ -45,7 +45,10 @@ type Hub struct {
 	// cached statistics were sent so they are refreshed once it expires.
 	statsCache map[string]statsEntry
 	later      map[string]time.Time
-	wg         sync.WaitGroup // writer goroutines
+	// sockets counts open caller sockets per entry on this replica: the
+	// entry is paused only when the last one closes (two tabs).
+	sockets map[string]int
+	wg      sync.WaitGroup // writer goroutines
 }
 
 type statsEntry struct {
@@ -86,7 +89,7 @@ func newHub(a *API, checkOrigin func(r *http.Request) bool) *Hub {
 		api: a, interval: 250 * time.Millisecond,
 		up:    websocket.Upgrader{CheckOrigin: checkOrigin, ReadBufferSize: 1024, WriteBufferSize: 4096},
 		dirty: map[string]bool{}, clients: map[*client]struct{}{}, done: make(chan struct{}),
-		statsCache: map[string]statsEntry{}, later: map[string]time.Time{},
+		statsCache: map[string]statsEntry{}, later: map[string]time.Time{}, sockets: map[string]int{},
 	}
 }
 
@@ -373,6 +376,9 @@ func (h *Hub) serve(c echo.Context) error {
 		return nil
 	}
 	h.clients[cl] = struct{}{}
+	if cl.kind == kindCaller {
+		h.sockets[cl.entryID]++
+	}
 	for _, q := range cl.queues {
 		h.dirty[q] = true // first message on the next flush
 	}
@@ -398,11 +404,18 @@ func (h *Hub) serve(c echo.Context) error {
 	}
 	h.mu.Lock()
 	delete(h.clients, cl)
+	last := false
+	if cl.kind == kindCaller {
+		h.sockets[cl.entryID]--
+		if last = h.sockets[cl.entryID] == 0; last {
+			delete(h.sockets, cl.entryID)
+		}
+	}
 	h.mu.Unlock()
 	close(cl.quit)
 	conn.Close()
 	<-writerDone
-	if cl.kind == kindCaller {
+	if last {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := a.eng.Disconnected(dctx, cl.entryID); err != nil {
