@@ -462,6 +462,39 @@ var conformance = []scenario{
 		wantRoomError(t, j.message(sub.sid, sub.hid, msg{"request": "update", "subscribe": []msg{{"feed": p.id + 1}}}, nil).data(), 428)
 		j.call(msg{"janus": "destroy", "session_id": sub.sid})
 	}},
+
+	{"allowed and kick", func(t *testing.T, tg target) {
+		j := tg.client(t)
+		admin := j.create()
+		defer j.call(msg{"janus": "destroy", "session_id": admin})
+		ah := j.attach(admin)
+		room := createRoom(t, j, tg, admin, ah, msg{"secret": "sec", "allowed": []string{"a"}})
+		wantRoomError(t, j.request(admin, ah, msg{"request": "allowed", "room": room, "secret": "bad", "action": "add", "allowed": []string{"b"}}), 433)
+		d := j.request(admin, ah, msg{"request": "allowed", "room": room, "secret": "sec", "action": "add", "allowed": []string{"b"}})
+		if d.str("videoroom") != "success" || len(d["allowed"].([]any)) != 2 {
+			t.Fatalf("allowed add: %v", d)
+		}
+		victim := joinPublisher(t, j, room, "victim", msg{"token": "b"})
+		observer := joinPublisher(t, j, room, "observer", msg{"token": "a"})
+		defer j.call(msg{"janus": "destroy", "session_id": victim.sid})
+		defer j.call(msg{"janus": "destroy", "session_id": observer.sid})
+		wantRoomError(t, j.request(admin, ah, msg{"request": "kick", "room": room, "secret": "sec", "id": 99999}), 428)
+		if d := j.request(admin, ah, msg{"request": "kick", "room": room, "secret": "sec", "id": victim.id}); d.str("videoroom") != "success" {
+			t.Fatalf("kick: %v", d)
+		}
+		ve := j.wait(victim.sid, func(m msg) bool { return m.str("janus") == "event" })
+		oe := j.wait(observer.sid, func(m msg) bool { return m.str("janus") == "event" })
+		if vd := ve.data(); vd.str("leaving") != "ok" || vd.str("reason") != "kicked" || vd.id("room") != room {
+			t.Fatalf("kicked participant got %v", vd)
+		}
+		if od := oe.data(); od.id("kicked") != victim.id || od.id("room") != room {
+			t.Fatalf("other participant got %v", od)
+		}
+		parts := j.request(admin, ah, msg{"request": "listparticipants", "room": room})["participants"].([]any)
+		if len(parts) != 1 {
+			t.Fatalf("participants after kick: %v", parts)
+		}
+	}},
 }
 
 // peerStreams returns the "publishers" entry describing p as seen by

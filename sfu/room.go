@@ -266,3 +266,41 @@ func (r *room) broadcast(skip uint64, data map[string]any) {
 		p.vr.h.pushEvent("", data, nil)
 	}
 }
+
+// SetAllowed replaces a room's allowed-token list (the VideoRoom "allowed"
+// ACL checked against "token" in join requests). nil turns the check off;
+// an empty slice allows nobody. It fails with ErrNoSuchRoom (wrapped).
+func (s *Server) SetAllowed(_ context.Context, id uint64, tokens []string) error {
+	r := s.room(id)
+	if r == nil {
+		return fmt.Errorf("sfu: set allowed of %d: %w", id, roomErr(ErrNoSuchRoom, "No such room (%d)", id))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if tokens == nil {
+		r.cfg.Allowed = nil
+	} else {
+		r.cfg.Allowed = slices.Clone(tokens)
+	}
+	return nil
+}
+
+// Kick removes a participant from a room as the VideoRoom "kick" request
+// does: the participant gets "leaving" with reason "kicked", the others
+// "kicked", and its media is torn down. It fails with ErrNoSuchRoom or
+// ErrNoSuchFeed (wrapped).
+func (s *Server) Kick(_ context.Context, id, participantID uint64) error {
+	r := s.room(id)
+	if r == nil {
+		return fmt.Errorf("sfu: kick in %d: %w", id, roomErr(ErrNoSuchRoom, "No such room (%d)", id))
+	}
+	r.mu.Lock()
+	p := r.participants[participantID]
+	r.mu.Unlock()
+	if p == nil {
+		return fmt.Errorf("sfu: kick %d: %w", participantID, roomErr(ErrNoSuchFeed, "No such user %d in room %d", participantID, id))
+	}
+	p.vr.h.pushEvent("", map[string]any{"videoroom": "event", "room": id, "leaving": "ok", "reason": "kicked"}, nil)
+	p.vr.leave(p, "kicked")
+	return nil
+}

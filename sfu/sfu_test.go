@@ -246,6 +246,30 @@ func TestRoomsFromGoAndEvents(t *testing.T) {
 	if !eventually(3*time.Second, func() bool { return rec.has(events.CallMediaReceiving, alice.id) }) {
 		t.Fatalf("no media-receiving event: %v", rec.kinds)
 	}
+	// tokens and kick from Go
+	if err := srv.SetAllowed(ctx, room, []string{"tok"}); err != nil {
+		t.Fatal(err)
+	}
+	bh := j.attach(alice.sid)
+	wantRoomError(t, j.message(alice.sid, bh, msg{"request": "join", "ptype": "publisher", "room": room, "pin": "p"}, nil).data(), 433)
+	bob := j.message(alice.sid, bh, msg{"request": "join", "ptype": "publisher", "room": room, "pin": "p", "token": "tok"}, nil).data()
+	if bob.str("videoroom") != "joined" {
+		t.Fatalf("join with an allowed token: %v", bob)
+	}
+	if err := srv.Kick(ctx, room, 12345); !errors.Is(err, ErrNoSuchFeed) {
+		t.Fatalf("kick unknown: %v", err)
+	}
+	if err := srv.Kick(ctx, room, bob.id("id")); err != nil {
+		t.Fatal(err)
+	}
+	j.wait(alice.sid, func(m msg) bool { return m.id("sender") == bh && m.data().str("reason") == "kicked" })
+	if !rec.has(events.CallLeft, bob.id("id")) {
+		t.Fatalf("no left event for the kicked participant: %v", rec.kinds)
+	}
+	if err := srv.SetAllowed(ctx, room+1, nil); !errors.Is(err, ErrNoSuchRoom) {
+		t.Fatalf("set allowed on unknown room: %v", err)
+	}
+
 	if err := srv.DestroyRoom(ctx, room); err != nil {
 		t.Fatal(err)
 	}

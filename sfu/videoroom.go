@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -288,14 +289,9 @@ func (vr *vrHandle) kick(b body) (map[string]any, *RoomError) {
 	if err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	p := r.participants[id]
-	r.mu.Unlock()
-	if p == nil {
-		return nil, roomErr(ErrNoSuchFeed, "No such user %d in room %d", id, r.cfg.ID)
+	if err := vr.srv.Kick(context.Background(), r.cfg.ID, id); err != nil {
+		return nil, asRoomError(err)
 	}
-	p.vr.h.pushEvent("", map[string]any{"videoroom": "event", "room": r.cfg.ID, "leaving": "ok", "reason": "kicked"}, nil)
-	vr.srv.goOwned(func() { p.vr.leave(p, "kicked") })
 	return map[string]any{"videoroom": "success"}, nil
 }
 
@@ -462,7 +458,9 @@ func (vr *vrHandle) leave(p *participant, reason string) {
 	if !present {
 		return
 	}
-	if wasPublishing || r.cfg.NotifyJoining {
+	if reason == "kicked" {
+		r.broadcast(p.id, map[string]any{"videoroom": "event", "room": r.cfg.ID, "kicked": p.id})
+	} else if wasPublishing || r.cfg.NotifyJoining {
 		ev := map[string]any{"videoroom": "event", "room": r.cfg.ID, "leaving": p.id}
 		if p.display != "" {
 			ev["display"] = p.display
