@@ -282,8 +282,8 @@ func (e *Engine) Pick(ctx context.Context, hostID, entryID string) (Accepted, er
 	if err != nil {
 		return Accepted{}, err
 	}
-	if en.State != EntryWaiting {
-		return Accepted{}, fmt.Errorf("queue: pick %s: entry is %s: %w", entryID, en.State, ErrState)
+	if en.State != EntryWaiting || en.Paused {
+		return Accepted{}, fmt.Errorf("queue: pick %s: entry is %s (paused %v): %w", entryID, en.State, en.Paused, ErrState)
 	}
 	now := e.clock.Now()
 	idle := h.IdleSince
@@ -294,7 +294,7 @@ func (e *Engine) Pick(ctx context.Context, hostID, entryID string) (Accepted, er
 		return Accepted{}, fmt.Errorf("queue: pick: claim host: %w", errors.Join(ErrState, err))
 	}
 	en.to(EntryOffered, now, hostID, "picked")
-	en.HostID, en.OfferedAt, en.Deadline, en.Paused = hostID, now, now.Add(offerTimeout(&q)), false
+	en.HostID, en.OfferedAt, en.Deadline = hostID, now, now.Add(offerTimeout(&q))
 	if _, err := e.store.UpdateEntry(ctx, en); err != nil {
 		claimed.to(HostAvailable, now)
 		claimed.IdleSince = idle

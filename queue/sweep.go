@@ -99,8 +99,8 @@ func (e *Engine) Sweep(ctx context.Context) error {
 		case h.State == HostOffered:
 			err = e.repairOffered(ctx, h, now)
 		}
-		if err != nil && !errors.Is(err, errSkip) {
-			errs = append(errs, err)
+		if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrState) {
+			errs = append(errs, err) // ErrState: another replica got there first
 		}
 		for _, q := range h.Queues {
 			e.changed(q)
