@@ -374,6 +374,12 @@ func TestWebSocketLiveUpdates(t *testing.T) {
 	})
 	readMsg(t, caller, "entry", func(m map[string]any) bool { return m["entry"].(map[string]any)["position"] == 1.0 })
 
+	// The admin adds the host to a second queue: its live view follows.
+	var q2 queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", strings.Replace(queueBody, `"slug":"it-help"`, `"slug":"other"`, 1), &q2, 201)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID, q2.ID}}, nil, 200)
+	readMsg(t, hostWS, "host", func(m map[string]any) bool { return len(m["queues"].([]any)) == 2 })
+
 	// A second tab: closing one socket does not pause the entry.
 	tab2, _, err := wsDial(t, a, "user=cat&entry="+second.Entry.ID, "https://desk.example")
 	if err != nil {

@@ -110,7 +110,8 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // listen registers fn to be called (synchronously, must not block) with
-// the queue ID whenever something in that queue changes.
+// the queue ID whenever something in that queue changes, or with
+// "host:"+ID when a host's own settings (its queues) change.
 func (e *Engine) listen(fn func(queueID string)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -34,6 +34,7 @@ func (e *Engine) PutHost(ctx context.Context, id, name string, queues []string) 
 	for _, q := range queues {
 		e.changed(q)
 	}
+	e.changed(hostKey(id)) // its own live view (its set of queues changed)
 	if h.State == HostAvailable {
 		e.matchHost(ctx, h.ID)
 	}
@@ -104,3 +105,6 @@ func (e *Engine) SetAvailability(ctx context.Context, hostID string, s HostState
 	}
 	return h, nil
 }
+
+// hostKey is the change key of a host's own view (see Engine.changed).
+func hostKey(id string) string { return "host:" + id }

@@ -263,6 +263,9 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 		if err != nil {
 			return nil, err
 		}
+		h.mu.Lock() // follow changes to the host's set of queues
+		c.queues = append(slices.Clone(host.Queues), hostKey(host.ID))
+		h.mu.Unlock()
 		var offer *EntryJSON
 		if host.State == HostOffered && host.EntryID != "" {
 			if en, err := eng.store.GetEntry(ctx, host.EntryID); err == nil {
@@ -354,7 +357,7 @@ func (h *Hub) serve(c echo.Context) error {
 		if err != nil {
 			return problemFor(err)
 		}
-		cl.kind, cl.queues = kindHost, slices.Clone(host.Queues)
+		cl.kind, cl.queues = kindHost, append(slices.Clone(host.Queues), hostKey(p.ID))
 	default:
 		return problem400("say ?entry=ID (caller) or ?stats=1 (admin)")
 	}
