@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -15,18 +16,6 @@ import (
 // behind Go's encoding/json/v2): it parses each byte once, where
 // encoding/json validates and then decodes, and the webhook's throughput
 // depends on it. Public raw members stay encoding/json.RawMessage.
-
-// envelope is the wire form of the members every event shares (src/events.c).
-type envelope struct {
-	Emitter   string         `json:"emitter"`
-	Type      *int           `json:"type"`
-	Subtype   int            `json:"subtype"`
-	Timestamp int64          `json:"timestamp"`
-	SessionID uint64         `json:"session_id"`
-	HandleID  uint64         `json:"handle_id"`
-	OpaqueID  string         `json:"opaque_id"`
-	Event     jsontext.Value `json:"event"`
-}
 
 // ElementError is the error for one element of a batch: Index is its
 // position in the posted array (0 for a single object).
@@ -79,25 +68,87 @@ func Split(body []byte) ([]json.RawMessage, error) {
 	return nil, ErrNotObject
 }
 
-// DecodeBatch splits body with [Split] and decodes every element with
-// [Decode]. It returns every event that decoded; err joins an *ElementError
-// for each element that did not (or is the Split error, with no events).
+// DecodeBatch decodes a body posted by the sample event handler: a single
+// event object, or an array of them (grouping = true). It returns every
+// event that decoded, in order; err joins an *ElementError for each array
+// element that did not (not an object, no integer "type", mistyped envelope
+// member). A body that is not valid JSON, or is empty, fails as a whole
+// (ErrMalformed with the byte offset, ErrEmpty, ErrNotObject) with no
+// events. The events alias one private copy of body.
 func DecodeBatch(body []byte) ([]*Event, error) {
-	elems, err := Split(body)
-	if err != nil {
-		return nil, err
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 {
+		return nil, ErrEmpty
 	}
-	evs := make([]*Event, 0, len(elems))
-	var errs []error
-	for i, raw := range elems {
-		ev, err := Decode(raw)
-		if err != nil {
-			errs = append(errs, &ElementError{Index: i, Err: err})
-			continue
+	if b[0] != '[' && b[0] != '{' {
+		if err := validate(b); err != nil {
+			return nil, err
 		}
-		evs = append(evs, ev)
+		return nil, ErrNotObject
 	}
-	return evs, errors.Join(errs...)
+	buf := bytes.Clone(b)
+	dec := jsontext.NewDecoder(bytes.NewBuffer(buf))
+	if buf[0] == '{' {
+		ev, err := decodeObject(dec, buf)
+		if err != nil {
+			if errors.Is(err, ErrMalformed) {
+				return nil, err
+			}
+			return nil, errors.Join(&ElementError{Index: 0, Err: err})
+		}
+		if err := expectEOF(dec); err != nil {
+			return nil, err
+		}
+		return []*Event{ev}, nil
+	}
+	if _, err := dec.ReadToken(); err != nil { // '['
+		return nil, malformed(err)
+	}
+	var evs []*Event
+	var errs []error
+	for i := 0; ; i++ {
+		switch dec.PeekKind() {
+		case ']':
+			if _, err := dec.ReadToken(); err != nil {
+				return nil, malformed(err)
+			}
+			if err := expectEOF(dec); err != nil {
+				return nil, err
+			}
+			if len(evs) == 0 && len(errs) == 0 {
+				return nil, ErrEmpty
+			}
+			return evs, errors.Join(errs...)
+		case '{':
+			ev, err := decodeObject(dec, buf)
+			if errors.Is(err, ErrMalformed) {
+				return nil, err
+			}
+			if err != nil {
+				errs = append(errs, &ElementError{Index: i, Err: err})
+				continue
+			}
+			evs = append(evs, ev)
+		case 0:
+			_, err := dec.ReadToken()
+			return nil, malformed(err)
+		default:
+			if err := dec.SkipValue(); err != nil {
+				return nil, malformed(err)
+			}
+			errs = append(errs, &ElementError{Index: i, Err: ErrNotObject})
+		}
+	}
+}
+
+func expectEOF(dec *jsontext.Decoder) error {
+	if _, err := dec.ReadToken(); err != io.EOF {
+		if err == nil {
+			return fmt.Errorf("%w at byte %d: data after the top-level value", ErrMalformed, dec.InputOffset())
+		}
+		return malformed(err)
+	}
+	return nil
 }
 
 // Decode decodes one event object. raw is retained as Event.Raw (not
@@ -116,30 +167,96 @@ func Decode(raw []byte) (*Event, error) {
 		}
 		return nil, ErrNotObject
 	}
-	var env envelope
-	if err := jsonv2.Unmarshal(b, &env); err != nil {
-		var se *jsonv2.SemanticError
-		if errors.As(err, &se) && se.JSONPointer == "/type" {
-			return nil, ErrMissingType
-		}
-		if errors.As(err, &se) {
-			return nil, fmt.Errorf("events: envelope member %q: %w", se.JSONPointer, err)
-		}
+	dec := jsontext.NewDecoder(bytes.NewBuffer(b))
+	ev, err := decodeObject(dec, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := expectEOF(dec); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// decodeObject reads one event object from dec, whose input is buf, in a
+// single pass: the envelope members are parsed as they come and the "event"
+// member is kept as a slice of buf, decoded into the typed payload after.
+// Syntax errors are ErrMalformed (the decoder cannot go on); envelope
+// errors leave dec after the object.
+func decodeObject(dec *jsontext.Decoder, buf []byte) (*Event, error) {
+	start := dec.InputOffset()
+	if _, err := dec.ReadToken(); err != nil { // '{'
 		return nil, malformed(err)
 	}
-	if env.Type == nil {
+	ev := &Event{}
+	var (
+		haveType bool
+		envErr   error
+	)
+	for dec.PeekKind() != '}' {
+		rawName, err := dec.ReadValue()
+		if err != nil {
+			return nil, malformed(err)
+		}
+		// Slice the name from buf: the decoder's own slices are only valid
+		// until its next read.
+		nameEnd := dec.InputOffset()
+		rawName = jsontext.Value(buf[nameEnd-int64(len(rawName)) : nameEnd])
+		if bytes.IndexByte(rawName, '\\') >= 0 {
+			rawName = quotedName(rawName)
+		}
+		name := rawName[1 : len(rawName)-1]
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, malformed(err)
+		}
+		end := dec.InputOffset()
+		var merr error
+		switch string(name) {
+		case "emitter":
+			ev.Emitter, merr = stringValue(v)
+		case "type":
+			var t int64
+			if t, merr = intValue(v); merr == nil && v.Kind() != 'n' {
+				ev.Type, haveType = Type(t), true
+			} else {
+				merr = ErrMissingType
+			}
+		case "subtype":
+			var st int64
+			st, merr = intValue(v)
+			ev.Subtype = int(st)
+		case "timestamp":
+			ev.Timestamp, merr = intValue(v)
+		case "session_id":
+			ev.SessionID, merr = uintValue(v)
+		case "handle_id":
+			ev.HandleID, merr = uintValue(v)
+		case "opaque_id":
+			ev.OpaqueID, merr = stringValue(v)
+		case "event":
+			ev.Body = json.RawMessage(buf[end-int64(len(v)) : end])
+		}
+		if merr != nil && envErr == nil {
+			if errors.Is(merr, ErrMissingType) {
+				envErr = merr
+			} else {
+				envErr = fmt.Errorf("events: envelope member %q: %w", string(name), merr)
+			}
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil { // '}'
+		return nil, malformed(err)
+	}
+	ev.Raw = bytes.TrimLeft(buf[start:dec.InputOffset()], " \t\r\n,")
+	if envErr != nil {
+		return nil, envErr
+	}
+	if !haveType {
 		return nil, ErrMissingType
 	}
-	ev := &Event{
-		Emitter:   env.Emitter,
-		Type:      Type(*env.Type),
-		Subtype:   env.Subtype,
-		Timestamp: env.Timestamp,
-		SessionID: env.SessionID,
-		HandleID:  env.HandleID,
-		OpaqueID:  env.OpaqueID,
-		Body:      json.RawMessage(env.Event),
-		Raw:       b,
+	if len(ev.Body) > 0 && ev.Body[0] == 'n' { // null
+		ev.Body = nil
 	}
 	p, err := decodePayload(ev)
 	if err != nil {
@@ -150,6 +267,62 @@ func Decode(raw []byte) (*Event, error) {
 		ev.Room, ev.Participant = pe.VideoRoom.Room, pe.VideoRoom.Participant
 	}
 	return ev, nil
+}
+
+// quotedName re-quotes an escaped member name without escapes, so names
+// are compared by their bytes (Janus never escapes its member names).
+func quotedName(raw jsontext.Value) jsontext.Value {
+	u, err := jsontext.AppendUnquote(nil, raw)
+	if err != nil {
+		return raw
+	}
+	return append(append([]byte{'"'}, u...), '"')
+}
+
+var errNotString = errors.New("not a string")
+
+func stringValue(v jsontext.Value) (string, error) {
+	switch v.Kind() {
+	case '"':
+		if bytes.IndexByte(v, '\\') < 0 {
+			return string(v[1 : len(v)-1]), nil
+		}
+		s, err := jsontext.AppendUnquote(nil, v)
+		return string(s), err
+	case 'n':
+		return "", nil
+	}
+	return "", errNotString
+}
+
+var errNotInteger = errors.New("not an integer")
+
+func intValue(v jsontext.Value) (int64, error) {
+	if v.Kind() == 'n' {
+		return 0, nil
+	}
+	if v.Kind() != '0' {
+		return 0, errNotInteger
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return 0, errNotInteger
+	}
+	return n, nil
+}
+
+func uintValue(v jsontext.Value) (uint64, error) {
+	if v.Kind() == 'n' {
+		return 0, nil
+	}
+	if v.Kind() != '0' {
+		return 0, errNotInteger
+	}
+	n, err := strconv.ParseUint(string(v), 10, 64)
+	if err != nil {
+		return 0, errNotInteger
+	}
+	return n, nil
 }
 
 // validate returns nil for valid JSON, else ErrMalformed with the reason.

@@ -303,6 +303,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"garbage", `nope`, ErrMalformed},
 		{"missing type", `{"event":{}}`, ErrMissingType},
 		{"string type", `{"type":"1"}`, ErrMissingType},
+		{"null type", `{"type":null,"event":{}}`, ErrMissingType},
+		{"fractional type", `{"type":1.5}`, ErrMissingType},
+		{"trailing data", `{"type":1} {}`, ErrMalformed},
+		{"duplicate member", `{"type":1,"type":2}`, ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

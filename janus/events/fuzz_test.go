@@ -4,7 +4,23 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
+
+// refEnvelope decodes the envelope with the library's reflection decoder,
+// as a reference for the hand-written single-pass one.
+type refEnvelope struct {
+	Emitter   string         `json:"emitter"`
+	Type      *int           `json:"type"`
+	Subtype   int            `json:"subtype"`
+	Timestamp int64          `json:"timestamp"`
+	SessionID uint64         `json:"session_id"`
+	HandleID  uint64         `json:"handle_id"`
+	OpaqueID  string         `json:"opaque_id"`
+	Event     jsontext.Value `json:"event"`
+}
 
 func mustTime() time.Time { return time.Unix(1_795_433_000, 0) }
 
@@ -33,6 +49,14 @@ func FuzzDecodeBatch(f *testing.F) {
 			}
 			if len(ev.Raw) == 0 || ev.Raw[0] != '{' {
 				t.Fatalf("raw not kept: %q", ev.Raw)
+			}
+			var ref refEnvelope
+			if err := jsonv2.Unmarshal(ev.Raw, &ref); err == nil {
+				if ref.Type == nil || Type(*ref.Type) != ev.Type || ref.Emitter != ev.Emitter || ref.Subtype != ev.Subtype ||
+					ref.Timestamp != ev.Timestamp || ref.SessionID != ev.SessionID || ref.HandleID != ev.HandleID ||
+					ref.OpaqueID != ev.OpaqueID || (ref.Event.Kind() != 'n' && !bytes.Equal(ref.Event, ev.Body)) {
+					t.Fatalf("envelope %+v differs from the reference %+v (raw %s)", ev, ref, ev.Raw)
+				}
 			}
 			c.Annotate(ev)
 			_ = ev.Name()
