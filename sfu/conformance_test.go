@@ -390,6 +390,7 @@ var conformance = []scenario{
 		if d := j.message(alice.sid, alice.hid, msg{"request": "leave"}, nil).data(); d.str("leaving") != "ok" {
 			t.Fatalf("leave: %v", d)
 		}
+		j.wait(bob.sid, func(m msg) bool { return m.data().id("leaving") == alice.id })
 		if d := j.message(sub.sid, sub.hid, msg{"request": "leave"}, nil).data(); d.str("left") != "ok" {
 			t.Fatalf("subscriber leave: %v", d)
 		}
@@ -478,12 +479,17 @@ var conformance = []scenario{
 		observer := joinPublisher(t, j, room, "observer", msg{"token": "a"})
 		defer j.call(msg{"janus": "destroy", "session_id": victim.sid})
 		defer j.call(msg{"janus": "destroy", "session_id": observer.sid})
+		lurker := joinPublisher(t, j, room, "lurker", msg{"token": "a"})
+		j.message(lurker.sid, lurker.hid, msg{"request": "leave"}, nil)
+		// every participant leaving is announced, publisher or not.
+		j.wait(observer.sid, func(m msg) bool { return m.data().id("leaving") == lurker.id })
+		j.wait(victim.sid, func(m msg) bool { return m.data().id("leaving") == lurker.id })
 		wantRoomError(t, j.request(admin, ah, msg{"request": "kick", "room": room, "secret": "sec", "id": 99999}), 428)
 		if d := j.request(admin, ah, msg{"request": "kick", "room": room, "secret": "sec", "id": victim.id}); d.str("videoroom") != "success" {
 			t.Fatalf("kick: %v", d)
 		}
-		ve := j.wait(victim.sid, func(m msg) bool { return m.str("janus") == "event" })
-		oe := j.wait(observer.sid, func(m msg) bool { return m.str("janus") == "event" })
+		ve := j.wait(victim.sid, func(m msg) bool { return m.data().str("reason") != "" || m.data().str("leaving") == "ok" })
+		oe := j.wait(observer.sid, func(m msg) bool { _, ok := m.data()["kicked"]; return ok })
 		if vd := ve.data(); vd.str("leaving") != "ok" || vd.str("reason") != "kicked" || vd.id("room") != room {
 			t.Fatalf("kicked participant got %v", vd)
 		}

@@ -348,6 +348,30 @@ func (j *janusT) wait(sid uint64, pred func(msg) bool) msg {
 	}
 }
 
+// poll returns the first notification of the session matching pred
+// within d, or nil.
+func (j *janusT) poll(sid uint64, d time.Duration, pred func(msg) bool) msg {
+	j.t.Helper()
+	for i, e := range j.backlog[sid] {
+		if pred(e) {
+			j.backlog[sid] = append(j.backlog[sid][:i:i], j.backlog[sid][i+1:]...)
+			return e
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		e, err := j.c.next(ctx, sid)
+		if err != nil {
+			return nil
+		}
+		if pred(e) {
+			return e
+		}
+		j.backlog[sid] = append(j.backlog[sid], e)
+	}
+}
+
 // jsepOf extracts the jsep of an event.
 func jsepOf(t testing.TB, e msg) *JSEP {
 	t.Helper()

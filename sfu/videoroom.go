@@ -442,7 +442,7 @@ func (vr *vrHandle) joinPublisher(r *room, req string, b body, jsep *JSEP) (map[
 // leave removes a participant from its room (unpublishing first) and tells
 // the others; reason is "ok" for a request, "kicked" or "detached".
 func (vr *vrHandle) leave(p *participant, reason string) {
-	wasPublishing := vr.unpublish(p, "Leaving")
+	vr.unpublish(p, "Leaving")
 	r := p.room
 	r.mu.Lock()
 	present := r.participants[p.id] == p
@@ -460,7 +460,9 @@ func (vr *vrHandle) leave(p *participant, reason string) {
 	}
 	if reason == "kicked" {
 		r.broadcast(p.id, map[string]any{"videoroom": "event", "room": r.cfg.ID, "kicked": p.id})
-	} else if wasPublishing || r.cfg.NotifyJoining {
+	} else {
+		// Janus tells the room about every participant that leaves,
+		// publishing or not (checked against Janus 1.1.2).
 		ev := map[string]any{"videoroom": "event", "room": r.cfg.ID, "leaving": p.id}
 		if p.display != "" {
 			ev["display"] = p.display
