@@ -500,6 +500,16 @@ var conformance = []scenario{
 		if len(parts) != 1 {
 			t.Fatalf("participants after kick: %v", parts)
 		}
+		// destroying the room tells the participants.
+		if d := j.request(admin, ah, msg{"request": "destroy", "room": room, "secret": "sec"}); d.str("videoroom") != "destroyed" || d.id("room") != room {
+			t.Fatalf("destroy: %v", d)
+		}
+		if e := j.wait(observer.sid, func(m msg) bool { return m.data().str("videoroom") == "destroyed" }); e.data().id("room") != room {
+			t.Fatalf("destroyed event: %v", e)
+		}
+		if d := j.request(admin, ah, msg{"request": "exists", "room": room}); d["exists"] != false {
+			t.Fatalf("exists after destroy: %v", d)
+		}
 	}},
 }
 
