@@ -28,9 +28,13 @@ import (
 type lateHandler struct {
 	h     atomic.Pointer[webhook.Handler]
 	ready chan struct{}
+	gzips atomic.Int64 // posts with Content-Encoding: gzip
 }
 
 func (l *lateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		l.gzips.Add(1)
+	}
 	select {
 	case <-l.ready:
 		l.h.Load().ServeHTTP(w, r)
@@ -137,6 +141,11 @@ func TestRealJanusParticipantLifecycle(t *testing.T) {
 	})
 
 	admin := inst.Admin()
+	// From here on Janus compresses its posts (sampleevh "compress"), so the
+	// rest of the call arrives gzip-encoded.
+	if _, err := admin.QueryEventHandler(ctx, "janus.eventhandler.sampleevh", map[string]any{"request": "tweak", "compress": true}); err != nil {
+		t.Fatalf("tweak compress: %v", err)
+	}
 	tok := "tok-events-" + t.Name()
 	if err := admin.AddToken(ctx, tok, videoroom.Plugin); err != nil {
 		t.Fatal(err)
@@ -219,6 +228,9 @@ func TestRealJanusParticipantLifecycle(t *testing.T) {
 		t.Errorf("detached not correlated: room=%q participant=%q", detached.Room, detached.Participant)
 	}
 
+	if late.gzips.Load() == 0 {
+		t.Error("no gzip-encoded post arrived after the compress tweak")
+	}
 	tr := h.Tracker()
 	in, ok := tr.Instance(inst.Name)
 	if !ok || in.State != webhook.StateUp || in.Version != "1.1.2" || in.Starts != 1 || in.Events == 0 {
