@@ -19,3 +19,9 @@ func BenchmarkAssign(b *testing.B) { queuetest.BenchAssign(b, memStore) }
 func TestEngineConcurrency(t *testing.T) {
 	queuetest.RunEngineConcurrency(t, func(*testing.T) queue.Store { return queue.NewMemoryStore() })
 }
+
+// BenchmarkAssignThreeStep is BenchmarkAssign without the one-transaction
+// OfferStore fast path (the protocol a MongoDB store runs).
+func BenchmarkAssignThreeStep(b *testing.B) {
+	queuetest.BenchAssign(b, func(tb testing.TB) queue.Store { return queuetest.Plain(queue.NewMemoryStore()) })
+}

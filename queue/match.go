@@ -10,7 +10,8 @@ import (
 
 // offer runs the offer protocol documented on Store for host h over the
 // queues qs (tried in order): claim the host, claim the first waiting
-// entry, bind. It returns the offered entry; ErrVersion when the host
+// entry, bind — or all three in one OfferStore.OfferNext when the store
+// has it. It returns the offered entry; ErrVersion when the host
 // changed meanwhile (someone else claimed it), ErrNotFound when no entry
 // was waiting (the host is released again).
 func (e *Engine) offer(ctx context.Context, h Host, qs []Queue) (Entry, error) {
@@ -18,6 +19,19 @@ func (e *Engine) offer(ctx context.Context, h Host, qs []Queue) (Entry, error) {
 		return Entry{}, fmt.Errorf("queue: host %s is %s: %w", h.ID, h.State, ErrVersion)
 	}
 	now := e.clock.Now()
+	if os, ok := e.store.(OfferStore); ok {
+		req := OfferRequest{HostID: h.ID, HostVersion: h.Version, At: now}
+		for _, q := range qs {
+			req.Queues = append(req.Queues, OfferQueue{ID: q.ID, Deadline: now.Add(offerTimeout(&q))})
+		}
+		_, en, err := os.OfferNext(ctx, req)
+		if err != nil {
+			return Entry{}, fmt.Errorf("queue: offer to host %s: %w", h.ID, err)
+		}
+		e.log.DebugContext(ctx, "queue: offered", "queue", en.QueueID, "entry", en.ID, "host", h.ID)
+		e.changed(en.QueueID)
+		return en, nil
+	}
 	idle := h.IdleSince
 	h.to(HostOffered, now)
 	h.EntryID, h.Deadline = "", now.Add(e.claimTimeout)

@@ -463,3 +463,38 @@ func (m *MemoryStore) ListCalls(_ context.Context, f CallFilter) ([]Call, error)
 	}
 	return out, nil
 }
+
+var _ OfferStore = (*MemoryStore)(nil)
+
+// OfferNext implements OfferStore.
+func (m *MemoryStore) OfferNext(_ context.Context, req OfferRequest) (Host, Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h, ok := m.hosts[req.HostID]
+	if !ok {
+		return Host{}, Entry{}, fmt.Errorf("memstore: host %q: %w", req.HostID, ErrNotFound)
+	}
+	if h.Version != req.HostVersion || h.State != HostAvailable {
+		return Host{}, Entry{}, fmt.Errorf("memstore: host %q: %w", req.HostID, ErrVersion)
+	}
+	for _, oq := range req.Queues {
+		for _, k := range m.waiting[oq.ID] {
+			old := m.entries[k.id]
+			if old.Paused {
+				continue
+			}
+			e := old.Clone()
+			e.State, e.HostID, e.OfferedAt, e.Deadline = EntryOffered, h.ID, req.At, oq.Deadline
+			e.History = append(e.History, Transition{State: EntryOffered, At: req.At, HostID: h.ID, Reason: "offer"})
+			e.Version++
+			m.entries[e.ID] = e.Clone()
+			m.index(&old, e)
+			h = h.Clone()
+			h.State, h.StateSince, h.EntryID, h.Deadline = HostOffered, req.At, e.ID, e.Deadline
+			h.Version++
+			m.hosts[h.ID] = h.Clone()
+			return h, e, nil
+		}
+	}
+	return Host{}, Entry{}, fmt.Errorf("memstore: offer to %q: %w", req.HostID, ErrNotFound)
+}

@@ -32,7 +32,12 @@ func officeHours() hours.Schedule {
 
 func newHarness(t *testing.T, mode queue.Mode, edit func(*queue.Queue)) *harness {
 	t.Helper()
-	env := queuetest.NewEnv(t, queue.NewMemoryStore(), monday10)
+	return newHarnessOn(t, queue.NewMemoryStore(), mode, edit)
+}
+
+func newHarnessOn(t *testing.T, s queue.Store, mode queue.Mode, edit func(*queue.Queue)) *harness {
+	t.Helper()
+	env := queuetest.NewEnv(t, s, monday10)
 	q := queue.Queue{Slug: "help", Name: "Help", Mode: mode, Hours: officeHours(),
 		Timeouts: queue.Timeouts{Offer: 20 * time.Second, NoShow: time.Minute, Grace: 30 * time.Second}}
 	if edit != nil {
@@ -575,11 +580,22 @@ func TestScenarios(t *testing.T) {
 			}
 		}},
 	}
+	// Each scenario runs in each of its modes, on a store with the
+	// one-transaction offer (OfferStore) and on one without (three steps).
+	stores := []struct {
+		name string
+		new  func() queue.Store
+	}{
+		{"offerstore", func() queue.Store { return queue.NewMemoryStore() }},
+		{"threestep", func() queue.Store { return queuetest.Plain(queue.NewMemoryStore()) }},
+	}
 	for _, sc := range scenarios {
 		for _, m := range sc.modes {
-			t.Run(sc.name+"/"+m.String(), func(t *testing.T) {
-				sc.run(t, newHarness(t, m, sc.edit))
-			})
+			for _, st := range stores {
+				t.Run(sc.name+"/"+m.String()+"/"+st.name, func(t *testing.T) {
+					sc.run(t, newHarnessOn(t, st.new(), m, sc.edit))
+				})
+			}
 		}
 	}
 }

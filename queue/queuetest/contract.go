@@ -21,7 +21,8 @@ import (
 // with t.Cleanup). It covers CRUD, compare-and-set, uniqueness, queue order,
 // ClaimNext, filters, and a concurrency part where many goroutines run the
 // offer protocol at once (no entry claimed twice, no host with two offers,
-// no entry lost).
+// no entry lost). Stores that implement queue.OfferStore also get its
+// tests (OfferNext semantics and a concurrent run).
 func RunStoreContract(t *testing.T, newStore func(t *testing.T) queue.Store) {
 	t.Helper()
 	tests := []struct {
@@ -45,6 +46,16 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) queue.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
+	}
+	for _, tc := range offerStoreTests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			os, ok := s.(queue.OfferStore)
+			if !ok {
+				return // optional interface not implemented: nothing to check
+			}
+			tc.fn(t, os)
+		})
 	}
 }
 

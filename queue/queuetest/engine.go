@@ -24,9 +24,18 @@ func openQueue(slug string, m queue.Mode) queue.Queue {
 // pick mode, while both replicas also sweep. It checks that no entry is
 // offered to or served by two hosts, no host holds two callers at once,
 // and no entry is lost: every caller is served exactly once.
+//
+// A store implementing queue.OfferStore is run twice: through OfferNext
+// and, wrapped in Plain, through the generic three-step protocol.
 func RunEngineConcurrency(t *testing.T, newStore func(t *testing.T) queue.Store) {
 	for _, m := range []queue.Mode{queue.ModeAuto, queue.ModePick} {
-		t.Run(m.String(), func(t *testing.T) { runConcurrency(t, newStore(t), m) })
+		t.Run(m.String(), func(t *testing.T) {
+			s := newStore(t)
+			if _, ok := s.(queue.OfferStore); ok {
+				t.Run("OfferStore", func(t *testing.T) { runConcurrency(t, s, m) })
+			}
+			t.Run("ThreeStep", func(t *testing.T) { runConcurrency(t, Plain(newStore(t)), m) })
+		})
 	}
 }
 
