@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -405,5 +407,18 @@ func TestIDAcceptsNumbersAndStrings(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"A":true}`), &v); err == nil {
 		t.Fatal("a boolean id decoded")
+	}
+}
+
+func TestLogValueHidesTokenAndRaw(t *testing.T) {
+	ev := mustDecode(t, `{"emitter":"j1","type":2,"timestamp":1795433114925275,"session_id":7,"handle_id":8,"event":{"name":"attached","plugin":"janus.plugin.videoroom","token":"s3cr3t-core-token"}}`)
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("event", "ev", ev)
+	out := buf.String()
+	if strings.Contains(out, "s3cr3t-core-token") || strings.Contains(out, "janus.plugin.videoroom") {
+		t.Fatalf("log line leaks the event body: %s", out)
+	}
+	if !strings.Contains(out, `"name":"handles/attached"`) || !strings.Contains(out, `"handle":8`) {
+		t.Fatalf("log line lacks the event summary: %s", out)
 	}
 }

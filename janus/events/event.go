@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"log/slog"
 	"time"
 )
 
@@ -62,6 +63,28 @@ func (e *Event) Name() string {
 		return s + "/" + st
 	}
 	return s
+}
+
+// LogValue makes logging an event safe and short: emitter, name, ids,
+// room and participant, never the raw JSON (which may hold a core token, a
+// display name or an SDP).
+func (e *Event) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs, slog.String("emitter", e.Emitter), slog.String("name", e.Name()))
+	if e.SessionID != 0 {
+		attrs = append(attrs, slog.Uint64("session", e.SessionID))
+	}
+	if e.HandleID != 0 {
+		attrs = append(attrs, slog.Uint64("handle", e.HandleID))
+	}
+	if e.Room != "" {
+		attrs = append(attrs, slog.String("room", string(e.Room)))
+	}
+	if e.Participant != "" {
+		attrs = append(attrs, slog.String("participant", string(e.Participant)))
+	}
+	attrs = append(attrs, slog.Time("at", e.Time()))
+	return slog.GroupValue(attrs...)
 }
 
 // Payload is the typed body of an event. The concrete types are the *XEvent
