@@ -17,8 +17,9 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// QueueJSON is the API shape of a queue: durations in seconds. Status is
-// output only.
+// QueueJSON is the API shape of a queue: the fields mean what they mean
+// on Queue, durations are (fractional) seconds, enums are their String
+// forms. Status is output only; Version must be echoed back on PUT.
 type QueueJSON struct {
 	ID           string         `json:"id"`
 	Slug         string         `json:"slug"`
@@ -85,8 +86,11 @@ func (j QueueJSON) Queue() Queue {
 		Intake:   j.Intake, ServiceLevel: time.Duration(j.ServiceLevel), Version: j.Version}
 }
 
-// EntryJSON is the API shape of an entry (no resume hash, no active key).
-// Position and EstimatedWait are set for waiting entries when known.
+// EntryJSON is the API shape of an entry (no resume hash, no active key):
+// the fields mean what they mean on Entry; absent times are omitted.
+// OfferExpires is set while offered. Position (1 = next) and
+// EstimatedWait (seconds, see Engine.EstimateWait) are set for waiting
+// entries when known.
 type EntryJSON struct {
 	ID            string            `json:"id"`
 	QueueID       string            `json:"queue_id"`
@@ -128,8 +132,10 @@ func entryJSON(en Entry) EntryJSON {
 	return j
 }
 
-// CallJSON is what a participant needs to join a call: where the room is,
-// their own feed id and a fresh ticket. No secret, pin or Janus token.
+// CallJSON is what a participant needs to join a call: the call ID, the
+// engine and Janus instance, the VideoRoom room id, their own feed id
+// (participant id to join with), the other side's name and feed id, and a
+// fresh call ticket. No room secret, pin or Janus token.
 type CallJSON struct {
 	ID       string      `json:"id"`
 	Engine   MediaEngine `json:"engine"`
