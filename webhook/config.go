@@ -46,29 +46,33 @@ type Config struct {
 	DedupeWindow time.Duration
 }
 
-// ParsePrefixes parses a comma-separated list of CIDR prefixes or bare
-// addresses (taken as /32 or /128), e.g. "10.77.0.0/16, 127.0.0.1", for
-// Config.AllowedSources. An empty string gives nil.
-func ParsePrefixes(s string) ([]netip.Prefix, error) {
+// ParsePrefixes parses CIDR prefixes or bare addresses (taken as /32 or
+// /128) for Config.AllowedSources. Each argument may itself be a
+// comma-separated list, so both a config list (config.Events.AllowFrom) and
+// a single setting such as "10.77.0.0/16, 127.0.0.1" work. No prefixes
+// gives nil.
+func ParsePrefixes(list ...string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		if strings.Contains(f, "/") {
-			p, err := netip.ParsePrefix(f)
+	for _, item := range list {
+		for _, f := range strings.Split(item, ",") {
+			f = strings.TrimSpace(f)
+			if f == "" {
+				continue
+			}
+			if strings.Contains(f, "/") {
+				p, err := netip.ParsePrefix(f)
+				if err != nil {
+					return nil, fmt.Errorf("webhook: allowed source %q: %w", f, err)
+				}
+				out = append(out, p.Masked())
+				continue
+			}
+			a, err := netip.ParseAddr(f)
 			if err != nil {
 				return nil, fmt.Errorf("webhook: allowed source %q: %w", f, err)
 			}
-			out = append(out, p.Masked())
-			continue
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 		}
-		a, err := netip.ParseAddr(f)
-		if err != nil {
-			return nil, fmt.Errorf("webhook: allowed source %q: %w", f, err)
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
 }

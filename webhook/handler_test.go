@@ -374,6 +374,9 @@ func TestAllowList(t *testing.T) {
 	if _, err := ParsePrefixes("10.0.0.0/33"); err == nil {
 		t.Fatal("bad prefix accepted")
 	}
+	if ps, err := ParsePrefixes("10.77.0.0/16", " ", "::1, 192.0.2.7"); err != nil || len(ps) != 3 || ps[1].Bits() != 128 || ps[2].String() != "192.0.2.7/32" {
+		t.Fatalf("list form: %v, %v", ps, err)
+	}
 }
 
 func TestMethodNotAllowed(t *testing.T) {
