@@ -32,42 +32,6 @@ func (e *ElementError) Error() string { return "event " + strconv.Itoa(e.Index) 
 // Unwrap returns the reason.
 func (e *ElementError) Unwrap() error { return e.Err }
 
-// Split returns the events of a body posted by the sample event handler: a
-// single JSON object, or a JSON array of objects (grouping = true). Errors:
-// ErrEmpty for an empty body or array, ErrMalformed (with the reason and
-// byte offset) for invalid JSON, ErrNotObject for any other JSON value. The
-// returned elements are copies, independent of body.
-func Split(body []byte) ([]json.RawMessage, error) {
-	b := bytes.TrimSpace(body)
-	if len(b) == 0 {
-		return nil, ErrEmpty
-	}
-	switch b[0] {
-	case '[':
-		var vals []jsontext.Value
-		if err := jsonv2.Unmarshal(b, &vals); err != nil {
-			return nil, malformed(err)
-		}
-		if len(vals) == 0 {
-			return nil, ErrEmpty
-		}
-		elems := make([]json.RawMessage, len(vals))
-		for i, v := range vals {
-			elems[i] = json.RawMessage(v)
-		}
-		return elems, nil
-	case '{':
-		if err := validate(b); err != nil {
-			return nil, err
-		}
-		return []json.RawMessage{bytes.Clone(b)}, nil
-	}
-	if err := validate(b); err != nil {
-		return nil, err
-	}
-	return nil, ErrNotObject
-}
-
 // DecodeBatch decodes a body posted by the sample event handler: a single
 // event object, or an array of them (grouping = true). It returns every
 // event that decoded, in order; err joins an *ElementError for each array

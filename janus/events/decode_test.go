@@ -360,15 +360,15 @@ func TestDecodeBatch(t *testing.T) {
 	}
 }
 
-func TestSplitCopiesElements(t *testing.T) {
-	body := []byte(`[{"type":1}]`)
-	elems, err := Split(body)
+func TestDecodeBatchCopiesTheBody(t *testing.T) {
+	body := []byte(`[{"type":1,"event":{"name":"created"}}]`)
+	evs, err := DecodeBatch(body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body[1] = 'X'
-	if string(elems[0]) != `{"type":1}` {
-		t.Fatalf("element aliases the body: %s", elems[0])
+	body[2] = 'X'
+	if string(evs[0].Raw) != `{"type":1,"event":{"name":"created"}}` {
+		t.Fatalf("event aliases the caller's body: %s", evs[0].Raw)
 	}
 }
 
