@@ -58,6 +58,9 @@ func (s *Server) process(req *request, o origin, after *func()) any {
 		case "ping":
 			return message{Janus: "pong", Transaction: tx}
 		case "create":
+			if !s.authorized(req.Token) {
+				return errorReply(0, tx, newAPIError(CodeUnauthorized, ""))
+			}
 			var id uint64
 			if req.ID != nil {
 				id = *req.ID
@@ -73,6 +76,9 @@ func (s *Server) process(req *request, o origin, after *func()) any {
 	}
 	if sid == 0 {
 		return errorReply(sid, tx, newAPIError(CodeSessionNotFound, ""))
+	}
+	if !s.authorized(req.Token) {
+		return errorReply(sid, tx, newAPIError(CodeUnauthorized, ""))
 	}
 	se := s.session(sid)
 	if se == nil {
@@ -180,6 +186,11 @@ func (s *Server) process(req *request, o origin, after *func()) any {
 	}
 }
 
+// authorized checks a request's token when token auth is on.
+func (s *Server) authorized(token string) bool {
+	return s.tokenValid == nil || (token != "" && s.tokenValid(token))
+}
+
 func parseJSEP(raw json.RawMessage) (*JSEP, *apiError) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -230,6 +241,6 @@ func (s *Server) info(tx string) any {
 		"ice-lite":               false,
 		"full-trickle":           false,
 		"api_secret":             false,
-		"auth_token":             false,
+		"auth_token":             s.tokenValid != nil,
 	}
 }

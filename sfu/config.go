@@ -104,3 +104,12 @@ func WithEmitter(e Emitter) Option {
 		}
 	}
 }
+
+// WithTokenAuth turns on token authentication like Janus's token_auth:
+// every request but info and ping must carry a "token" (a "token" query
+// parameter on long-polls) for which valid returns true, or it fails with
+// 403. valid is called on every request and must be fast and safe for
+// concurrent use.
+func WithTokenAuth(valid func(token string) bool) Option {
+	return func(s *Server) { s.tokenValid = valid }
+}

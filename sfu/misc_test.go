@@ -153,3 +153,46 @@ frontdesk_sfu_rooms{sfu="frontdesk-sfu"} 1
 		t.Fatal(err)
 	}
 }
+
+// TestTokenAuth: with token auth on, requests need a valid token (403
+// otherwise, Janus's code), long-polls too.
+func TestTokenAuth(t *testing.T) {
+	_, hs := newTestSFU(t, Config{}, WithTokenAuth(func(tok string) bool { return tok == "good" }))
+	h := dialHTTP(hs.URL+"/janus", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := h.send(ctx, msg{"janus": "create"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCoreError(t, r, 403)
+	r, _ = h.send(ctx, msg{"janus": "create", "token": "bad"})
+	wantCoreError(t, r, 403)
+	if r, _ := h.send(ctx, msg{"janus": "ping"}); r.str("janus") != "pong" {
+		t.Fatalf("ping needs no token: %v", r)
+	}
+	j := newJanusT(t, h, "good")
+	sid := j.create()
+	hid := j.attach(sid)
+	r, _ = h.send(ctx, msg{"janus": "keepalive", "session_id": sid})
+	wantCoreError(t, r, 403)
+	r, _ = h.send(ctx, msg{"janus": "detach", "session_id": sid, "handle_id": hid, "token": "bad"})
+	wantCoreError(t, r, 403)
+	resp, err := http.Get(hs.URL + "/janus/" + itoa(sid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(b.String(), `"code":403`) {
+		t.Fatalf("long-poll without token: %s", b.String())
+	}
+	j.call(msg{"janus": "detach", "session_id": sid, "handle_id": hid})
+	hp := dialHTTP(hs.URL+"/janus", "good")
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	if e, err := hp.next(ctx2, sid); err != nil || e.str("janus") != "detached" {
+		t.Fatalf("long-poll with token: %v %v", e, err)
+	}
+}

@@ -15,10 +15,11 @@ import (
 // Server is one SFU instance: its sessions, rooms and media. Create it with
 // New, serve Handler, and Close it when done.
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	emit Emitter
-	api  *webrtc.API
+	cfg        Config
+	log        *slog.Logger
+	emit       Emitter
+	api        *webrtc.API
+	tokenValid func(string) bool
 
 	mu       sync.Mutex
 	sessions map[uint64]*session

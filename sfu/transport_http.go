@@ -160,6 +160,10 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request, sid uint64) {
 			maxev = n
 		}
 	}
+	if !s.authorized(r.URL.Query().Get("token")) {
+		writeJSON(w, errorReply(sid, "", newAPIError(CodeUnauthorized, "")))
+		return
+	}
 	se := s.session(sid)
 	if se == nil {
 		writeJSON(w, errorReply(sid, "", newAPIError(CodeSessionNotFound, "No such session %d", sid)))
