@@ -10,8 +10,14 @@
 // handle ids in the body) and over HTTP REST with long-poll
 // (POST /janus, POST /janus/<session>, POST /janus/<session>/<handle>,
 // GET /janus/<session>?maxev=N). Frontdesk manages rooms from Go with
-// CreateRoom, DestroyRoom, RoomExists and Participants, and follows calls
-// through the Emitter it passes with WithEmitter.
+// CreateRoom, DestroyRoom, RoomExists, Participants, SetAllowed and Kick,
+// follows calls through the Emitter it passes with WithEmitter (janus/events
+// TypeCall events), can require tokens with WithTokenAuth, and exports
+// metrics with Collector.
+//
+// The behaviour is pinned by a conformance table (conformance_test.go) that
+// runs the same Janus API scenarios against the SFU and against a real
+// Janus 1.1.2 started by janus/janustest.
 //
 // Media: every publisher stream is read by one goroutine and fanned out to
 // per-subscriber bounded queues, each drained by the subscriber's own writer

@@ -8,9 +8,13 @@ const PluginName = "janus.plugin.videoroom"
 // JSEP is a session description as carried by the Janus API ("jsep"), the
 // shape of RTCSessionDescriptionInit plus Janus's "trickle" flag.
 type JSEP struct {
-	Type    string `json:"type"`
-	SDP     string `json:"sdp"`
-	Trickle *bool  `json:"trickle,omitempty"`
+	// Type is "offer" or "answer".
+	Type string `json:"type"`
+	// SDP is the session description (RFC 8866). The SFU's own SDPs carry
+	// all its candidates (it does not trickle).
+	SDP string `json:"sdp"`
+	// Trickle is false when the sender will not trickle candidates.
+	Trickle *bool `json:"trickle,omitempty"`
 }
 
 // request is one Janus API request as clients send it (mainpage.dox, "The
