@@ -164,12 +164,20 @@ type Auth struct {
 	SessionTTL time.Duration `yaml:"session_ttl"`
 	// SignupEnabled lets anyone create a caller account. Default false.
 	SignupEnabled bool `yaml:"signup_enabled"`
+	// Keys is the JWT signing key ring in the form of auth.ParseKeyRing:
+	// "kid1:base64key1,kid2:base64key2" (keys of 32 bytes or more); the
+	// first entry signs, the others still verify (key rotation). Empty means
+	// a random key generated at start-up: sessions then do not survive a
+	// restart. Set it from FRONTDESK_AUTH_KEYS.
+	Keys Secret `yaml:"keys"`
 	// BootstrapAdminEmail, with BootstrapAdminPassword, creates an
-	// administrator at start-up if no user with that email exists. Meant to
-	// come from the environment (FRONTDESK_AUTH_BOOTSTRAP_ADMIN_EMAIL).
+	// administrator at start-up when no administrator exists yet
+	// (auth.Service.BootstrapAdmin). Meant to come from the environment
+	// (FRONTDESK_AUTH_BOOTSTRAP_ADMIN_EMAIL).
 	BootstrapAdminEmail string `yaml:"bootstrap_admin_email"`
 	// BootstrapAdminPassword is the bootstrap administrator's password, at
-	// least 12 characters (FRONTDESK_AUTH_BOOTSTRAP_ADMIN_PASSWORD).
+	// least 10 characters like every password (auth.MinPasswordLen)
+	// (FRONTDESK_AUTH_BOOTSTRAP_ADMIN_PASSWORD).
 	BootstrapAdminPassword Secret `yaml:"bootstrap_admin_password"`
 }
 

@@ -330,8 +330,9 @@ func TestValidateNamesKey(t *testing.T) {
 		}, "auth.bootstrap_admin_email"},
 		{"bootstrap password short", func(c *Config) {
 			c.Auth.BootstrapAdminEmail = "admin@example.com"
-			c.Auth.BootstrapAdminPassword = "short"
+			c.Auth.BootstrapAdminPassword = "ninechars"
 		}, "auth.bootstrap_admin_password"},
+		{"auth keys shape", func(c *Config) { c.Auth.Keys = "k1:abc,broken" }, "auth.keys"},
 		{"bootstrap password without email", func(c *Config) { c.Auth.BootstrapAdminPassword = "long-enough-password" }, "auth.bootstrap_admin_email"},
 		{"udp port min", func(c *Config) { c.SFU.UDPPortMin = 70000; c.SFU.UDPPortMax = 70001 }, "sfu.udp_port_min"},
 		{"udp port max below min", func(c *Config) { c.SFU.UDPPortMin = 50000; c.SFU.UDPPortMax = 40000 }, "sfu.udp_port_max"},

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Validate checks every setting and returns nil or the problems found, all
@@ -154,8 +155,9 @@ func (v *validator) events(e Events) {
 	}
 }
 
-// minAdminPassword is the shortest bootstrap administrator password.
-const minAdminPassword = 12
+// minAdminPassword is the shortest bootstrap administrator password, in
+// Unicode code points; it matches auth.MinPasswordLen.
+const minAdminPassword = 10
 
 func (v *validator) auth(a Auth) {
 	v.positive("auth.session_ttl", a.SessionTTL)
@@ -163,11 +165,21 @@ func (v *validator) auth(a Auth) {
 		if local, domain, ok := strings.Cut(a.BootstrapAdminEmail, "@"); !ok || local == "" || domain == "" {
 			v.fail("auth.bootstrap_admin_email", "%q is not an email address", a.BootstrapAdminEmail)
 		}
-		if n := len(a.BootstrapAdminPassword.Reveal()); n < minAdminPassword {
+		if n := utf8.RuneCountInString(a.BootstrapAdminPassword.Reveal()); n < minAdminPassword {
 			v.fail("auth.bootstrap_admin_password", "must be at least %d characters when auth.bootstrap_admin_email is set (got %d)", minAdminPassword, n)
 		}
 	} else if a.BootstrapAdminPassword != "" {
 		v.fail("auth.bootstrap_admin_email", "must be set when auth.bootstrap_admin_password is set")
+	}
+	if keys := a.Keys.Reveal(); keys != "" {
+		// Only the shape is checked here (auth.ParseKeyRing checks the
+		// keys); messages never quote the value.
+		for i, item := range strings.Split(keys, ",") {
+			kid, key, ok := strings.Cut(strings.TrimSpace(item), ":")
+			if !ok || kid == "" || key == "" {
+				v.fail("auth.keys", "entry %d is not kid:base64key", i+1)
+			}
+		}
 	}
 }
 

@@ -344,7 +344,9 @@ func TestCommandLine(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, tt.args...)
-			cmd.Env = tt.env
+			// Never inherit the test's environment: a stray FRONTDESK_*
+			// variable would change the outcome.
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, tt.env...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			_ = cmd.Run()
