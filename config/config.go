@@ -150,8 +150,9 @@ type Events struct {
 	User string `yaml:"user"`
 	// Password is the HTTP Basic auth password (sampleevh backend_pwd).
 	Password Secret `yaml:"password"`
-	// AllowFrom lists the CIDR prefixes (e.g. "10.77.0.0/16") the webhook
-	// accepts requests from. Empty allows any address.
+	// AllowFrom lists the CIDR prefixes (e.g. "10.77.0.0/16") or single IP
+	// addresses the webhook accepts requests from (the TCP peer address, as
+	// webhook.ParsePrefixes reads them). Empty allows any address.
 	AllowFrom []string `yaml:"allow_from"`
 	// MaxBody is the largest request body accepted, in bytes. Default
 	// 1048576 (1 MiB).

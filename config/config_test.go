@@ -321,7 +321,7 @@ func TestValidateNamesKey(t *testing.T) {
 		{"events user without password", func(c *Config) { c.Events.User = "janus" }, "events.password"},
 		{"events password without user", func(c *Config) { c.Events.Password = "pw" }, "events.user"},
 		{"events user colon", func(c *Config) { c.Events.User = "ja:nus"; c.Events.Password = "pw" }, "events.user"},
-		{"events allow_from", func(c *Config) { c.Events.AllowFrom = []string{"10.0.0.1"} }, "events.allow_from[0]"},
+		{"events allow_from", func(c *Config) { c.Events.AllowFrom = []string{"10.0.0.1", "10.0.0.0/8", "10.0.0.300/8"} }, "events.allow_from[2]"},
 		{"events max body", func(c *Config) { c.Events.MaxBody = 0 }, "events.max_body"},
 		{"session ttl", func(c *Config) { c.Auth.SessionTTL = 0 }, "auth.session_ttl"},
 		{"bootstrap email", func(c *Config) {

@@ -145,9 +145,11 @@ func (v *validator) events(e Events) {
 	if strings.Contains(e.User, ":") {
 		v.fail("events.user", "must not contain ':' (HTTP Basic auth, RFC 7617)")
 	}
-	for i, cidr := range e.AllowFrom {
-		if _, err := netip.ParsePrefix(cidr); err != nil {
-			v.fail(fmt.Sprintf("events.allow_from[%d]", i), "%q is not a CIDR prefix like 10.0.0.0/8", cidr)
+	for i, src := range e.AllowFrom {
+		_, perr := netip.ParsePrefix(src)
+		_, aerr := netip.ParseAddr(src)
+		if perr != nil && aerr != nil {
+			v.fail(fmt.Sprintf("events.allow_from[%d]", i), "%q is not a CIDR prefix like 10.0.0.0/8 or an IP address", src)
 		}
 	}
 	if e.MaxBody <= 0 {
