@@ -58,8 +58,10 @@ func NewServer(t testing.TB) *Server {
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{
 			Level: slog.LevelError,
 		})),
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + filepath.ToSlash(dir) + "/",
+		Handler: "sqlite",
+		// No fsync: test data need not survive a crash, and an fsync costs
+		// milliseconds on this kind of disk.
+		SQLiteURL: "file:" + filepath.ToSlash(dir) + "/?_pragma=synchronous(OFF)",
 	})
 	if err != nil {
 		t.Fatalf("mongotest: start FerretDB: %v", err)

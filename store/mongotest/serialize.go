@@ -1,6 +1,7 @@
 package mongotest
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,9 +17,12 @@ import (
 // compare-and-set on Version that both sides win). MongoDB guarantees that
 // a single-document write is atomic, and Frontdesk's MongoDB store relies
 // on that. serializer restores it for tests: a loopback TCP proxy in front
-// of FerretDB that runs one command at a time across all connections (it
-// holds one lock from forwarding a request until its reply has been
-// forwarded). It makes the embedded server slower, never less correct.
+// of FerretDB that runs one write command at a time across all connections
+// (it holds one lock from forwarding a write until its reply has been
+// forwarded). Reads (find, count, aggregate, ...) are not locked: MongoDB
+// does not isolate a read from concurrent writes to other documents either,
+// and a single SQLite statement never exposes half a document. The proxy
+// makes the embedded server slower, never less correct.
 
 // maxMessage bounds a wire message (MongoDB's maxMessageSizeBytes is 48 MB).
 const maxMessage = 48 << 20
@@ -130,8 +134,10 @@ func (s *serializer) relay(client, server net.Conn) {
 }
 
 func (s *serializer) roundTrip(req []byte, client, server net.Conn) error {
-	s.cmd.Lock()
-	defer s.cmd.Unlock()
+	if !readOnly[commandName(req)] {
+		s.cmd.Lock()
+		defer s.cmd.Unlock()
+	}
 	if _, err := server.Write(req); err != nil {
 		return err
 	}
@@ -179,4 +185,30 @@ func flagMoreToCome(msg []byte) bool {
 		return false
 	}
 	return binary.LittleEndian.Uint32(msg[16:20])&moreToCome != 0
+}
+
+// readOnly lists the commands that run without the write lock. Anything
+// else (insert, update, delete, findAndModify, createIndexes, drop, and any
+// command this list does not know) is serialized.
+var readOnly = map[string]bool{
+	"find": true, "getMore": true, "count": true, "aggregate": true, "distinct": true,
+	"listIndexes": true, "listCollections": true, "listDatabases": true, "killCursors": true,
+	"hello": true, "isMaster": true, "ismaster": true, "ping": true, "buildInfo": true,
+	"buildinfo": true, "endSessions": true,
+}
+
+// commandName returns the name of an OP_MSG command: the first key of the
+// body (kind 0) section, which follows the 16-byte header, the 4-byte flag
+// bits, the section kind byte and the document's 4-byte length, and starts
+// with its BSON type byte. It returns "" for anything else.
+func commandName(msg []byte) string {
+	const start = 16 + 4 + 1 + 4 + 1
+	if len(msg) <= start || binary.LittleEndian.Uint32(msg[12:16]) != opMsg || msg[20] != 0 {
+		return ""
+	}
+	end := bytes.IndexByte(msg[start:], 0)
+	if end < 0 {
+		return ""
+	}
+	return string(msg[start : start+end])
 }
