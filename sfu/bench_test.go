@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -18,13 +19,15 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// forwardRig is one publisher and n subscribers on a target, reused across
-// the b.N ramp of a sub-benchmark.
+// The benchmark's peers (one publisher, N subscribers) run in a child
+// process (this test binary running TestPeerHelperProcess), so the CPU the
+// benchmark measures is the forwarder's alone: this process for the SFU,
+// the janus process for Janus.
+
+// forwardRig is one publisher and n subscribers on a target.
 type forwardRig struct {
 	pub       *pubSession
 	subs      []*subSession
-	forwarded func() uint64 // packets delivered to subscribers so far
-	extraCPU  func() time.Duration
 	seq, aseq uint16
 	ts        uint32
 }
@@ -32,44 +35,43 @@ type forwardRig struct {
 // benchVideoRate is the publisher's paced video rate, in packets/s.
 const benchVideoRate = 1000
 
-func setupRig(b *testing.B, tg target, n int, room uint64) *forwardRig {
-	j := tg.client(b)
-	api := tg.api(b)
+func setupRig(t testing.TB, tg target, n int, room uint64) *forwardRig {
+	j := tg.client(t)
+	api := tg.api(t)
 	rig := &forwardRig{}
 	rig.pub = &pubSession{sid: j.create()}
 	rig.pub.hid = j.attach(rig.pub.sid)
 	e := j.message(rig.pub.sid, rig.pub.hid, msg{"request": "join", "ptype": "publisher", "room": room, "display": "bench"}, nil)
 	rig.pub.id = e.data().id("id")
-	rig.pub.peer = newTestPublisher(b, api)
-	e = j.message(rig.pub.sid, rig.pub.hid, msg{"request": "publish"}, rig.pub.peer.offer(b))
-	rig.pub.peer.answer(b, jsepOf(b, e))
+	rig.pub.peer = newTestPublisher(t, api)
+	e = j.message(rig.pub.sid, rig.pub.hid, msg{"request": "publish"}, rig.pub.peer.offer(t))
+	rig.pub.peer.answer(t, jsepOf(t, e))
 	j.wait(rig.pub.sid, func(m msg) bool { return m.str("janus") == "webrtcup" })
 	for range n {
 		ss := &subSession{sid: j.create()}
 		ss.hid = j.attach(ss.sid)
 		e := j.message(ss.sid, ss.hid, msg{"request": "join", "ptype": "subscriber", "room": room, "streams": []msg{{"feed": rig.pub.id}}}, nil)
-		ss.peer = newTestSubscriber(b, api)
-		ans := ss.peer.answer(b, jsepOf(b, e))
+		ss.peer = newTestSubscriber(t, api)
+		ans := ss.peer.answer(t, jsepOf(t, e))
 		j.message(ss.sid, ss.hid, msg{"request": "start"}, ans)
 		j.wait(ss.sid, func(m msg) bool { return m.str("janus") == "webrtcup" })
 		rig.subs = append(rig.subs, ss)
 	}
-	rig.forwarded = func() uint64 {
-		var t uint64
-		for _, s := range rig.subs {
-			t += uint64(s.peer.video.Load() + s.peer.audio.Load())
-		}
-		return t
-	}
 	return rig
 }
 
+func (rig *forwardRig) delivered() uint64 {
+	var t uint64
+	for _, s := range rig.subs {
+		t += uint64(s.peer.video.Load() + s.peer.audio.Load())
+	}
+	return t
+}
+
 // run publishes count video packets at benchVideoRate (and Opus every
-// 20 ms) and returns packets delivered, wall time and CPU time used.
-func (rig *forwardRig) run(count int) (delivered uint64, wall, cpu time.Duration) {
-	before := rig.forwarded()
-	cpu0 := processCPU() + rig.extraCPU()
-	start := time.Now()
+// 20 packets) and returns the packets delivered to subscribers.
+func (rig *forwardRig) run(count int) uint64 {
+	before := rig.delivered()
 	p := rig.pub.peer
 	tick := time.NewTicker(time.Second / benchVideoRate)
 	defer tick.Stop()
@@ -84,9 +86,78 @@ func (rig *forwardRig) run(count int) (delivered uint64, wall, cpu time.Duration
 		}
 	}
 	time.Sleep(100 * time.Millisecond) // let queues drain
-	wall = time.Since(start)
-	cpu = processCPU() + rig.extraCPU() - cpu0
-	return rig.forwarded() - before, wall, cpu
+	return rig.delivered() - before
+}
+
+// TestPeerHelperProcess is the benchmark's peer process: it does nothing
+// unless started by BenchmarkSFUForward with SFU_BENCH_PEERS set. It reads
+// "RUN <count>" lines on stdin and answers "DONE <delivered>".
+func TestPeerHelperProcess(t *testing.T) {
+	if os.Getenv("SFU_BENCH_PEERS") == "" {
+		return
+	}
+	env := func(k string) string { return os.Getenv("SFU_BENCH_" + k) }
+	n, _ := strconv.Atoi(env("N"))
+	room, _ := strconv.ParseUint(env("ROOM"), 10, 64)
+	loop := env("LOOPBACK") == "1"
+	tg := target{
+		dial:  func(t testing.TB) rawConn { return dialWS(t, env("URL")) },
+		token: env("TOKEN"),
+		api:   func(t testing.TB) *webrtc.API { return testAPI(t, loop, []string{env("IFACE")}, nil) },
+	}
+	rig := setupRig(t, tg, n, room)
+	fmt.Println("READY")
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		f := strings.Fields(in.Text())
+		if len(f) != 2 || f[0] != "RUN" {
+			return
+		}
+		count, _ := strconv.Atoi(f[1])
+		fmt.Println("DONE", rig.run(count))
+	}
+}
+
+// peerProcess is a running TestPeerHelperProcess.
+type peerProcess struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+func startPeers(b *testing.B, vars map[string]string) *peerProcess {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPeerHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SFU_BENCH_PEERS=1")
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, "SFU_BENCH_"+k+"="+v)
+	}
+	cmd.Stderr = os.Stderr
+	in, _ := cmd.StdinPipe()
+	outPipe, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	p := &peerProcess{cmd: cmd, in: in, out: bufio.NewScanner(outPipe)}
+	b.Cleanup(func() { _ = in.Close(); _ = cmd.Wait() })
+	for p.out.Scan() {
+		if p.out.Text() == "READY" {
+			return p
+		}
+	}
+	b.Fatalf("peer process did not get ready: %v", p.out.Err())
+	return nil
+}
+
+func (p *peerProcess) run(b *testing.B, count int) uint64 {
+	fmt.Fprintf(p.in, "RUN %d\n", count)
+	for p.out.Scan() {
+		if f := strings.Fields(p.out.Text()); len(f) == 2 && f[0] == "DONE" {
+			n, _ := strconv.ParseUint(f[1], 10, 64)
+			return n
+		}
+	}
+	b.Fatalf("peer process ended: %v", p.out.Err())
+	return 0
 }
 
 func processCPU() time.Duration {
@@ -121,35 +192,30 @@ func netnsCPU(ns string) time.Duration {
 }
 
 // BenchmarkSFUForward publishes one audio+video feed (video paced at
-// 1000 packets/s, audio 50/s) to N subscribers through the built-in SFU
-// and, when janustest can start one, through a real Janus in the same run.
+// 1000 packets/s, audio 50/s; b.N is the number of video packets) to N
+// subscribers through the built-in SFU and, when janustest can start one,
+// through a real Janus in the same run. The peers run in a child process.
 //
 // Metrics: pkts/s is packets delivered to subscribers per wall second;
-// pkts/cpu-s is delivered packets per CPU second (per-core throughput);
-// cpu-per-sub-us is CPU microseconds per wall second per subscriber. CPU
-// is the whole test process (SFU plus the in-process Pion peers, which
-// encrypt and decrypt every packet), so it overstates the SFU's own cost.
-// cpu-vs-janus is (this process CPU with the SFU) / (this process CPU with
-// Janus + Janus's CPU): the same peers, only the forwarder differs.
+// pkts/cpu-s is delivered packets per CPU second of the forwarder (its
+// per-core throughput); cpu-per-sub-us is forwarder CPU microseconds per
+// wall second per subscriber; cpu-vs-janus is the SFU's CPU per delivered
+// packet over Janus's (target <= 1.5).
 func BenchmarkSFUForward(b *testing.B) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, hs := newTestSFU(b, Config{}, WithLogger(quiet))
-	sfu := target{name: "sfu", dial: func(t testing.TB) rawConn { return dialWS(t, wsURLOf(hs.URL)) }, api: func(t testing.TB) *webrtc.API { return testAPI(t, true, []string{"lo"}, nil) }}
 
-	var janus *target
-	var janusNS string
+	var inst *janustest.Instance
+	var token string
 	if janustest.Available() == "" {
-		inst := janustest.Start(b, janustest.Options{DebugLevel: 2})
+		inst = janustest.Start(b, janustest.Options{DebugLevel: 2})
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		token := "bench-" + newTx()
+		token = "bench-" + newTx()
 		err := inst.Admin().AddToken(ctx, token, PluginName)
 		cancel()
 		if err != nil {
 			b.Fatalf("add token: %v", err)
 		}
-		janusNS = inst.Namespace
-		janus = &target{name: "janus", dial: func(t testing.TB) rawConn { return dialWS(t, inst.WSURL) }, token: token, adminKey: inst.AdminKey,
-			api: func(t testing.TB) *webrtc.API { return testAPI(t, false, []string{inst.HostInterface}, nil) }}
 	} else {
 		b.Logf("no real Janus here (%s): cpu-vs-janus not reported", janustest.Available())
 	}
@@ -160,20 +226,20 @@ func BenchmarkSFUForward(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			rig := setupRig(b, sfu, n, room)
-			rig.extraCPU = func() time.Duration { return 0 }
-			var jrig *forwardRig
-			if janus != nil {
-				j := janus.client(b)
+			peers := startPeers(b, map[string]string{"URL": wsURLOf(hs.URL), "ROOM": fmt.Sprint(room), "N": fmt.Sprint(n), "IFACE": "lo", "LOOPBACK": "1"})
+			var jpeers *peerProcess
+			if inst != nil {
+				j := newJanusT(b, dialWS(b, inst.WSURL), token)
 				sid := j.create()
 				hid := j.attach(sid)
-				d := j.request(sid, hid, msg{"request": "create", "admin_key": janus.adminKey, "publishers": 3})
-				jrig = setupRig(b, *janus, n, d.id("room"))
-				jrig.extraCPU = func() time.Duration { return netnsCPU(janusNS) }
+				d := j.request(sid, hid, msg{"request": "create", "admin_key": inst.AdminKey})
+				jpeers = startPeers(b, map[string]string{"URL": inst.WSURL, "TOKEN": token, "ROOM": fmt.Sprint(d.id("room")), "N": fmt.Sprint(n), "IFACE": inst.HostInterface})
 			}
 			dropped0 := srv.Stats().DroppedPackets
 			b.ResetTimer()
-			delivered, wall, cpu := rig.run(b.N)
+			cpu0, start := processCPU(), time.Now()
+			delivered := peers.run(b, b.N)
+			wall, cpu := time.Since(start), processCPU()-cpu0
 			b.StopTimer()
 			b.ReportMetric(float64(delivered)/wall.Seconds(), "pkts/s")
 			if cpu > 0 {
@@ -181,14 +247,15 @@ func BenchmarkSFUForward(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpu.Microseconds())/wall.Seconds()/float64(n), "cpu-per-sub-us")
 			b.ReportMetric(float64(srv.Stats().DroppedPackets-dropped0), "dropped")
-			if jrig != nil {
-				jd, jwall, jcpu := jrig.run(b.N)
-				if jcpu > 0 {
-					// normalise by delivered packets so a forwarder that drops is not favoured
-					sfuPer := cpu.Seconds() / float64(max(delivered, 1))
-					janusPer := jcpu.Seconds() / float64(max(jd, 1))
-					b.ReportMetric(sfuPer/janusPer, "cpu-vs-janus")
-					b.ReportMetric(float64(jd)/jwall.Seconds(), "janus-pkts/s")
+			if jpeers != nil {
+				j0 := netnsCPU(inst.Namespace)
+				jstart := time.Now()
+				jd := jpeers.run(b, b.N)
+				jwall, jcpu := time.Since(jstart), netnsCPU(inst.Namespace)-j0
+				b.ReportMetric(float64(jd)/jwall.Seconds(), "janus-pkts/s")
+				if jcpu > 0 && jd > 0 && delivered > 0 {
+					b.ReportMetric((cpu.Seconds()/float64(delivered))/(jcpu.Seconds()/float64(jd)), "cpu-vs-janus")
+					b.ReportMetric(float64(jcpu.Microseconds())/jwall.Seconds()/float64(n), "janus-cpu-per-sub-us")
 				}
 			}
 		})
