@@ -121,13 +121,19 @@ func (d *DB) Name() string { return d.db.Name() }
 
 func (d *DB) coll(name string) *mongo.Collection { return d.db.Collection(name) }
 
+// namedIndex is an index model with its stable name.
+type namedIndex struct {
+	name  string
+	model mongo.IndexModel
+}
+
 // index is a shorthand for an index model with a stable name.
-func index(name string, unique bool, keys ...bson.E) mongo.IndexModel {
+func index(name string, unique bool, keys ...bson.E) namedIndex {
 	o := options.Index().SetName(name)
 	if unique {
 		o.SetUnique(true)
 	}
-	return mongo.IndexModel{Keys: bson.D(keys), Options: o}
+	return namedIndex{name: name, model: mongo.IndexModel{Keys: bson.D(keys), Options: o}}
 }
 
 func asc(field string) bson.E  { return bson.E{Key: field, Value: 1} }
@@ -135,7 +141,7 @@ func desc(field string) bson.E { return bson.E{Key: field, Value: -1} }
 
 // indexes lists the secondary indexes of each collection. Names are fixed
 // so that creating them again at the next start is a no-op.
-var indexes = map[string][]mongo.IndexModel{
+var indexes = map[string][]namedIndex{
 	collQueues: {index("slug_unique", true, asc("slug"))},
 	collHosts:  {index("idle_order", false, asc("idle_since"), asc("_id"))},
 	collEntries: {
@@ -154,9 +160,30 @@ var indexes = map[string][]mongo.IndexModel{
 	collThrottle:    {index("expires", false, asc("expires_at"))},
 }
 
+// ensureIndexes creates the indexes that do not exist yet (by name). Only
+// missing ones are sent because FerretDB 1.24 fails (a recovered panic that
+// drops the connection) on createIndexes for some already existing
+// multi-key indexes; MongoDB would accept either.
 func (d *DB) ensureIndexes(ctx context.Context) error {
 	for coll, models := range indexes {
-		if _, err := d.coll(coll).Indexes().CreateMany(ctx, models); err != nil {
+		specs, err := d.coll(coll).Indexes().ListSpecifications(ctx)
+		if err != nil {
+			return fmt.Errorf("mongo: list indexes of %s: %w", coll, err)
+		}
+		have := make(map[string]bool, len(specs))
+		for _, s := range specs {
+			have[s.Name] = true
+		}
+		var missing []mongo.IndexModel
+		for _, m := range models {
+			if !have[m.name] {
+				missing = append(missing, m.model)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		if _, err := d.coll(coll).Indexes().CreateMany(ctx, missing); err != nil {
 			return fmt.Errorf("mongo: create indexes of %s: %w", coll, err)
 		}
 	}
