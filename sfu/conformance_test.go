@@ -511,6 +511,26 @@ var conformance = []scenario{
 			t.Fatalf("exists after destroy: %v", d)
 		}
 	}},
+
+	{"notify_joining", func(t *testing.T, tg target) {
+		j := tg.client(t)
+		admin := j.create()
+		defer j.call(msg{"janus": "destroy", "session_id": admin})
+		ah := j.attach(admin)
+		room := createRoom(t, j, tg, admin, ah, msg{"notify_joining": true})
+		alice := joinPublisher(t, j, room, "alice", nil)
+		defer j.call(msg{"janus": "destroy", "session_id": alice.sid})
+		bob := joinPublisher(t, j, room, "bob", nil)
+		defer j.call(msg{"janus": "destroy", "session_id": bob.sid})
+		att, _ := bob.joined["attendees"].([]any)
+		if len(att) != 1 || msg(att[0].(map[string]any)).id("id") != alice.id || msg(att[0].(map[string]any)).str("display") != "alice" {
+			t.Fatalf("attendees: %v", bob.joined)
+		}
+		e := j.wait(alice.sid, func(m msg) bool { return m.data().obj("joining") != nil })
+		if jn := e.data().obj("joining"); jn.id("id") != bob.id || jn.str("display") != "bob" || e.data().id("room") != room {
+			t.Fatalf("joining: %v", e.data())
+		}
+	}},
 }
 
 // peerStreams returns the "publishers" entry describing p as seen by
