@@ -270,3 +270,27 @@ func firstWaiting(es []queue.Entry) string {
 	}
 	return ""
 }
+
+// TestClaimWithoutDeadline: an entry claimed with a zero Deadline is not
+// "due" for a DeadlineBefore filter on either backend.
+func TestClaimWithoutDeadline(t *testing.T) {
+	for name, cfg := range configs(t) {
+		t.Run(name, func(t *testing.T) {
+			b := open(t, cfg)
+			defer closeBackend(t, b)
+			qs, ctx := b.Queue(), t.Context()
+			at := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+			if _, err := qs.CreateEntry(ctx, queue.Entry{ID: "e", QueueID: "q", CallerID: "c", State: queue.EntryWaiting, CreatedAt: at}); err != nil {
+				t.Fatal(err)
+			}
+			e, err := qs.ClaimNext(ctx, queue.Claim{QueueID: "q", HostID: "h", At: at})
+			if err != nil || !e.Deadline.IsZero() {
+				t.Fatalf("claim = %+v, %v; want zero Deadline", e, err)
+			}
+			due, err := qs.ListEntries(ctx, queue.EntryFilter{DeadlineBefore: at.Add(time.Hour)})
+			if err != nil || len(due) != 0 {
+				t.Fatalf("due entries = %d, %v; want none", len(due), err)
+			}
+		})
+	}
+}

@@ -35,7 +35,14 @@ type entryDoc struct {
 	UniqueKey   string `bson:"unique_key"`
 }
 
-func toEntryDoc(e queue.Entry) entryDoc { return entryDoc{Entry: e, UniqueKey: e.UniqueKey()} }
+// toEntryDoc makes the stored form of e. A nil History is stored as an
+// empty array (not null) so that ClaimNext's $push always works.
+func toEntryDoc(e queue.Entry) entryDoc {
+	if e.History == nil {
+		e.History = []queue.Transition{}
+	}
+	return entryDoc{Entry: e, UniqueKey: e.UniqueKey()}
+}
 
 func byID(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }
 
@@ -302,16 +309,23 @@ func (s *QueueStore) ClaimNext(ctx context.Context, c queue.Claim) (queue.Entry,
 		{Key: "paused", Value: bson.D{{Key: "$ne", Value: true}}},
 	}
 	tr := queue.Transition{State: queue.EntryOffered, At: c.At, HostID: c.HostID, Reason: "offer"}
+	set := bson.D{
+		{Key: "state", Value: queue.EntryOffered},
+		{Key: "host_id", Value: c.HostID},
+		{Key: "offered_at", Value: c.At},
+	}
 	update := bson.D{
-		{Key: "$set", Value: bson.D{
-			{Key: "state", Value: queue.EntryOffered},
-			{Key: "host_id", Value: c.HostID},
-			{Key: "offered_at", Value: c.At},
-			{Key: "deadline", Value: c.Deadline},
-		}},
 		{Key: "$push", Value: bson.D{{Key: "history", Value: tr}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}},
 	}
+	// A zero deadline is stored as an absent field (as omitempty does on
+	// replace), so DeadlineBefore filters never see it.
+	if c.Deadline.IsZero() {
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "deadline", Value: ""}}})
+	} else {
+		set = append(set, bson.E{Key: "deadline", Value: c.Deadline})
+	}
+	update = append(update, bson.E{Key: "$set", Value: set})
 	opts := options.FindOneAndUpdate().SetSort(queueOrder).SetReturnDocument(options.After)
 	var d entryDoc
 	err := s.entries.FindOneAndUpdate(ctx, filter, update, opts).Decode(&d)
