@@ -43,6 +43,7 @@ const (
 	stepLeaving
 	stepWebRTCUp
 	stepMediaReceiving
+	stepMediaStopped
 	stepHangup
 	stepRoomCreated
 	stepRoomDestroyed
@@ -70,6 +71,8 @@ func (t stepType) callKind() events.CallKind {
 		return events.CallMediaUp
 	case stepMediaReceiving:
 		return events.CallMediaReceiving
+	case stepMediaStopped:
+		return events.CallMediaStopped
 	case stepHangup:
 		return events.CallHangup
 	default:

@@ -62,6 +62,7 @@ type testPublisher struct {
 	pc           *webrtc.PeerConnection
 	audio, video *webrtc.TrackLocalStaticRTP
 	plis         atomic.Int64
+	paused       atomic.Bool // send skips packets while set
 	stop         chan struct{}
 	wg           sync.WaitGroup
 	id           uint64
@@ -143,10 +144,16 @@ func (p *testPublisher) send(videoEvery time.Duration) {
 			case <-p.stop:
 				return
 			case <-at.C:
+				if p.paused.Load() {
+					continue
+				}
 				aseq++
 				ats += 960
 				_ = p.audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: aseq, Timestamp: ats, Marker: true}, Payload: []byte{0xf8, 0xff, 0xfe}})
 			case <-vt.C:
+				if p.paused.Load() {
+					continue
+				}
 				vseq++
 				vts += 3000
 				_ = p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: vseq, Timestamp: vts, Marker: true}, Payload: vp8Key})

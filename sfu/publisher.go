@@ -22,7 +22,13 @@ type feed struct {
 	mu      sync.Mutex
 	streams []*pubStream
 	closed  bool
+	stop    chan struct{} // closed by close; ends watch
 }
+
+// noMediaTimeout is how long a stream may be silent before the "media"
+// notification says it is no longer receiving (Janus's no_media_timer
+// default, 1 s).
+const noMediaTimeout = time.Second
 
 // maxLayers is the number of simulcast substreams handled (Janus: 3).
 const maxLayers = 3
@@ -44,7 +50,7 @@ type pubStream struct {
 
 	lastSeen [maxLayers]atomic.Int64 // unix ns of the last packet per layer
 	lastPLI  atomic.Int64
-	media    sync.Once
+	reported atomic.Bool // last receiving state reported in a "media" notification
 }
 
 func (ps *pubStream) kindName() string { return ps.kind.String() }
@@ -183,15 +189,51 @@ func (f *feed) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	ps.mu.Lock()
 	ps.layers[layer] = track
 	ps.mu.Unlock()
-	ps.media.Do(func() {
-		t := true
-		h := f.p.vr.h
-		h.pushCore(message{Janus: "media", MID: ps.mid, Type: ps.kindName(), Receiving: &t})
-		f.srv.emitEvent(step{Type: stepMediaReceiving, SessionID: h.sess.id, HandleID: h.id, OpaqueID: h.opaque, Room: f.p.room.cfg.ID, Participant: f.p.id, Media: ps.kindName()})
-	})
+	ps.lastSeen[layer].Store(time.Now().UnixNano())
+	f.reportMedia(ps, true)
 	f.srv.goOwned(func() { ps.read(track, layer) })
 	if ps.kind == webrtc.RTPCodecTypeVideo {
 		ps.requestKeyframe(layer)
+	}
+}
+
+// reportMedia sends Janus's "media" notification and the call event when
+// a stream starts or stops receiving.
+func (f *feed) reportMedia(ps *pubStream, receiving bool) {
+	if ps.reported.Swap(receiving) == receiving {
+		return
+	}
+	h := f.p.vr.h
+	h.pushCore(message{Janus: "media", MID: ps.mid, Type: ps.kindName(), Receiving: &receiving})
+	st := stepMediaReceiving
+	if !receiving {
+		st = stepMediaStopped
+	}
+	f.srv.emitEvent(step{Type: st, SessionID: h.sess.id, HandleID: h.id, OpaqueID: h.opaque, Room: f.p.room.cfg.ID, Participant: f.p.id, Media: ps.kindName()})
+}
+
+// watch reports streams that stop (and resume) receiving, until close.
+func (f *feed) watch() {
+	t := time.NewTicker(noMediaTimeout / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-f.srv.done:
+			return
+		case now := <-t.C:
+			for _, ps := range f.allStreams() {
+				if ps.layerTrack(0) == nil && ps.layerTrack(1) == nil && ps.layerTrack(2) == nil {
+					continue // nothing received yet
+				}
+				last := int64(0)
+				for l := range maxLayers {
+					last = max(last, ps.lastSeen[l].Load())
+				}
+				f.reportMedia(ps, now.UnixNano()-last < int64(noMediaTimeout))
+			}
+		}
 	}
 }
 
@@ -222,6 +264,9 @@ func (f *feed) close() {
 	}
 	f.closed = true
 	streams := f.streams
+	if f.stop != nil {
+		close(f.stop)
+	}
 	f.mu.Unlock()
 	affected := map[*subscriber]struct{}{}
 	for _, ps := range streams {
@@ -297,7 +342,7 @@ func (vr *vrHandle) publish(p *participant, req string, b body, jsep *JSEP) (map
 		r.mu.Unlock()
 		return nil, nil, roomErr(ErrPublishersFull, "Maximum number of publishers (%d) reached", r.cfg.Publishers)
 	}
-	f = &feed{srv: vr.srv, p: p}
+	f = &feed{srv: vr.srv, p: p, stop: make(chan struct{})}
 	p.feed = f // reserve the slot while negotiating
 	r.mu.Unlock()
 
@@ -313,6 +358,7 @@ func (vr *vrHandle) publish(p *participant, req string, b body, jsep *JSEP) (map
 		}
 		return nil, nil, rerr
 	}
+	vr.srv.goOwned(f.watch)
 	if bitrate == 0 {
 		bitrate = uint64(r.cfg.Bitrate)
 	}

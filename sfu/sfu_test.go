@@ -246,6 +246,24 @@ func TestRoomsFromGoAndEvents(t *testing.T) {
 	if !eventually(3*time.Second, func() bool { return rec.has(events.CallMediaReceiving, alice.id) }) {
 		t.Fatalf("no media-receiving event: %v", rec.kinds)
 	}
+	// the caller's media stops: "media" receiving false, then true again.
+	for _, kind := range []string{"audio", "video"} {
+		j.wait(alice.sid, func(m msg) bool { return m.str("janus") == "media" && m.str("type") == kind && m["receiving"] == true })
+	}
+	alice.peer.paused.Store(true)
+	for _, kind := range []string{"audio", "video"} {
+		e := j.wait(alice.sid, func(m msg) bool { return m.str("janus") == "media" && m.str("type") == kind && m["receiving"] == false })
+		if e.id("sender") != alice.hid || e.str("mid") == "" {
+			t.Fatalf("media stopped: %v", e)
+		}
+	}
+	if !rec.has(events.CallMediaStopped, alice.id) {
+		t.Fatalf("no media-stopped event: %v", rec.kinds)
+	}
+	alice.peer.paused.Store(false)
+	j.wait(alice.sid, func(m msg) bool {
+		return m.str("janus") == "media" && m.str("type") == "video" && m["receiving"] == true
+	})
 	// tokens and kick from Go
 	if err := srv.SetAllowed(ctx, room, []string{"tok"}); err != nil {
 		t.Fatal(err)
