@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/frontdesk/frontdesk/app"
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/server"
 )
@@ -59,7 +60,11 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 
-	// Components (janus pool, store, queue, auth, sfu) are wired here.
+	a, err := app.New(ctx, cfg, logger, reg, srv)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer a.Close()
 
 	ln, err := srv.Listen()
 	if err != nil {
@@ -68,6 +73,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	logger.Info("listening", "addr", ln.Addr().String())
 	err = runTogether(ctx,
 		func(ctx context.Context) error { return srv.Serve(ctx, ln) },
+		a.Run,
 	)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)

@@ -1,0 +1,332 @@
+// Package app is Frontdesk's composition root: it builds every component
+// (store, auth, Janus instance pool and stored tokens, built-in SFU, event
+// bus and webhook, queue engine and API, Janus API proxy) from the
+// configuration, connects them through the small interfaces each declares,
+// mounts their routes on the HTTP server, and runs their loops.
+//
+// The adapters between packages live here: the queue's RoomProvisioner
+// (rooms.go), TicketIssuer and the proxy's Resolver (calls.go), and the
+// pump that turns bus events into call progress and instance liveness
+// (progress.go).
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/auth/janusauth"
+	"github.com/frontdesk/frontdesk/bus"
+	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/events"
+	"github.com/frontdesk/frontdesk/janus/pool"
+	"github.com/frontdesk/frontdesk/proxy"
+	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/server"
+	"github.com/frontdesk/frontdesk/sfu"
+	"github.com/frontdesk/frontdesk/store"
+	"github.com/frontdesk/frontdesk/webhook"
+)
+
+// Intervals of the background loops.
+const (
+	tokenReconcileInterval = time.Minute
+	sweepInterval          = 5 * time.Minute
+)
+
+// App is a built Frontdesk. Run it, then Close it.
+type App struct {
+	log     *slog.Logger
+	store   *store.Backend
+	bus     *bus.Bus
+	auth    *auth.Service
+	tokens  *auth.JanusTokens // nil without Janus
+	pool    *pool.Pool        // nil without Janus
+	sfu     *sfu.Server       // nil when off
+	sfuLn   net.Listener
+	engine  *queue.Engine
+	api     *queue.API
+	proxy   *proxy.Proxy
+	progSub *bus.Subscription
+}
+
+// New builds Frontdesk from cfg and mounts its routes on srv. It opens the
+// store, so Close must be called even if Run is not.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometheus.Registry, srv *server.Server) (_ *App, err error) {
+	a := &App{log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+
+	// Store.
+	driver, err := store.ParseDriver(cfg.Store.Driver.String())
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	a.store, err = store.Open(ctx, store.Config{
+		Driver: driver, Path: cfg.Store.File(),
+		MongoURI: cfg.Store.MongoDB.URI.Reveal(), MongoDatabase: cfg.Store.MongoDB.Database,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	srv.AddReadyCheck("store", a.store.Ready)
+
+	// Event bus.
+	if a.bus, err = bus.New(bus.WithRegisterer(reg)); err != nil {
+		return nil, fmt.Errorf("app: bus: %w", err)
+	}
+
+	// Auth.
+	keys, generated, err := keyRing(cfg.Auth.Keys.Reveal(), filepath.Join(cfg.Store.DataDir, "frontdesk.keys"))
+	if err != nil {
+		return nil, fmt.Errorf("app: auth keys: %w", err)
+	}
+	if generated {
+		log.Warn("app: no auth.keys configured; generated a key ring in the data directory (set FRONTDESK_AUTH_KEYS in production)")
+	}
+	origins := append([]string{}, cfg.HTTP.AllowedOrigins...)
+	if cfg.HTTP.PublicURL != "" {
+		origins = append(origins, cfg.HTTP.PublicURL)
+	}
+	a.auth, err = auth.New(a.store.Auth(), keys,
+		auth.WithLogger(log), auth.WithSecureCookies(cfg.HTTP.CookieSecure),
+		auth.WithSignup(cfg.Auth.SignupEnabled), auth.WithSessionMaxAge(cfg.Auth.SessionTTL),
+		auth.WithAllowedOrigins(origins...))
+	if err != nil {
+		return nil, fmt.Errorf("app: auth: %w", err)
+	}
+	if cfg.Auth.BootstrapAdminEmail != "" {
+		created, err := a.auth.BootstrapAdmin(ctx, cfg.Auth.BootstrapAdminEmail, cfg.Auth.BootstrapAdminPassword.Reveal())
+		if err != nil {
+			return nil, fmt.Errorf("app: bootstrap admin: %w", err)
+		}
+		if created {
+			log.Info("app: bootstrap admin created", "email", cfg.Auth.BootstrapAdminEmail)
+		}
+	}
+	api := srv.API()
+	api.Use(a.auth.Middleware())
+	a.auth.Register(api)
+	admin := api.Group("/admin", auth.RequireRole(auth.RoleAdmin))
+
+	// Janus instances and their stored tokens.
+	if len(cfg.Janus.Instances) > 0 {
+		var cfgs []pool.InstanceConfig
+		admins := map[string]auth.JanusAdmin{}
+		for _, in := range cfg.Janus.Instances {
+			cfgs = append(cfgs, pool.InstanceConfig{Name: in.Name, WSURL: in.WSURL, HTTPURL: in.HTTPURL, AdminURL: in.AdminURL,
+				AdminSecret: in.AdminSecret.Reveal(), AdminKey: in.AdminKey.Reveal(), Capacity: in.Capacity})
+			admins[in.Name] = janusauth.Admin(janus.NewAdmin(in.AdminURL, in.AdminSecret.Reveal()))
+		}
+		a.pool, err = pool.New(ctx, cfgs, a.store.Placements(), pool.WithHealthInterval(cfg.Janus.HealthInterval),
+			pool.WithLogger(log), pool.WithRegisterer(reg))
+		if err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		a.pool.Register(admin)
+		a.tokens = auth.NewJanusTokens(a.store.Auth(), admins, auth.WithJanusLogger(log))
+	}
+
+	// Built-in SFU, on a loopback listener only the proxy dials.
+	var builtinWS, builtinHTTP string
+	{
+		a.sfu, err = sfu.New(sfuConfig(cfg), sfu.WithLogger(log),
+			sfu.WithEmitter(sfu.EmitterFunc(func(ev *events.Event) { a.bus.Publish(ev) })))
+		if err != nil {
+			return nil, fmt.Errorf("app: sfu: %w", err)
+		}
+		if err := reg.Register(a.sfu.Collector()); err != nil {
+			return nil, fmt.Errorf("app: sfu metrics: %w", err)
+		}
+		if a.sfuLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("app: sfu listener: %w", err)
+		}
+		builtinWS = "ws://" + a.sfuLn.Addr().String() + "/janus"
+		builtinHTTP = "http://" + a.sfuLn.Addr().String() + "/janus"
+	}
+
+	// Queue.
+	var minter queue.TokenMinter = noJanusTokens{}
+	if a.tokens != nil {
+		minter = a.tokens
+	}
+	rms := &rooms{pool: a.pool, log: log}
+	if a.sfu != nil {
+		rms.builtin = a.sfu
+	}
+	a.engine, err = queue.NewEngine(queue.Deps{Store: a.store.Queue(), Rooms: rms, Tickets: tickets{a.auth}, Tokens: minter},
+		queue.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	a.api = queue.NewAPI(a.engine, identifier{}, a.auth.Origins().Check, queue.WithAPILogger(log))
+	a.api.Register(api)
+	if a.progSub, err = a.bus.Subscribe(bus.Filter{Types: events.TypeCall | events.TypeCore | events.TypeWebRTC | events.TypePlugin},
+		bus.WithName("call-progress"), bus.WithBuffer(4096)); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+
+	// Janus event-handler webhook.
+	if len(cfg.Janus.Instances) > 0 || cfg.Events.User != "" {
+		prefixes, err := webhook.ParsePrefixes(cfg.Events.AllowFrom...)
+		if err != nil {
+			return nil, fmt.Errorf("app: events.allow_from: %w", err)
+		}
+		h, err := webhook.New(webhook.Config{Path: cfg.Events.Path, Username: cfg.Events.User,
+			Password: cfg.Events.Password.Reveal(), AllowedSources: prefixes, MaxBodyBytes: cfg.Events.MaxBody},
+			a.bus, webhook.WithRegisterer(reg), webhook.WithLogger(log), webhook.WithCorrelator(events.NewCorrelator(1 << 16)))
+		if err != nil {
+			return nil, fmt.Errorf("app: webhook: %w", err)
+		}
+		h.Register(srv.Echo())
+	}
+
+	// The Janus API proxy for browsers.
+	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP}
+	a.proxy, err = proxy.New(a.auth, res, proxy.WithAllowedOrigins(origins...), proxy.WithLogger(log), proxy.WithRegisterer(reg))
+	if err != nil {
+		return nil, fmt.Errorf("app: proxy: %w", err)
+	}
+	if a.pool != nil {
+		a.pool.Watch(func(name string, s pool.State) {
+			if s == pool.StateDown {
+				a.proxy.CloseInstance(name)
+			}
+		})
+	}
+	h := echo.WrapHandler(a.proxy)
+	srv.Echo().Any("/janus", h)
+	srv.Echo().Any("/janus/*", h)
+	srv.OnShutdown(func() { _ = a.proxy.Close() })
+	return a, nil
+}
+
+// Run runs the components' loops until ctx ends, and returns the first
+// error of one of them (which ends the others).
+func (a *App) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type loop struct {
+		name string
+		run  func(context.Context) error
+	}
+	loops := []loop{
+		{"queue engine", a.engine.Run},
+		{"queue live updates", a.api.Run},
+		{"auth sweeper", func(ctx context.Context) error { return a.auth.RunSweeper(ctx, sweepInterval) }},
+		{"call progress", func(ctx context.Context) error { return pumpProgress(ctx, a.progSub, a.engine, a.pool, a.log) }},
+	}
+	if a.pool != nil {
+		loops = append(loops, loop{"janus pool", a.pool.Run},
+			loop{"janus tokens", func(ctx context.Context) error { return a.tokens.Run(ctx, tokenReconcileInterval) }})
+	}
+	if a.sfu != nil {
+		hs := &http.Server{Handler: a.sfu.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		loops = append(loops, loop{"built-in SFU", func(ctx context.Context) error {
+			errc := make(chan error, 1)
+			go func() { errc <- hs.Serve(a.sfuLn) }()
+			select {
+			case <-ctx.Done():
+				sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
+				defer c()
+				_ = hs.Shutdown(sctx)
+				<-errc
+				return nil
+			case err := <-errc:
+				return err
+			}
+		}})
+	}
+	errc := make(chan error, len(loops))
+	for _, l := range loops {
+		go func() {
+			err := l.run(ctx)
+			if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, http.ErrServerClosed) {
+				err = fmt.Errorf("app: %s: %w", l.name, err)
+			} else {
+				err = nil
+			}
+			cancel()
+			errc <- err
+		}()
+	}
+	var first error
+	for range loops {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Close releases what New acquired (proxy connections, SFU, bus, store).
+func (a *App) Close() {
+	if a.proxy != nil {
+		_ = a.proxy.Close()
+	}
+	if a.sfu != nil {
+		_ = a.sfu.Close()
+	}
+	if a.sfuLn != nil {
+		_ = a.sfuLn.Close()
+	}
+	if a.bus != nil {
+		a.bus.Close()
+	}
+	if a.store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.store.Close(ctx); err != nil {
+			a.log.Warn("app: close store", "err", err)
+		}
+	}
+}
+
+// Engine returns the queue engine (for tests and the CLI).
+func (a *App) Engine() *queue.Engine { return a.engine }
+
+// Auth returns the auth service (for tests and the CLI).
+func (a *App) Auth() *auth.Service { return a.auth }
+
+// sfuConfig maps the configuration onto the SFU's. On a loopback-only
+// listen address (a laptop) the SFU offers loopback candidates too.
+func sfuConfig(cfg *config.Config) sfu.Config {
+	c := sfu.Config{
+		UDPPortMin: uint16(cfg.SFU.UDPPortMin), UDPPortMax: uint16(cfg.SFU.UDPPortMax),
+		Interfaces: cfg.SFU.Interfaces, Name: BuiltinInstance,
+	}
+	if cfg.SFU.NAT1To1IP != "" {
+		c.NAT1To1IPs = []string{cfg.SFU.NAT1To1IP}
+	}
+	for _, s := range cfg.SFU.ICEServers {
+		c.ICEServers = append(c.ICEServers, sfu.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential.Reveal()})
+	}
+	if host, _, err := net.SplitHostPort(cfg.HTTP.Listen); err == nil {
+		if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
+			c.IncludeLoopback = true
+		}
+	}
+	return c
+}
+
+// noJanusTokens is the token minter when no Janus is configured: builtin
+// rooms need no Janus tokens, so asking for one is a wiring error.
+type noJanusTokens struct{}
+
+func (noJanusTokens) MintToken(context.Context, string) (string, error) {
+	return "", errors.New("app: no Janus instance configured")
+}
+func (noJanusTokens) RevokeToken(context.Context, string, string) error { return nil }

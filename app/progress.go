@@ -1,0 +1,77 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/frontdesk/frontdesk/bus"
+	"github.com/frontdesk/frontdesk/janus/events"
+	"github.com/frontdesk/frontdesk/janus/pool"
+	"github.com/frontdesk/frontdesk/queue"
+)
+
+// progressSink is the part of the queue engine that learns call progress.
+type progressSink interface {
+	CallProgress(ctx context.Context, p queue.Progress) error
+}
+
+// pumpProgress turns call steps on the bus (Janus event-handler events and
+// the built-in SFU's call events alike) into queue call progress, and core
+// started/shutdown events into pool liveness, until ctx ends. It owns sub
+// and closes it.
+func pumpProgress(ctx context.Context, sub *bus.Subscription, q progressSink, p *pool.Pool, log *slog.Logger) error {
+	defer sub.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-sub.C():
+			if !ok {
+				return nil
+			}
+			if ev.Type == events.TypeCore {
+				if p != nil {
+					switch events.CoreSubtype(ev.Subtype) {
+					case events.SubtypeShutdown:
+						p.ObserveShutdown(ev.Emitter)
+					case events.SubtypeStarted:
+						p.ObserveStarted(ctx, ev.Emitter)
+					}
+				}
+				continue
+			}
+			step, ok := ev.Call()
+			if !ok {
+				continue
+			}
+			var kind queue.ProgressKind
+			switch step.Kind {
+			case events.CallJoined:
+				kind = queue.ProgressJoined
+			case events.CallMediaUp:
+				kind = queue.ProgressWebRTCUp
+			case events.CallLeft:
+				kind = queue.ProgressLeaving
+			case events.CallHangup:
+				kind = queue.ProgressHangup
+			default:
+				continue
+			}
+			// Janus events name their server_name, which must equal the
+			// instance's configured name; the SFU emits as BuiltinInstance.
+			instance := ev.Emitter
+			room, err1 := strconv.ParseUint(string(step.Room), 10, 64)
+			feed, err2 := strconv.ParseUint(string(step.Participant), 10, 64)
+			if err1 != nil || err2 != nil {
+				continue // not one of Frontdesk's numeric rooms
+			}
+			at := time.UnixMicro(ev.Timestamp)
+			if err := q.CallProgress(ctx, queue.Progress{Kind: kind, Instance: instance,
+				RoomID: room, FeedID: feed, At: at}); err != nil {
+				log.Warn("app: call progress", "kind", kind.String(), "room", room, "err", err)
+			}
+		}
+	}
+}
