@@ -187,7 +187,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		}
 		h, err := webhook.New(webhook.Config{Path: cfg.Events.Path, Username: cfg.Events.User,
 			Password: cfg.Events.Password.Reveal(), AllowedSources: prefixes, MaxBodyBytes: cfg.Events.MaxBody},
-			a.bus, webhook.WithRegisterer(reg), webhook.WithLogger(log), webhook.WithCorrelator(events.NewCorrelator(1 << 16)))
+			a.bus, webhook.WithRegisterer(reg), webhook.WithLogger(log), webhook.WithCorrelator(events.NewCorrelator(1<<16)))
 		if err != nil {
 			return nil, fmt.Errorf("app: webhook: %w", err)
 		}

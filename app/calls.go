@@ -94,4 +94,3 @@ func (identifier) Identify(r *http.Request) (queue.Principal, error) {
 	}
 	return out, nil
 }
-
