@@ -1,0 +1,179 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/frontdesk/frontdesk/app"
+	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/janustest"
+	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/proxy"
+	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/hours"
+	"github.com/frontdesk/frontdesk/server"
+)
+
+// loopbackAPI is a Pion API for peers on this host talking to the
+// built-in SFU over loopback.
+func loopbackAPI(t *testing.T) *webrtc.API {
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		t.Fatal(err)
+	}
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg))
+}
+
+// startApp runs a whole Frontdesk on embedded defaults (bbolt in a temp
+// dir, built-in SFU, no Janus) on a loopback port.
+func startApp(t *testing.T) (*app.App, string) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.Store.DataDir = t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg := prometheus.NewRegistry()
+	srv, err := server.New(cfg.HTTP, log, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, log, reg, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := srv.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, ran := make(chan struct{}), make(chan struct{})
+	go func() { defer close(served); _ = srv.Serve(ctx, ln) }()
+	go func() { defer close(ran); _ = a.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-served; <-ran; a.Close() })
+	return a, ln.Addr().String()
+}
+
+// waitEntry polls the entry until it reaches state.
+func waitEntry(t *testing.T, eng *queue.Engine, id string, state queue.EntryState) queue.Entry {
+	t.Helper()
+	var e queue.Entry
+	if !janustest.WaitFor(15*time.Second, func() bool {
+		var err error
+		e, err = eng.GetEntry(context.Background(), id)
+		return err == nil && e.State == state
+	}) {
+		t.Fatalf("entry %s is %v, want %v", id, e.State, state)
+	}
+	return e
+}
+
+// join connects a participant through the proxy with its ticket and
+// publishes synthetic audio and video.
+func join(ctx context.Context, t *testing.T, api *webrtc.API, addr, ticket string, room uint64) (*janus.Handle, *janustest.Publisher) {
+	t.Helper()
+	c, err := janus.Dial(ctx, "ws://"+addr+"/janus", janus.WithHeader(http.Header{proxy.TicketHeader: {ticket}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s, err := c.CreateSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Attach(ctx, videoroom.Plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, janustest.Publish(ctx, t, api, h, videoroom.JoinPublisherRequest{Room: room})
+}
+
+func TestCallOnBuiltinSFU(t *testing.T) {
+	a, addr := startApp(t)
+	eng := a.Engine()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "desk", Name: "Help desk", Mode: queue.ModeAuto,
+		Hours: hours.AlwaysOpen(), Media: queue.MediaBuiltin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.PutHost(ctx, "host-1", "Hana Host", []string{q.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.SetAvailability(ctx, "host-1", queue.HostAvailable); err != nil {
+		t.Fatal(err)
+	}
+	joined, err := eng.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: "caller-1", Name: "Cal Caller"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := waitEntry(t, eng, joined.Entry.ID, queue.EntryOffered)
+	acc, err := eng.Accept(ctx, "host-1", entry.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callerTicket, call, err := eng.Ticket(ctx, entry.ID, "caller-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if call.Room.Engine != queue.MediaBuiltin || strings.Contains(callerTicket, call.Room.PIN) {
+		t.Fatalf("room %+v", call.Room)
+	}
+
+	api := loopbackAPI(t)
+	hostH, hostPub := join(ctx, t, api, addr, acc.HostTicket, call.Room.ID)
+	callerH, callerPub := join(ctx, t, api, addr, callerTicket, call.Room.ID)
+	for _, h := range []*janus.Handle{hostH, callerH} {
+		for m := range h.Events() {
+			if m.Janus == "webrtcup" {
+				break
+			}
+		}
+	}
+	// The SFU's events reached the queue: the caller is in the call.
+	waitEntry(t, eng, entry.ID, queue.EntryInCall)
+
+	// The host sees the caller's video and hears them.
+	subH, err := hostH.Session().Attach(ctx, videoroom.Plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := janustest.Subscribe(ctx, t, api, subH, videoroom.JoinSubscriberRequest{Room: call.Room.ID,
+		Streams: []videoroom.SubscribeStream{{Feed: callerPub.Joined.ID}}})
+	if !janustest.WaitFor(10*time.Second, func() bool { return sub.AudioPackets.Load() > 5 && sub.VideoPackets.Load() > 5 }) {
+		t.Fatalf("host received audio=%d video=%d packets from the caller", sub.AudioPackets.Load(), sub.VideoPackets.Load())
+	}
+	_ = hostPub
+
+	// The caller hangs up: the call completes and the host goes to wrap-up.
+	if err := videoroom.Leave(ctx, callerH); err != nil {
+		t.Fatal(err)
+	}
+	waitEntry(t, eng, entry.ID, queue.EntryCompleted)
+	var h queue.Host
+	if !janustest.WaitFor(5*time.Second, func() bool {
+		h, err = eng.GetHost(ctx, "host-1")
+		return err == nil && (h.State == queue.HostWrapUp || h.State == queue.HostAvailable)
+	}) {
+		t.Fatalf("host after the call: %v, %v", h.State, err)
+	}
+}
