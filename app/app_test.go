@@ -5,7 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,11 +47,14 @@ func loopbackAPI(t *testing.T) *webrtc.API {
 
 // startApp runs a whole Frontdesk on embedded defaults (bbolt in a temp
 // dir, built-in SFU, no Janus) on a loopback port.
-func startApp(t *testing.T) (*app.App, string) {
+func startApp(t *testing.T, edit ...func(*config.Config)) (*app.App, string) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.Store.DataDir = t.TempDir()
+	for _, f := range edit {
+		f(cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	srv, err := server.New(cfg.HTTP, log, reg)
@@ -107,12 +113,44 @@ func join(ctx context.Context, t *testing.T, api *webrtc.API, addr, ticket strin
 
 func TestCallOnBuiltinSFU(t *testing.T) {
 	a, addr := startApp(t)
+	testCall(t, a, addr, queue.MediaBuiltin, loopbackAPI(t))
+}
+
+// lazyHandler forwards to a handler set later (the app is built after Janus
+// starts, because the event handler's credentials come from the harness).
+type lazyHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (l *lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := l.h.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "not ready", http.StatusServiceUnavailable)
+}
+
+func TestCallOnJanus(t *testing.T) {
+	events := &lazyHandler{}
+	inst := janustest.Start(t, janustest.Options{ServerName: "janus-e2e", EventHandler: events})
+	a, addr := startApp(t, func(c *config.Config) {
+		c.Janus.Instances = []config.JanusInstance{{Name: inst.Name, WSURL: inst.WSURL, HTTPURL: inst.HTTPURL,
+			AdminURL: inst.AdminURL, AdminSecret: config.Secret(inst.AdminSecret), AdminKey: config.Secret(inst.AdminKey), Capacity: 10}}
+		c.Janus.HealthInterval = time.Second
+		c.Events.User = inst.EventsUser
+		c.Events.Password = config.Secret(inst.EventsPassword)
+	})
+	var fwd http.Handler = httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
+	events.h.Store(&fwd)
+	testCall(t, a, addr, queue.MediaJanus, janustest.PionAPI(inst.HostInterface))
+}
+
+// testCall runs one caller-to-host call on the given media engine.
+func testCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine, api *webrtc.API) {
 	eng := a.Engine()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
 	q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "desk", Name: "Help desk", Mode: queue.ModeAuto,
-		Hours: hours.AlwaysOpen(), Media: queue.MediaBuiltin})
+		Hours: hours.AlwaysOpen(), Media: media})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,11 +173,10 @@ func TestCallOnBuiltinSFU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if call.Room.Engine != queue.MediaBuiltin || strings.Contains(callerTicket, call.Room.PIN) {
+	if call.Room.Engine != media || strings.Contains(callerTicket, call.Room.PIN) {
 		t.Fatalf("room %+v", call.Room)
 	}
 
-	api := loopbackAPI(t)
 	hostH, hostPub := join(ctx, t, api, addr, acc.HostTicket, call.Room.ID)
 	callerH, callerPub := join(ctx, t, api, addr, callerTicket, call.Room.ID)
 	for _, h := range []*janus.Handle{hostH, callerH} {
