@@ -12,6 +12,7 @@ import (
 // env is what a command may touch of the process: its output streams and
 // environment ("NAME=value" pairs). Tests pass their own.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	environ        []string
 }
@@ -34,7 +35,7 @@ var errUsage = errors.New("usage error")
 // a parent's subs, e.g. a "user" command with an "add" sub).
 var root = &command{
 	name: "frontdesk",
-	subs: []*command{serveCommand, configCommand, versionCommand},
+	subs: []*command{serveCommand, configCommand, userCommand, versionCommand},
 }
 
 // defaultCommand runs when the first argument is not a subcommand name

@@ -29,7 +29,7 @@ const (
 
 func main() {
 	ctx, stop := signalContext(context.Background())
-	code := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, environ: os.Environ()})
+	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, environ: os.Environ()})
 	stop()
 	os.Exit(code)
 }
