@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
@@ -14,6 +15,9 @@ import (
 // responder, in packets (a power of two, as pion requires). 256 packets is
 // about 1 s of 2 Mbit/s video.
 const nackBufferPackets = 256
+
+// stunGatherTimeout bounds server-reflexive gathering per answer or offer.
+const stunGatherTimeout = 3 * time.Second
 
 // newAPI builds the pion API every PeerConnection of the SFU shares: default
 // codecs (Opus, VP8, VP9, H.264, ...), NACK generator and responder, RTCP
@@ -53,6 +57,9 @@ func newAPI(cfg Config, lf slogFactory) (*webrtc.API, error) {
 		se.SetInterfaceFilter(func(name string) bool { return slices.Contains(names, name) })
 	}
 	se.SetIncludeLoopbackCandidate(cfg.IncludeLoopback)
+	// The SFU's SDPs carry all candidates (it does not trickle), so an
+	// unreachable STUN server must not hold an answer for long.
+	se.SetSTUNGatherTimeout(stunGatherTimeout)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
