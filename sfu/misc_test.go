@@ -131,6 +131,19 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 			t.Errorf("%s reached the log", secret)
 		}
 	}
+	// the publisher's ICE password (from its offer) is redacted in pion's logs
+	pwd := ""
+	for _, line := range strings.Split(p.peer.pc.LocalDescription().SDP, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=ice-pwd:"); ok {
+			pwd = v
+		}
+	}
+	if pwd == "" || strings.Contains(out, pwd) {
+		t.Errorf("ICE password %q missing from the offer or present in the log", pwd)
+	}
+	if !strings.Contains(out, "[redacted]") {
+		t.Error("expected pion's agent line with a redacted password at trace level")
+	}
 }
 
 func TestCollector(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 
 	"github.com/pion/logging"
 )
@@ -18,11 +19,16 @@ func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
 
 type slogLogger struct{ log *slog.Logger }
 
+// icePassword matches the ICE password pion prints when an agent starts;
+// it is a credential and stays out of logs.
+var icePassword = regexp.MustCompile(`(?i)(pwd:\s*)"[^"]*"`)
+
 func (l slogLogger) logf(level slog.Level, format string, args ...any) {
 	if !l.log.Enabled(context.Background(), level) {
 		return
 	}
-	l.log.Log(context.Background(), level, fmt.Sprintf(format, args...))
+	msg := icePassword.ReplaceAllString(fmt.Sprintf(format, args...), `${1}"[redacted]"`)
+	l.log.Log(context.Background(), level, msg)
 }
 
 func (l slogLogger) Trace(msg string)                  { l.logf(slog.LevelDebug-4, "%s", msg) }
