@@ -307,7 +307,7 @@ func TestValidateNamesKey(t *testing.T) {
 		}, "store.mongodb.database"},
 		{"instance name", func(c *Config) { c.Janus.Instances = []JanusInstance{{Name: "a b", WSURL: "ws://h/"}} }, "janus.instances[0].name"},
 		{"instance name duplicate", func(c *Config) {
-			c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/"}, {Name: "a", WSURL: "ws://i/"}}
+			c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/", AdminURL: "http://h/admin"}, {Name: "a", WSURL: "ws://i/", AdminURL: "http://i/admin"}}
 		}, "janus.instances[1].name"},
 		{"instance without transport", func(c *Config) { c.Janus.Instances = []JanusInstance{{Name: "a"}} }, "janus.instances[0].ws_url"},
 		{"instance ws scheme", func(c *Config) { c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "http://h/"}} }, "janus.instances[0].ws_url"},
@@ -315,7 +315,8 @@ func TestValidateNamesKey(t *testing.T) {
 		{"instance admin url", func(c *Config) {
 			c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/", AdminURL: "http://user:pw@h/admin"}}
 		}, "janus.instances[0].admin_url"},
-		{"instance capacity", func(c *Config) { c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/", Capacity: -1}} }, "janus.instances[0].capacity"},
+		{"instance without admin url", func(c *Config) { c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/"}} }, "janus.instances[0].admin_url"},
+		{"instance capacity", func(c *Config) { c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/", AdminURL: "http://h/admin", Capacity: -1}} }, "janus.instances[0].capacity"},
 		{"health interval", func(c *Config) { c.Janus.HealthInterval = 0 }, "janus.health_interval"},
 		{"events path", func(c *Config) { c.Events.Path = "janus/events" }, "events.path"},
 		{"events user without password", func(c *Config) { c.Events.User = "janus" }, "events.password"},

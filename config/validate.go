@@ -120,10 +120,11 @@ func (v *validator) janus(j Janus) {
 				v.fail(key+".http_url", "%v", err)
 			}
 		}
-		if in.AdminURL != "" {
-			if err := httpURL(in.AdminURL, "http", "https"); err != nil {
-				v.fail(key+".admin_url", "%v", err)
-			}
+		if in.AdminURL == "" {
+			// The pool checks health, drains and mints tokens through it.
+			v.fail(key+".admin_url", "required (the Admin API, e.g. http://janus:7088/admin)")
+		} else if err := httpURL(in.AdminURL, "http", "https"); err != nil {
+			v.fail(key+".admin_url", "%v", err)
 		}
 		if in.Capacity < 0 {
 			v.fail(key+".capacity", "%d must be 0 (unlimited) or more", in.Capacity)

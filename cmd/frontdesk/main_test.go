@@ -148,6 +148,7 @@ func startServe(t *testing.T, yaml string, env ...string) *process {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(binary(t), "serve", "--config", cfgPath)
+	cmd.Dir = t.TempDir() // the embedded store and key file go to data_dir "."
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -207,6 +208,7 @@ janus:
   instances:
     - name: janus-a
       ws_url: "ws://127.0.0.1:1/"
+      admin_url: "http://127.0.0.1:1/admin"
       admin_secret: "admin-SECRET-one"
       admin_key: "key-SECRET-two"
 events:
