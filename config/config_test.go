@@ -316,7 +316,9 @@ func TestValidateNamesKey(t *testing.T) {
 			c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/", AdminURL: "http://user:pw@h/admin"}}
 		}, "janus.instances[0].admin_url"},
 		{"instance without admin url", func(c *Config) { c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/"}} }, "janus.instances[0].admin_url"},
-		{"instance capacity", func(c *Config) { c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/", AdminURL: "http://h/admin", Capacity: -1}} }, "janus.instances[0].capacity"},
+		{"instance capacity", func(c *Config) {
+			c.Janus.Instances = []JanusInstance{{Name: "a", WSURL: "ws://h/", AdminURL: "http://h/admin", Capacity: -1}}
+		}, "janus.instances[0].capacity"},
 		{"health interval", func(c *Config) { c.Janus.HealthInterval = 0 }, "janus.health_interval"},
 		{"events path", func(c *Config) { c.Events.Path = "janus/events" }, "events.path"},
 		{"events user without password", func(c *Config) { c.Events.User = "janus" }, "events.password"},
