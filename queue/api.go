@@ -208,7 +208,10 @@ func (a *API) logFor(c echo.Context) *slog.Logger {
 func (a *API) who(c echo.Context) (Principal, error) {
 	p, err := a.ids.Identify(c.Request())
 	if err != nil {
-		return Principal{}, problemFor(fmt.Errorf("queue: %w", errors.Join(ErrUnauthenticated, err)))
+		if !errors.Is(err, ErrUnauthenticated) {
+			err = fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+		}
+		return Principal{}, problemFor(err)
 	}
 	return p, nil
 }
