@@ -432,6 +432,7 @@ func (vr *vrHandle) renegotiate(p *participant, f *feed, jsep *JSEP) (map[string
 		return nil, nil, roomCodeErr(RoomCodeInvalidSDP, "%v", err)
 	}
 	f.mu.Lock()
+	added := false
 	for _, ns := range streams {
 		found := false
 		for _, os := range f.streams {
@@ -442,9 +443,23 @@ func (vr *vrHandle) renegotiate(p *participant, f *feed, jsep *JSEP) (map[string
 		if !found {
 			ns.feed = f
 			f.streams = append(f.streams, ns)
+			added = true
 		}
 	}
 	f.mu.Unlock()
+	if added {
+		// the room hears about the new streams, as after a first publish
+		r := p.room
+		r.mu.Lock()
+		var entry map[string]any
+		if p.active && p.feed == f {
+			entry = p.describe()
+		}
+		r.mu.Unlock()
+		if entry != nil {
+			r.broadcast(p.id, map[string]any{"videoroom": "event", "room": r.cfg.ID, "publishers": []map[string]any{entry}})
+		}
+	}
 	return map[string]any{"videoroom": "event", "room": p.room.cfg.ID, "configured": "ok", "streams": f.describeStreams()}, &JSEP{Type: "answer", SDP: answer.SDP}, nil
 }
 

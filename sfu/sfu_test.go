@@ -14,6 +14,8 @@ import (
 
 	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 	"go.uber.org/goleak"
 )
 
@@ -452,5 +454,58 @@ func TestConfigValidation(t *testing.T) {
 				_ = s.Close()
 			}
 		})
+	}
+}
+
+// TestPublisherRenegotiation: a publisher adds a track with "configure"
+// and a new offer; the room hears about the new stream and a subscriber
+// can take it.
+func TestPublisherRenegotiation(t *testing.T) {
+	srv, hs := newTestSFU(t, Config{})
+	j := newJanusT(t, dialWS(t, wsURLOf(hs.URL)), "")
+	room, _ := srv.CreateRoom(context.Background(), RoomConfig{})
+	api := testAPI(t, true, []string{"lo"}, nil)
+	alice := joinPublisher(t, j, room, "alice", nil)
+	bob := joinPublisher(t, j, room, "bob", nil)
+	startPublishing(t, j, api, alice)
+	j.wait(bob.sid, func(m msg) bool { return m.data()["publishers"] != nil })
+
+	screen, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "screen", "pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.peer.pc.AddTrack(screen); err != nil {
+		t.Fatal(err)
+	}
+	e := j.message(alice.sid, alice.hid, msg{"request": "configure"}, alice.peer.offer(t))
+	if e.data().str("configured") != "ok" || len(streamsOf(e.data())) != 3 {
+		t.Fatalf("configure with a new offer: %v", e.data())
+	}
+	alice.peer.answer(t, jsepOf(t, e))
+	ev := j.wait(bob.sid, func(m msg) bool {
+		pubs, _ := m.data()["publishers"].([]any)
+		return len(pubs) == 1 && len(streamsOf(msg(pubs[0].(map[string]any)))) == 3
+	})
+	st := streamsOf(msg(ev.data()["publishers"].([]any)[0].(map[string]any)))
+	newMid := st[2].str("mid")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var seq uint16
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			seq++
+			_ = screen.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 900, Marker: true}, Payload: vp8Key})
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	sub := subscribe(t, j, api, room, []msg{{"feed": alice.id, "mid": newMid}})
+	if !eventually(5*time.Second, func() bool { return sub.peer.video.Load() > 5 }) {
+		t.Fatalf("no video from the renegotiated stream (%d packets)", sub.peer.video.Load())
 	}
 }
