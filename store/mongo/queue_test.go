@@ -12,8 +12,3 @@ func TestQueueStoreContract(t *testing.T) {
 	open := opener(mongotest.NewServer(t))
 	queuetest.RunStoreContract(t, func(t *testing.T) queue.Store { return open(t).Queue() })
 }
-
-func TestQueueEngineConcurrency(t *testing.T) {
-	open := opener(mongotest.NewServer(t))
-	queuetest.RunEngineConcurrency(t, func(t *testing.T) queue.Store { return open(t).Queue() })
-}
