@@ -32,7 +32,7 @@ type DB struct {
 // buckets Frontdesk needs. It fails with [ErrLocked] when another process
 // holds the file for longer than the lock timeout.
 func Open(path string, opts ...Option) (*DB, error) {
-	o := options{lockTimeout: DefaultLockTimeout, mode: 0o600}
+	o := options{lockTimeout: DefaultLockTimeout, mode: 0o600, batchDelay: DefaultBatchDelay}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -46,6 +46,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
+	bdb.MaxBatchDelay = o.batchDelay
 	err = bdb.Update(func(tx *bbolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -95,6 +96,17 @@ func (d *DB) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 		return err
 	}
 	return mapErr(d.bdb.Update(fn))
+}
+
+// batch runs fn in a read-write transaction that may be shared with other
+// concurrent batch calls (one commit, one fsync). fn may run more than once
+// (bbolt re-runs the others when one fails), so it must derive everything
+// it writes from tx and not accumulate state outside it.
+func (d *DB) batch(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return mapErr(d.bdb.Batch(fn))
 }
 
 // view runs fn in one read-only transaction.

@@ -16,7 +16,13 @@ type options struct {
 	lockTimeout time.Duration
 	mode        fs.FileMode
 	noSync      bool
+	batchDelay  time.Duration
 }
+
+// DefaultBatchDelay is how long a new entry's write waits for other
+// concurrent entry writes to share its commit (and its fsync); see
+// [WithBatchDelay].
+const DefaultBatchDelay = time.Millisecond
 
 // WithLockTimeout sets how long [Open] waits for the file lock; d <= 0 means
 // [DefaultLockTimeout] (waiting forever is never wanted by a server).
@@ -38,4 +44,16 @@ func WithFileMode(mode fs.FileMode) Option {
 // only: a crash can lose or corrupt recent writes.
 func WithNoSync() Option {
 	return func(o *options) { o.noSync = true }
+}
+
+// WithBatchDelay sets how long CreateEntry (a caller joining) waits to
+// gather concurrent joins into one commit, so that a burst of joins pays
+// for one fsync instead of one each. d <= 0 means [DefaultBatchDelay].
+// Other writes (offers, state changes) always commit at once.
+func WithBatchDelay(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.batchDelay = d
+		}
+	}
 }

@@ -402,7 +402,9 @@ func (s *QueueStore) CreateEntry(ctx context.Context, e queue.Entry) (queue.Entr
 	}
 	e = e.Clone()
 	e.Version = 1
-	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
+	// Joins are batched (group commit); the function is idempotent: Seq
+	// is recomputed from tx on every run.
+	err := s.db.batch(ctx, func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketEntries).Get([]byte(e.ID)) != nil {
 			return fmt.Errorf("entry id %q: %w", e.ID, queue.ErrConflict)
 		}
