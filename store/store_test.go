@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,6 +291,30 @@ func TestClaimWithoutDeadline(t *testing.T) {
 			due, err := qs.ListEntries(ctx, queue.EntryFilter{DeadlineBefore: at.Add(time.Hour)})
 			if err != nil || len(due) != 0 {
 				t.Fatalf("due entries = %d, %v; want none", len(due), err)
+			}
+		})
+	}
+}
+
+// TestMongoErrorsHideURI: a bad or unreachable MongoDB URI is reported
+// without its password.
+func TestMongoErrorsHideURI(t *testing.T) {
+	tests := []struct {
+		name string
+		uri  string
+	}{
+		{"malformed", "mongodb://frontdesk:s3cretpw@[::1"},
+		{"unreachable", "mongodb://frontdesk:s3cretpw@127.0.0.1:1/?connectTimeoutMS=200"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := store.Open(t.Context(), store.Config{Driver: store.DriverMongoDB, MongoURI: tc.uri, MongoConnectTimeout: 300 * time.Millisecond})
+			if err == nil {
+				_ = b.Close(context.Background())
+				t.Fatal("Open succeeded")
+			}
+			if strings.Contains(err.Error(), "s3cretpw") {
+				t.Fatalf("error reveals the password: %v", err)
 			}
 		})
 	}
