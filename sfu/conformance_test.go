@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -573,26 +573,44 @@ func TestConformanceJanus(t *testing.T) {
 	runConformance(t, janusTargets(t))
 }
 
-// testLogger logs warnings and errors through t.Log (all levels with -v).
+// testLogger collects warnings and errors (all levels with -v) and prints
+// them through t.Log when the test ends, if it failed or with -v. Lines
+// are never written with t.Log from other goroutines: pion logs while
+// closing, which races with the end of a test.
 func testLogger(t testing.TB) *slog.Logger {
 	level := slog.LevelWarn
 	if testing.Verbose() {
 		level = slog.LevelDebug
 	}
-	w := &tWriter{t: t}
-	t.Cleanup(func() { w.done.Store(true) })
+	w := &tWriter{}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		lines := w.lines
+		w.mu.Unlock()
+		if t.Failed() || testing.Verbose() {
+			for _, l := range lines {
+				t.Log(l)
+			}
+		}
+	})
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// tWriter stops writing when the test ends (pion may log while closing).
+// tWriter buffers log lines for testLogger (at most maxTestLogLines).
 type tWriter struct {
-	t    testing.TB
-	done atomic.Bool
+	mu    sync.Mutex
+	lines []string
+	done  bool
 }
 
+const maxTestLogLines = 2000
+
 func (w *tWriter) Write(p []byte) (int, error) {
-	if !w.done.Load() {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done && len(w.lines) < maxTestLogLines {
+		w.lines = append(w.lines, strings.TrimRight(string(p), "\n"))
 	}
 	return len(p), nil
 }

@@ -28,7 +28,11 @@ type Server struct {
 	closed   bool
 
 	done chan struct{}
-	wg   sync.WaitGroup
+	// wgMu guards wg.Add against Close's wg.Wait: once stopping is set, no
+	// goroutine is started (pion calls back while PeerConnections close).
+	wgMu     sync.Mutex
+	stopping bool
+	wg       sync.WaitGroup
 
 	stats counters
 }
@@ -81,8 +85,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	if cfg.SessionTimeout > 0 {
-		s.wg.Add(1)
-		go s.reap()
+		s.goOwned(s.reap)
 	}
 	return s, nil
 }
@@ -119,6 +122,9 @@ func (s *Server) Close() error {
 	for _, r := range rooms {
 		r.destroy()
 	}
+	s.wgMu.Lock()
+	s.stopping = true
+	s.wgMu.Unlock()
 	s.wg.Wait()
 	return nil
 }
@@ -144,7 +150,6 @@ func (s *Server) ICEServers() []ICEServer { return s.cfg.ICEServers }
 // reap destroys sessions idle longer than the session timeout, telling
 // their transport with a "timeout" notification as Janus does.
 func (s *Server) reap() {
-	defer s.wg.Done()
 	every := s.cfg.SessionTimeout / 4
 	if every > time.Second {
 		every = time.Second
@@ -166,6 +171,12 @@ func (s *Server) reap() {
 			s.mu.Unlock()
 			for _, se := range idle {
 				s.log.Info("session timed out", "session", se.id)
+				// forget it first, so requests racing the notification get 458
+				s.mu.Lock()
+				if s.sessions[se.id] == se {
+					delete(s.sessions, se.id)
+				}
+				s.mu.Unlock()
 				se.notify(message{Janus: "timeout", SessionID: se.id})
 				s.emitEvent(step{Type: stepSessionTimeout, SessionID: se.id})
 				s.destroySession(se)
@@ -189,11 +200,19 @@ func randomID() uint64 {
 	}
 }
 
-// goOwned runs f on a goroutine the Server waits for in Close.
-func (s *Server) goOwned(f func()) {
+// goOwned runs f on a goroutine the Server waits for in Close; once
+// Close is waiting it runs nothing and returns false.
+func (s *Server) goOwned(f func()) bool {
+	s.wgMu.Lock()
+	if s.stopping {
+		s.wgMu.Unlock()
+		return false
+	}
 	s.wg.Add(1)
+	s.wgMu.Unlock()
 	go func() {
 		defer s.wg.Done()
 		f()
 	}()
+	return true
 }

@@ -150,15 +150,15 @@ func (s *Server) attach(se *session, opaque string) (*handle, error) {
 		done:   make(chan struct{}),
 	}
 	h.vr = &vrHandle{srv: s, h: h}
+	if !s.goOwned(h.work) {
+		return nil, newAPIError(CodeNotAcceptingSessions, "")
+	}
 	se.handles[id] = h
-	s.wg.Add(1)
-	go h.work(&s.wg)
 	s.emitEvent(step{Type: stepAttached, SessionID: se.id, HandleID: id, OpaqueID: opaque})
 	return h, nil
 }
 
-func (h *handle) work(wg *sync.WaitGroup) {
-	defer wg.Done()
+func (h *handle) work() {
 	defer close(h.done)
 	for {
 		select {

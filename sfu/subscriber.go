@@ -301,7 +301,9 @@ func (vr *vrHandle) joinSubscriber(r *room, b body) (map[string]any, *JSEP, *Roo
 	vr.sub = sub
 	vr.mu.Unlock()
 	vr.setPC(pc, false)
-	vr.srv.goOwned(sub.write)
+	if !vr.srv.goOwned(sub.write) {
+		close(sub.done) // closing: no writer, nothing to wait for
+	}
 	sub.mu.Lock()
 	for _, ss := range sub.streams {
 		if src := ss.src.Load(); src != nil {
