@@ -1,0 +1,264 @@
+// The caller page (/q/<slug>): queue status, intake form, camera check,
+// join, live position and estimated wait, "you're next", the call,
+// resume after a reload, thank-you.
+
+import { api, ApiError, me, live, $, show, say, fmtDuration, fmtTime, el } from './api.js';
+import { getMedia, startCall, callMarkup } from './callview.js';
+
+const slug = decodeURIComponent(location.pathname.split('/')[2] || '');
+const storeKey = `frontdesk.entry.${slug}`;
+let queue = null;
+let entryId = null;
+let feed = null;
+let localStream = null;
+let call = null;
+let notifiedNext = false;
+let meter = null;
+
+$('call-view').innerHTML = callMarkup;
+$('btn-retry').onclick = () => location.reload();
+
+function fail(err) {
+  console.error(err);
+  $('error-text').textContent = err.message || String(err);
+  show('error');
+}
+
+async function ensurePrincipal() {
+  const who = await me();
+  if (who) return who;
+  show('name');
+  $('guest-name').focus();
+  return new Promise((resolve) => {
+    $('name-form').onsubmit = async (ev) => {
+      ev.preventDefault();
+      try {
+        await api('POST', '/auth/guest', { display_name: $('guest-name').value.trim() });
+        resolve(await me());
+      } catch (err) {
+        say(err.message, 'error');
+      }
+    };
+  });
+}
+
+function renderHeader() {
+  document.title = `${queue.name} — Frontdesk`;
+  $('queue-name').textContent = queue.name;
+  $('queue-desc').textContent = queue.description || '';
+}
+
+async function showQueue() {
+  queue = await api('GET', `/queues/${encodeURIComponent(slug)}`);
+  renderHeader();
+  const st = queue.status || {};
+  if (!st.open || !st.admitting) {
+    $('next-open').textContent = st.next_open
+      ? `It opens next on ${fmtTime(st.next_open)} (your time).`
+      : st.open ? 'It is closing soon and no longer admits callers.' : 'No opening is scheduled.';
+    show('closed');
+    setTimeout(() => showQueue().catch(fail), 30000);
+    return;
+  }
+  const box = $('intake-fields');
+  box.replaceChildren();
+  for (const f of queue.intake || []) {
+    const id = `intake-${f.name}`;
+    let input;
+    if (f.options && f.options.length) {
+      input = el('select', { id, name: f.name, required: f.required }, el('option', { value: '', text: 'Choose…' }),
+        ...f.options.map((o) => el('option', { value: o, text: o })));
+    } else {
+      input = el('input', { id, name: f.name, required: f.required, maxlength: f.max_len || null });
+    }
+    box.append(el('div', { class: 'field' }, el('label', { for: id, text: f.label + (f.required ? ' (required)' : '') }), input));
+  }
+  show('intake');
+}
+
+async function checkMedia() {
+  try {
+    if (!localStream) localStream = await getMedia();
+    $('preview').srcObject = localStream;
+    $('check-result').textContent = 'Camera and microphone work.';
+    if (!meter && localStream.getAudioTracks().length) {
+      const ac = new AudioContext();
+      const an = ac.createAnalyser();
+      ac.createMediaStreamSource(localStream).connect(an);
+      const buf = new Uint8Array(an.fftSize);
+      meter = setInterval(() => {
+        an.getByteTimeDomainData(buf);
+        let peak = 0;
+        for (const v of buf) peak = Math.max(peak, Math.abs(v - 128) / 128);
+        $('mic-level').value = peak;
+      }, 200);
+    }
+    return true;
+  } catch (err) {
+    $('check-result').textContent = `No camera or microphone: ${err.message}. You can still join; the host will not see or hear you.`;
+    return false;
+  }
+}
+
+async function join(ev) {
+  ev.preventDefault();
+  if ('Notification' in window && Notification.permission === 'default') Notification.requestPermission().catch(() => {});
+  await checkMedia();
+  const intake = {};
+  for (const f of queue.intake || []) intake[f.name] = $(`intake-${f.name}`).value;
+  try {
+    const r = await api('POST', `/queues/${queue.id}/entries`, { intake });
+    localStorage.setItem(storeKey, JSON.stringify({ id: r.entry.id, token: r.resume_token }));
+    follow(r.entry.id, r.resume_token);
+    update(r.entry, null);
+  } catch (err) {
+    if (err instanceof ApiError && err.problem.reason === 'already_queued' && err.problem.entry_id) {
+      follow(err.problem.entry_id, savedToken(err.problem.entry_id));
+      return;
+    }
+    say(err instanceof ApiError && err.problem.next_open ? `${err.message} (opens ${fmtTime(err.problem.next_open)})` : err.message, 'error');
+  }
+}
+
+function savedToken(id) {
+  try {
+    const s = JSON.parse(localStorage.getItem(storeKey) || 'null');
+    return s && s.id === id ? s.token : '';
+  } catch {
+    return '';
+  }
+}
+
+function follow(id, token) {
+  entryId = id;
+  show('waiting');
+  if (feed) feed.stop();
+  const q = () => `entry=${encodeURIComponent(id)}${token ? `&token=${encodeURIComponent(token)}` : ''}`;
+  feed = live(q, (m) => {
+    if (m.type === 'entry') update(m.entry, m.call || null);
+  });
+}
+
+function beep() {
+  try {
+    const ac = new AudioContext();
+    const o = ac.createOscillator();
+    const g = ac.createGain();
+    o.frequency.value = 880;
+    g.gain.value = 0.1;
+    o.connect(g).connect(ac.destination);
+    o.start();
+    o.stop(ac.currentTime + 0.3);
+  } catch {
+    // no sound
+  }
+}
+
+function update(entry, callInfo) {
+  switch (entry.state) {
+    case 'waiting': {
+      if (call) return;
+      $('position').textContent = entry.position ? String(entry.position) : '–';
+      $('estimate').textContent = entry.estimated_wait != null ? `about ${fmtDuration(entry.estimated_wait)}` : 'unknown';
+      const next = entry.position === 1;
+      $('next-notice').hidden = !next;
+      $('connecting-notice').hidden = true;
+      if (next && !notifiedNext) {
+        notifiedNext = true;
+        beep();
+        if ('Notification' in window && Notification.permission === 'granted') new Notification('You are next', { body: queue ? queue.name : '' });
+      }
+      return;
+    }
+    case 'offered':
+    case 'connecting':
+    case 'in_call':
+      $('next-notice').hidden = true;
+      $('connecting-notice').hidden = false;
+      $('position').textContent = '–';
+      if (entry.state !== 'offered' && !call) joinCall(entry.id, callInfo).catch(fail);
+      return;
+    default:
+      finished(entry.state);
+  }
+}
+
+async function joinCall(id, info) {
+  if (call) return;
+  call = 'starting';
+  try {
+    if (!info || !info.ticket) info = await api('GET', `/entries/${id}/call`);
+    if (!localStream) {
+      try {
+        localStream = await getMedia();
+      } catch {
+        localStream = new MediaStream();
+      }
+    }
+    show('call');
+    call = await startCall(info, localStream, (reason) => {
+      call = 'ended';
+      finished('completed', reason);
+    });
+  } catch (err) {
+    call = null;
+    throw err;
+  }
+}
+
+function finished(state) {
+  if (feed) {
+    feed.stop();
+    feed = null;
+  }
+  localStorage.removeItem(storeKey);
+  if (localStream) {
+    for (const t of localStream.getTracks()) t.stop();
+    localStream = null;
+  }
+  clearInterval(meter);
+  meter = null;
+  const texts = {
+    completed: 'Your call has ended. Thank you for using the help desk.',
+    abandoned: 'You left the queue.',
+    removed: 'A host removed you from the queue.',
+    expired: 'Sorry, the queue closed before a host could take your call.',
+    no_show: 'You were offered a host but did not connect in time.',
+  };
+  $('thanks-text').textContent = texts[state] || 'Your visit has ended.';
+  show('thanks');
+}
+
+$('btn-check').onclick = () => checkMedia();
+$('join-form').onsubmit = (ev) => join(ev).catch(fail);
+$('btn-leave').onclick = async () => {
+  try {
+    await api('DELETE', `/entries/${entryId}`);
+    finished('abandoned');
+  } catch (err) {
+    say(err.message, 'error');
+  }
+};
+$('btn-again').onclick = () => {
+  call = null;
+  notifiedNext = false;
+  showQueue().catch(fail);
+};
+
+async function init() {
+  if (!slug) throw new Error('No queue in the address.');
+  await ensurePrincipal();
+  queue = await api('GET', `/queues/${encodeURIComponent(slug)}`);
+  renderHeader();
+  const mine = await api('GET', '/entries');
+  const mineHere = (mine || []).find((e) => e.queue_id === queue.id);
+  if (mineHere) {
+    say('Welcome back: you kept your place.');
+    follow(mineHere.id, savedToken(mineHere.id));
+    update(mineHere, null);
+    return;
+  }
+  await showQueue();
+}
+
+init().catch(fail);

@@ -1,0 +1,246 @@
+// The host console (/host): sign in, go available or away, incoming offer
+// with countdown and accept/decline, waiting lists (pick mode), the call
+// view, wrap-up and personal statistics.
+
+import { api, me, live, $, show, say, fmtDuration, el } from './api.js';
+import { getMedia, startCall, callMarkup } from './callview.js';
+
+let who = null;
+let host = null;
+let feed = null;
+let call = null;
+let callEntry = null;
+let ticker = null;
+let lastOffer = null;
+let statsAt = 0;
+
+$('call-view').innerHTML = callMarkup;
+
+function fail(err) {
+  console.error(err);
+  say(err.message || String(err), 'error');
+}
+
+function intakeList(dl, intake) {
+  dl.replaceChildren();
+  for (const [k, v] of Object.entries(intake || {})) dl.append(el('dt', { text: k }), el('dd', { text: v }));
+}
+
+function secondsUntil(iso) {
+  return Math.max(0, Math.round((new Date(iso).getTime() - Date.now()) / 1000));
+}
+
+function tick() {
+  if (lastOffer && lastOffer.offer_expires) $('offer-countdown').textContent = String(secondsUntil(lastOffer.offer_expires));
+  if (host && host.state === 'wrap_up' && host.deadline) $('wrapup-countdown').textContent = fmtDuration(secondsUntil(host.deadline));
+  if (host && host.state_since) $('state-timer').textContent = `for ${fmtDuration((Date.now() - new Date(host.state_since).getTime()) / 1000)}`;
+}
+
+const stateNames = { offline: 'Offline', available: 'Available', offered: 'Offer waiting', in_call: 'In a call', wrap_up: 'Wrap-up', away: 'Away' };
+
+function onUpdate(m) {
+  if (m.type !== 'host') return;
+  host = m.host;
+  $('host-state').textContent = stateNames[host.state] || host.state;
+  $('host-state').dataset.state = host.state;
+  $('btn-available').disabled = host.state === 'available' || host.state === 'in_call' || host.state === 'offered';
+  $('btn-away').disabled = host.state === 'away' || host.state === 'in_call' || host.state === 'offered';
+  // Offer.
+  lastOffer = m.offer || null;
+  $('offer').hidden = !lastOffer;
+  if (lastOffer) {
+    $('offer-name').textContent = lastOffer.caller_name;
+    intakeList($('offer-intake'), lastOffer.intake);
+  }
+  // Wrap-up.
+  $('wrapup').hidden = host.state !== 'wrap_up';
+  // Queues.
+  renderQueues(m.queues || []);
+  tick();
+  // A reload during a call: rejoin.
+  if (host.state === 'in_call' && host.entry_id && !call) {
+    api('GET', `/entries/${host.entry_id}/call`).then((info) => hostCall(host.entry_id, info, null)).catch(fail);
+  }
+  if (Date.now() - statsAt > 5000 && host.state !== 'in_call') refreshStats(m.queues || []);
+}
+
+function renderQueues(qs) {
+  const box = $('queues');
+  box.replaceChildren();
+  for (const q of qs) {
+    const mode = q.queue.mode;
+    const open = q.queue.status && q.queue.status.open;
+    const sec = el('section', { class: 'queue-card', 'aria-label': q.queue.name },
+      el('h4', { text: `${q.queue.name} (${mode === 'pick' ? 'pick' : 'automatic'} mode)` }),
+      el('p', { text: `${open ? 'Open' : 'Closed'} · ${q.waiting_count} waiting` }));
+    if (q.waiting_count > 0 && host && host.state === 'available') {
+      sec.append(el('button', { type: 'button', onclick: () => takeNext(q.queue.id), text: 'Take the next caller' }));
+    }
+    if (mode === 'pick' && (q.waiting || []).length) {
+      const list = el('ol', { class: 'waiting' });
+      for (const en of q.waiting) {
+        const intake = Object.entries(en.intake || {}).map(([k, v]) => `${k}: ${v}`).join(' · ');
+        list.append(el('li', {},
+          el('strong', { text: en.caller_name }), ' ', el('span', { text: intake }), ' ',
+          el('button', { type: 'button', onclick: () => pick(en), disabled: !host || host.state !== 'available', text: `Take ${en.caller_name}` })));
+      }
+      sec.append(list);
+    }
+    box.append(sec);
+  }
+}
+
+async function refreshStats(qs) {
+  statsAt = Date.now();
+  const rows = [];
+  for (const q of qs) {
+    try {
+      const st = await api('GET', `/queues/${q.queue.id}/stats`);
+      const mine = (st.per_host || []).find((h) => h.host_id === who.user_id) || { answered: 0, completed: 0, aht: 0 };
+      rows.push(el('tr', {}, el('th', { scope: 'row', text: q.queue.name }), el('td', { text: String(mine.answered) }),
+        el('td', { text: String(mine.completed) }), el('td', { text: mine.aht ? fmtDuration(mine.aht) : '–' })));
+    } catch {
+      // not allowed or gone
+    }
+  }
+  const table = el('table', { class: 'stats', id: 'my-stats-table' },
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Queue' }), el('th', { scope: 'col', text: 'Answered' }),
+      el('th', { scope: 'col', text: 'Completed' }), el('th', { scope: 'col', text: 'Average handling time' }))),
+    el('tbody', {}, ...rows));
+  $('my-stats').replaceChildren(table);
+}
+
+async function setState(state) {
+  try {
+    host = await api('PUT', '/hosts/me/availability', { state });
+    $('host-state').textContent = stateNames[host.state] || host.state;
+    $('host-state').dataset.state = host.state;
+    $('wrapup').hidden = host.state !== 'wrap_up';
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function accept() {
+  if (!lastOffer) return;
+  const en = lastOffer;
+  $('btn-accept').disabled = true;
+  try {
+    const r = await api('POST', `/entries/${en.id}/accept`);
+    await hostCall(en.id, r.call, r.entry);
+  } catch (err) {
+    fail(err);
+  } finally {
+    $('btn-accept').disabled = false;
+  }
+}
+
+async function decline() {
+  if (!lastOffer) return;
+  try {
+    await api('POST', `/entries/${lastOffer.id}/decline`);
+    $('offer').hidden = true;
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function pick(en) {
+  try {
+    const r = await api('POST', `/entries/${en.id}/pick`);
+    await hostCall(en.id, r.call, r.entry);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function takeNext(queueId) {
+  try {
+    const r = await api('POST', `/queues/${queueId}/next`);
+    await hostCall(r.entry.id, r.call, r.entry);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function hostCall(entryId, info, entry) {
+  if (call) return;
+  call = 'starting';
+  callEntry = entryId;
+  intakeList($('call-intake'), entry ? entry.intake : {});
+  let stream;
+  try {
+    stream = await getMedia();
+  } catch (err) {
+    say(`No camera or microphone: ${err.message}`, 'error');
+    stream = new MediaStream();
+  }
+  show('call');
+  call = await startCall(info, stream, async () => {
+    for (const t of stream.getTracks()) t.stop();
+    try {
+      await api('POST', `/entries/${callEntry}/complete`);
+    } catch {
+      // the queue already completed it (the caller left)
+    }
+    call = null;
+    callEntry = null;
+    show('console');
+    say('Call ended. Wrap-up has started.');
+  });
+}
+
+async function start() {
+  $('who').textContent = `Signed in as ${who.display_name || who.email}`;
+  $('btn-logout').hidden = false;
+  try {
+    host = await api('GET', '/hosts/me');
+  } catch {
+    show('console');
+    say('You are not set up as a host yet: ask an admin to add you to a queue.', 'error');
+    return;
+  }
+  show('console');
+  feed = live('', onUpdate, (s) => {
+    if (s === 'closed') say('Live updates interrupted; reconnecting…', 'error');
+    if (s === 'open') say('');
+  });
+  ticker = setInterval(tick, 1000);
+}
+
+$('login-form').onsubmit = async (ev) => {
+  ev.preventDefault();
+  try {
+    await api('POST', '/auth/login', { email: $('email').value, password: $('password').value });
+    who = await me();
+    await start();
+  } catch (err) {
+    say(err.status === 401 ? 'Wrong email or password.' : err.message, 'error');
+  }
+};
+$('btn-logout').onclick = async () => {
+  try {
+    await api('POST', '/auth/logout');
+  } finally {
+    if (feed) feed.stop();
+    clearInterval(ticker);
+    location.reload();
+  }
+};
+$('btn-available').onclick = () => setState('available');
+$('btn-away').onclick = () => setState('away');
+$('btn-ready').onclick = () => setState('available');
+$('btn-accept').onclick = accept;
+$('btn-decline').onclick = decline;
+
+async function init() {
+  who = await me();
+  if (!who || (who.role !== 'host' && who.role !== 'admin')) {
+    show('login');
+    if (who) say('This account is not a host. Sign in with a host account.', 'error');
+    return;
+  }
+  await start();
+}
+
+init().catch(fail);

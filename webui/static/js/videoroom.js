@@ -1,0 +1,165 @@
+// VideoRoom helper on top of janus.js: join a room as publisher, publish
+// camera and microphone, and subscribe to the other participant's feed
+// (Janus docs, "VideoRoom plugin": join ptype publisher/subscriber,
+// publish, start, leave). The proxy forces the room, id, display and pin
+// from the call ticket, so the browser only names the room.
+
+import { Connection, janusURL } from './janus.js';
+
+const PLUGIN = 'janus.plugin.videoroom';
+
+/**
+ * Call is one participant's side of a two-party call. Events:
+ * "local" (detail: MediaStream), "remote" (detail: MediaStream),
+ * "webrtcup" (detail: {kind: "publisher"|"subscriber", ms}),
+ * "peer-left", "closed" (detail: {reason}), "error" (detail: Error).
+ */
+export class Call extends EventTarget {
+  /**
+   * @param {object} info CallJSON from the API: ticket, room_id, feed_id, peer_feed_id
+   * @param {MediaStream} localStream camera and microphone
+   * @param {object} [opts] {iceServers}
+   */
+  constructor(info, localStream, opts = {}) {
+    super();
+    this.info = info;
+    this.localStream = localStream;
+    this.iceServers = opts.iceServers || [];
+    this.remoteStream = new MediaStream();
+    this.subscribed = new Set();
+    this.pcs = [];
+    this.ended = false;
+    this.startedAt = performance.now();
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  /** start connects, joins, publishes and subscribes to the peer. */
+  async start() {
+    this.conn = new Connection(janusURL(), this.info.ticket);
+    this.conn.onclose = () => {
+      if (!this.ended) this.finish('connection lost');
+    };
+    await this.conn.open();
+    await this.conn.createSession();
+    this.pub = await this.conn.attach(PLUGIN);
+    this.pub.addEventListener('event', (e) => this.onPublisherEvent(e.detail));
+    this.watch(this.pub, 'publisher');
+    const { data } = await this.pub.message({ request: 'join', ptype: 'publisher', room: this.info.room_id });
+    this.myId = data.id;
+    this.privateId = data.private_id;
+    await this.publish();
+    for (const p of data.publishers || []) this.maybeSubscribe(p.id);
+  }
+
+  watch(handle, kind) {
+    handle.addEventListener('webrtcup', () => this.emit('webrtcup', { kind, ms: performance.now() - this.startedAt }));
+    handle.addEventListener('hangup', () => {
+      if (kind === 'publisher' && !this.ended) this.emit('error', new Error('media connection hung up'));
+    });
+    handle.addEventListener('trickle', (e) => {
+      const c = e.detail.candidate;
+      const pc = handle.pc;
+      if (!pc || !c || c.completed) return;
+      pc.addIceCandidate(c).catch(() => {});
+    });
+  }
+
+  newPeerConnection(handle) {
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    pc.onicecandidate = (e) => handle.trickle(e.candidate);
+    handle.pc = pc;
+    this.pcs.push(pc);
+    return pc;
+  }
+
+  async publish() {
+    const pc = this.newPeerConnection(this.pub);
+    for (const t of this.localStream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [this.localStream] });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const { jsep } = await this.pub.message({ request: 'publish', audio: true, video: true }, { type: offer.type, sdp: offer.sdp });
+    if (!jsep) throw new Error('the media server sent no answer');
+    await pc.setRemoteDescription(jsep);
+    this.emit('local', this.localStream);
+  }
+
+  onPublisherEvent(m) {
+    const d = m.plugindata?.data || {};
+    for (const p of d.publishers || []) this.maybeSubscribe(p.id);
+    const gone = d.leaving ?? d.unpublished;
+    if (gone !== undefined && gone !== 'ok' && this.subscribed.has(gone)) this.emit('peer-left');
+  }
+
+  maybeSubscribe(feed) {
+    if (feed === this.myId || this.subscribed.has(feed)) return;
+    if (this.info.peer_feed_id && feed !== this.info.peer_feed_id) return;
+    this.subscribed.add(feed);
+    this.subscribe(feed).catch((err) => this.emit('error', err));
+  }
+
+  async subscribe(feed) {
+    const h = await this.conn.attach(PLUGIN);
+    this.watch(h, 'subscriber');
+    this.sub = h;
+    const body = { request: 'join', ptype: 'subscriber', room: this.info.room_id, streams: [{ feed }] };
+    if (this.privateId) body.private_id = this.privateId;
+    const { jsep } = await h.message(body);
+    if (!jsep) throw new Error('the media server sent no offer for the feed');
+    const pc = this.newPeerConnection(h);
+    pc.ontrack = (e) => {
+      this.remoteStream.addTrack(e.track);
+      this.emit('remote', this.remoteStream);
+    };
+    await pc.setRemoteDescription(jsep);
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    await h.message({ request: 'start' }, { type: answer.type, sdp: answer.sdp });
+  }
+
+  /** setMuted turns the microphone off (true) or on. */
+  setMuted(muted) {
+    for (const t of this.localStream.getAudioTracks()) t.enabled = !muted;
+  }
+
+  /** setCameraOff turns the camera off (true) or on. */
+  setCameraOff(off) {
+    for (const t of this.localStream.getVideoTracks()) t.enabled = !off;
+  }
+
+  /** hangup leaves the room and closes everything. */
+  async hangup() {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.pub && this.conn && !this.conn.closed) {
+      try {
+        await this.pub.message({ request: 'leave' });
+      } catch {
+        // leaving anyway
+      }
+    }
+    this.finish('hangup');
+  }
+
+  finish(reason) {
+    this.ended = true;
+    for (const pc of this.pcs) pc.close();
+    this.pcs = [];
+    if (this.conn) this.conn.close();
+    this.emit('closed', { reason });
+  }
+
+  /** inboundStats sums inbound-rtp packetsReceived per kind (getStats). */
+  async inboundStats() {
+    const out = { audio: 0, video: 0 };
+    for (const pc of this.pcs) {
+      const st = await pc.getStats();
+      st.forEach((r) => {
+        if (r.type === 'inbound-rtp') out[r.kind] = (out[r.kind] || 0) + (r.packetsReceived || 0);
+      });
+    }
+    return out;
+  }
+}
