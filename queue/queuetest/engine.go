@@ -28,22 +28,43 @@ func openQueue(slug string, m queue.Mode) queue.Queue {
 // A store implementing queue.OfferStore is run twice: through OfferNext
 // and, wrapped in Plain, through the generic three-step protocol.
 func RunEngineConcurrency(t *testing.T, newStore func(t *testing.T) queue.Store) {
+	RunEngineConcurrencyWith(t, newStore, Load{})
+}
+
+// Load sizes the two-replica concurrency test; zero fields take the
+// defaults (200 callers, 8 hosts, 60 s to serve them all). A slow store
+// (FerretDB scans whole collections) runs a smaller load with a longer
+// deadline; the properties checked are the same.
+type Load struct {
+	Callers  int
+	Hosts    int
+	Deadline time.Duration
+}
+
+// RunEngineConcurrencyWith is RunEngineConcurrency with a chosen load.
+func RunEngineConcurrencyWith(t *testing.T, newStore func(t *testing.T) queue.Store, load Load) {
+	if load.Callers == 0 {
+		load.Callers = 200
+	}
+	if load.Hosts == 0 {
+		load.Hosts = 8
+	}
+	if load.Deadline == 0 {
+		load.Deadline = 60 * time.Second
+	}
 	for _, m := range []queue.Mode{queue.ModeAuto, queue.ModePick} {
 		t.Run(m.String(), func(t *testing.T) {
 			s := newStore(t)
 			if _, ok := s.(queue.OfferStore); ok {
-				t.Run("OfferStore", func(t *testing.T) { runConcurrency(t, s, m) })
+				t.Run("OfferStore", func(t *testing.T) { runConcurrency(t, s, m, load) })
 			}
-			t.Run("ThreeStep", func(t *testing.T) { runConcurrency(t, Plain(newStore(t)), m) })
+			t.Run("ThreeStep", func(t *testing.T) { runConcurrency(t, Plain(newStore(t)), m, load) })
 		})
 	}
 }
 
-func runConcurrency(t *testing.T, s queue.Store, mode queue.Mode) {
-	const (
-		nCallers = 200
-		nHosts   = 8
-	)
+func runConcurrency(t *testing.T, s queue.Store, mode queue.Mode, load Load) {
+	nCallers, nHosts := load.Callers, load.Hosts
 	start := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	a := NewEnv(t, s, start)
 	b := NewEnvWith(t, s, a.Clock, a.Rooms, a.Tickets, a.Tokens) // one media side for both replicas
@@ -173,7 +194,7 @@ func runConcurrency(t *testing.T, s queue.Store, mode queue.Mode) {
 			}
 		})
 	}
-	deadline := time.After(60 * time.Second)
+	deadline := time.After(load.Deadline)
 	for !done() {
 		select {
 		case <-deadline:

@@ -1,9 +1,8 @@
-//go:build enginetest
-
 package mongo_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/queuetest"
@@ -11,17 +10,13 @@ import (
 )
 
 // TestQueueEngineConcurrency runs queue's two-replica engine test on the
-// MongoDB store. It is behind the "enginetest" build tag because on the
-// embedded FerretDB (which scans a whole collection for every query but an
-// _id lookup, on a 2-core machine shared with other builds) it needs about
-// 60 s per mode and can hit queuetest's fixed 60 s deadline; run it with
-//
-//	MONGODB_URI=mongodb://127.0.0.1:27017 go test -tags enginetest -run Engine ./store/mongo
-//
-// or without MONGODB_URI to use FerretDB. The store-level offer protocol
-// under concurrency is covered in the default run by the queuetest store
-// contract (ConcurrentOfferProtocol, 8 workers).
+// MongoDB store: two engines on one database, callers and hosts acting at
+// once, no double assignment and no lost entry. On the embedded FerretDB
+// (which scans a whole collection for every query but an _id lookup) it
+// runs a smaller load with a longer deadline than on bbolt; with
+// MONGODB_URI set it runs against that MongoDB.
 func TestQueueEngineConcurrency(t *testing.T) {
 	open := opener(mongotest.NewServer(t))
-	queuetest.RunEngineConcurrency(t, func(t *testing.T) queue.Store { return open(t).Queue() })
+	queuetest.RunEngineConcurrencyWith(t, func(t *testing.T) queue.Store { return open(t).Queue() },
+		queuetest.Load{Callers: 40, Hosts: 4, Deadline: 3 * time.Minute})
 }
