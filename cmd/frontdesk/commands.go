@@ -35,7 +35,7 @@ var errUsage = errors.New("usage error")
 // a parent's subs, e.g. a "user" command with an "add" sub).
 var root = &command{
 	name: "frontdesk",
-	subs: []*command{serveCommand, configCommand, userCommand, versionCommand},
+	subs: []*command{serveCommand, configCommand, userCommand, versionCommand, janusCommand},
 }
 
 // defaultCommand runs when the first argument is not a subcommand name

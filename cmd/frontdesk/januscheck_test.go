@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/frontdesk/frontdesk/janus/check"
+	"github.com/frontdesk/frontdesk/janus/janustest"
+)
+
+// TestJanusCheck runs "frontdesk janus check" against a real Janus whose
+// event handler posts to a stand-in for Frontdesk (it counts events in the
+// metric Frontdesk exports, served at /metrics).
+func TestJanusCheck(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	received := prometheus.NewCounterVec(prometheus.CounterOpts{Name: check.ReceivedMetric, Help: "events"}, []string{"type"})
+	reg.MustRegister(received)
+	received.WithLabelValues("plugin")
+	events := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		received.WithLabelValues("plugin").Inc()
+		w.WriteHeader(http.StatusOK)
+	})
+	inst := janustest.Start(t, janustest.Options{EventHandler: events})
+	metrics := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	defer metrics.Close()
+
+	dir := t.TempDir()
+	writeConfig := func(name string, instances ...[3]string) string {
+		var b strings.Builder
+		b.WriteString("janus:\n  instances:\n")
+		for _, in := range instances {
+			fmt.Fprintf(&b, "    - name: %s\n      ws_url: %s\n      admin_url: %s\n      admin_secret: %q\n      admin_key: %q\n",
+				in[0], inst.WSURL, inst.AdminURL, in[1], in[2])
+		}
+		if len(instances) == 0 {
+			b.Reset()
+			b.WriteString("log:\n  level: info\n")
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := writeConfig("good.yaml", [3]string{"janus-1", inst.AdminSecret, inst.AdminKey})
+	bad := writeConfig("bad.yaml",
+		[3]string{"wrong-secret", "x" + inst.AdminSecret, inst.AdminKey},
+		[3]string{"wrong-key", inst.AdminSecret, "x" + inst.AdminKey})
+	none := writeConfig("none.yaml")
+
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  []string // lines of the table that must appear (fields separated by spaces)
+		wantErr  string
+	}{
+		{"all pass with delivery", []string{"janus", "check", "--config", good, "--frontdesk", metrics.URL}, exitOK,
+			[]string{"janus-1 admin-api ok", "janus-1 token-auth ok", "janus-1 videoroom-admin-key ok", "janus-1 events-delivery ok", "9 checks: 9 passed, 0 failed, 0 skipped"}, ""},
+		{"no frontdesk url skips delivery", []string{"janus", "check", "--config", good}, exitOK,
+			[]string{"janus-1 events-delivery skip", "0 failed, 1 skipped"}, ""},
+		{"wrong secret and wrong key", []string{"janus", "check", "--config", bad, "--frontdesk", metrics.URL}, exitError,
+			[]string{"wrong-secret admin-secret FAIL Janus refused the configured admin_secret", "wrong-secret videoroom-admin-key skip",
+				"wrong-key admin-secret ok", "wrong-key videoroom-admin-key FAIL VideoRoom refused the configured admin_key", "fix: make admin_key"},
+			"some checks failed"},
+		{"one instance", []string{"janus", "check", "--config", bad, "--instance", "wrong-key"}, exitError,
+			[]string{"wrong-key videoroom-admin-key FAIL"}, ""},
+		{"unknown instance", []string{"janus", "check", "--config", good, "--instance", "nope"}, exitUsage, nil, `no Janus instance named "nope"`},
+		{"no instances", []string{"janus", "check", "--config", none}, exitError, nil, "no Janus instances configured"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), tc.args, &env{stdout: &out, stderr: &errb})
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.wantCode, out.String(), errb.String())
+			}
+			table := squash(out.String())
+			for _, want := range tc.wantOut {
+				if !strings.Contains(table, want) {
+					t.Errorf("output lacks %q:\n%s", want, out.String())
+				}
+			}
+			if !strings.Contains(errb.String(), tc.wantErr) {
+				t.Errorf("stderr %q, want %q", errb.String(), tc.wantErr)
+			}
+			if strings.Contains(out.String()+errb.String(), inst.AdminSecret) || strings.Contains(out.String()+errb.String(), inst.AdminKey) {
+				t.Fatal("a secret was printed")
+			}
+		})
+	}
+	if t.Failed() {
+		return
+	}
+	// "wrong-secret" must not be blamed for the key, nor "wrong-key" for the secret.
+	var out bytes.Buffer
+	run(context.Background(), []string{"janus", "check", "--config", bad}, &env{stdout: &out, stderr: &bytes.Buffer{}})
+	if n := strings.Count(out.String(), "FAIL"); n != 2 {
+		t.Fatalf("%d failures, want exactly 2 (one per instance):\n%s", n, out.String())
+	}
+}
+
+// squash collapses runs of spaces so table rows compare without alignment.
+func squash(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestJanusHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"janus", "help"}, &env{stdout: &out, stderr: &errb}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "check") {
+		t.Fatalf("help lacks check: %s", out.String())
+	}
+}
