@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -35,6 +36,7 @@ import (
 	"github.com/frontdesk/frontdesk/server"
 	"github.com/frontdesk/frontdesk/sfu"
 	"github.com/frontdesk/frontdesk/store"
+	"github.com/frontdesk/frontdesk/turn"
 	"github.com/frontdesk/frontdesk/webhook"
 )
 
@@ -193,6 +195,22 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		}
 		h.Register(srv.Echo())
 	}
+
+	// ICE servers for browsers, with short-lived TURN credentials (TURN
+	// REST API, coturn use-auth-secret).
+	ice, err := turn.New(cfg.TURN.SharedSecret.Reveal(), cfg.TURN.URLs, cfg.TURN.TTL, turn.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("app: turn: %w", err)
+	}
+	api.GET("/ice-servers", turn.Handler(ice, func(c echo.Context) (string, error) {
+		p, ok := auth.PrincipalFrom(c)
+		if !ok {
+			return "", turn.ErrNoUser
+		}
+		// A TURN REST username is "<expiry>:<user>", so the user part may
+		// hold no ':' (guest ids are "guest:<id>").
+		return strings.ReplaceAll(p.UserID, ":", "-"), nil
+	}))
 
 	// The Janus API proxy for browsers.
 	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httputil"
 	"net/url"
 	"strings"
@@ -109,6 +110,46 @@ func join(ctx context.Context, t *testing.T, api *webrtc.API, addr, ticket strin
 		t.Fatal(err)
 	}
 	return h, janustest.Publish(ctx, t, api, h, videoroom.JoinPublisherRequest{Room: room})
+}
+
+func TestICEServersNeedAuth(t *testing.T) {
+	_, addr := startApp(t, func(c *config.Config) {
+		c.TURN.URLs = []string{"stun:stun.example:3478", "turn:turn.example:3478"}
+		c.TURN.SharedSecret = "turn-secret"
+	})
+	resp, err := http.Get("http://" + addr + "/api/v1/ice-servers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous ice-servers: %d, want 401", resp.StatusCode)
+	}
+
+	// A guest caller gets STUN and a TURN entry with a short-lived credential.
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/auth/guest", strings.NewReader(`{"display_name":"Gus"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "http://"+addr)
+	resp, err = hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("guest: %d", resp.StatusCode)
+	}
+	resp, err = hc.Get("http://" + addr + "/api/v1/ice-servers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "turn:turn.example:3478") ||
+		!strings.Contains(string(body), `"credential"`) || strings.Contains(string(body), "turn-secret") {
+		t.Fatalf("ice-servers: %d %s", resp.StatusCode, body)
+	}
 }
 
 func TestCallOnBuiltinSFU(t *testing.T) {
