@@ -53,8 +53,8 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request, g grant, targe
 			return
 		}
 		tr := newTracker(own)
-		tr.expect(out, txn)
-		reply, status, err := p.forward(r, http.MethodPost, backendPath(target.HTTPURL, session, handle), out)
+		tr.expect(out)
+		reply, status, err := p.forward(r, http.MethodPost, backendPath(target.HTTPURL, session, handle), out.raw)
 		if err != nil {
 			p.m.dialErrors.WithLabelValues(target.Instance).Inc()
 			log.Warn("proxy: backend request failed", "err", err)

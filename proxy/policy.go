@@ -30,10 +30,6 @@ var allowedVideoRoom = map[string]bool{
 // and recording to files on the Janus host is an admin decision.
 var forbiddenBodyFields = []string{"admin_key", "secret", "pin", "record", "filename", "rec_dir", "new_secret", "new_pin"}
 
-// Top-level request members forwarded to Janus; anything else is dropped,
-// and "token"/"apisecret" are replaced by the proxy.
-var forwardedFields = []string{"janus", "transaction", "session_id", "handle_id", "plugin", "opaque_id", "body", "jsep", "candidate", "candidates"}
-
 // denial is a request refused by the policy, answered to the client as a
 // Janus error ({"janus":"error","error":{"code","reason"}}).
 type denial struct {
@@ -69,84 +65,111 @@ type owner interface {
 	ownsHandle(session, handle uint64) bool
 }
 
+// clientRequest is a Janus API request as a browser may send it: only these
+// members are read, and only these are forwarded (re-encoded), so nothing
+// else (apisecret, admin_secret, a token of the client's choosing) can
+// reach Janus.
+type clientRequest struct {
+	Janus       string          `json:"janus"`
+	Transaction string          `json:"transaction"`
+	SessionID   json.RawMessage `json:"session_id,omitempty"`
+	HandleID    json.RawMessage `json:"handle_id,omitempty"`
+	Plugin      string          `json:"plugin,omitempty"`
+	OpaqueID    json.RawMessage `json:"opaque_id,omitempty"`
+	Body        json.RawMessage `json:"body,omitempty"`
+	JSEP        json.RawMessage `json:"jsep,omitempty"`
+	Candidate   json.RawMessage `json:"candidate,omitempty"`
+	Candidates  json.RawMessage `json:"candidates,omitempty"`
+}
+
+// forwardedRequest is what the proxy sends to Janus.
+type forwardedRequest struct {
+	Janus       string          `json:"janus"`
+	Transaction string          `json:"transaction"`
+	SessionID   uint64          `json:"session_id,omitempty"`
+	HandleID    uint64          `json:"handle_id,omitempty"`
+	Plugin      string          `json:"plugin,omitempty"`
+	OpaqueID    json.RawMessage `json:"opaque_id,omitempty"`
+	Body        json.RawMessage `json:"body,omitempty"`
+	JSEP        json.RawMessage `json:"jsep,omitempty"`
+	Candidate   json.RawMessage `json:"candidate,omitempty"`
+	Candidates  json.RawMessage `json:"candidates,omitempty"`
+	Token       string          `json:"token"`
+}
+
+// forwarded describes a request the policy let through: its bytes and what
+// the reply tracker needs to know.
+type forwarded struct {
+	raw     []byte
+	verb    string
+	txn     string
+	session uint64
+	handle  uint64
+}
+
 // filter applies the policy to one client request. It returns the request
 // to forward (canonical JSON with the proxy's token and, for joins, the
-// ticket's room, id, display and the room pin) or a denial. It never
-// returns both. sessionID and handleID are the ids from the HTTP path (0 over
-// WebSocket, where they come from the body).
-func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) ([]byte, string, *denial) {
-	var req map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &req); err != nil || req == nil {
-		return nil, "", deny(codeInvalidJSON, "invalid", "request is not a JSON object")
+// ticket's room, id, display and the room pin) or a denial, never both.
+// sessionID and handleID are the ids from the HTTP path (0 over WebSocket,
+// where they come from the body). The transaction is returned either way,
+// for the error reply.
+func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forwarded, string, *denial) {
+	var req clientRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return forwarded{}, "", deny(codeInvalidJSON, "invalid", "request is not a JSON object")
 	}
-	var verb, txn string
-	if err := json.Unmarshal(req["janus"], &verb); err != nil || verb == "" {
-		return nil, "", deny(codeInvalidJSON, "invalid", "missing janus member")
+	verb, txn := req.Janus, req.Transaction
+	if verb == "" {
+		return forwarded{}, "", deny(codeInvalidJSON, "invalid", "missing janus member")
 	}
-	_ = json.Unmarshal(req["transaction"], &txn)
 	if txn == "" {
-		return nil, "", deny(codeInvalidJSON, verb, "missing transaction")
+		return forwarded{}, "", deny(codeInvalidJSON, verb, "missing transaction")
 	}
 	if !allowedVerbs[verb] {
-		return nil, txn, deny(codeUnauthorized, verb, "request %q is not allowed through Frontdesk", verb)
+		return forwarded{}, txn, deny(codeUnauthorized, verb, "request %q is not allowed through Frontdesk", verb)
 	}
 	if sessionID == 0 {
-		sessionID = uintField(req["session_id"])
+		sessionID = uintField(req.SessionID)
 	}
 	if handleID == 0 {
-		handleID = uintField(req["handle_id"])
+		handleID = uintField(req.HandleID)
 	}
 	switch {
 	case verb == "create":
 		if sessionID != 0 || handleID != 0 {
-			return nil, txn, deny(codeInvalidJSON, verb, "create takes no session")
+			return forwarded{}, txn, deny(codeInvalidJSON, verb, "create takes no session")
 		}
 	case sessionID == 0 || !own.ownsSession(sessionID):
-		return nil, txn, deny(codeNoSession, verb, "no such session")
+		return forwarded{}, txn, deny(codeNoSession, verb, "no such session")
 	case handleID != 0 && !own.ownsHandle(sessionID, handleID):
-		return nil, txn, deny(codeNoHandle, verb, "no such handle")
+		return forwarded{}, txn, deny(codeNoHandle, verb, "no such handle")
 	}
+	out := forwardedRequest{Janus: verb, Transaction: txn, SessionID: sessionID, HandleID: handleID,
+		OpaqueID: req.OpaqueID, JSEP: req.JSEP, Candidate: req.Candidate, Candidates: req.Candidates, Token: g.token}
 	switch verb {
 	case "attach":
-		var plugin string
-		_ = json.Unmarshal(req["plugin"], &plugin)
-		if plugin != videoroom.Plugin {
-			return nil, txn, deny(codeUnauthorized, verb, "only %s may be attached", videoroom.Plugin)
+		if req.Plugin != videoroom.Plugin {
+			return forwarded{}, txn, deny(codeUnauthorized, verb, "only %s may be attached", videoroom.Plugin)
 		}
+		out.Plugin = req.Plugin
 	case "message", "trickle", "detach", "hangup":
 		if handleID == 0 {
-			return nil, txn, deny(codeNoHandle, verb, "no such handle")
+			return forwarded{}, txn, deny(codeNoHandle, verb, "no such handle")
 		}
 	}
-	out := make(map[string]json.RawMessage, len(forwardedFields)+1)
-	for _, f := range forwardedFields {
-		if v, ok := req[f]; ok {
-			out[f] = v
-		}
-	}
-	if sessionID != 0 {
-		out["session_id"] = json.RawMessage(strconv.FormatUint(sessionID, 10))
-	}
-	if handleID != 0 {
-		out["handle_id"] = json.RawMessage(strconv.FormatUint(handleID, 10))
-	}
-	tok, _ := json.Marshal(g.token)
-	out["token"] = tok
 	if verb == "message" {
-		body, d := filterBody(req["body"], g)
+		body, d := filterBody(req.Body, g)
 		if d != nil {
 			d.verb = "message:" + d.verb
-			return nil, txn, d
+			return forwarded{}, txn, d
 		}
-		out["body"] = body
-	} else {
-		delete(out, "body")
+		out.Body = body
 	}
-	b, err := json.Marshal(out)
+	b, err := json.Marshal(&out)
 	if err != nil {
-		return nil, txn, deny(codeInvalidJSON, verb, "cannot encode request")
+		return forwarded{}, txn, deny(codeInvalidJSON, verb, "cannot encode request")
 	}
-	return b, txn, nil
+	return forwarded{raw: b, verb: verb, txn: txn, session: sessionID, handle: handleID}, txn, nil
 }
 
 // filterBody applies the VideoRoom policy to a message body.

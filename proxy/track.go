@@ -28,20 +28,12 @@ func newTracker(own view) *tracker {
 	return &tracker{own: own, pending: map[string]pendingReq{}, sessions: map[uint64]bool{}}
 }
 
-// expect records a forwarded request that needs its reply observed.
-func (t *tracker) expect(forwarded []byte, txn string) {
-	var req struct {
-		Janus     string `json:"janus"`
-		SessionID uint64 `json:"session_id"`
-		HandleID  uint64 `json:"handle_id"`
-	}
-	if json.Unmarshal(forwarded, &req) != nil {
-		return
-	}
-	switch req.Janus {
+// expect records a forwarded request whose reply changes ownership.
+func (t *tracker) expect(f forwarded) {
+	switch f.verb {
 	case "create", "attach", "destroy", "detach":
 		t.mu.Lock()
-		t.pending[txn] = pendingReq{verb: req.Janus, session: req.SessionID, handle: req.HandleID}
+		t.pending[f.txn] = pendingReq{verb: f.verb, session: f.session, handle: f.handle}
 		t.mu.Unlock()
 	}
 }

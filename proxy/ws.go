@@ -175,15 +175,14 @@ func (c *wsConn) handle(raw []byte, start time.Time) {
 		c.refuse(raw, deny(codeRateLimited, "rate_limited", "too many messages"))
 		return
 	}
-	out, txn, d := filter(raw, c.g, c.tr.own, 0, 0)
+	out, _, d := filter(raw, c.g, c.tr.own, 0, 0)
 	if d != nil {
 		c.refuse(raw, d)
-		_ = txn
 		return
 	}
-	c.tr.expect(out, txn)
+	c.tr.expect(out)
 	c.backendMu.Lock()
-	err := c.backend.WriteMessage(websocket.TextMessage, out)
+	err := c.backend.WriteMessage(websocket.TextMessage, out.raw)
 	c.backendMu.Unlock()
 	if err != nil {
 		c.shutdown(CloseReconnect, "media server connection lost: reconnect with a new ticket")
@@ -260,6 +259,10 @@ func (c *wsConn) shutdown(code int, reason string) {
 // more than one request per WebSocket message). Undecodable input comes back
 // whole, so the policy refuses it with a reason.
 func splitRequests(msg []byte) [][]byte {
+	// The common case, one object, needs no streaming decoder.
+	if t := bytes.TrimSpace(msg); len(t) > 1 && t[0] == '{' && t[len(t)-1] == '}' && json.Valid(t) {
+		return [][]byte{t}
+	}
 	dec := json.NewDecoder(bytes.NewReader(msg))
 	var out [][]byte
 	for {
