@@ -12,6 +12,15 @@ const KEEPALIVE_MS = 25000;
 const REQUEST_TIMEOUT_MS = 15000;
 
 let txCounter = 0;
+
+// Set localStorage["frontdesk.debug"] = "1" to log the Janus traffic.
+const debug = (() => {
+  try {
+    return localStorage.getItem('frontdesk.debug') === '1';
+  } catch {
+    return false;
+  }
+})();
 function newTransaction() {
   txCounter += 1;
   const rnd = crypto.getRandomValues(new Uint32Array(2));
@@ -83,11 +92,13 @@ export class Connection {
         reject(new Error(`Janus ${msg.janus} timed out`));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(transaction, { resolve, reject, async, timer });
+      if (debug) console.debug('janus >', JSON.stringify(body).slice(0, 300));
       this.ws.send(JSON.stringify(body));
     });
   }
 
   receive(data) {
+    if (debug) console.debug('janus <', String(data).slice(0, 300));
     let msgs;
     try {
       msgs = JSON.parse(data);

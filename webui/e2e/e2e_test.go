@@ -1,0 +1,447 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/frontdesk/frontdesk/app"
+	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/hours"
+	"github.com/frontdesk/frontdesk/server"
+	"github.com/frontdesk/frontdesk/webui"
+)
+
+// chromiumPath is Debian's Chromium.
+const chromiumPath = "/usr/bin/chromium"
+
+// needChromium returns Chromium's path; without it the test fails under
+// CI=true and is skipped elsewhere.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("FRONTDESK_CHROMIUM")
+	if p == "" {
+		p = chromiumPath
+	}
+	if _, err := exec.LookPath(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Chromium not found at %s (install Debian's chromium): %v", p, err)
+		}
+		t.Skipf("Chromium not found at %s: %v", p, err)
+	}
+	return p
+}
+
+// artifacts is the screenshot directory: $FRONTDESK_ARTIFACTS/<test> or a
+// temp dir (logged).
+func artifacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("FRONTDESK_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	} else {
+		dir = filepath.Join(dir, t.Name())
+		_ = os.RemoveAll(dir) // only this test's own screenshots of an earlier run
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return dir
+}
+
+// startApp runs a whole Frontdesk on embedded defaults (bbolt in a temp
+// dir, built-in SFU) on a loopback port, with the web UI mounted.
+func startApp(t *testing.T, edit ...func(*config.Config)) (*app.App, string) {
+	t.Helper()
+	cfg := config.Default()
+	// The Janus proxy compares a browser's Origin with an allow-list, and
+	// app.New gives it one even when none is configured (then it refuses
+	// every origin), so the test names its own origin: it needs the port
+	// before the server starts.
+	port := freePort(t)
+	cfg.HTTP.Listen = "127.0.0.1:" + port
+	cfg.HTTP.AllowedOrigins = []string{"http://127.0.0.1:" + port}
+	cfg.Store.DataDir = t.TempDir()
+	for _, f := range edit {
+		f(cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("FRONTDESK_E2E_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	reg := prometheus.NewRegistry()
+	srv, err := server.New(cfg.HTTP, log, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, log, reg, srv)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	webui.Register(srv.Echo())
+	ln, err := srv.Listen()
+	if err != nil {
+		cancel()
+		a.Close()
+		t.Fatal(err)
+	}
+	served, ran := make(chan struct{}), make(chan struct{})
+	go func() { defer close(served); _ = srv.Serve(ctx, ln) }()
+	go func() { defer close(ran); _ = a.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-served; <-ran; a.Close() })
+	return a, ln.Addr().String()
+}
+
+// freePort finds a free loopback TCP port.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// browser starts headless Chromium with a fake camera and microphone and
+// returns a context whose children are tabs of that browser.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	exe := needChromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", "new"),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+		chromedp.WindowSize(1100, 850),
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { bcancel(); acancel() })
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return bctx
+}
+
+// tab is one page in its own browser context (own cookies).
+type tab struct {
+	t    *testing.T
+	name string
+	ctx  context.Context
+	dir  string
+	base string
+
+	mu   sync.Mutex
+	logs []string
+}
+
+func newTab(t *testing.T, b context.Context, name, base, dir string) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	tb := &tab{t: t, name: name, ctx: ctx, dir: dir, base: base}
+	// Collect the page's console: the goroutine ends when the tab's
+	// context does (cancel, registered above, runs after the wait below).
+	msgs := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			tb.mu.Lock()
+			tb.logs = append(tb.logs, m.String())
+			tb.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		if t.Failed() {
+			tb.shot("failed")
+			var status string
+			if raw, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`(document.getElementById('status') || {}).textContent + ' | ' + ((document.getElementById('call-state') || {}).textContent || '')`)); err == nil {
+				status = raw
+			}
+			t.Logf("%s status: %s", name, status)
+			tb.mu.Lock()
+			defer tb.mu.Unlock()
+			for _, l := range tb.logs {
+				t.Logf("%s %s", name, l)
+			}
+		}
+	})
+	return tb
+}
+
+// do runs actions with a deadline.
+func (tb *tab) do(what string, d time.Duration, actions ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, d)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		tb.t.Fatalf("%s: %s: %v", tb.name, what, err)
+	}
+}
+
+// poll waits until the JavaScript expression is truthy.
+func (tb *tab) poll(what string, d time.Duration, expr string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, d+time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(d), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		tb.t.Fatalf("%s: waiting for %s: %v", tb.name, what, err)
+	}
+}
+
+// eval evaluates expr (awaiting a promise) into v.
+func (tb *tab) eval(expr string, v any) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.t.Fatalf("%s: eval %s: %v", tb.name, expr, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		tb.t.Fatalf("%s: eval %s: %v (%s)", tb.name, expr, err, raw)
+	}
+}
+
+// shot saves a full-page screenshot as <dir>/<n>-<tab>-<label>.png.
+func (tb *tab) shot(label string) string {
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.t.Logf("%s: screenshot %s: %v", tb.name, label, err)
+		return ""
+	}
+	shotSeq.Lock()
+	shotSeq.n++
+	n := shotSeq.n
+	shotSeq.Unlock()
+	p := filepath.Join(tb.dir, fmt.Sprintf("%02d-%s-%s.png", n, tb.name, label))
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		tb.t.Errorf("write %s: %v", p, err)
+	}
+	return p
+}
+
+var shotSeq struct {
+	sync.Mutex
+	n int
+}
+
+// mediaState is what a page reports about the remote video.
+type mediaState struct {
+	Width   int     `json:"w"`
+	Height  int     `json:"h"`
+	Time    float64 `json:"t"`
+	Audio   int     `json:"audio"`
+	Video   int     `json:"video"`
+	UpCount int     `json:"up"`
+}
+
+const mediaExpr = `(async () => {
+  const v = document.getElementById('remote-video');
+  const c = window.frontdesk && window.frontdesk.call;
+  const s = c && c.inboundStats ? await c.inboundStats() : {audio: 0, video: 0};
+  return {w: v.videoWidth, h: v.videoHeight, t: v.currentTime, audio: s.audio || 0, video: s.video || 0,
+    up: (window.frontdesk && window.frontdesk.webrtcup || []).length};
+})()`
+
+// playing is true once the remote video has frames and is advancing.
+const playing = `(() => { const v = document.getElementById('remote-video');
+  return !!v && v.videoWidth > 0 && v.currentTime > 0.3 && !v.paused; })()`
+
+func TestCallOnBuiltinSFU(t *testing.T) {
+	a, addr := startApp(t)
+	runCall(t, a, addr, queue.MediaBuiltin)
+}
+
+// runCall drives one caller-to-host call through the web UI.
+func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
+	base := "http://" + addr
+	dir := artifacts(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	if _, err := a.Auth().AddUser(ctx, "admin@example.com", "Ada Admin", "admin-password-1", auth.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	hostUser, err := a.Auth().AddUser(ctx, "host@example.com", "Hana Host", "host-password-1", auth.RoleHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := a.Engine()
+	q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "desk", Name: "Help desk", Description: "Ask us anything.",
+		Mode: queue.ModeAuto, Hours: hours.AlwaysOpen(), Media: media,
+		Intake: []queue.IntakeField{{Name: "topic", Label: "What do you need help with?", Required: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.PutHost(ctx, hostUser.ID, "Hana Host", []string{q.ID}); err != nil {
+		t.Fatal(err)
+	}
+
+	b := browser(t)
+	host := newTab(t, b, "host", base, dir)
+	caller := newTab(t, b, "caller", base, dir)
+
+	// The host signs in and goes available.
+	host.do("sign in", 20*time.Second,
+		chromedp.Navigate(base+"/host"),
+		chromedp.Evaluate[chromedp.Void](`localStorage.setItem('frontdesk.debug', '1')`),
+		chromedp.Navigate(base+"/host"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("email"), "host@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), "host-password-1"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("btn-available")),
+	)
+	host.poll("the host's queue", 10*time.Second, `document.querySelectorAll('#queues .queue-card').length === 1`)
+	host.do("go available", 10*time.Second, chromedp.Click(chromedp.ID("btn-available")))
+	host.poll("available", 10*time.Second, `document.getElementById('host-state').dataset.state === 'available'`)
+	host.shot("available")
+
+	// The caller joins as a guest.
+	caller.do("open the queue", 20*time.Second,
+		chromedp.Navigate(base+"/q/desk"),
+		chromedp.Evaluate[chromedp.Void](`localStorage.setItem('frontdesk.debug', '1')`),
+		chromedp.Navigate(base+"/q/desk"),
+		chromedp.WaitVisible(chromedp.ID("name-form")),
+		chromedp.SendKeys(chromedp.ID("guest-name"), "Cal Caller"),
+		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("join-form")),
+		chromedp.SendKeys(chromedp.ID("intake-topic"), "My printer is on fire"),
+		chromedp.Click(chromedp.ID("btn-check")),
+	)
+	caller.poll("camera preview", 10*time.Second, `document.getElementById('preview').videoWidth > 0`)
+	caller.shot("intake")
+	caller.do("join", 10*time.Second, chromedp.Click(chromedp.ID("btn-join")))
+	caller.poll("queued", 10*time.Second, `!document.querySelector('[data-screen=waiting]').hidden || !document.querySelector('[data-screen=call]').hidden`)
+	caller.shot("waiting")
+
+	// The host gets the offer and accepts.
+	host.poll("offer", 15*time.Second, `!document.getElementById('offer').hidden`)
+	host.shot("offer")
+	var name string
+	host.eval(`document.getElementById('offer-name').textContent`, &name)
+	if name != "Cal Caller" {
+		t.Fatalf("offer shows %q", name)
+	}
+	accepted := time.Now()
+	host.do("accept", 10*time.Second, chromedp.Click(chromedp.ID("btn-accept")))
+
+	// Both pages reach webrtcup (publisher and subscriber handles).
+	for _, tb := range []*tab{host, caller} {
+		tb.poll("webrtcup", 20*time.Second, `(window.frontdesk && window.frontdesk.webrtcup || []).length >= 2`)
+	}
+	t.Logf("time to media (accept to both pages' webrtcup on both handles): %d ms", time.Since(accepted).Milliseconds())
+
+	// Both pages show the other's video playing, with growing counters.
+	for _, tb := range []*tab{host, caller} {
+		tb.poll("remote video playing", 20*time.Second, playing)
+	}
+	var first [2]mediaState
+	for i, tb := range []*tab{host, caller} {
+		tb.eval(mediaExpr, &first[i])
+	}
+	time.Sleep(1500 * time.Millisecond)
+	for i, tb := range []*tab{host, caller} {
+		var now mediaState
+		tb.eval(mediaExpr, &now)
+		t.Logf("%s: remote video %dx%d, time %.2f→%.2f s, inbound packets audio %d→%d video %d→%d",
+			tb.name, now.Width, now.Height, first[i].Time, now.Time, first[i].Audio, now.Audio, first[i].Video, now.Video)
+		if now.Width == 0 || now.Height == 0 {
+			t.Errorf("%s: remote video has no size", tb.name)
+		}
+		if now.Time <= first[i].Time {
+			t.Errorf("%s: remote video time did not advance (%.2f→%.2f)", tb.name, first[i].Time, now.Time)
+		}
+		if now.Video <= first[i].Video || now.Audio <= first[i].Audio {
+			t.Errorf("%s: inbound RTP did not grow: audio %d→%d, video %d→%d", tb.name, first[i].Audio, now.Audio, first[i].Video, now.Video)
+		}
+	}
+	host.shot("call")
+	caller.shot("call")
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	// The caller hangs up and sees the thank-you screen.
+	caller.do("hang up", 10*time.Second, chromedp.Click(chromedp.ID("btn-hangup")))
+	caller.poll("thank-you", 15*time.Second, `!document.querySelector('[data-screen=thanks]').hidden`)
+	caller.shot("thanks")
+
+	// The host is in wrap-up, passes it and is available again.
+	host.poll("wrap-up", 15*time.Second, `!document.querySelector('[data-screen=console]').hidden && ['wrap_up','available'].includes(document.getElementById('host-state').dataset.state)`)
+	host.shot("wrapup")
+	host.eval(`document.getElementById('host-state').dataset.state`, &name)
+	if name == "wrap_up" {
+		host.do("ready", 10*time.Second, chromedp.Click(chromedp.ID("btn-ready")))
+	}
+	host.poll("available after wrap-up", 10*time.Second, `document.getElementById('host-state').dataset.state === 'available'`)
+	host.poll("personal statistics", 15*time.Second, `(() => { const t = document.getElementById('my-stats-table');
+	  return !!t && t.querySelector('tbody td') && t.querySelector('tbody td').textContent === '1'; })()`)
+	host.shot("available-again")
+
+	// The statistics count the call.
+	st, err := eng.Stats(ctx, q.ID, time.Now().Add(-time.Hour), time.Now().Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Joined != 1 || st.Answered != 1 || st.Completed != 1 {
+		t.Fatalf("stats joined=%d answered=%d completed=%d, want 1 each", st.Joined, st.Answered, st.Completed)
+	}
+
+	// The admin dashboard shows it too.
+	admin := newTab(t, b, "admin", base, dir)
+	admin.do("admin sign in", 20*time.Second,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("email"), "admin@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), "admin-password-1"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("links")),
+	)
+	admin.shot("start")
+	admin.do("open the admin console", 10*time.Second, chromedp.Navigate(base+"/admin"))
+	admin.poll("dashboard", 15*time.Second, `(() => { const d = document.querySelector('#dash [data-queue] .completed');
+	  return !!d && d.textContent === '1'; })()`)
+	admin.shot("dashboard")
+}
