@@ -7,10 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +24,7 @@ import (
 	"github.com/frontdesk/frontdesk/app"
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/hours"
 	"github.com/frontdesk/frontdesk/server"
@@ -291,6 +296,37 @@ const playing = `(() => { const v = document.getElementById('remote-video');
 func TestCallOnBuiltinSFU(t *testing.T) {
 	a, addr := startApp(t)
 	runCall(t, a, addr, queue.MediaBuiltin)
+}
+
+// lazyHandler forwards to a handler set later (the app is built after Janus
+// starts, because the event handler's credentials come from the harness).
+type lazyHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (l *lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := l.h.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "not ready", http.StatusServiceUnavailable)
+}
+
+// TestCallOnJanus is the same call on a real Janus in its own network
+// namespace (janustest): Chromium gathers candidates on every host
+// interface, the veth's host side among them, and reaches Janus there.
+func TestCallOnJanus(t *testing.T) {
+	needChromium(t)
+	events := &lazyHandler{}
+	inst := janustest.Start(t, janustest.Options{ServerName: "janus-webui", EventHandler: events})
+	a, addr := startApp(t, func(c *config.Config) {
+		c.Janus.Instances = []config.JanusInstance{{Name: inst.Name, WSURL: inst.WSURL, HTTPURL: inst.HTTPURL,
+			AdminURL: inst.AdminURL, AdminSecret: config.Secret(inst.AdminSecret), AdminKey: config.Secret(inst.AdminKey), Capacity: 10}}
+		c.Janus.HealthInterval = time.Second
+		c.Events.User = inst.EventsUser
+		c.Events.Password = config.Secret(inst.EventsPassword)
+	})
+	var fwd http.Handler = httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
+	events.h.Store(&fwd)
+	runCall(t, a, addr, queue.MediaJanus)
 }
 
 // runCall drives one caller-to-host call through the web UI.
