@@ -26,7 +26,6 @@ import (
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/queue"
-	"github.com/frontdesk/frontdesk/queue/hours"
 	"github.com/frontdesk/frontdesk/server"
 	"github.com/frontdesk/frontdesk/webui"
 )
@@ -159,6 +158,16 @@ func browser(t *testing.T) context.Context {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	return bctx
+}
+
+// waitFor polls cond every 50 ms until it holds or d passes.
+func waitFor(d time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
 }
 
 // tab is one page in its own browser context (own cookies).
@@ -344,19 +353,59 @@ func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
 		t.Fatal(err)
 	}
 	eng := a.Engine()
-	q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "desk", Name: "Help desk", Description: "Ask us anything.",
-		Mode: queue.ModeAuto, Hours: hours.AlwaysOpen(), Media: media,
-		Intake: []queue.IntakeField{{Name: "topic", Label: "What do you need help with?", Required: true}}})
+	b := browser(t)
+	admin := newTab(t, b, "admin", base, dir)
+	host := newTab(t, b, "host", base, dir)
+	caller := newTab(t, b, "caller", base, dir)
+
+	// The admin signs in, creates the queue with working hours (open all
+	// week in UTC, closed on a holiday next year) and makes the host serve it.
+	admin.do("admin sign in", 20*time.Second,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("email"), "admin@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), "admin-password-1"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("links")),
+	)
+	admin.shot("start")
+	holiday := fmt.Sprintf("%d-12-25", time.Now().Year()+1)
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/admin"),
+		chromedp.WaitVisible(chromedp.ID("queue-form")),
+		chromedp.SendKeys(chromedp.ID("q-name"), "Help desk"),
+		chromedp.SendKeys(chromedp.ID("q-slug"), "desk"),
+		chromedp.SendKeys(chromedp.ID("q-desc"), "Ask us anything."),
+		chromedp.SetValue(chromedp.ID("q-media"), media.String()),
+		chromedp.SetValue(chromedp.ID("q-intake"), "topic|What do you need help with?|required"),
+		chromedp.SetValue(chromedp.ID("q-zone"), "UTC"),
+		chromedp.SetValue(chromedp.ID("q-wrapup"), "60"),
+		chromedp.SetValue(chromedp.ID("q-holidays"), holiday+" closed"),
+	}
+	for d := range 7 {
+		steps = append(steps, chromedp.SetValue(chromedp.ID(fmt.Sprintf("q-day-%d", d)), "00:00-24:00"))
+	}
+	admin.do("create the queue", 20*time.Second, steps...)
+	admin.shot("queue-form")
+	admin.do("save the queue", 10*time.Second, chromedp.Click(chromedp.ID("q-save")))
+	admin.poll("the new queue in the list", 10*time.Second, `document.querySelector('#queue-table tbody').textContent.includes('/q/desk')`)
+	q, err := eng.GetQueue(ctx, "desk")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.PutHost(ctx, hostUser.ID, "Hana Host", []string{q.ID}); err != nil {
-		t.Fatal(err)
+	if q.Media != media || q.Timeouts.WrapUp != time.Minute || len(q.Intake) != 1 || len(q.Hours.Overrides) != 1 || q.Hours.Overrides[0].Date != holiday {
+		t.Fatalf("queue from the admin console: media %v, intake %+v, overrides %+v", q.Media, q.Intake, q.Hours.Overrides)
 	}
-
-	b := browser(t)
-	host := newTab(t, b, "host", base, dir)
-	caller := newTab(t, b, "caller", base, dir)
+	hostBox := fmt.Sprintf("hq-%s-%s", hostUser.ID, q.ID)
+	admin.poll("the host's queue checkbox", 10*time.Second, fmt.Sprintf(`!!document.getElementById(%q)`, hostBox))
+	admin.do("make the host serve the queue", 10*time.Second, chromedp.Click(chromedp.ID(hostBox)))
+	if !waitFor(10*time.Second, func() bool {
+		h, err := eng.GetHost(ctx, hostUser.ID)
+		return err == nil && len(h.Queues) == 1 && h.Queues[0] == q.ID
+	}) {
+		t.Fatal("the admin console did not make the user a host of the queue")
+	}
+	admin.shot("admin")
 
 	// The host signs in and goes available.
 	host.do("sign in", 20*time.Second,
@@ -400,14 +449,20 @@ func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
 	if name != "Cal Caller" {
 		t.Fatalf("offer shows %q", name)
 	}
-	accepted := time.Now()
+	var acceptedAt float64 // ms since the epoch, by the browser's clock
+	host.eval(`Date.now()`, &acceptedAt)
 	host.do("accept", 10*time.Second, chromedp.Click(chromedp.ID("btn-accept")))
 
 	// Both pages reach webrtcup (publisher and subscriber handles).
+	var upAt float64
 	for _, tb := range []*tab{host, caller} {
 		tb.poll("webrtcup", 20*time.Second, `(window.frontdesk && window.frontdesk.webrtcup || []).length >= 2`)
+		var last float64
+		tb.eval(`Math.max(...window.frontdesk.webrtcup.map((u) => u.at))`, &last)
+		upAt = max(upAt, last)
 	}
-	t.Logf("time to media (accept to both pages' webrtcup on both handles): %d ms", time.Since(accepted).Milliseconds())
+	// Both tabs share one browser process and clock.
+	t.Logf("time to media on %v (the host's accept click to the last webrtcup of both pages' publisher and subscriber): %.0f ms", media, upAt-acceptedAt)
 
 	// Both pages show the other's video playing, with growing counters.
 	for _, tb := range []*tab{host, caller} {
@@ -445,12 +500,9 @@ func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
 	caller.shot("thanks")
 
 	// The host is in wrap-up, passes it and is available again.
-	host.poll("wrap-up", 15*time.Second, `!document.querySelector('[data-screen=console]').hidden && ['wrap_up','available'].includes(document.getElementById('host-state').dataset.state)`)
+	host.poll("wrap-up", 15*time.Second, `!document.querySelector('[data-screen=console]').hidden && document.getElementById('host-state').dataset.state === 'wrap_up' && !document.getElementById('wrapup').hidden`)
 	host.shot("wrapup")
-	host.eval(`document.getElementById('host-state').dataset.state`, &name)
-	if name == "wrap_up" {
-		host.do("ready", 10*time.Second, chromedp.Click(chromedp.ID("btn-ready")))
-	}
+	host.do("ready", 10*time.Second, chromedp.Click(chromedp.ID("btn-ready")))
 	host.poll("available after wrap-up", 10*time.Second, `document.getElementById('host-state').dataset.state === 'available'`)
 	host.poll("personal statistics", 15*time.Second, `(() => { const t = document.getElementById('my-stats-table');
 	  return !!t && t.querySelector('tbody td') && t.querySelector('tbody td').textContent === '1'; })()`)
@@ -465,18 +517,7 @@ func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
 		t.Fatalf("stats joined=%d answered=%d completed=%d, want 1 each", st.Joined, st.Answered, st.Completed)
 	}
 
-	// The admin dashboard shows it too.
-	admin := newTab(t, b, "admin", base, dir)
-	admin.do("admin sign in", 20*time.Second,
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("email"), "admin@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), "admin-password-1"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("links")),
-	)
-	admin.shot("start")
-	admin.do("open the admin console", 10*time.Second, chromedp.Navigate(base+"/admin"))
+	// The admin's live dashboard counts it too.
 	admin.poll("dashboard", 15*time.Second, `(() => { const d = document.querySelector('#dash [data-queue] .completed');
 	  return !!d && d.textContent === '1'; })()`)
 	admin.shot("dashboard")

@@ -90,6 +90,8 @@ function editQueue(q) {
   $('q-desc').value = q.description || '';
   $('q-mode').value = q.mode;
   $('q-media').value = q.media;
+  $('q-offer').value = q.timeouts && q.timeouts.offer ? String(q.timeouts.offer) : '';
+  $('q-wrapup').value = q.timeouts && q.timeouts.wrap_up ? String(q.timeouts.wrap_up) : '';
   $('q-intake').value = (q.intake || []).map((f) => `${f.name}|${f.label}${f.required ? '|required' : ''}`).join('\n');
   fillHours(q.hours || {});
   $('q-name').focus();
@@ -112,6 +114,7 @@ async function saveQueue(ev) {
     Object.assign(body, {
       name: $('q-name').value.trim(), slug: $('q-slug').value.trim(), description: $('q-desc').value.trim(),
       mode: $('q-mode').value, media: $('q-media').value, intake: readIntake(), hours: readHours(),
+      timeouts: { ...(old ? old.timeouts : {}), offer: Number($('q-offer').value || 0), wrap_up: Number($('q-wrapup').value || 0) },
     });
     if (old) await api('PUT', `/queues/${id}`, body);
     else await api('POST', '/queues', body);
@@ -195,9 +198,10 @@ async function loadInstances() {
     const btn = el('button', { type: 'button', text: drained ? `Undrain ${i.name}` : `Drain ${i.name}` });
     btn.onclick = () => api('POST', `/admin/instances/${encodeURIComponent(i.name)}/${drained ? 'undrain' : 'drain'}`).then(loadInstances).catch(fail);
     return el('tr', {}, el('td', { text: i.name }), el('td', { text: String(i.state ?? '') }),
-      el('td', { text: `${i.rooms ?? i.load ?? '–'} / ${i.capacity ?? '–'}` }), el('td', {}, btn));
+      el('td', { text: `${i.load} participants in ${i.rooms} rooms${i.capacity ? ` (capacity ${i.capacity})` : ''}` }),
+      el('td', { text: i.last_error || (i.version ? `Janus ${i.version}` : '') }), el('td', {}, btn));
   });
-  box.replaceChildren(el('table', {}, el('thead', {}, el('tr', {}, ...['Name', 'State', 'Load / capacity', ''].map((t) => el('th', { scope: 'col', text: t })))),
+  box.replaceChildren(el('table', {}, el('thead', {}, el('tr', {}, ...['Name', 'State', 'Load', 'Health', ''].map((t) => el('th', { scope: 'col', text: t })))),
     el('tbody', {}, ...rows)));
 }
 
@@ -212,10 +216,17 @@ function renderStats(list) {
   box.replaceChildren();
   for (const st of list || []) {
     const q = queues.find((x) => x.id === st.queue_id);
-    const hourly = st.hourly || [];
-    const peak = Math.max(1, ...hourly.map((h) => h.joined || 0));
-    const chart = el('div', { class: 'chart', role: 'img', 'aria-label': `Callers joined per hour over the last day, peak ${peak}` },
-      ...hourly.map((h) => el('span', { style: `height:${((h.joined || 0) / peak) * 100}%`, title: `${h.hour}: ${h.joined}` })));
+    // 24 hourly slots ending with the current hour.
+    const byHour = new Map((st.hourly || []).map((h) => [new Date(h.hour).getTime(), h.joined || 0]));
+    const top = Math.floor(Date.now() / 3600000) * 3600000;
+    const slots = Array.from({ length: 24 }, (_, i) => {
+      const at = top - (23 - i) * 3600000;
+      return { at, joined: byHour.get(at) || 0 };
+    });
+    const peak = Math.max(1, ...slots.map((h) => h.joined));
+    const total = slots.reduce((n, h) => n + h.joined, 0);
+    const chart = el('div', { class: 'chart', role: 'img', 'aria-label': `Callers joined per hour over the last 24 hours: ${total} in all, at most ${peak} in one hour` },
+      ...slots.map((h) => el('span', { style: `height:${(h.joined / peak) * 100}%`, title: `${new Date(h.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}: ${h.joined}` })));
     box.append(el('section', { class: 'queue-card', 'data-queue': st.queue_id },
       el('h3', { text: q ? q.name : st.queue_id }),
       el('dl', { class: 'facts' },
@@ -227,7 +238,7 @@ function renderStats(list) {
         el('dt', { text: 'Average wait' }), el('dd', { text: fmtDuration(st.avg_wait) }),
         el('dt', { text: 'Service level' }), el('dd', { text: pct(st.service_level) }),
         el('dt', { text: 'Abandonment' }), el('dd', { text: pct(st.abandonment_rate) })),
-      chart));
+      el('p', { class: 'chart-caption', text: 'Callers joined per hour, last 24 hours' }), chart));
   }
 }
 

@@ -144,6 +144,7 @@ export function el(tag, attrs = {}, ...children) {
     if (v == null || v === false) continue;
     if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else if (k === 'text') e.textContent = v;
+    else if (k === 'style') e.style.cssText = v; // CSSOM: allowed by the CSP, unlike a style attribute
     else e.setAttribute(k, v === true ? '' : v);
   }
   for (const c of children) if (c != null) e.append(c);

@@ -40,7 +40,7 @@ export async function startCall(info, localStream, onEnded) {
     remote.play().catch(() => {});
   });
   call.addEventListener('webrtcup', (e) => {
-    window.frontdesk.webrtcup.push(e.detail);
+    window.frontdesk.webrtcup.push({ ...e.detail, at: Date.now() });
     state.textContent = 'Connected';
   });
   call.addEventListener('peer-left', () => {

@@ -13,6 +13,9 @@ let callEntry = null;
 let ticker = null;
 let lastOffer = null;
 let statsAt = 0;
+// media is a getUserMedia promise started when an offer arrives, so that
+// accepting does not wait for the camera.
+let media = null;
 
 $('call-view').innerHTML = callMarkup;
 
@@ -48,7 +51,13 @@ function onUpdate(m) {
   // Offer.
   lastOffer = m.offer || null;
   $('offer').hidden = !lastOffer;
+  if (!lastOffer && media && !call) {
+    // The offer went away (declined, expired): release the camera.
+    media.then((st) => st && st.getTracks().forEach((t) => t.stop()));
+    media = null;
+  }
   if (lastOffer) {
+    if (!media) media = getMedia().catch(() => null);
     $('offer-name').textContent = lastOffer.caller_name;
     intakeList($('offer-intake'), lastOffer.intake);
   }
@@ -168,12 +177,15 @@ async function hostCall(entryId, info, entry) {
   call = 'starting';
   callEntry = entryId;
   intakeList($('call-intake'), entry ? entry.intake : {});
-  let stream;
-  try {
-    stream = await getMedia();
-  } catch (err) {
-    say(`No camera or microphone: ${err.message}`, 'error');
-    stream = new MediaStream();
+  let stream = media ? await media : null;
+  media = null;
+  if (!stream || stream.getTracks().some((t) => t.readyState === 'ended')) {
+    try {
+      stream = await getMedia();
+    } catch (err) {
+      say(`No camera or microphone: ${err.message}`, 'error');
+      stream = new MediaStream();
+    }
   }
   show('call');
   call = await startCall(info, stream, async () => {
@@ -186,7 +198,7 @@ async function hostCall(entryId, info, entry) {
     call = null;
     callEntry = null;
     show('console');
-    say('Call ended. Wrap-up has started.');
+    say('Call ended.');
   });
 }
 
