@@ -45,14 +45,29 @@ type Target struct {
 	AdminKey string
 }
 
-// EventWitness tells how many Janus event-handler events Frontdesk has
-// received. The check reads it, makes the instance emit VideoRoom events
-// (room created and destroyed), and waits for the count to grow.
+// EventCounts are Frontdesk's running totals for its event-handler
+// webhook (package webhook's metrics).
+type EventCounts struct {
+	// Received counts events accepted and decoded.
+	Received uint64
+	// AuthFailures counts posts refused for wrong or missing Basic auth (401).
+	AuthFailures uint64
+	// Forbidden counts posts refused because the sender's address is not in
+	// events.allow_from (403).
+	Forbidden uint64
+	// OtherRejected counts posts refused with any other 4xx status.
+	OtherRejected uint64
+}
+
+// EventWitness tells what Frontdesk's event webhook has seen. The check
+// reads it, makes the instance emit VideoRoom events (room created and
+// destroyed), and waits for Received to grow; if instead a refusal counter
+// grows, it says which setting is wrong.
 type EventWitness interface {
-	// EventsFrom returns the number of events received so far from the
-	// instance whose server_name (event "emitter") is emitter. An
-	// implementation that cannot tell instances apart may count all events.
-	EventsFrom(ctx context.Context, emitter string) (uint64, error)
+	// EventsFrom returns the totals so far for the instance whose
+	// server_name (event "emitter") is emitter. An implementation that
+	// cannot tell instances apart may count all events.
+	EventsFrom(ctx context.Context, emitter string) (EventCounts, error)
 }
 
 // Option is an optional setting of [Run].
@@ -326,11 +341,18 @@ func (r *run) eventsDelivery(ctx context.Context) {
 		return
 	}
 	deadline := time.Now().Add(r.o.eventWait)
+	var now EventCounts
 	for {
 		n, err := r.o.witness.EventsFrom(ctx, emitter)
-		if err == nil && n > before {
-			r.add(EventsDelivery, Pass, fmt.Sprintf("Frontdesk received %d event(s) after a test room was created and destroyed", n-before), "")
-			return
+		if err == nil {
+			now = n
+			if n.Received > before.Received {
+				r.add(EventsDelivery, Pass, fmt.Sprintf("Frontdesk received %d event(s) after a test room was created and destroyed", n.Received-before.Received), "")
+				return
+			}
+			if n.AuthFailures > before.AuthFailures || n.Forbidden > before.Forbidden || n.OtherRejected > before.OtherRejected {
+				break // refused posts: no need to wait for the deadline
+			}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			break
@@ -340,8 +362,20 @@ func (r *run) eventsDelivery(ctx context.Context) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	r.add(EventsDelivery, Fail, fmt.Sprintf("no event from %q reached Frontdesk within %s of creating and destroying a room", emitter, r.o.eventWait),
-		"in janus.eventhandler.sampleevh.jcfg set backend to Frontdesk's events URL (events.path, default /janus/events) as Janus can reach it, backend_user/backend_pwd to events.user/events.password, and keep Janus's address within events.allow_from; janus.plugin.videoroom.jcfg needs events = true; Janus's log shows sampleevh's delivery errors")
+	switch {
+	case now.AuthFailures > before.AuthFailures:
+		r.add(EventsDelivery, Fail, fmt.Sprintf("Janus's event posts reach Frontdesk but fail Basic auth (%d refused with 401)", now.AuthFailures-before.AuthFailures),
+			"make backend_user/backend_pwd in janus.eventhandler.sampleevh.jcfg equal Frontdesk's events.user/events.password (EVENTS_PASSWORD in the deployment)")
+	case now.Forbidden > before.Forbidden:
+		r.add(EventsDelivery, Fail, fmt.Sprintf("Janus's event posts reach Frontdesk but come from an address outside events.allow_from (%d refused with 403)", now.Forbidden-before.Forbidden),
+			"add Janus's address (as Frontdesk sees it) to events.allow_from")
+	case now.OtherRejected > before.OtherRejected:
+		r.add(EventsDelivery, Fail, fmt.Sprintf("Janus's event posts reach Frontdesk but are refused (%d with a 4xx status other than 401/403)", now.OtherRejected-before.OtherRejected),
+			"check that sampleevh's backend path is Frontdesk's events.path, json = \"plain\" and compress = false, and that events.max_body is large enough; Frontdesk's log names the reason")
+	default:
+		r.add(EventsDelivery, Fail, fmt.Sprintf("no event from %q reached Frontdesk within %s of creating and destroying a room", emitter, r.o.eventWait),
+			"in janus.eventhandler.sampleevh.jcfg set backend to Frontdesk's events URL (events.path, default /janus/events) at an address Janus can reach; janus.plugin.videoroom.jcfg needs events = true; Janus's log shows sampleevh's delivery errors (\"Couldn't relay event to the backend\")")
+	}
 }
 
 func keys[V any](m map[string]V) string {

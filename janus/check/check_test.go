@@ -99,19 +99,39 @@ func (f *fakeJanus) videoroom(body map[string]any) map[string]any {
 	return map[string]any{"videoroom": "event", "error_code": 422, "error": "unknown request"}
 }
 
-// fakeWitness counts the fake's VideoRoom events when delivering is true.
+// delivery is what happens to the fake's events on their way to Frontdesk.
+type delivery int
+
+const (
+	lost      delivery = iota // never arrive
+	delivered                 // received
+	badAuth                   // refused with 401
+	forbidden                 // refused with 403
+	tooLarge                  // refused with 413
+)
+
+// fakeWitness reports the fake's VideoRoom events under the counter its
+// delivery mode says.
 type fakeWitness struct {
-	f          *fakeJanus
-	delivering bool
+	f    *fakeJanus
+	mode delivery
 }
 
-func (w fakeWitness) EventsFrom(context.Context, string) (uint64, error) {
-	if !w.delivering {
-		return 0, nil
-	}
+func (w fakeWitness) EventsFrom(context.Context, string) (EventCounts, error) {
 	w.f.mu.Lock()
-	defer w.f.mu.Unlock()
-	return uint64(w.f.emitted), nil
+	n := uint64(w.f.emitted)
+	w.f.mu.Unlock()
+	switch w.mode {
+	case delivered:
+		return EventCounts{Received: n}, nil
+	case badAuth:
+		return EventCounts{AuthFailures: n}, nil
+	case forbidden:
+		return EventCounts{Forbidden: n}, nil
+	case tooLarge:
+		return EventCounts{OtherRejected: n}, nil
+	}
+	return EventCounts{}, nil
 }
 
 func statuses(rs []Result) map[Name]Result {
@@ -126,36 +146,45 @@ func TestRunFake(t *testing.T) {
 	tests := []struct {
 		name       string
 		change     func(f *fakeJanus, tg *Target)
-		delivering bool
+		delivery   delivery
 		want       map[Name]Status // checks not listed must pass
 		wantDetail map[Name]string
 	}{
-		{name: "all good", delivering: true},
-		{name: "wrong admin secret", delivering: true,
+		{name: "all good", delivery: delivered},
+		{name: "wrong admin secret", delivery: delivered,
 			change:     func(f *fakeJanus, tg *Target) { tg.AdminSecret = "bad-secret" },
 			want:       map[Name]Status{AdminSecret: Fail, AdminKey: Skip, EventsDelivery: Skip},
 			wantDetail: map[Name]string{AdminSecret: "refused the configured admin_secret"}},
-		{name: "wrong admin key", delivering: true,
+		{name: "wrong admin key", delivery: delivered,
 			change:     func(f *fakeJanus, tg *Target) { tg.AdminKey = "bad-key" },
 			want:       map[Name]Status{AdminKey: Fail, EventsDelivery: Skip},
 			wantDetail: map[Name]string{AdminKey: "refused the configured admin_key (create: error 433"}},
-		{name: "janus has no admin key", delivering: true,
+		{name: "janus has no admin key", delivery: delivered,
 			change:     func(f *fakeJanus, tg *Target) { f.key = "" },
 			want:       map[Name]Status{AdminKey: Fail},
 			wantDetail: map[Name]string{AdminKey: "rooms can be created without one"}},
-		{name: "token auth off", delivering: true,
+		{name: "token auth off", delivery: delivered,
 			change: func(f *fakeJanus, tg *Target) { f.tokenAuth = false },
 			want:   map[Name]Status{TokenAuth: Fail}},
-		{name: "videoroom missing", delivering: true,
+		{name: "videoroom missing", delivery: delivered,
 			change:     func(f *fakeJanus, tg *Target) { f.plugins = []string{"janus.plugin.echotest"} },
 			want:       map[Name]Status{VideoRoom: Fail, AdminKey: Skip, EventsDelivery: Skip},
 			wantDetail: map[Name]string{VideoRoom: "loaded: janus.plugin.echotest"}},
-		{name: "event handlers off", delivering: true,
+		{name: "event handlers off", delivery: delivered,
 			change: func(f *fakeJanus, tg *Target) { f.events = false; f.evhandlers = nil },
 			want:   map[Name]Status{EventHandlers: Fail, SampleEVH: Fail, EventsDelivery: Skip}},
-		{name: "events not delivered", delivering: false,
+		{name: "events not delivered", delivery: lost,
 			want:       map[Name]Status{EventsDelivery: Fail},
 			wantDetail: map[Name]string{EventsDelivery: `no event from "fake-janus" reached Frontdesk`}},
+		{name: "events refused: basic auth", delivery: badAuth,
+			want:       map[Name]Status{EventsDelivery: Fail},
+			wantDetail: map[Name]string{EventsDelivery: "fail Basic auth"}},
+		{name: "events refused: address", delivery: forbidden,
+			want:       map[Name]Status{EventsDelivery: Fail},
+			wantDetail: map[Name]string{EventsDelivery: "outside events.allow_from"}},
+		{name: "events refused: other", delivery: tooLarge,
+			want:       map[Name]Status{EventsDelivery: Fail},
+			wantDetail: map[Name]string{EventsDelivery: "are refused (2 with a 4xx status"}},
 		{name: "admin api down",
 			change: func(f *fakeJanus, tg *Target) { tg.AdminURL = "http://127.0.0.1:1/admin" },
 			want: map[Name]Status{AdminAPI: Fail, Version: Skip, AdminSecret: Skip, TokenAuth: Skip, VideoRoom: Skip,
@@ -171,7 +200,7 @@ func TestRunFake(t *testing.T) {
 			if tt.change != nil {
 				tt.change(f, &tg)
 			}
-			rs := Run(context.Background(), tg, WithEventWitness(fakeWitness{f, tt.delivering}), WithEventWait(300*time.Millisecond))
+			rs := Run(context.Background(), tg, WithEventWitness(fakeWitness{f, tt.delivery}), WithEventWait(300*time.Millisecond))
 			if len(rs) != 9 {
 				t.Fatalf("%d results, want 9: %+v", len(rs), rs)
 			}

@@ -42,10 +42,10 @@ func (c *emitterCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func (c *emitterCounter) EventsFrom(_ context.Context, emitter string) (uint64, error) {
+func (c *emitterCounter) EventsFrom(_ context.Context, emitter string) (EventCounts, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.n[emitter], nil
+	return EventCounts{Received: c.n[emitter]}, nil
 }
 
 // TestRealJanus runs every check against a real Janus 1.1.2 rendered by
@@ -110,5 +110,50 @@ func TestRealJanus(t *testing.T) {
 	}
 	if strings.Contains(string(out), "frontdesk janus check") {
 		t.Fatalf("test room left behind: %s", out)
+	}
+}
+
+// refusingWebhook answers every post 401, as Frontdesk does when the
+// event handler's Basic-auth password is wrong, and counts the refusals.
+type refusingWebhook struct {
+	mu      sync.Mutex
+	refused uint64
+}
+
+func (h *refusingWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	if _, _, ok := r.BasicAuth(); !ok {
+		w.WriteHeader(http.StatusBadRequest) // Janus must send Basic auth at all
+		return
+	}
+	h.mu.Lock()
+	h.refused++
+	h.mu.Unlock()
+	w.WriteHeader(http.StatusUnauthorized)
+}
+
+func (h *refusingWebhook) EventsFrom(context.Context, string) (EventCounts, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return EventCounts{AuthFailures: h.refused}, nil
+}
+
+// TestRealJanusEventsRefused: a real Janus whose event posts Frontdesk
+// refuses for Basic auth is reported as exactly that.
+func TestRealJanusEventsRefused(t *testing.T) {
+	hook := &refusingWebhook{}
+	inst := janustest.Start(t, janustest.Options{EventHandler: hook})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rs := Run(ctx, Target{Name: "janus-1", AdminURL: inst.AdminURL, AdminSecret: inst.AdminSecret, AdminKey: inst.AdminKey},
+		WithEventWitness(hook), WithEventWait(3*time.Second))
+	r := statuses(rs)[EventsDelivery]
+	if r.Status != Fail || !strings.Contains(r.Detail, "fail Basic auth") || !strings.Contains(r.Fix, "backend_pwd") {
+		t.Fatalf("events-delivery %+v, want a Basic-auth failure with a fix naming backend_pwd", r)
+	}
+	for _, o := range rs {
+		if o.Check != EventsDelivery && o.Status != Pass {
+			t.Errorf("%s: %s (%s), want ok", o.Check, o.Status, o.Detail)
+		}
 	}
 }

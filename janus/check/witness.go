@@ -6,16 +6,25 @@ import (
 	"net/http"
 	"strings"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
 
-// ReceivedMetric is the counter Frontdesk's webhook endpoint exports for
-// every Janus event it decodes (package webhook), labelled by event type.
-const ReceivedMetric = "frontdesk_janus_events_received_total"
+// The counters Frontdesk's webhook endpoint exports (package webhook).
+const (
+	// ReceivedMetric counts every Janus event decoded, labelled by event type.
+	ReceivedMetric = "frontdesk_janus_events_received_total"
+	// AuthFailuresMetric counts posts refused for Basic auth.
+	AuthFailuresMetric = "frontdesk_janus_event_auth_failures_total"
+	// RejectedMetric counts posts answered 4xx, labelled by status.
+	RejectedMetric = "frontdesk_janus_event_rejected_requests_total"
+)
 
 // MetricsWitness is an [EventWitness] that reads Frontdesk's Prometheus
-// endpoint: the sum of [ReceivedMetric] over all labels. The metric has no
+// endpoint: Received is the sum of [ReceivedMetric] over all labels,
+// AuthFailures [AuthFailuresMetric], Forbidden and OtherRejected
+// [RejectedMetric] with status 403 and any other status. The metric has no
 // emitter label, so it counts events from every instance: on a busy
 // deployment another instance's events can make the check pass; run the
 // check when the deployment is quiet, or against one instance at a time.
@@ -29,39 +38,61 @@ type MetricsWitness struct {
 // EventsFrom implements [EventWitness]; emitter is ignored (see
 // [MetricsWitness]). Errors: the endpoint is unreachable, answers non-200,
 // or its body is not the Prometheus text format.
-func (w MetricsWitness) EventsFrom(ctx context.Context, _ string) (uint64, error) {
+func (w MetricsWitness) EventsFrom(ctx context.Context, _ string) (EventCounts, error) {
+	var c EventCounts
 	hc := w.Client
 	if hc == nil {
 		hc = http.DefaultClient
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.URL, nil)
 	if err != nil {
-		return 0, fmt.Errorf("check: metrics: %w", err)
+		return c, fmt.Errorf("check: metrics: %w", err)
 	}
 	// Ask for the text format explicitly (not protobuf or OpenMetrics).
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("check: metrics: %w", err)
+		return c, fmt.Errorf("check: metrics: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("check: metrics: %s answered %s", w.URL, resp.Status)
+		return c, fmt.Errorf("check: metrics: %s answered %s", w.URL, resp.Status)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("check: metrics: %w", err)
+		return c, fmt.Errorf("check: metrics: %w", err)
 	}
 	fam, ok := fams[ReceivedMetric]
 	if !ok {
-		return 0, fmt.Errorf("check: metrics: %s has no %s (is it Frontdesk with the events endpoint on?)", w.URL, ReceivedMetric)
+		return c, fmt.Errorf("check: metrics: %s has no %s (is it Frontdesk with the events endpoint on?)", w.URL, ReceivedMetric)
 	}
-	var sum float64
+	c.Received = sum(fam, nil)
+	c.AuthFailures = sum(fams[AuthFailuresMetric], nil)
+	c.Forbidden = sum(fams[RejectedMetric], func(status string) bool { return status == "403" })
+	c.OtherRejected = sum(fams[RejectedMetric], func(status string) bool { return status != "403" })
+	return c, nil
+}
+
+// sum adds the counters of fam (nil: 0) whose "status" label keep accepts
+// (all when keep is nil).
+func sum(fam *dto.MetricFamily, keep func(status string) bool) uint64 {
+	var total float64
 	for _, m := range fam.GetMetric() {
-		sum += m.GetCounter().GetValue()
+		if keep != nil {
+			status := ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "status" {
+					status = l.GetValue()
+				}
+			}
+			if !keep(status) {
+				continue
+			}
+		}
+		total += m.GetCounter().GetValue()
 	}
-	return uint64(sum), nil
+	return uint64(total)
 }
 
 // MetricsURL returns the /metrics URL under Frontdesk's base URL base

@@ -14,7 +14,9 @@ import (
 func TestMetricsWitness(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	received := prometheus.NewCounterVec(prometheus.CounterOpts{Name: ReceivedMetric, Help: "events"}, []string{"type"})
-	reg.MustRegister(received)
+	authFailures := prometheus.NewCounter(prometheus.CounterOpts{Name: AuthFailuresMetric, Help: "auth"})
+	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{Name: RejectedMetric, Help: "4xx"}, []string{"status"})
+	reg.MustRegister(received, authFailures, rejected)
 	received.WithLabelValues("plugin") // Frontdesk pre-creates its labels: the family is exported at 0
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -27,13 +29,18 @@ func TestMetricsWitness(t *testing.T) {
 
 	w := MetricsWitness{URL: MetricsURL(srv.URL + "/")}
 	n, err := w.EventsFrom(ctx, "any")
-	if err != nil || n != 0 {
-		t.Fatalf("empty counter: %d, %v", n, err)
+	if err != nil || n != (EventCounts{}) {
+		t.Fatalf("empty counters: %+v, %v", n, err)
 	}
 	received.WithLabelValues("plugin").Add(3)
 	received.WithLabelValues("session").Add(2)
-	if n, err = w.EventsFrom(ctx, "any"); err != nil || n != 5 {
-		t.Fatalf("got %d, %v; want the sum over labels, 5", n, err)
+	authFailures.Add(4)
+	rejected.WithLabelValues("403").Add(6)
+	rejected.WithLabelValues("413").Add(1)
+	rejected.WithLabelValues("400").Add(2)
+	want := EventCounts{Received: 5, AuthFailures: 4, Forbidden: 6, OtherRejected: 3}
+	if n, err = w.EventsFrom(ctx, "any"); err != nil || n != want {
+		t.Fatalf("got %+v, %v; want %+v", n, err, want)
 	}
 
 	tests := []struct {
