@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -419,9 +420,7 @@ func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
 		chromedp.WaitVisible(chromedp.ID("btn-available")),
 	)
 	host.poll("the host's queue", 10*time.Second, `document.querySelectorAll('#queues .queue-card').length === 1`)
-	host.do("go available", 10*time.Second, chromedp.Click(chromedp.ID("btn-available")))
-	host.poll("available", 10*time.Second, `document.getElementById('host-state').dataset.state === 'available'`)
-	host.shot("available")
+	host.shot("signed-in")
 
 	// The caller joins as a guest.
 	caller.do("open the queue", 20*time.Second,
@@ -439,7 +438,22 @@ func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
 	caller.shot("intake")
 	caller.do("join", 10*time.Second, chromedp.Click(chromedp.ID("btn-join")))
 	caller.poll("queued", 10*time.Second, `!document.querySelector('[data-screen=waiting]').hidden || !document.querySelector('[data-screen=call]').hidden`)
+	caller.poll("position 1 and the you're-next notice", 10*time.Second,
+		`document.getElementById('position').textContent === '1' && !document.getElementById('next-notice').hidden`)
 	caller.shot("waiting")
+
+	// A reload keeps the caller's place.
+	caller.do("reload", 20*time.Second, chromedp.Reload())
+	caller.poll("waiting again after the reload", 15*time.Second, `!document.querySelector('[data-screen=waiting]').hidden &&
+	  document.getElementById('status').textContent.includes('kept your place') && document.getElementById('position').textContent === '1'`)
+	caller.shot("after-reload")
+	if waiting, err := eng.Waiting(ctx, q.ID); err != nil || len(waiting) != 1 {
+		t.Fatalf("waiting after the reload: %d entries, %v", len(waiting), err)
+	}
+
+	// The host goes available.
+	host.do("go available", 10*time.Second, chromedp.Click(chromedp.ID("btn-available")))
+	host.poll("available", 10*time.Second, `['available', 'offered'].includes(document.getElementById('host-state').dataset.state)`)
 
 	// The host gets the offer and accepts.
 	host.poll("offer", 15*time.Second, `!document.getElementById('offer').hidden`)
@@ -460,6 +474,14 @@ func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
 		var last float64
 		tb.eval(`Math.max(...window.frontdesk.webrtcup.map((u) => u.at))`, &last)
 		upAt = max(upAt, last)
+		var marks [][2]any
+		tb.eval(`window.frontdesk.call.marks`, &marks)
+		var b strings.Builder
+		for _, m := range marks {
+			at, _ := m[1].(float64)
+			fmt.Fprintf(&b, " %v=+%.0f", m[0], at-acceptedAt)
+		}
+		t.Logf("%s call milestones (ms after accept):%s", tb.name, b.String())
 	}
 	// Both tabs share one browser process and clock.
 	t.Logf("time to media on %v (the host's accept click to the last webrtcup of both pages' publisher and subscriber): %.0f ms", media, upAt-acceptedAt)

@@ -30,6 +30,12 @@ export class Call extends EventTarget {
     this.pcs = [];
     this.ended = false;
     this.startedAt = performance.now();
+    // marks are [label, ms since the epoch] milestones, for diagnostics.
+    this.marks = [['start', Date.now()]];
+  }
+
+  mark(label) {
+    this.marks.push([label, Date.now()]);
   }
 
   emit(type, detail) {
@@ -43,11 +49,13 @@ export class Call extends EventTarget {
       if (!this.ended) this.finish('connection lost');
     };
     await this.conn.open();
+    this.mark('ws-open');
     await this.conn.createSession();
     this.pub = await this.conn.attach(PLUGIN);
     this.pub.addEventListener('event', (e) => this.onPublisherEvent(e.detail));
     this.watch(this.pub, 'publisher');
     const { data } = await this.pub.message({ request: 'join', ptype: 'publisher', room: this.info.room_id });
+    this.mark('joined');
     this.myId = data.id;
     this.privateId = data.private_id;
     await this.publish();
@@ -55,7 +63,7 @@ export class Call extends EventTarget {
   }
 
   watch(handle, kind) {
-    handle.addEventListener('webrtcup', () => this.emit('webrtcup', { kind, ms: performance.now() - this.startedAt }));
+    handle.addEventListener('webrtcup', () => this.mark(`webrtcup-${kind}`) || this.emit('webrtcup', { kind, ms: performance.now() - this.startedAt }));
     handle.addEventListener('hangup', () => {
       if (kind === 'publisher' && !this.ended) this.emit('error', new Error('media connection hung up'));
     });
@@ -83,6 +91,7 @@ export class Call extends EventTarget {
     const { jsep } = await this.pub.message({ request: 'publish', audio: true, video: true }, { type: offer.type, sdp: offer.sdp });
     if (!jsep) throw new Error('the media server sent no answer');
     await pc.setRemoteDescription(jsep);
+    this.mark('published');
     this.emit('local', this.localStream);
   }
 
@@ -101,6 +110,7 @@ export class Call extends EventTarget {
   }
 
   async subscribe(feed) {
+    this.mark('subscribe');
     const h = await this.conn.attach(PLUGIN);
     this.watch(h, 'subscriber');
     this.sub = h;
@@ -117,6 +127,7 @@ export class Call extends EventTarget {
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     await h.message({ request: 'start' }, { type: answer.type, sdp: answer.sdp });
+    this.mark('started');
   }
 
   /** setMuted turns the microphone off (true) or on. */
