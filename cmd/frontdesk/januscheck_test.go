@@ -85,6 +85,7 @@ func TestJanusCheck(t *testing.T) {
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.wantCode, out.String(), errb.String())
 			}
+			t.Logf("stdout:\n%s", out.String())
 			table := squash(out.String())
 			for _, want := range tc.wantOut {
 				if !strings.Contains(table, want) {

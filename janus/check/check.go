@@ -322,8 +322,14 @@ func (r *run) eventsDelivery(ctx context.Context) {
 	case r.o.witness == nil:
 		r.add(EventsDelivery, Skip, "not checked: no way to ask Frontdesk what it received (pass --frontdesk with Frontdesk's URL)", "")
 		return
-	case r.info == nil || !r.keyOK:
-		r.add(EventsDelivery, Skip, "needs the Admin API, admin_secret and admin_key (the check creates a room to make Janus emit events)", "")
+	case r.info == nil:
+		r.add(EventsDelivery, Skip, "needs the Admin API", "")
+		return
+	case !r.secretOK:
+		r.add(EventsDelivery, Skip, "needs a working admin_secret (the check creates a room to make Janus emit events)", "")
+		return
+	case !r.keyOK:
+		r.add(EventsDelivery, Skip, "needs a working admin_key (the check creates a room to make Janus emit events)", "")
 		return
 	case !r.info.EventHandlers:
 		r.add(EventsDelivery, Skip, "event handlers are off", "")
