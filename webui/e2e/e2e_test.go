@@ -36,7 +36,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // needChromium returns Chromium's path; without it the test fails under
 // CI=true and is skipped elsewhere.
-func needChromium(t *testing.T) string {
+func needChromium(t testing.TB) string {
 	t.Helper()
 	p := os.Getenv("FRONTDESK_CHROMIUM")
 	if p == "" {
@@ -53,7 +53,7 @@ func needChromium(t *testing.T) string {
 
 // artifacts is the screenshot directory: $FRONTDESK_ARTIFACTS/<test> or a
 // temp dir (logged).
-func artifacts(t *testing.T) string {
+func artifacts(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("FRONTDESK_ARTIFACTS")
 	if dir == "" {
@@ -71,7 +71,7 @@ func artifacts(t *testing.T) string {
 
 // startApp runs a whole Frontdesk on embedded defaults (bbolt in a temp
 // dir, built-in SFU) on a loopback port, with the web UI mounted.
-func startApp(t *testing.T, edit ...func(*config.Config)) (*app.App, string) {
+func startApp(t testing.TB, edit ...func(*config.Config)) (*app.App, string) {
 	t.Helper()
 	cfg := config.Default()
 	// The Janus proxy compares a browser's Origin with an allow-list, and
@@ -115,7 +115,7 @@ func startApp(t *testing.T, edit ...func(*config.Config)) (*app.App, string) {
 }
 
 // freePort finds a free loopback TCP port.
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -128,7 +128,7 @@ func freePort(t *testing.T) string {
 
 // browser starts headless Chromium with a fake camera and microphone and
 // returns a context whose children are tabs of that browser.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	exe := needChromium(t)
 	opts := []chromedp.ExecAllocatorOption{
@@ -173,7 +173,7 @@ func waitFor(d time.Duration, cond func() bool) bool {
 
 // tab is one page in its own browser context (own cookies).
 type tab struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	ctx  context.Context
 	dir  string
@@ -183,7 +183,7 @@ type tab struct {
 	logs []string
 }
 
-func newTab(t *testing.T, b context.Context, name, base, dir string) *tab {
+func newTab(t testing.TB, b context.Context, name, base, dir string) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
@@ -324,6 +324,12 @@ func (l *lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // namespace (janustest): Chromium gathers candidates on every host
 // interface, the veth's host side among them, and reaches Janus there.
 func TestCallOnJanus(t *testing.T) {
+	a, addr := startJanusApp(t)
+	runCall(t, a, addr, queue.MediaJanus)
+}
+
+// startJanusApp starts a Janus in its own namespace and a Frontdesk using it.
+func startJanusApp(t testing.TB) (*app.App, string) {
 	needChromium(t)
 	events := &lazyHandler{}
 	inst := janustest.Start(t, janustest.Options{ServerName: "janus-webui", EventHandler: events})
@@ -336,11 +342,35 @@ func TestCallOnJanus(t *testing.T) {
 	})
 	var fwd http.Handler = httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
 	events.h.Store(&fwd)
-	runCall(t, a, addr, queue.MediaJanus)
+	return a, addr
+}
+
+// BenchmarkTimeToMedia reports the time from the host's accept click to the
+// last webrtcup of both browsers' publisher and subscriber handles, in ms
+// (target ≤ 1,000 ms on loopback), on each media engine. Each iteration is
+// a whole E2E call (about 20 s), so the default -benchtime runs one.
+func BenchmarkTimeToMedia(b *testing.B) {
+	for _, media := range []queue.MediaEngine{queue.MediaBuiltin, queue.MediaJanus} {
+		b.Run(media.String(), func(b *testing.B) {
+			var total float64
+			for range b.N {
+				var a *app.App
+				var addr string
+				if media == queue.MediaJanus {
+					a, addr = startJanusApp(b)
+				} else {
+					a, addr = startApp(b)
+				}
+				total += runCall(b, a, addr, media)
+			}
+			b.ReportMetric(total/float64(b.N), "ms-to-media")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
 }
 
 // runCall drives one caller-to-host call through the web UI.
-func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
+func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (timeToMedia float64) {
 	base := "http://" + addr
 	dir := artifacts(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -543,4 +573,5 @@ func runCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
 	admin.poll("dashboard", 15*time.Second, `(() => { const d = document.querySelector('#dash [data-queue] .completed');
 	  return !!d && d.textContent === '1'; })()`)
 	admin.shot("dashboard")
+	return upAt - acceptedAt
 }
