@@ -114,7 +114,7 @@ func Run(ctx context.Context, t Target, opts ...Option) []Result {
 		r.noSecret = true
 	}
 	r.adminAPI(ctx)
-	r.version(ctx)
+	r.version()
 	r.adminSecret(ctx)
 	r.tokenAuth()
 	r.videoRoom()
@@ -167,7 +167,7 @@ func (r *run) adminAPI(ctx context.Context) {
 	r.add(AdminAPI, Pass, fmt.Sprintf("%s answers (server_name %q)", r.t.AdminURL, info.ServerName), "")
 }
 
-func (r *run) version(context.Context) {
+func (r *run) version() {
 	if r.info == nil {
 		r.add(Version, Skip, "needs the Admin API", "")
 		return
