@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -340,7 +341,9 @@ func startJanusApp(t testing.TB) (*app.App, string) {
 		c.Events.User = inst.EventsUser
 		c.Events.Password = config.Secret(inst.EventsPassword)
 	})
-	var fwd http.Handler = httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
+	rp.ErrorLog = stdlog.New(io.Discard, "", 0) // Janus's last events after shutdown
+	var fwd http.Handler = rp
 	events.h.Store(&fwd)
 	return a, addr
 }
@@ -542,6 +545,39 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	}
 	host.shot("call")
 	caller.shot("call")
+
+	// The room's secret and pin and the participants' Janus tokens never
+	// reach a browser: not in any Janus message either page sent or got.
+	var ids struct {
+		Call string `json:"id"`
+		Feed uint64 `json:"feed_id"`
+		Peer uint64 `json:"peer_feed_id"`
+	}
+	host.eval(`window.frontdesk.call.info`, &ids)
+	room, hostPart, err := eng.CallCredentials(ctx, ids.Call, ids.Feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, callerPart, err := eng.CallCredentials(ctx, ids.Call, ids.Peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]string{"room secret": room.Secret, "room pin": room.PIN, "host token": hostPart.Token, "caller token": callerPart.Token}
+	defer func() {
+		for _, tb := range []*tab{host, caller} {
+			tb.mu.Lock()
+			all := strings.Join(tb.logs, "\n")
+			tb.mu.Unlock()
+			if !strings.Contains(all, `"janus":"create"`) {
+				t.Errorf("%s: no Janus traffic logged to check for secrets", tb.name)
+			}
+			for what, v := range secrets {
+				if v != "" && strings.Contains(all, v) {
+					t.Errorf("the %s reached the %s's browser", what, tb.name)
+				}
+			}
+		}
+	}()
 	if t.Failed() {
 		t.FailNow()
 	}

@@ -92,13 +92,13 @@ export class Connection {
         reject(new Error(`Janus ${msg.janus} timed out`));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(transaction, { resolve, reject, async, timer });
-      if (debug) console.debug('janus >', JSON.stringify(body).slice(0, 300));
+      if (debug) console.debug('janus >', JSON.stringify(body).slice(0, 4000));
       this.ws.send(JSON.stringify(body));
     });
   }
 
   receive(data) {
-    if (debug) console.debug('janus <', String(data).slice(0, 300));
+    if (debug) console.debug('janus <', String(data).slice(0, 4000));
     let msgs;
     try {
       msgs = JSON.parse(data);
