@@ -28,6 +28,7 @@ import (
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/hours"
 	"github.com/frontdesk/frontdesk/server"
 	"github.com/frontdesk/frontdesk/webui"
 )
@@ -610,4 +611,76 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	  return !!d && d.textContent === '1'; })()`)
 	admin.shot("dashboard")
 	return upAt - acceptedAt
+}
+
+// TestPickMode: in a pick-mode queue the host sees the waiting caller with
+// their intake answers and takes them from the list.
+func TestPickMode(t *testing.T) {
+	a, addr := startApp(t)
+	base := "http://" + addr
+	dir := artifacts(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	hostUser, err := a.Auth().AddUser(ctx, "picker@example.com", "Pia Picker", "host-password-1", auth.RoleHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := a.Engine()
+	q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "office-hours", Name: "Office hours", Mode: queue.ModePick,
+		Hours: hours.AlwaysOpen(), Media: queue.MediaBuiltin,
+		Intake: []queue.IntakeField{{Name: "course", Label: "Course", Options: []string{"Go 101", "WebRTC 201"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.PutHost(ctx, hostUser.ID, "Pia Picker", []string{q.ID}); err != nil {
+		t.Fatal(err)
+	}
+	b := browser(t)
+	host := newTab(t, b, "host", base, dir)
+	caller := newTab(t, b, "caller", base, dir)
+
+	caller.do("join", 20*time.Second,
+		chromedp.Navigate(base+"/q/office-hours"),
+		chromedp.WaitVisible(chromedp.ID("name-form")),
+		chromedp.SendKeys(chromedp.ID("guest-name"), "Stu Student"),
+		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("join-form")),
+		chromedp.SetValue(chromedp.ID("intake-course"), "WebRTC 201"),
+		chromedp.Click(chromedp.ID("btn-join")),
+	)
+	caller.poll("waiting", 10*time.Second, `document.getElementById('position').textContent === '1'`)
+
+	host.do("sign in and go available", 20*time.Second,
+		chromedp.Navigate(base+"/host"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("email"), "picker@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), "host-password-1"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("btn-available")),
+		chromedp.Click(chromedp.ID("btn-available")),
+	)
+	host.poll("the waiting list with the caller's intake", 10*time.Second, `(() => {
+	  const li = document.querySelector('#queues ol.waiting li');
+	  return !!li && li.textContent.includes('Stu Student') && li.textContent.includes('course: WebRTC 201') && !li.querySelector('button').disabled; })()`)
+	host.shot("waiting-list")
+	if st, _ := eng.GetHost(ctx, hostUser.ID); st.State != queue.HostAvailable {
+		t.Fatalf("pick mode offered the caller: host is %v", st.State)
+	}
+	host.do("take the caller", 10*time.Second, chromedp.Click(chromedp.CSS(`#queues ol.waiting li button`)))
+	for _, tb := range []*tab{host, caller} {
+		tb.poll("webrtcup", 20*time.Second, `(window.frontdesk && window.frontdesk.webrtcup || []).length >= 2`)
+		tb.poll("remote video playing", 20*time.Second, playing)
+	}
+	host.shot("call")
+	host.do("the host hangs up", 10*time.Second, chromedp.Click(chromedp.ID("btn-hangup")))
+	caller.poll("thank-you", 15*time.Second, `!document.querySelector('[data-screen=thanks]').hidden`)
+	host.poll("back at the desk", 15*time.Second, `!document.querySelector('[data-screen=console]').hidden`)
+	en, err := eng.Waiting(ctx, q.ID)
+	if err != nil || len(en) != 0 {
+		t.Fatalf("still waiting: %d, %v", len(en), err)
+	}
+	st, err := eng.Stats(ctx, q.ID, time.Now().Add(-time.Hour), time.Now().Add(time.Second))
+	if err != nil || st.Completed != 1 {
+		t.Fatalf("completed %d, %v", st.Completed, err)
+	}
 }
