@@ -639,11 +639,30 @@ func TestPickMode(t *testing.T) {
 	host := newTab(t, b, "host", base, dir)
 	caller := newTab(t, b, "caller", base, dir)
 
-	caller.do("join", 20*time.Second,
-		chromedp.Navigate(base+"/q/office-hours"),
+	// A closed queue says when it opens next, in the caller's zone.
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	from, _ := hours.ParseMinute("10:00")
+	to, _ := hours.ParseMinute("12:00")
+	if _, err := eng.CreateQueue(ctx, queue.Queue{Slug: "evening", Name: "Evening desk", Mode: queue.ModeAuto, Media: queue.MediaBuiltin,
+		Hours: hours.Schedule{Zone: "UTC", Overrides: []hours.DateOverride{{Date: tomorrow, Ranges: []hours.Range{{From: from, To: to}}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	caller.do("open a closed queue", 20*time.Second,
+		chromedp.Navigate(base+"/q/evening"),
 		chromedp.WaitVisible(chromedp.ID("name-form")),
 		chromedp.SendKeys(chromedp.ID("guest-name"), "Stu Student"),
 		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("next-open")),
+	)
+	var next string
+	caller.eval(`document.getElementById('next-open').textContent`, &next)
+	if !strings.Contains(next, "opens next on") {
+		t.Fatalf("closed queue says %q", next)
+	}
+	caller.shot("closed")
+
+	caller.do("join", 20*time.Second,
+		chromedp.Navigate(base+"/q/office-hours"),
 		chromedp.WaitVisible(chromedp.ID("join-form")),
 		chromedp.SetValue(chromedp.ID("intake-course"), "WebRTC 201"),
 		chromedp.Click(chromedp.ID("btn-join")),

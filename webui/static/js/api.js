@@ -134,7 +134,7 @@ export function fmtDuration(s) {
 export function fmtTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return new Intl.DateTimeFormat(undefined, { weekday: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(d);
+  return new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(d);
 }
 
 /** el builds an element: el('p', {class: 'x'}, 'text', child). */
