@@ -164,6 +164,11 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 		t.Errorf("frontdesk listens on %s but does not publish it: %+v", port, fd.Ports)
 	}
 
+	sfuLo, sfuHi := cfg.SFU.UDPPortMin, cfg.SFU.UDPPortMax
+	if sfuLo == 0 || !publishesRange(fd, sfuLo, sfuHi, "udp") || cfg.SFU.NAT1To1IP != "203.0.113.7" {
+		t.Errorf("built-in SFU: ports %d-%d published as UDP and nat_1to1_ip %q = PUBLIC_IP wanted: %+v", sfuLo, sfuHi, cfg.SFU.NAT1To1IP, fd.Ports)
+	}
+
 	// Both Janus instances are listed and their event handler posts to
 	// Frontdesk's webhook with the user Frontdesk expects, from an address
 	// Frontdesk accepts.
@@ -176,7 +181,7 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 		t.Errorf("events.allow_from %v does not admit the Janus network %s", cfg.Events.AllowFrom, subnet)
 	}
 	names := map[string]bool{}
-	var ranges [][2]int
+	ranges := [][2]int{{sfuLo, sfuHi}}
 	for _, name := range instances {
 		j := service(t, p, name)
 		ev, err := url.Parse(env(j, "JANUS_EVENTS_URL"))
