@@ -30,6 +30,8 @@ const defaultTURNTTL = 365 * 24 * time.Hour
 //	JANUS_EVENTS_URL              Frontdesk's webhook, e.g. http://frontdesk:8080/janus/events
 //	JANUS_EVENTS_USER, JANUS_EVENTS_PASSWORD[_FILE]  its Basic auth
 //	JANUS_DEBUG_LEVEL             0-7
+//	JANUS_BIND_IP                 listeners' address, default 0.0.0.0
+//	JANUS_HTTP_PORT, JANUS_WS_PORT, JANUS_ADMIN_PORT  default 8088, 8188, 7088
 //	JANUS_MODULES_DIR             default Debian's /usr/lib/x86_64-linux-gnu/janus
 func renderJanus(dir string, getenv func(string) string, now time.Time) (string, error) {
 	p := janusconfig.Params{
@@ -40,6 +42,7 @@ func renderJanus(dir string, getenv func(string) string, now time.Time) (string,
 		TURNServer:   getenv("JANUS_TURN_SERVER"),
 		EventsURL:    getenv("JANUS_EVENTS_URL"),
 		EventsUser:   getenv("JANUS_EVENTS_USER"),
+		BindIP:       getenv("JANUS_BIND_IP"),
 	}
 	var err error
 	for _, s := range []struct {
@@ -53,7 +56,8 @@ func renderJanus(dir string, getenv func(string) string, now time.Time) (string,
 	for _, n := range []struct {
 		name string
 		dst  *int
-	}{{"JANUS_STUN_PORT", &p.STUNPort}, {"JANUS_TURN_PORT", &p.TURNPort}, {"JANUS_DEBUG_LEVEL", &p.DebugLevel}} {
+	}{{"JANUS_STUN_PORT", &p.STUNPort}, {"JANUS_TURN_PORT", &p.TURNPort}, {"JANUS_DEBUG_LEVEL", &p.DebugLevel},
+		{"JANUS_HTTP_PORT", &p.HTTPPort}, {"JANUS_WS_PORT", &p.WSPort}, {"JANUS_ADMIN_PORT", &p.AdminPort}} {
 		if v := getenv(n.name); v != "" {
 			if *n.dst, err = strconv.Atoi(v); err != nil {
 				return "", fmt.Errorf("%s: %w", n.name, err)
