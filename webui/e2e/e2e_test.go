@@ -610,6 +610,16 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	admin.poll("dashboard", 15*time.Second, `(() => { const d = document.querySelector('#dash [data-queue] .completed');
 	  return !!d && d.textContent === '1'; })()`)
 	admin.shot("dashboard")
+
+	if media == queue.MediaJanus {
+		// The admin sees the Janus instance and drains it.
+		admin.poll("the Janus instance", 15*time.Second, `document.getElementById('instance-list').textContent.includes('janus-webui') &&
+		  document.getElementById('instance-list').textContent.includes('healthy')`)
+		admin.do("drain", 10*time.Second, chromedp.Click(chromedp.CSS(`#instance-list button`)))
+		admin.poll("draining", 10*time.Second, `document.getElementById('instance-list').textContent.includes('draining') &&
+		  document.querySelector('#instance-list button').textContent.startsWith('Undrain')`)
+		admin.shot("instances")
+	}
 	return upAt - acceptedAt
 }
 

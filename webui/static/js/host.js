@@ -49,8 +49,16 @@ function onUpdate(m) {
   $('btn-available').disabled = host.state === 'available' || host.state === 'in_call' || host.state === 'offered';
   $('btn-away').disabled = host.state === 'away' || host.state === 'in_call' || host.state === 'offered';
   // Offer.
+  const isNew = m.offer && (!lastOffer || lastOffer.id !== m.offer.id);
   lastOffer = m.offer || null;
   $('offer').hidden = !lastOffer;
+  if (isNew) {
+    // Keyboard and screen-reader users land on the offer at once.
+    $('btn-accept').focus();
+    document.title = `Incoming caller — Host console`;
+  } else if (!lastOffer) {
+    document.title = 'Host console — Frontdesk';
+  }
   if (!lastOffer && media && !call) {
     // The offer went away (declined, expired): release the camera.
     media.then((st) => st && st.getTracks().forEach((t) => t.stop()));
