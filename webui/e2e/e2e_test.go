@@ -583,6 +583,20 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 		t.FailNow()
 	}
 
+	// Mute and camera off act on the caller's own tracks.
+	caller.do("mute and camera off", 10*time.Second, chromedp.Click(chromedp.ID("btn-mute")), chromedp.Click(chromedp.ID("btn-camera")))
+	var tracks struct {
+		Audio, Video bool
+		Pressed      string
+	}
+	caller.eval(`(() => { const s = window.frontdesk.call.localStream;
+	  return {Audio: s.getAudioTracks().some((t) => t.enabled), Video: s.getVideoTracks().some((t) => t.enabled),
+	    Pressed: document.getElementById('btn-mute').getAttribute('aria-pressed') + document.getElementById('btn-camera').getAttribute('aria-pressed')}; })()`, &tracks)
+	if tracks.Audio || tracks.Video || tracks.Pressed != "truetrue" {
+		t.Errorf("after mute and camera off: %+v", tracks)
+	}
+	caller.shot("muted")
+
 	// The caller hangs up and sees the thank-you screen.
 	caller.do("hang up", 10*time.Second, chromedp.Click(chromedp.ID("btn-hangup")))
 	caller.poll("thank-you", 15*time.Second, `!document.querySelector('[data-screen=thanks]').hidden`)

@@ -27,6 +27,7 @@ export async function startCall(info, localStream, onEnded) {
   local.muted = true;
   $('peer-name').textContent = info.peer_name || 'the other participant';
   state.textContent = 'Connecting…';
+  say(''); // an earlier notice (e.g. "welcome back") no longer applies
   let ended = false;
   const end = (reason) => {
     if (ended) return;
