@@ -211,22 +211,38 @@ function pct(x) {
   return `${Math.round((x || 0) * 100)} %`;
 }
 
+/**
+ * hourlyChart draws one bar per hour of the last 24 hours (the current
+ * hour last) of value(hourStats); the hour stats are the queue's local
+ * hours, placed by their start time.
+ */
+function hourlyChart(hourly, value, label, fmt) {
+  const now = Date.now();
+  const first = now - 24 * 3600000;
+  const slots = Array.from({ length: 24 }, () => 0);
+  for (const h of hourly || []) {
+    const i = Math.floor((new Date(h.hour).getTime() - first) / 3600000);
+    if (i >= 0 && i < 24) slots[i] += value(h);
+    else if (i === 24) slots[23] += value(h);
+  }
+  const peak = Math.max(...slots);
+  const scale = peak > 0 ? peak : 1;
+  const bars = slots.map((v, i) => el('span', { style: `height:${(v / scale) * 100}%`, title: `${24 - i} h ago: ${fmt(v)}` }));
+  return el('figure', { class: 'chart-box' },
+    el('div', { class: 'chart', role: 'img', 'aria-label': `${label} per hour over the last 24 hours; highest ${fmt(peak)}` }, ...bars),
+    el('figcaption', { text: `${label} per hour, last 24 hours (highest ${fmt(peak)})` }));
+}
+
 function renderStats(list) {
   const box = $('dash');
   box.replaceChildren();
   for (const st of list || []) {
     const q = queues.find((x) => x.id === st.queue_id);
-    // 24 hourly slots ending with the current hour.
-    const byHour = new Map((st.hourly || []).map((h) => [new Date(h.hour).getTime(), h.joined || 0]));
-    const top = Math.floor(Date.now() / 3600000) * 3600000;
-    const slots = Array.from({ length: 24 }, (_, i) => {
-      const at = top - (23 - i) * 3600000;
-      return { at, joined: byHour.get(at) || 0 };
-    });
-    const peak = Math.max(1, ...slots.map((h) => h.joined));
-    const total = slots.reduce((n, h) => n + h.joined, 0);
-    const chart = el('div', { class: 'chart', role: 'img', 'aria-label': `Callers joined per hour over the last 24 hours: ${total} in all, at most ${peak} in one hour` },
-      ...slots.map((h) => el('span', { style: `height:${(h.joined / peak) * 100}%`, title: `${new Date(h.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}: ${h.joined}` })));
+    const charts = [
+      hourlyChart(st.hourly, (h) => h.joined || 0, 'Callers joined', String),
+      hourlyChart(st.hourly, (h) => h.abandoned || 0, 'Callers who abandoned', String),
+      hourlyChart(st.hourly, (h) => h.avg_wait || 0, 'Average wait', fmtDuration),
+    ];
     box.append(el('section', { class: 'queue-card', 'data-queue': st.queue_id },
       el('h3', { text: q ? q.name : st.queue_id }),
       el('dl', { class: 'facts' },
@@ -238,7 +254,7 @@ function renderStats(list) {
         el('dt', { text: 'Average wait' }), el('dd', { text: fmtDuration(st.avg_wait) }),
         el('dt', { text: 'Service level' }), el('dd', { text: pct(st.service_level) }),
         el('dt', { text: 'Abandonment' }), el('dd', { text: pct(st.abandonment_rate) })),
-      el('p', { class: 'chart-caption', text: 'Callers joined per hour, last 24 hours' }), chart));
+      ...charts));
   }
 }
 
