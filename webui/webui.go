@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -88,7 +89,14 @@ func Handler() http.Handler {
 		p := r.URL.Path
 		if rest, ok := strings.CutPrefix(p, AssetPrefix); ok {
 			clean := path.Clean("/" + rest)
-			if clean == "/" || strings.HasSuffix(clean, ".html") {
+			name := strings.TrimPrefix(clean, "/")
+			// Only regular, non-HTML files: no directory listings, no
+			// invalid names (fs.ValidPath), no pages under another URL.
+			if !fs.ValidPath(name) || !utf8.ValidString(name) || strings.HasSuffix(name, ".html") {
+				http.NotFound(w, r)
+				return
+			}
+			if st, err := fs.Stat(assets, name); err != nil || !st.Mode().IsRegular() {
 				http.NotFound(w, r)
 				return
 			}

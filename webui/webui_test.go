@@ -30,6 +30,7 @@ func TestRoutes(t *testing.T) {
 		{"unknown asset", "GET", "/ui/js/nope.js", 404, "", ""},
 		{"html through assets", "GET", "/ui/host.html", 404, "", ""},
 		{"traversal", "GET", "/ui/../webui.go", 404, "", ""},
+		{"no directory listing", "GET", "/ui/js/", 404, "", ""},
 		{"api untouched", "GET", "/api/v1/ping", 200, "text/plain", "pong"},
 		{"no nested caller path", "GET", "/q/a/b", 404, "", ""},
 	}
@@ -91,4 +92,37 @@ func TestNoInlineScript(t *testing.T) {
 			t.Errorf("%s has inline script", page)
 		}
 	}
+}
+
+// FuzzHandler feeds request paths to the handler: it never panics, answers
+// only 200, 404 or 405, and serves from /ui/ only embedded non-HTML assets.
+func FuzzHandler(f *testing.F) {
+	for _, s := range []string{"/", "/q/desk", "/q/%2e%2e/host", "/ui/js/janus.js", "/ui/../webui.go", "/ui/caller.html",
+		"/ui//js//api.js", "/ui/./css/app.css", "/host/", "/admin?x=1", "/q/", "/ui/", "/ui/js/"} {
+		f.Add(s)
+	}
+	h := Handler()
+	f.Fuzz(func(t *testing.T, p string) {
+		req, err := http.NewRequest(http.MethodGet, "http://frontdesk.test", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.Path = p
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusMovedPermanently:
+		default:
+			t.Fatalf("%q: status %d", p, rec.Code)
+		}
+		if rec.Code == http.StatusOK && strings.HasPrefix(p, AssetPrefix) {
+			ct := rec.Header().Get("Content-Type")
+			if strings.Contains(ct, "text/html") && !strings.HasSuffix(strings.TrimRight(p, "/"), "/ui") {
+				t.Fatalf("%q served HTML (%s) from the asset tree", p, ct)
+			}
+			if strings.Contains(rec.Body.String(), "package webui") {
+				t.Fatalf("%q served Go source", p)
+			}
+		}
+	})
 }
