@@ -704,7 +704,7 @@ func TestPickMode(t *testing.T) {
 	)
 	host.poll("the waiting list with the caller's intake", 10*time.Second, `(() => {
 	  const li = document.querySelector('#queues ol.waiting li');
-	  return !!li && li.textContent.includes('Stu Student') && li.textContent.includes('course: WebRTC 201') && !li.querySelector('button').disabled; })()`)
+	  return !!li && li.textContent.includes('Stu Student') && li.textContent.includes('Course: WebRTC 201') && !li.querySelector('button').disabled; })()`)
 	host.shot("waiting-list")
 	if st, _ := eng.GetHost(ctx, hostUser.ID); st.State != queue.HostAvailable {
 		t.Fatalf("pick mode offered the caller: host is %v", st.State)

@@ -24,9 +24,17 @@ function fail(err) {
   say(err.message || String(err), 'error');
 }
 
-function intakeList(dl, intake) {
+// labels maps queue ID -> intake field name -> label (from live updates).
+const labels = new Map();
+
+function labelOf(queueId, name) {
+  const m = labels.get(queueId);
+  return (m && m[name]) || name;
+}
+
+function intakeList(dl, intake, queueId) {
   dl.replaceChildren();
-  for (const [k, v] of Object.entries(intake || {})) dl.append(el('dt', { text: k }), el('dd', { text: v }));
+  for (const [k, v] of Object.entries(intake || {})) dl.append(el('dt', { text: labelOf(queueId, k) }), el('dd', { text: v }));
 }
 
 function secondsUntil(iso) {
@@ -44,6 +52,7 @@ const stateNames = { offline: 'Offline', available: 'Available', offered: 'Offer
 function onUpdate(m) {
   if (m.type !== 'host') return;
   host = m.host;
+  for (const q of m.queues || []) labels.set(q.queue.id, Object.fromEntries((q.queue.intake || []).map((f) => [f.name, f.label])));
   $('host-state').textContent = stateNames[host.state] || host.state;
   $('host-state').dataset.state = host.state;
   $('btn-available').disabled = host.state === 'available' || host.state === 'in_call' || host.state === 'offered';
@@ -67,7 +76,7 @@ function onUpdate(m) {
   if (lastOffer) {
     if (!media) media = getMedia().catch(() => null);
     $('offer-name').textContent = lastOffer.caller_name;
-    intakeList($('offer-intake'), lastOffer.intake);
+    intakeList($('offer-intake'), lastOffer.intake, lastOffer.queue_id);
   }
   // Wrap-up.
   $('wrapup').hidden = host.state !== 'wrap_up';
@@ -96,7 +105,7 @@ function renderQueues(qs) {
     if (mode === 'pick' && (q.waiting || []).length) {
       const list = el('ol', { class: 'waiting' });
       for (const en of q.waiting) {
-        const intake = Object.entries(en.intake || {}).map(([k, v]) => `${k}: ${v}`).join(' · ');
+        const intake = Object.entries(en.intake || {}).map(([k, v]) => `${labelOf(q.queue.id, k)}: ${v}`).join(' · ');
         list.append(el('li', {},
           el('strong', { text: en.caller_name }), ' ', el('span', { text: intake }), ' ',
           el('button', { type: 'button', onclick: () => pick(en), disabled: !host || host.state !== 'available', text: `Take ${en.caller_name}` })));
@@ -184,7 +193,7 @@ async function hostCall(entryId, info, entry) {
   if (call) return;
   call = 'starting';
   callEntry = entryId;
-  intakeList($('call-intake'), entry ? entry.intake : {});
+  intakeList($('call-intake'), entry ? entry.intake : {}, entry ? entry.queue_id : '');
   let stream = media ? await media : null;
   media = null;
   if (!stream || stream.getTracks().some((t) => t.readyState === 'ended')) {
