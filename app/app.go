@@ -37,6 +37,7 @@ import (
 	"github.com/frontdesk/frontdesk/sfu"
 	"github.com/frontdesk/frontdesk/store"
 	"github.com/frontdesk/frontdesk/turn"
+	"github.com/frontdesk/frontdesk/webui"
 	"github.com/frontdesk/frontdesk/webhook"
 )
 
@@ -229,6 +230,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	srv.Echo().Any("/janus", h)
 	srv.Echo().Any("/janus/*", h)
 	srv.OnShutdown(func() { _ = a.proxy.Close() })
+
+	// The web UI (caller, host and admin pages).
+	webui.Register(srv.Echo())
 	return a, nil
 }
 

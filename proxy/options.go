@@ -22,9 +22,14 @@ type Option func(*Proxy)
 
 // WithAllowedOrigins sets the Origin allow-list of WebSocket and HTTP
 // requests (exact "scheme://host[:port]" values). Requests without Origin
-// (non-browser clients) pass. Default: only same-host origins.
+// (non-browser clients) pass. Default, and with an empty list: only
+// same-host origins.
 func WithAllowedOrigins(origins ...string) Option {
 	return func(p *Proxy) {
+		if len(origins) == 0 {
+			p.origins = nil
+			return
+		}
 		p.origins = map[string]bool{}
 		for _, o := range origins {
 			p.origins[o] = true

@@ -3,6 +3,8 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/auth"
@@ -222,6 +224,37 @@ func BenchmarkPolicy(b *testing.B) {
 						b.Fatal(d.reason)
 					}
 				}
+			}
+		})
+	}
+}
+
+func TestOriginAllowed(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    []Option
+		origin  string
+		allowed bool
+	}{
+		{"no origin header", nil, "", true},
+		{"same host by default", nil, "http://desk.example:8080", true},
+		{"other host by default", nil, "http://evil.example", false},
+		{"empty list means same host", []Option{WithAllowedOrigins()}, "http://desk.example:8080", true},
+		{"listed", []Option{WithAllowedOrigins("https://app.example")}, "https://app.example", true},
+		{"not listed", []Option{WithAllowedOrigins("https://app.example")}, "http://desk.example:8080", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := New(nil, nil, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest(http.MethodGet, "http://desk.example:8080/janus", nil)
+			if tc.origin != "" {
+				r.Header.Set("Origin", tc.origin)
+			}
+			if got := p.originAllowed(r); got != tc.allowed {
+				t.Fatalf("allowed = %v, want %v", got, tc.allowed)
 			}
 		})
 	}
