@@ -37,8 +37,8 @@ import (
 	"github.com/frontdesk/frontdesk/sfu"
 	"github.com/frontdesk/frontdesk/store"
 	"github.com/frontdesk/frontdesk/turn"
-	"github.com/frontdesk/frontdesk/webui"
 	"github.com/frontdesk/frontdesk/webhook"
+	"github.com/frontdesk/frontdesk/webui"
 )
 
 // Intervals of the background loops.
