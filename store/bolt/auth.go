@@ -43,6 +43,23 @@ var _ auth.Store = (*AuthStore)(nil)
 // Auth returns the auth store kept in d.
 func (d *DB) Auth() *AuthStore { return &AuthStore{db: d} }
 
+// getOne reads the record stored under id in bucket; auth.ErrNotFound
+// when there is none. what names the record in errors.
+func getOne[T any](ctx context.Context, db *DB, bucket []byte, id, what string) (T, error) {
+	var v T
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		var ok bool
+		var err error
+		v, ok, err = getJSON[T](tx.Bucket(bucket), []byte(id))
+		return notFound(ok, err)
+	})
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("bolt: get %s: %w", what, err)
+	}
+	return v, nil
+}
+
 func notFound(ok bool, err error) error {
 	if err == nil && !ok {
 		return auth.ErrNotFound
@@ -73,17 +90,7 @@ func (s *AuthStore) CreateUser(ctx context.Context, u auth.User) error {
 
 // GetUser implements [auth.Store].
 func (s *AuthStore) GetUser(ctx context.Context, id string) (auth.User, error) {
-	var u auth.User
-	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
-		var ok bool
-		var err error
-		u, ok, err = getJSON[auth.User](tx.Bucket(bucketUsers), []byte(id))
-		return notFound(ok, err)
-	})
-	if err != nil {
-		return auth.User{}, fmt.Errorf("bolt: get user: %w", err)
-	}
-	return u, nil
+	return getOne[auth.User](ctx, s.db, bucketUsers, id, "user")
 }
 
 // GetUserByEmail implements [auth.Store].
@@ -208,17 +215,7 @@ func (s *AuthStore) CreateSession(ctx context.Context, sess auth.Session) error 
 
 // GetSession implements [auth.Store].
 func (s *AuthStore) GetSession(ctx context.Context, id string) (auth.Session, error) {
-	var sess auth.Session
-	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
-		var ok bool
-		var err error
-		sess, ok, err = getJSON[auth.Session](tx.Bucket(bucketSessions), []byte(id))
-		return notFound(ok, err)
-	})
-	if err != nil {
-		return auth.Session{}, fmt.Errorf("bolt: get session: %w", err)
-	}
-	return sess, nil
+	return getOne[auth.Session](ctx, s.db, bucketSessions, id, "session")
 }
 
 // TouchSession implements [auth.Store].
@@ -297,17 +294,7 @@ func (s *AuthStore) CreateAPIToken(ctx context.Context, t auth.APIToken) error {
 
 // GetAPIToken implements [auth.Store].
 func (s *AuthStore) GetAPIToken(ctx context.Context, id string) (auth.APIToken, error) {
-	var t auth.APIToken
-	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
-		var ok bool
-		var err error
-		t, ok, err = getJSON[auth.APIToken](tx.Bucket(bucketAPITokens), []byte(id))
-		return notFound(ok, err)
-	})
-	if err != nil {
-		return auth.APIToken{}, fmt.Errorf("bolt: get API token: %w", err)
-	}
-	return t, nil
+	return getOne[auth.APIToken](ctx, s.db, bucketAPITokens, id, "API token")
 }
 
 // ListAPITokens implements [auth.Store].
