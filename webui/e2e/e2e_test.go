@@ -30,7 +30,6 @@ import (
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/hours"
 	"github.com/frontdesk/frontdesk/server"
-	"github.com/frontdesk/frontdesk/webui"
 )
 
 // chromiumPath is Debian's Chromium.
@@ -73,17 +72,21 @@ func artifacts(t testing.TB) string {
 
 // startApp runs a whole Frontdesk on embedded defaults (bbolt in a temp
 // dir, built-in SFU) on a loopback port, with the web UI mounted.
+// e2eTURNSecret is the TURN REST shared secret of the test server.
+const e2eTURNSecret = "e2e-turn-shared-secret"
+
 func startApp(t testing.TB, edit ...func(*config.Config)) (*app.App, string) {
 	t.Helper()
 	cfg := config.Default()
-	// The Janus proxy compares a browser's Origin with an allow-list, and
-	// app.New gives it one even when none is configured (then it refuses
-	// every origin), so the test names its own origin: it needs the port
-	// before the server starts.
+	// No allowed_origins: the pages and the proxy share a host, which is
+	// what the default (same-host) Origin check accepts.
 	port := freePort(t)
 	cfg.HTTP.Listen = "127.0.0.1:" + port
-	cfg.HTTP.AllowedOrigins = []string{"http://127.0.0.1:" + port}
 	cfg.Store.DataDir = t.TempDir()
+	// A TURN server nobody runs: the browser must still get its entry with
+	// a short-lived credential (and never the shared secret).
+	cfg.TURN.URLs = []string{"turn:127.0.0.1:3479"}
+	cfg.TURN.SharedSecret = e2eTURNSecret
 	for _, f := range edit {
 		f(cfg)
 	}
@@ -102,7 +105,6 @@ func startApp(t testing.TB, edit ...func(*config.Config)) (*app.App, string) {
 		cancel()
 		t.Fatal(err)
 	}
-	webui.Register(srv.Echo())
 	ln, err := srv.Listen()
 	if err != nil {
 		cancel()
@@ -555,6 +557,26 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 		Peer uint64 `json:"peer_feed_id"`
 	}
 	host.eval(`window.frontdesk.call.info`, &ids)
+
+	// Both pages' peer connections got Frontdesk's TURN server with a
+	// credential, and no page ever saw the shared secret.
+	for _, tb := range []*tab{host, caller} {
+		var servers []struct {
+			URLs       []string `json:"urls"`
+			Username   string   `json:"username"`
+			Credential string   `json:"credential"`
+		}
+		tb.eval(`window.frontdesk.call.iceServers`, &servers)
+		found := false
+		for _, s := range servers {
+			if len(s.URLs) > 0 && s.URLs[0] == "turn:127.0.0.1:3479" && s.Username != "" && s.Credential != "" && s.Credential != e2eTURNSecret {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("%s: ICE servers %+v lack the TURN entry", tb.name, servers)
+		}
+	}
 	room, hostPart, err := eng.CallCredentials(ctx, ids.Call, ids.Feed)
 	if err != nil {
 		t.Fatal(err)

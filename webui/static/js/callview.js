@@ -2,11 +2,26 @@
 // remote video, mute, camera off, hang up.
 
 import { Call } from './videoroom.js';
-import { $, say } from './api.js';
+import { $, api, say } from './api.js';
 
 /** getMedia asks for camera and microphone (720p max). */
 export function getMedia() {
   return navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 } } });
+}
+
+/**
+ * iceServers returns the STUN/TURN servers Frontdesk hands this user, with
+ * short-lived TURN credentials (GET /api/v1/ice-servers), so callers behind
+ * NATs get a relay. Without them the call still tries host candidates.
+ */
+async function iceServers() {
+  try {
+    const servers = await api('GET', '/ice-servers');
+    return Array.isArray(servers) ? servers : [];
+  } catch (err) {
+    console.warn('no ICE servers from Frontdesk:', err);
+    return [];
+  }
 }
 
 /**
@@ -16,7 +31,7 @@ export function getMedia() {
  * exposed as window.frontdesk.call for diagnostics.
  */
 export async function startCall(info, localStream, onEnded) {
-  const call = new Call(info, localStream);
+  const call = new Call(info, localStream, { iceServers: await iceServers() });
   window.frontdesk = window.frontdesk || {};
   window.frontdesk.call = call;
   window.frontdesk.webrtcup = [];
