@@ -3,21 +3,17 @@ package app_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/frontdesk/frontdesk/app"
+	"github.com/frontdesk/frontdesk/app/apptest"
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/janustest"
@@ -25,7 +21,6 @@ import (
 	"github.com/frontdesk/frontdesk/proxy"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/hours"
-	"github.com/frontdesk/frontdesk/server"
 )
 
 // loopbackAPI is a Pion API for peers on this host talking to the
@@ -44,38 +39,6 @@ func loopbackAPI(t *testing.T) *webrtc.API {
 		t.Fatal(err)
 	}
 	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg))
-}
-
-// startApp runs a whole Frontdesk on embedded defaults (bbolt in a temp
-// dir, built-in SFU, no Janus) on a loopback port.
-func startApp(t *testing.T, edit ...func(*config.Config)) (*app.App, string) {
-	t.Helper()
-	cfg := config.Default()
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.Store.DataDir = t.TempDir()
-	for _, f := range edit {
-		f(cfg)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := prometheus.NewRegistry()
-	srv, err := server.New(cfg.HTTP, log, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, log, reg, srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := srv.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	served, ran := make(chan struct{}), make(chan struct{})
-	go func() { defer close(served); _ = srv.Serve(ctx, ln) }()
-	go func() { defer close(ran); _ = a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-served; <-ran; a.Close() })
-	return a, ln.Addr().String()
 }
 
 // waitEntry polls the entry until it reaches state.
@@ -113,7 +76,7 @@ func join(ctx context.Context, t *testing.T, api *webrtc.API, addr, ticket strin
 }
 
 func TestICEServersNeedAuth(t *testing.T) {
-	_, addr := startApp(t, func(c *config.Config) {
+	_, addr := apptest.Start(t, func(c *config.Config) {
 		c.TURN.URLs = []string{"stun:stun.example:3478", "turn:turn.example:3478"}
 		c.TURN.SharedSecret = "turn-secret"
 	})
@@ -153,34 +116,12 @@ func TestICEServersNeedAuth(t *testing.T) {
 }
 
 func TestCallOnBuiltinSFU(t *testing.T) {
-	a, addr := startApp(t)
+	a, addr := apptest.Start(t)
 	testCall(t, a, addr, queue.MediaBuiltin, loopbackAPI(t))
 }
 
-// lazyHandler forwards to a handler set later (the app is built after Janus
-// starts, because the event handler's credentials come from the harness).
-type lazyHandler struct{ h atomic.Pointer[http.Handler] }
-
-func (l *lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h := l.h.Load(); h != nil {
-		(*h).ServeHTTP(w, r)
-		return
-	}
-	http.Error(w, "not ready", http.StatusServiceUnavailable)
-}
-
 func TestCallOnJanus(t *testing.T) {
-	events := &lazyHandler{}
-	inst := janustest.Start(t, janustest.Options{ServerName: "janus-e2e", EventHandler: events})
-	a, addr := startApp(t, func(c *config.Config) {
-		c.Janus.Instances = []config.JanusInstance{{Name: inst.Name, WSURL: inst.WSURL, HTTPURL: inst.HTTPURL,
-			AdminURL: inst.AdminURL, AdminSecret: config.Secret(inst.AdminSecret), AdminKey: config.Secret(inst.AdminKey), Capacity: 10}}
-		c.Janus.HealthInterval = time.Second
-		c.Events.User = inst.EventsUser
-		c.Events.Password = config.Secret(inst.EventsPassword)
-	})
-	var fwd http.Handler = httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
-	events.h.Store(&fwd)
+	a, addr, inst := apptest.StartWithJanus(t, "janus-e2e")
 	testCall(t, a, addr, queue.MediaJanus, janustest.PionAPI(inst.HostInterface))
 }
 

@@ -4,32 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	stdlog "log"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/frontdesk/frontdesk/app"
+	"github.com/frontdesk/frontdesk/app/apptest"
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/config"
-	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/hours"
-	"github.com/frontdesk/frontdesk/server"
 )
 
 // chromiumPath is Debian's Chromium.
@@ -70,64 +60,22 @@ func artifacts(t testing.TB) string {
 	return dir
 }
 
-// startApp runs a whole Frontdesk on embedded defaults (bbolt in a temp
-// dir, built-in SFU) on a loopback port, with the web UI mounted.
 // e2eTURNSecret is the TURN REST shared secret of the test server.
 const e2eTURNSecret = "e2e-turn-shared-secret"
 
-func startApp(t testing.TB, edit ...func(*config.Config)) (*app.App, string) {
-	t.Helper()
-	cfg := config.Default()
-	// No allowed_origins: the pages and the proxy share a host, which is
-	// what the default (same-host) Origin check accepts.
-	port := freePort(t)
-	cfg.HTTP.Listen = "127.0.0.1:" + port
-	cfg.Store.DataDir = t.TempDir()
-	// A TURN server nobody runs: the browser must still get its entry with
-	// a short-lived credential (and never the shared secret).
-	cfg.TURN.URLs = []string{"turn:127.0.0.1:3479"}
-	cfg.TURN.SharedSecret = e2eTURNSecret
-	for _, f := range edit {
-		f(cfg)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("FRONTDESK_E2E_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	reg := prometheus.NewRegistry()
-	srv, err := server.New(cfg.HTTP, log, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, log, reg, srv)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	ln, err := srv.Listen()
-	if err != nil {
-		cancel()
-		a.Close()
-		t.Fatal(err)
-	}
-	served, ran := make(chan struct{}), make(chan struct{})
-	go func() { defer close(served); _ = srv.Serve(ctx, ln) }()
-	go func() { defer close(ran); _ = a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-served; <-ran; a.Close() })
-	return a, ln.Addr().String()
+// withTURN names a TURN server nobody runs: the browser must still get its
+// entry with a short-lived credential (and never the shared secret). The
+// config sets no allowed_origins: pages and proxy share a host, which the
+// default (same-host) Origin check accepts.
+func withTURN(c *config.Config) {
+	c.TURN.URLs = []string{"turn:127.0.0.1:3479"}
+	c.TURN.SharedSecret = e2eTURNSecret
 }
 
-// freePort finds a free loopback TCP port.
-func freePort(t testing.TB) string {
+// startApp runs a whole Frontdesk (web UI included) on the built-in SFU.
+func startApp(t testing.TB, edit ...func(*config.Config)) (*app.App, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
+	return apptest.Start(t, append([]func(*config.Config){withTURN}, edit...)...)
 }
 
 // browser starts headless Chromium with a fake camera and microphone and
@@ -312,18 +260,6 @@ func TestCallOnBuiltinSFU(t *testing.T) {
 	runCall(t, a, addr, queue.MediaBuiltin)
 }
 
-// lazyHandler forwards to a handler set later (the app is built after Janus
-// starts, because the event handler's credentials come from the harness).
-type lazyHandler struct{ h atomic.Pointer[http.Handler] }
-
-func (l *lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h := l.h.Load(); h != nil {
-		(*h).ServeHTTP(w, r)
-		return
-	}
-	http.Error(w, "not ready", http.StatusServiceUnavailable)
-}
-
 // TestCallOnJanus is the same call on a real Janus in its own network
 // namespace (janustest): Chromium gathers candidates on every host
 // interface, the veth's host side among them, and reaches Janus there.
@@ -335,19 +271,7 @@ func TestCallOnJanus(t *testing.T) {
 // startJanusApp starts a Janus in its own namespace and a Frontdesk using it.
 func startJanusApp(t testing.TB) (*app.App, string) {
 	needChromium(t)
-	events := &lazyHandler{}
-	inst := janustest.Start(t, janustest.Options{ServerName: "janus-webui", EventHandler: events})
-	a, addr := startApp(t, func(c *config.Config) {
-		c.Janus.Instances = []config.JanusInstance{{Name: inst.Name, WSURL: inst.WSURL, HTTPURL: inst.HTTPURL,
-			AdminURL: inst.AdminURL, AdminSecret: config.Secret(inst.AdminSecret), AdminKey: config.Secret(inst.AdminKey), Capacity: 10}}
-		c.Janus.HealthInterval = time.Second
-		c.Events.User = inst.EventsUser
-		c.Events.Password = config.Secret(inst.EventsPassword)
-	})
-	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
-	rp.ErrorLog = stdlog.New(io.Discard, "", 0) // Janus's last events after shutdown
-	var fwd http.Handler = rp
-	events.h.Store(&fwd)
+	a, addr, _ := apptest.StartWithJanus(t, "janus-webui", withTURN)
 	return a, addr
 }
 
