@@ -38,6 +38,7 @@ import (
 //	GET    /hosts/:id                   host ("me" for oneself) [self, admin]
 //	DELETE /hosts/:id                   delete [admin]
 //	PUT    /hosts/:id/availability      {"state":"available|away|offline"} [self, admin]
+//	PUT    /hosts/:id/serving           {"queues":["<queue id>",…]} the queues served now [self, admin]
 //	GET    /entries                     the principal's own live entries (after a reload) [any]
 //	GET    /entries/:id                 entry with position and estimated wait [owner, host, admin]
 //	DELETE /entries/:id                 leave [owner] or remove [host, admin]
@@ -53,6 +54,21 @@ import (
 // closed, "next_open" (RFC 3339 in the queue's zone), for cooldown
 // "retry_after" (and a Retry-After header), for already_queued "entry_id",
 // for intake errors "field".
+//
+// # Hosts and the queues they serve
+//
+// A host (GET/PUT /hosts/:id, the Host type) has "queues", the queue IDs an
+// admin assigned (PUT /hosts/:id {"name","queues"}), and "serving", the
+// subset the host serves now: null means all of "queues" (a new host, or
+// one that never chose), [] means none. PUT /hosts/:id/serving
+// {"queues":[…]} sets it and returns the Host (200); "queues": null resets
+// to all; a missing "queues" is 400. An ID not in the host's "queues" is
+// 422 with "reason":"not_assigned", "field":"queues" and "queue" (the ID).
+// Another host's serving is 403 (admins may set anyone's). Only served
+// queues are matched: auto-mode offers, POST /queues/:id/next and
+// /entries/:id/pick (409 "wrong_state" for an assigned queue that is not
+// served now); removing a queue from "queues" removes it from "serving".
+// Statistics count as available/staffed only the hosts serving the queue.
 type API struct {
 	eng *Engine
 	ids Identifier
@@ -106,6 +122,7 @@ func (a *API) Register(g *echo.Group) {
 	g.GET("/hosts/:id", a.getHost)
 	g.DELETE("/hosts/:id", a.deleteHost)
 	g.PUT("/hosts/:id/availability", a.setAvailability)
+	g.PUT("/hosts/:id/serving", a.setServing)
 	g.GET("/entries", a.myEntries)
 	g.GET("/entries/:id", a.getEntry)
 	g.DELETE("/entries/:id", a.leave)
@@ -144,6 +161,9 @@ func problemFor(err error) error {
 		if r.Field != "" {
 			p.With("field", r.Field)
 		}
+		if r.Queue != "" {
+			p.With("queue", r.Queue)
+		}
 		return p
 	}
 	p := problem.Wrap(statusOf(err), err)
@@ -173,6 +193,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, ErrInvalid):
 		return http.StatusBadRequest
+	case errors.Is(err, ErrNotAssigned):
+		return http.StatusUnprocessableEntity
 	case errors.Is(err, ErrCooldown):
 		return http.StatusTooManyRequests
 	case errors.Is(err, ErrClosed), errors.Is(err, ErrFull), errors.Is(err, ErrAlreadyQueued),
@@ -449,7 +471,13 @@ func (a *API) entryView(ctx context.Context, en Entry) EntryJSON {
 	if err != nil {
 		return j
 	}
-	if d, ok := a.eng.EstimateWait(ctx, &q, j.Position, len(hosts)); ok {
+	staffed := 0
+	for _, h := range hosts {
+		if h.Serves(q.ID) {
+			staffed++
+		}
+	}
+	if d, ok := a.eng.EstimateWait(ctx, &q, j.Position, staffed); ok {
 		s := Seconds(d)
 		j.EstimatedWait = &s
 	}
@@ -646,6 +674,36 @@ func (a *API) setAvailability(c echo.Context) error {
 		return err
 	}
 	h, err := a.eng.SetAvailability(c.Request().Context(), id, in.State)
+	if err != nil {
+		return problemFor(err)
+	}
+	return c.JSON(http.StatusOK, h)
+}
+
+func (a *API) setServing(c echo.Context) error {
+	_, id, err := a.selfOrAdmin(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Queues json.RawMessage `json:"queues"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if len(in.Queues) == 0 {
+		return problem.New(http.StatusBadRequest, `"queues" is required (an array of queue ids, or null for all)`).
+			With("reason", "bad_body").With("field", "queues")
+	}
+	var queues []string
+	if err := json.Unmarshal(in.Queues, &queues); err != nil {
+		return problem.New(http.StatusBadRequest, `"queues" must be an array of queue ids or null`).
+			With("reason", "bad_body").With("field", "queues")
+	}
+	if queues == nil && string(in.Queues) != "null" {
+		queues = []string{}
+	}
+	h, err := a.eng.SetServing(c.Request().Context(), id, queues)
 	if err != nil {
 		return problemFor(err)
 	}

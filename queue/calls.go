@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -253,7 +254,8 @@ func (e *Engine) returnOffer(ctx context.Context, hostID, entryID, reason string
 // Next takes the next caller of queueID for an available host (pick mode,
 // and also allowed in auto mode): the offer protocol runs for this host and
 // the offer is accepted at once. Errors: ErrNotFound (nobody waiting),
-// ErrForbidden (not a host of the queue), ErrState (host not available).
+// ErrForbidden (not a host of the queue), ErrState (host not available, or
+// not serving the queue now, see Host.Serving).
 func (e *Engine) Next(ctx context.Context, hostID, queueID string) (Accepted, error) {
 	h, q, err := e.hostOfQueue(ctx, hostID, queueID)
 	if err != nil {
@@ -272,7 +274,8 @@ func (e *Engine) Next(ctx context.Context, hostID, queueID string) (Accepted, er
 // Pick takes a chosen waiting entry for an available host (pick mode):
 // the host is claimed, the entry is claimed with compare-and-set, and the
 // offer is accepted at once. Errors: ErrNotFound, ErrForbidden, ErrState
-// (host not available or entry no longer waiting).
+// (host not available or not serving the entry's queue now, or entry no
+// longer waiting).
 func (e *Engine) Pick(ctx context.Context, hostID, entryID string) (Accepted, error) {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
@@ -306,7 +309,9 @@ func (e *Engine) Pick(ctx context.Context, hostID, entryID string) (Accepted, er
 	return e.Accept(ctx, hostID, entryID)
 }
 
-// hostOfQueue loads an available host serving queueID.
+// hostOfQueue loads an available host serving queueID: ErrForbidden when
+// the queue is not assigned to it, ErrState when it is assigned but not
+// ticked in Host.Serving, or the host is not available.
 func (e *Engine) hostOfQueue(ctx context.Context, hostID, queueID string) (Host, Queue, error) {
 	h, err := e.GetHost(ctx, hostID)
 	if err != nil {
@@ -316,12 +321,11 @@ func (e *Engine) hostOfQueue(ctx context.Context, hostID, queueID string) (Host,
 	if err != nil {
 		return Host{}, Queue{}, fmt.Errorf("queue: %s: %w", queueID, err)
 	}
-	serves := false
-	for _, id := range h.Queues {
-		serves = serves || id == queueID
+	if !slices.Contains(h.Queues, queueID) {
+		return Host{}, Queue{}, fmt.Errorf("queue: host %s is not assigned %s: %w", hostID, queueID, ErrForbidden)
 	}
-	if !serves {
-		return Host{}, Queue{}, fmt.Errorf("queue: host %s does not serve %s: %w", hostID, queueID, ErrForbidden)
+	if !h.Serves(queueID) {
+		return Host{}, Queue{}, fmt.Errorf("queue: host %s is not serving %s now: %w", hostID, queueID, ErrState)
 	}
 	if h.State != HostAvailable {
 		return Host{}, Queue{}, fmt.Errorf("queue: host %s is %s: %w", hostID, h.State, ErrState)

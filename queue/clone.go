@@ -18,6 +18,7 @@ func (q Queue) Clone() Queue {
 // Clone returns a deep copy of h.
 func (h Host) Clone() Host {
 	h.Queues = slices.Clone(h.Queues)
+	h.Serving = slices.Clone(h.Serving) // keeps nil and empty apart
 	return h
 }
 

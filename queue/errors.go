@@ -36,6 +36,9 @@ var (
 	// ErrForbidden: the identity may not do this (wrong role, not the
 	// entry's caller, not a host of this queue, account required).
 	ErrForbidden = errors.New("forbidden")
+	// ErrNotAssigned: a host chose to serve a queue that is not among the
+	// queues an admin assigned to it (HTTP 422).
+	ErrNotAssigned = errors.New("queue not assigned to host")
 	// ErrResumeToken: a resume token is missing, wrong or its grace period
 	// is over.
 	ErrResumeToken = errors.New("bad resume token")

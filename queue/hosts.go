@@ -8,8 +8,10 @@ import (
 )
 
 // PutHost creates host id or updates its name and queues (its state is
-// kept; a new host starts offline). Errors: ErrInvalid, ErrNotFound (a
-// queue does not exist).
+// kept; a new host starts offline, serving all its queues). A queue removed
+// from the host's queues is removed from its Serving too; a queue added is
+// served at once only when the host serves all its queues (Serving nil).
+// Errors: ErrInvalid, ErrNotFound (a queue does not exist).
 func (e *Engine) PutHost(ctx context.Context, id, name string, queues []string) (Host, error) {
 	if id == "" || len(name) > 200 {
 		return Host{}, fmt.Errorf("queue: host id and a name of at most 200 bytes: %w", ErrInvalid)
@@ -23,10 +25,20 @@ func (e *Engine) PutHost(ctx context.Context, id, name string, queues []string) 
 	now := e.clock.Now()
 	h, err := e.store.CreateHost(ctx, Host{ID: id, Name: name, Queues: queues, State: HostOffline, StateSince: now, IdleSince: now})
 	if errors.Is(err, ErrConflict) {
+		var old []string
 		h, err = e.casHost(ctx, id, func(h *Host) error {
+			old = h.Queues
 			h.Name, h.Queues = name, queues
+			if h.Serving != nil {
+				h.Serving = slices.DeleteFunc(slices.Clone(h.Serving), func(q string) bool { return !slices.Contains(queues, q) })
+			}
 			return nil
 		})
+		for _, q := range old {
+			if !slices.Contains(queues, q) {
+				e.changed(q) // its hosts changed
+			}
+		}
 	}
 	if err != nil {
 		return Host{}, fmt.Errorf("queue: put host %s: %w", id, err)
@@ -98,6 +110,50 @@ func (e *Engine) SetAvailability(ctx context.Context, hostID string, s HostState
 		e.changed(q)
 	}
 	if s == HostAvailable {
+		e.matchHost(ctx, hostID)
+		if h2, err := e.store.GetHost(ctx, hostID); err == nil {
+			h = h2
+		}
+	}
+	return h, nil
+}
+
+// SetServing sets the queues host hostID is serving now: queues must be
+// a subset of the host's assigned queues (duplicates are dropped; the
+// stored list is sorted). An empty non-nil list serves none; nil serves
+// all assigned queues again (the default). It takes effect for matching at
+// once: an available host that now serves a queue with waiting callers
+// gets an offer (auto mode), as when it becomes available. Allowed in any
+// host state (an offer or call in progress is not affected). Errors:
+// *Refusal wrapping ErrNotAssigned (Reason "not_assigned", Field "queues")
+// when an ID is not among the host's queues, ErrNotFound.
+func (e *Engine) SetServing(ctx context.Context, hostID string, queues []string) (Host, error) {
+	if queues != nil { // keep an empty list non-nil: it means "none"
+		queues = append(make([]string, 0, len(queues)), slices.Compact(slices.Sorted(slices.Values(queues)))...)
+	}
+	var before []string
+	h, err := e.casHost(ctx, hostID, func(h *Host) error {
+		for _, q := range queues {
+			if !slices.Contains(h.Queues, q) {
+				return &Refusal{Err: ErrNotAssigned, Reason: "not_assigned", Field: "queues", Queue: q}
+			}
+		}
+		before = h.ServedQueues()
+		h.Serving = queues
+		return nil
+	})
+	if err != nil {
+		return Host{}, err
+	}
+	for _, q := range h.Queues {
+		e.changed(q)
+	}
+	e.changed(hostKey(hostID))
+	added := false
+	for _, q := range h.ServedQueues() {
+		added = added || !slices.Contains(before, q)
+	}
+	if added && h.State == HostAvailable {
 		e.matchHost(ctx, hostID)
 		if h2, err := e.store.GetHost(ctx, hostID); err == nil {
 			h = h2

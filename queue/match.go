@@ -115,15 +115,15 @@ func (e *Engine) autoQueues(ctx context.Context, ids []string) []Queue {
 	return qs
 }
 
-// matchHost offers the longest-waiting caller of the host's auto-mode
-// queues to hostID if it is available. It reports whether an offer was
-// made.
+// matchHost offers the longest-waiting caller of the auto-mode queues the
+// host serves (Host.ServedQueues) to hostID if it is available. It reports
+// whether an offer was made.
 func (e *Engine) matchHost(ctx context.Context, hostID string) bool {
 	h, err := e.store.GetHost(ctx, hostID)
 	if err != nil || h.State != HostAvailable {
 		return false
 	}
-	qs := e.autoQueues(ctx, h.Queues)
+	qs := e.autoQueues(ctx, h.ServedQueues())
 	if len(qs) == 0 {
 		return false
 	}
@@ -134,8 +134,8 @@ func (e *Engine) matchHost(ctx context.Context, hostID string) bool {
 	return err == nil
 }
 
-// matchQueue offers waiting callers of an auto-mode queue to its
-// available hosts, longest idle first, until one side runs out.
+// matchQueue offers waiting callers of an auto-mode queue to the available
+// hosts serving it, longest idle first, until one side runs out.
 func (e *Engine) matchQueue(ctx context.Context, q Queue) {
 	if q.Mode != ModeAuto {
 		return
@@ -146,9 +146,12 @@ func (e *Engine) matchQueue(ctx context.Context, q Queue) {
 		return
 	}
 	for _, h := range hosts {
+		if !h.Serves(q.ID) {
+			continue
+		}
 		var qs []Queue
-		if len(h.Queues) > 1 {
-			qs = e.autoQueues(ctx, h.Queues)
+		if served := h.ServedQueues(); len(served) > 1 {
+			qs = e.autoQueues(ctx, served)
 		} else {
 			qs = []Queue{q}
 		}

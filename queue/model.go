@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"slices"
 	"time"
 
 	"github.com/frontdesk/frontdesk/queue/hours"
@@ -112,8 +113,17 @@ type Host struct {
 	ID string `json:"id" bson:"_id"`
 	// Name is the display name.
 	Name string `json:"name" bson:"name"`
-	// Queues are the IDs of the queues this host serves.
+	// Queues are the IDs of the queues this host may serve, assigned by an
+	// admin (sorted, no duplicates).
 	Queues []string `json:"queues" bson:"queues"`
+	// Serving is the subset of Queues the host is serving now, chosen by
+	// the host (sorted, no duplicates). nil (JSON null) means all of
+	// Queues — a new host, or one that never chose; an empty non-nil list
+	// (JSON []) means none: the host gets no offers and cannot take
+	// callers. Stores must keep nil and empty apart. Matching (auto-mode
+	// offers, pick and next) considers only served queues; see
+	// [Host.Serves].
+	Serving []string `json:"serving" bson:"serving"`
 	// State is the current state.
 	State HostState `json:"state" bson:"state"`
 	// StateSince is when State was entered.
@@ -129,6 +139,27 @@ type Host struct {
 	Deadline time.Time `json:"deadline,omitempty" bson:"deadline,omitempty"`
 	// Version is the optimistic-concurrency counter; see Store.UpdateHost.
 	Version int64 `json:"version" bson:"version"`
+}
+
+// Serves reports whether the host serves queueID now: it is assigned
+// (in Queues) and, when Serving is set, ticked in Serving.
+func (h *Host) Serves(queueID string) bool {
+	if !slices.Contains(h.Queues, queueID) {
+		return false
+	}
+	return h.Serving == nil || slices.Contains(h.Serving, queueID)
+}
+
+// ServedQueues returns the IDs of the queues the host serves now (Queues
+// filtered by Serving), in Queues order; never nil.
+func (h *Host) ServedQueues() []string {
+	out := make([]string, 0, len(h.Queues))
+	for _, q := range h.Queues {
+		if h.Serving == nil || slices.Contains(h.Serving, q) {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // Transition is one timestamped state change of an entry.

@@ -8,13 +8,13 @@ import (
 // Refusal explains why a join (or another request) was refused, with what
 // the UI needs to show it. It wraps one of the refusal sentinels
 // (ErrClosed, ErrFull, ErrAlreadyQueued, ErrCooldown, ErrForbidden,
-// ErrInvalid), so errors.Is works on it.
+// ErrInvalid, ErrNotAssigned), so errors.Is works on it.
 type Refusal struct {
 	// Err is the sentinel.
 	Err error
 	// Reason is a stable machine-readable code: "closed", "closing_soon",
 	// "full", "already_queued", "cooldown", "account_required",
-	// "intake_missing", "intake_invalid".
+	// "intake_missing", "intake_invalid", "not_assigned".
 	Reason string
 	// NextOpen is when the queue opens next, in the queue's zone (closed
 	// and closing_soon; zero when unknown, e.g. manually closed).
@@ -23,8 +23,11 @@ type Refusal struct {
 	RetryAfter time.Time
 	// EntryID is the caller's existing live entry (already_queued).
 	EntryID string
-	// Field is the intake field at fault (intake_*).
+	// Field is the intake field at fault (intake_*), or the request field
+	// at fault ("queues" for not_assigned).
 	Field string
+	// Queue is the queue ID at fault (not_assigned).
+	Queue string
 }
 
 // Error implements error.
@@ -35,6 +38,9 @@ func (r *Refusal) Error() string {
 	}
 	if r.Field != "" {
 		msg += ", field " + r.Field
+	}
+	if r.Queue != "" {
+		msg += ", queue " + r.Queue
 	}
 	return msg
 }

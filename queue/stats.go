@@ -108,7 +108,9 @@ func waitOf(en *Entry) (time.Duration, bool) {
 }
 
 // ComputeStats computes Stats for q from entries that joined in [from, to),
-// the queue's current waiting entries and hosts, at now. It is pure so it
+// the queue's current waiting entries and hosts (those assigned to q), at
+// now. HostsAvailable and HostsStaffed count only hosts serving q now
+// (Serving nil or containing q.ID). It is pure so it
 // can be tested on hand-made entries.
 func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, now time.Time) Stats {
 	loc, err := q.Hours.Location()
@@ -123,6 +125,9 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 		}
 	}
 	for _, h := range hosts {
+		if h.Serving != nil && !slices.Contains(h.Serving, q.ID) {
+			continue // assigned but not serving it now (Host.Serving)
+		}
 		switch h.State {
 		case HostAvailable:
 			st.HostsAvailable++
@@ -254,8 +259,8 @@ func (e *Engine) Stats(ctx context.Context, queueID string, from, to time.Time) 
 //
 //	EWT(pos) = ceil(pos / n) × AHT
 //
-// where n is the number of the queue's hosts that are staffed (available,
-// offered, in_call or wrap_up) and AHT is the mean handle time
+// where n is the number of hosts serving the queue now (Host.Serves) that
+// are staffed (available, offered, in_call or wrap_up) and AHT is the mean handle time
 // (answer → end, plus the queue's wrap-up time) of the last 20 entries
 // completed in the past 24 hours, or the engine's default handle time
 // (5 minutes) when there are none. A caller at position 1 with a free host

@@ -36,7 +36,8 @@ func TestComputeStats(t *testing.T) {
 		ent("", queue.EntryExpired, time.Hour+sec(1), -1, time.Hour+sec(601)), // wait 600
 	}
 	waiting := []queue.Entry{{CreatedAt: t0.Add(2 * time.Hour)}, {CreatedAt: t0.Add(2*time.Hour + sec(30))}}
-	hosts := []queue.Host{{ID: "h1", State: queue.HostAvailable}, {ID: "h2", State: queue.HostInCall}, {ID: "h3", State: queue.HostAway}}
+	hosts := []queue.Host{{ID: "h1", State: queue.HostAvailable}, {ID: "h2", State: queue.HostInCall}, {ID: "h3", State: queue.HostAway},
+		{ID: "h4", State: queue.HostAvailable, Serving: []string{"other"}}} // not serving q now
 	now := t0.Add(2*time.Hour + sec(90))
 	st := queue.ComputeStats(&q, entries, waiting, hosts, t0, t0.Add(24*time.Hour), now)
 

@@ -23,8 +23,12 @@ import (
 //     When a caller's socket closes, the entry is paused for the grace
 //     period (see Engine.Disconnected).
 //   - host: a principal with the host role. Messages {"type":"host",
-//     "host":{…},"offer":{entry}|null,"queues":[{"queue":{…},
-//     "waiting_count":n,"waiting":[first 100 entries]}]}.
+//     "host":{…, "queues", "serving"},"offer":{entry}|null,
+//     "queues":[{"queue":{…},"serving":bool,"waiting_count":n,
+//     "waiting":[first 100 entries]}]}. "queues" lists every queue
+//     assigned to the host (Host.Queues) with its waiting list, served or
+//     not; "serving" tells whether the host serves it now (Host.Serves):
+//     offers and pick/next come only from served queues.
 //   - admin: ?stats=1 by an admin (optionally &queue=ID, repeatable).
 //     Messages {"type":"stats","stats":[Stats of the last 24 h]}.
 //
@@ -201,6 +205,9 @@ func (h *Hub) snap(ctx context.Context, id string, snaps map[string]*queueSnap, 
 			s.pos[en.ID] = i + 1
 		}
 		for _, hh := range hosts {
+			if !hh.Serves(id) {
+				continue
+			}
 			switch hh.State {
 			case HostAvailable, HostOffered, HostInCall, HostWrapUp:
 				s.staffed++
@@ -275,6 +282,7 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 		}
 		type hostQueue struct {
 			Queue        QueueJSON   `json:"queue"`
+			Serving      bool        `json:"serving"`
 			WaitingCount int         `json:"waiting_count"`
 			Waiting      []EntryJSON `json:"waiting"`
 		}
@@ -284,7 +292,7 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 			if err != nil {
 				continue
 			}
-			hq := hostQueue{Queue: queueJSON(s.q, &s.status), WaitingCount: len(s.waiting), Waiting: []EntryJSON{}}
+			hq := hostQueue{Queue: queueJSON(s.q, &s.status), Serving: host.Serves(id), WaitingCount: len(s.waiting), Waiting: []EntryJSON{}}
 			for i, en := range s.waiting[:min(len(s.waiting), 100)] {
 				j := entryJSON(en)
 				j.Position = i + 1

@@ -32,6 +32,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) queue.Store) {
 		{"QueueCRUD", testQueueCRUD},
 		{"QueueCAS", testQueueCAS},
 		{"HostCRUD", testHostCRUD},
+		{"HostServingNilOrEmpty", testHostServing},
 		{"HostListOrderAndFilter", testHostList},
 		{"EntrySeqAndRoundTrip", testEntrySeq},
 		{"EntryActiveKey", testEntryActiveKey},
@@ -266,6 +267,35 @@ func testHostCRUD(t *testing.T, s queue.Store) {
 		t.Fatal(err)
 	}
 	wantErr(t, "delete again", s.DeleteHost(ctx(t), "h1"), queue.ErrNotFound)
+}
+
+// testHostServing: Host.Serving nil ("all of Queues") and empty ("none")
+// must come back as they went in, through create, get, update and list.
+func testHostServing(t *testing.T, s queue.Store) {
+	check := func(what string, got []string, wantNil bool, want []string) {
+		t.Helper()
+		if (got == nil) != wantNil || !reflect.DeepEqual(append([]string{}, got...), append([]string{}, want...)) {
+			t.Fatalf("%s: serving %#v, want %#v (nil %v)", what, got, want, wantNil)
+		}
+	}
+	all := must[queue.Host](t, "create all")(s.CreateHost(ctx(t), queue.Host{ID: "all", Queues: []string{"q1", "q2"}, State: queue.HostOffline}))
+	none := must[queue.Host](t, "create none")(s.CreateHost(ctx(t), queue.Host{ID: "none", Queues: []string{"q1"}, Serving: []string{}, State: queue.HostOffline}))
+	check("created nil", all.Serving, true, nil)
+	check("created empty", none.Serving, false, nil)
+	check("get nil", must[queue.Host](t, "get")(s.GetHost(ctx(t), "all")).Serving, true, nil)
+	check("get empty", must[queue.Host](t, "get")(s.GetHost(ctx(t), "none")).Serving, false, nil)
+	for _, h := range must[[]queue.Host](t, "list")(s.ListHosts(ctx(t), queue.HostFilter{QueueID: "q1"})) {
+		check("list "+h.ID, h.Serving, h.ID == "all", nil)
+	}
+	all.Serving = []string{"q2"}
+	all = must[queue.Host](t, "update some")(s.UpdateHost(ctx(t), all))
+	check("updated some", must[queue.Host](t, "get")(s.GetHost(ctx(t), "all")).Serving, false, []string{"q2"})
+	all.Serving = []string{}
+	all = must[queue.Host](t, "update none")(s.UpdateHost(ctx(t), all))
+	check("updated none", must[queue.Host](t, "get")(s.GetHost(ctx(t), "all")).Serving, false, nil)
+	all.Serving = nil
+	must[queue.Host](t, "update all")(s.UpdateHost(ctx(t), all))
+	check("updated all", must[queue.Host](t, "get")(s.GetHost(ctx(t), "all")).Serving, true, nil)
 }
 
 func testHostList(t *testing.T, s queue.Store) {

@@ -1,0 +1,210 @@
+package queue_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/frontdesk/frontdesk/queue"
+)
+
+// secondQueue adds queue "b" (same settings, mode m) to h and returns it.
+func (h *harness) secondQueue(m queue.Mode) queue.Queue {
+	h.t.Helper()
+	b := h.q
+	b.ID, b.Slug, b.Name, b.Mode, b.Version = "", "help-b", "Help B", m, 0
+	b, err := h.eng.CreateQueue(h.t.Context(), b)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return b
+}
+
+func (h *harness) joinQ(queueID, caller string) string {
+	h.t.Helper()
+	j, err := h.eng.Join(h.t.Context(), queueID, queue.JoinRequest{Caller: queue.Caller{ID: caller, Name: "Caller " + caller}})
+	if err != nil {
+		h.t.Fatalf("join %s: %v", caller, err)
+	}
+	return j.Entry.ID
+}
+
+func TestServing(t *testing.T) {
+	t.Run("offers follow the served queues", func(t *testing.T) {
+		h := newHarness(t, queue.ModeAuto, nil)
+		b := h.secondQueue(queue.ModeAuto)
+		ctx := t.Context()
+		if _, err := h.eng.PutHost(ctx, "h1", "Host", []string{h.q.ID, b.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.hostState("h1"); got.Serving != nil || !got.Serves(h.q.ID) || !got.Serves(b.ID) {
+			t.Fatalf("new host serving %v, want nil (all)", got.Serving)
+		}
+		host, err := h.eng.SetServing(ctx, "h1", []string{h.q.ID})
+		if err != nil || !slices.Equal(host.Serving, []string{h.q.ID}) {
+			t.Fatalf("serving = %v, %v", host.Serving, err)
+		}
+		inB := h.joinQ(b.ID, "cb")
+		if got := h.available("h1"); got.State != queue.HostAvailable {
+			t.Fatalf("host serving only A was offered %s from B (state %s)", got.EntryID, got.State)
+		}
+		h.sweep(0) // the periodic matcher does not offer it either
+		if got := h.hostState("h1"); got.State != queue.HostAvailable || h.entry(inB).State != queue.EntryWaiting {
+			t.Fatalf("after sweep host %s, entry %s", got.State, h.entry(inB).State)
+		}
+		// Ticking B makes the offer at once.
+		host, err = h.eng.SetServing(ctx, "h1", []string{b.ID, h.q.ID, b.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host.State != queue.HostOffered || host.EntryID != inB {
+			t.Fatalf("after ticking B: host %s offered %q, want offered %s", host.State, host.EntryID, inB)
+		}
+		if want := slices.Sorted(slices.Values([]string{h.q.ID, b.ID})); !slices.Equal(host.Serving, want) {
+			t.Fatalf("serving %v, want sorted and deduplicated %v", host.Serving, want)
+		}
+	})
+	t.Run("serving none gets no offers; unknown queue refused", func(t *testing.T) {
+		h := newHarness(t, queue.ModeAuto, nil)
+		h.host("h1")
+		host, err := h.eng.SetServing(t.Context(), "h1", []string{})
+		if err != nil || host.Serving == nil || len(host.Serving) != 0 {
+			t.Fatalf("serving none = %#v, %v; want an empty non-nil list", host.Serving, err)
+		}
+		id := h.join("c1", 0).Entry.ID
+		if got := h.available("h1"); got.State != queue.HostAvailable {
+			t.Fatalf("host serving none got %s", got.State)
+		}
+		_, err = h.eng.SetServing(t.Context(), "h1", []string{h.q.ID, "elsewhere"})
+		var r *queue.Refusal
+		if !errors.As(err, &r) || !errors.Is(err, queue.ErrNotAssigned) || r.Field != "queues" || r.Queue != "elsewhere" {
+			t.Fatalf("err = %v, want a not_assigned refusal on field queues", err)
+		}
+		if got := h.hostState("h1"); len(got.Serving) != 0 || got.Serving == nil {
+			t.Fatalf("a refused change changed serving to %v", got.Serving)
+		}
+		// nil resets to all: the waiting caller is offered.
+		host, err = h.eng.SetServing(t.Context(), "h1", nil)
+		if err != nil || host.Serving != nil || host.State != queue.HostOffered || host.EntryID != id {
+			t.Fatalf("reset: %+v, %v", host, err)
+		}
+	})
+	t.Run("pick and next only in served queues", func(t *testing.T) {
+		h := newHarness(t, queue.ModePick, nil)
+		b := h.secondQueue(queue.ModePick)
+		if _, err := h.eng.PutHost(t.Context(), "h1", "Host", []string{h.q.ID, b.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.eng.SetServing(t.Context(), "h1", []string{h.q.ID}); err != nil {
+			t.Fatal(err)
+		}
+		inB := h.joinQ(b.ID, "cb")
+		h.available("h1")
+		if _, err := h.eng.Next(t.Context(), "h1", b.ID); !errors.Is(err, queue.ErrState) {
+			t.Fatalf("next in an unserved queue: %v, want ErrState", err)
+		}
+		if _, err := h.eng.Pick(t.Context(), "h1", inB); !errors.Is(err, queue.ErrState) {
+			t.Fatalf("pick in an unserved queue: %v, want ErrState", err)
+		}
+		if _, err := h.eng.SetServing(t.Context(), "h1", []string{b.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if acc, err := h.eng.Pick(t.Context(), "h1", inB); err != nil || acc.Entry.ID != inB {
+			t.Fatalf("pick after ticking: %v", err)
+		}
+	})
+	t.Run("unassigning a queue unticks it", func(t *testing.T) {
+		h := newHarness(t, queue.ModeAuto, nil)
+		b := h.secondQueue(queue.ModeAuto)
+		ctx := t.Context()
+		if _, err := h.eng.PutHost(ctx, "h1", "Host", []string{h.q.ID, b.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.eng.SetServing(ctx, "h1", []string{h.q.ID, b.ID}); err != nil {
+			t.Fatal(err)
+		}
+		host, err := h.eng.PutHost(ctx, "h1", "Host", []string{b.ID})
+		if err != nil || !slices.Equal(host.Serving, []string{b.ID}) {
+			t.Fatalf("after removing A: serving %v, %v", host.Serving, err)
+		}
+		// Assigning A again does not tick it: the host chose explicitly.
+		host, err = h.eng.PutHost(ctx, "h1", "Host", []string{h.q.ID, b.ID})
+		if err != nil || !slices.Equal(host.Serving, []string{b.ID}) {
+			t.Fatalf("after re-adding A: serving %v, %v", host.Serving, err)
+		}
+	})
+	t.Run("statistics count serving hosts only", func(t *testing.T) {
+		h := newHarness(t, queue.ModeAuto, nil)
+		h.host("h1")
+		h.host("h2")
+		h.available("h1")
+		h.available("h2")
+		if _, err := h.eng.SetServing(t.Context(), "h2", []string{}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := h.eng.Stats(t.Context(), h.q.ID, monday10.Add(-1), h.env.Clock.Now().Add(1))
+		if err != nil || st.HostsAvailable != 1 || st.HostsStaffed != 1 {
+			t.Fatalf("stats available %d staffed %d (%v), want 1/1", st.HostsAvailable, st.HostsStaffed, err)
+		}
+	})
+}
+
+func TestAPIServing(t *testing.T) {
+	a := newAPIEnv(t)
+	var qa, qb queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &qa, 201)
+	a.mustDo("POST", "/queues", "boss", "admin", strings.Replace(queueBody, `"slug":"it-help"`, `"slug":"other"`, 1), &qb, 201)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{qa.ID, qb.ID}}, nil, 200)
+	a.mustDo("PUT", "/hosts/ben", "boss", "admin", map[string]any{"name": "Ben", "queues": []string{qa.ID}}, nil, 200)
+
+	raw := a.mustDo("GET", "/hosts/me", "ann", "host", nil, nil, 200)
+	if !strings.Contains(raw, `"serving":null`) {
+		t.Fatalf("a new host: %s, want \"serving\":null (all)", raw)
+	}
+	var host queue.Host
+	a.mustDo("PUT", "/hosts/me/serving", "ann", "host", map[string]any{"queues": []string{qa.ID}}, &host, 200)
+	if !slices.Equal(host.Serving, []string{qa.ID}) {
+		t.Fatalf("serving %v", host.Serving)
+	}
+	raw = a.mustDo("PUT", "/hosts/me/serving", "ann", "host", map[string]any{"queues": []string{}}, nil, 200)
+	if !strings.Contains(raw, `"serving":[]`) {
+		t.Fatalf("serving none: %s", raw)
+	}
+	raw = a.mustDo("GET", "/hosts/ann", "boss", "admin", nil, nil, 200)
+	if !strings.Contains(raw, `"serving":[]`) {
+		t.Fatalf("GET after serving none: %s", raw)
+	}
+	var p map[string]any
+	a.mustDo("PUT", "/hosts/ben/serving", "ben", "host", map[string]any{"queues": []string{qb.ID}}, &p, 422)
+	if p["field"] != "queues" || p["reason"] != "not_assigned" || p["queue"] != qb.ID {
+		t.Fatalf("not assigned: %v", p)
+	}
+	a.mustDo("PUT", "/hosts/ann/serving", "ben", "host", map[string]any{"queues": []string{qa.ID}}, nil, 403)
+	a.mustDo("PUT", "/hosts/ann/serving", "boss", "admin", map[string]any{"queues": []string{qb.ID}}, &host, 200)
+	if !slices.Equal(host.Serving, []string{qb.ID}) {
+		t.Fatalf("admin set serving %v", host.Serving)
+	}
+	a.mustDo("PUT", "/hosts/me/serving", "ann", "host", `{}`, nil, 400)
+	a.mustDo("PUT", "/hosts/me/serving", "ann", "host", `{"queues":"x"}`, nil, 400)
+	a.mustDo("PUT", "/hosts/me/serving", "ann", "host", `{"queues":null}`, &host, 200)
+	if host.Serving != nil {
+		t.Fatalf("null did not reset to all: %v", host.Serving)
+	}
+
+	// The host's live view lists both queues with their serving flag.
+	a.mustDo("PUT", "/hosts/me/serving", "ann", "host", map[string]any{"queues": []string{qb.ID}}, nil, 200)
+	ws, _, err := wsDial(t, a, "user=ann&role=host", "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	readMsg(t, ws, "host", func(m map[string]any) bool {
+		flags := map[any]any{}
+		for _, q := range m["queues"].([]any) {
+			hq := q.(map[string]any)
+			flags[hq["queue"].(map[string]any)["id"]] = hq["serving"]
+		}
+		return len(flags) == 2 && flags[qa.ID] == false && flags[qb.ID] == true
+	})
+}
