@@ -24,6 +24,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/frontdesk/frontdesk/apidoc"
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/auth/janusauth"
 	"github.com/frontdesk/frontdesk/bus"
@@ -61,12 +62,13 @@ type App struct {
 	api     *queue.API
 	proxy   *proxy.Proxy
 	progSub *bus.Subscription
+	echo    *echo.Echo
 }
 
 // New builds Frontdesk from cfg and mounts its routes on srv. It opens the
 // store, so Close must be called even if Run is not.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometheus.Registry, srv *server.Server) (_ *App, err error) {
-	a := &App{log: log}
+	a := &App{log: log, echo: srv.Echo()}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -123,6 +125,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	api := srv.API()
 	api.Use(a.auth.Middleware())
 	a.auth.Register(api)
+	apidoc.Register(api) // GET /api/v1/openapi.json, public
 	admin := api.Group("/admin", auth.RequireRole(auth.RoleAdmin))
 
 	// Janus instances and their stored tokens.
@@ -322,6 +325,11 @@ func (a *App) Engine() *queue.Engine { return a.engine }
 
 // Auth returns the auth service (for tests and the CLI).
 func (a *App) Auth() *auth.Service { return a.auth }
+
+// Routes returns every route mounted on the HTTP server (method, echo path
+// template such as "/api/v1/queues/:id"), for tests that compare them with
+// the OpenAPI document.
+func (a *App) Routes() []*echo.Route { return a.echo.Routes() }
 
 // sfuConfig maps the configuration onto the SFU's. On a loopback-only
 // listen address (a laptop) the SFU offers loopback candidates too.
