@@ -673,3 +673,87 @@ func TestPickMode(t *testing.T) {
 		t.Fatalf("completed %d, %v", st.Completed, err)
 	}
 }
+
+// TestServingQueues: a host assigned two queues unticks one in the console;
+// a caller joining that queue is not offered to them; once they tick it
+// again, the offer comes.
+func TestServingQueues(t *testing.T) {
+	a, addr := startApp(t)
+	base := "http://" + addr
+	dir := artifacts(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	hostUser, err := a.Auth().AddUser(ctx, "server@example.com", "Sam Server", "host-password-1", auth.RoleHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := a.Engine()
+	var qs []queue.Queue
+	for _, n := range []struct{ slug, name string }{{"billing", "Billing"}, {"tech", "Technical support"}} {
+		q, err := eng.CreateQueue(ctx, queue.Queue{Slug: n.slug, Name: n.name, Mode: queue.ModeAuto, Hours: hours.AlwaysOpen(), Media: queue.MediaBuiltin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs = append(qs, q)
+	}
+	if _, err := eng.PutHost(ctx, hostUser.ID, "Sam Server", []string{qs[0].ID, qs[1].ID}); err != nil {
+		t.Fatal(err)
+	}
+	b := browser(t)
+	host := newTab(t, b, "host", base, dir)
+	caller := newTab(t, b, "caller", base, dir)
+
+	host.do("sign in and go available", 20*time.Second,
+		chromedp.Navigate(base+"/host"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("email"), "server@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), "host-password-1"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("btn-available")),
+		chromedp.Click(chromedp.ID("btn-available")),
+	)
+	techBox := "serve-" + qs[1].ID
+	host.poll("both queues ticked, labelled by name", 10*time.Second, fmt.Sprintf(`(() => {
+	  const boxes = [...document.querySelectorAll('#serving-boxes input[type=checkbox]')];
+	  const tech = document.getElementById(%q);
+	  return boxes.length === 2 && boxes.every((b) => b.checked) && !!tech &&
+	    document.querySelector('label[for=' + CSS.escape(tech.id) + ']').textContent === 'Technical support'; })()`, techBox))
+	host.poll("available", 10*time.Second, `document.getElementById('host-state').dataset.state === 'available'`)
+
+	// Untick "Technical support" with the keyboard (focus, space).
+	host.do("untick a queue", 10*time.Second, chromedp.Focus(chromedp.ID(techBox)), chromedp.KeyEvent(" "))
+	if !waitFor(10*time.Second, func() bool {
+		h, err := eng.GetHost(ctx, hostUser.ID)
+		return err == nil && h.Serving != nil && len(h.Serving) == 1 && h.Serving[0] == qs[0].ID
+	}) {
+		h, _ := eng.GetHost(ctx, hostUser.ID)
+		t.Fatalf("serving after unticking: %v", h.Serving)
+	}
+	host.poll("the unticked queue marked", 10*time.Second, fmt.Sprintf(`!document.getElementById(%q).checked &&
+	  document.querySelector('#queues [data-queue=%q]').textContent.includes('not serving now')`, techBox, qs[1].ID))
+	host.shot("unticked")
+
+	// A caller joins the unticked queue: no offer.
+	caller.do("join the unticked queue", 20*time.Second,
+		chromedp.Navigate(base+"/q/tech"),
+		chromedp.WaitVisible(chromedp.ID("name-form")),
+		chromedp.SendKeys(chromedp.ID("guest-name"), "Tia Tester"),
+		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("join-form")),
+		chromedp.Click(chromedp.ID("btn-join")),
+	)
+	caller.poll("waiting", 10*time.Second, `document.getElementById('position').textContent === '1'`)
+	host.poll("the caller counted in the unticked queue", 10*time.Second, fmt.Sprintf(`document.querySelector('#queues [data-queue=%q]').textContent.includes('1 waiting')`, qs[1].ID))
+	time.Sleep(time.Second) // matching runs on every change; give it a chance to misbehave
+	var offerShown bool
+	host.eval(`!document.getElementById('offer').hidden`, &offerShown)
+	if h, _ := eng.GetHost(ctx, hostUser.ID); h.State != queue.HostAvailable || offerShown {
+		t.Fatalf("a caller in an unticked queue was offered: host %v, offer shown %v", h.State, offerShown)
+	}
+
+	// Tick it again: the offer comes.
+	host.do("tick the queue again", 10*time.Second, chromedp.Click(chromedp.ID(techBox)))
+	host.poll("offer", 15*time.Second, `!document.getElementById('offer').hidden && document.getElementById('offer-name').textContent === 'Tia Tester'`)
+	host.shot("offer-after-ticking")
+	host.do("decline", 10*time.Second, chromedp.Click(chromedp.ID("btn-decline")))
+}

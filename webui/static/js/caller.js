@@ -3,7 +3,7 @@
 // resume after a reload, thank-you.
 
 import { api, ApiError, me, live, $, show, say, fmtDuration, fmtTime, el } from './api.js';
-import { getMedia, startCall, callMarkup } from './callview.js';
+import { getMedia, startCall, callMarkup, setPeerAway } from './callview.js';
 
 const slug = decodeURIComponent(location.pathname.split('/')[2] || '');
 const storeKey = `frontdesk.entry.${slug}`;
@@ -173,6 +173,7 @@ function update(entry, callInfo) {
     case 'offered':
     case 'connecting':
     case 'in_call':
+      if (call && typeof call === 'object') setPeerAway(entry.peer_away_until || (callInfo && callInfo.peer_away_until) || null);
       $('next-notice').hidden = true;
       $('connecting-notice').hidden = false;
       $('position').textContent = '–';
@@ -199,6 +200,11 @@ async function joinCall(id, info) {
     call = await startCall(info, localStream, (reason) => {
       call = 'ended';
       finished('completed', reason);
+    }, {
+      peerLabel: 'The host',
+      // An explicit hang-up ends the call for both sides at once; leaving
+      // the room alone (a reload) keeps it for the rejoin grace.
+      onHangup: () => api('POST', `/entries/${id}/complete`),
     });
   } catch (err) {
     call = null;
@@ -207,6 +213,7 @@ async function joinCall(id, info) {
 }
 
 function finished(state) {
+  if (call && typeof call === 'object' && !call.ended) call.hangup(); // the host ended the call
   if (feed) {
     feed.stop();
     feed = null;
@@ -253,7 +260,7 @@ async function init() {
   const mine = await api('GET', '/entries');
   const mineHere = (mine || []).find((e) => e.queue_id === queue.id);
   if (mineHere) {
-    say('Welcome back: you kept your place.');
+    say(mineHere.state === 'connecting' || mineHere.state === 'in_call' ? 'Welcome back: rejoining your call…' : 'Welcome back: you kept your place.');
     follow(mineHere.id, savedToken(mineHere.id));
     update(mineHere, null);
     return;

@@ -24,13 +24,65 @@ async function iceServers() {
   }
 }
 
+// away is the countdown shown while the other side is away: its deadline
+// (ms since the epoch, or 0 when unknown) and the interval updating it.
+const away = { until: 0, timer: null };
+
+function renderAway() {
+  const c = $('peer-away-countdown');
+  if (!c) return;
+  if (!away.until) {
+    c.textContent = '';
+    return;
+  }
+  const s = Math.max(0, Math.round((away.until - Date.now()) / 1000));
+  c.textContent = `The call ends in ${s} s unless they return.`;
+}
+
+function showAway(on, text) {
+  const box = $('peer-away');
+  if (!box) return;
+  if (on) {
+    $('peer-away-text').textContent = text;
+    if (box.hidden) {
+      box.hidden = false;
+      $('btn-end-call').focus();
+    }
+    clearInterval(away.timer);
+    away.timer = setInterval(renderAway, 1000);
+    renderAway();
+  } else {
+    box.hidden = true;
+    clearInterval(away.timer);
+    away.timer = null;
+    away.until = 0;
+  }
+}
+
+/**
+ * setPeerAway tells the call view until when the other side may still
+ * come back (peer_away_until, RFC 3339; null when they are not away), for
+ * the countdown under the "disconnected" notice.
+ */
+export function setPeerAway(iso) {
+  away.until = iso ? new Date(iso).getTime() : 0;
+  renderAway();
+}
+
 /**
  * startCall joins the call described by info (CallJSON) with localStream
  * and wires the page's call view. onEnded(reason) runs once when the call
- * is over (hang up here, peer left, or connection lost). The Call is also
- * exposed as window.frontdesk.call for diagnostics.
+ * is over here (hang up, or connection lost). opts:
+ *   - onHangup: async function run when this side hangs up (the Hang up or
+ *     End call button), before leaving the room; the page ends the call
+ *     for both sides there (POST /entries/:id/complete).
+ *   - onPeerLeft, onPeerBack: called when the other side's feed goes away
+ *     (a reload or a drop: the call goes on, Frontdesk keeps it for the
+ *     queue's rejoin grace) and when it is back and playing.
+ *   - peerLabel: who the other side is ("The caller", "The host").
+ * The Call is also exposed as window.frontdesk.call for diagnostics.
  */
-export async function startCall(info, localStream, onEnded) {
+export async function startCall(info, localStream, onEnded, opts = {}) {
   const call = new Call(info, localStream, { iceServers: await iceServers() });
   window.frontdesk = window.frontdesk || {};
   window.frontdesk.call = call;
@@ -59,11 +111,22 @@ export async function startCall(info, localStream, onEnded) {
     window.frontdesk.webrtcup.push({ ...e.detail, at: Date.now() });
     state.textContent = 'Connected';
   });
+  const who = opts.peerLabel || 'The other participant';
   call.addEventListener('peer-left', () => {
-    state.textContent = 'The other participant left';
-    call.hangup();
+    state.textContent = `${who} disconnected`;
+    remote.srcObject = null;
+    showAway(true, `${who} disconnected — waiting for them to come back.`);
+    if (opts.onPeerLeft) opts.onPeerLeft();
   });
-  call.addEventListener('closed', (e) => end(e.detail.reason));
+  call.addEventListener('peer-back', () => {
+    state.textContent = 'Connected';
+    showAway(false);
+    if (opts.onPeerBack) opts.onPeerBack();
+  });
+  call.addEventListener('closed', (e) => {
+    showAway(false);
+    end(e.detail.reason);
+  });
   call.addEventListener('error', (e) => say(`Call problem: ${e.detail.message}`, 'error'));
 
   const mute = $('btn-mute');
@@ -82,7 +145,21 @@ export async function startCall(info, localStream, onEnded) {
     cam.setAttribute('aria-pressed', String(off));
     cam.textContent = off ? 'Camera on' : 'Camera off';
   };
-  $('btn-hangup').onclick = () => call.hangup();
+  const hangup = async () => {
+    $('btn-hangup').disabled = true;
+    $('btn-end-call').disabled = true;
+    try {
+      if (opts.onHangup) await opts.onHangup();
+    } catch (err) {
+      console.warn('ending the call:', err);
+    } finally {
+      $('btn-hangup').disabled = false;
+      $('btn-end-call').disabled = false;
+    }
+    await call.hangup();
+  };
+  $('btn-hangup').onclick = hangup;
+  $('btn-end-call').onclick = hangup;
   try {
     await call.start();
   } catch (err) {
@@ -101,6 +178,10 @@ export const callMarkup = `
       <figcaption>You</figcaption></figure>
   </div>
   <p id="call-state" role="status" aria-live="polite"></p>
+  <div id="peer-away" class="notice" role="alert" hidden>
+    <p><span id="peer-away-text"></span> <span id="peer-away-countdown"></span></p>
+    <button type="button" id="btn-end-call" class="danger">End call</button>
+  </div>
   <div class="controls" role="group" aria-label="Call controls">
     <button type="button" id="btn-mute" aria-pressed="false">Mute</button>
     <button type="button" id="btn-camera" aria-pressed="false">Camera off</button>

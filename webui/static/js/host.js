@@ -3,7 +3,7 @@
 // view, wrap-up and personal statistics.
 
 import { api, me, live, $, show, say, fmtDuration, el } from './api.js';
-import { getMedia, startCall, callMarkup } from './callview.js';
+import { getMedia, startCall, callMarkup, setPeerAway } from './callview.js';
 
 let who = null;
 let host = null;
@@ -12,6 +12,9 @@ let call = null;
 let callEntry = null;
 let ticker = null;
 let lastOffer = null;
+// callSeenLive is set once a live update showed the host in_call during
+// the current call, so an older update (still available) does not end it.
+let callSeenLive = false;
 let statsAt = 0;
 // media is a getUserMedia promise started when an offer arrives, so that
 // accepting does not wait for the camera.
@@ -81,13 +84,62 @@ function onUpdate(m) {
   // Wrap-up.
   $('wrapup').hidden = host.state !== 'wrap_up';
   // Queues.
+  renderServing(m.queues || []);
   renderQueues(m.queues || []);
   tick();
+  // The call ended elsewhere (the caller hung up, or did not come back in
+  // time): leave the room.
+  if (call && host.state === 'in_call') callSeenLive = true;
+  if (call && typeof call === 'object' && !call.ended && callSeenLive && host.state !== 'in_call') call.hangup();
   // A reload during a call: rejoin.
   if (host.state === 'in_call' && host.entry_id && !call) {
     api('GET', `/entries/${host.entry_id}/call`).then((info) => hostCall(host.entry_id, info, null)).catch(fail);
   }
   if (Date.now() - statsAt > 5000 && host.state !== 'in_call') refreshStats(m.queues || []);
+}
+
+// servingBusy is true while a PUT /hosts/me/serving is in flight: live
+// updates then leave the checkboxes as the host ticked them.
+let servingBusy = false;
+
+/**
+ * renderServing shows one checkbox per assigned queue (by name), ticked
+ * when the host serves it now (q.serving from the live update). Boxes are
+ * updated in place so keyboard focus survives live updates.
+ */
+function renderServing(qs) {
+  const box = $('serving-boxes');
+  $('serving').hidden = qs.length === 0;
+  const want = new Set(qs.map((q) => q.queue.id));
+  for (const span of [...box.children]) if (!want.has(span.dataset.queue)) span.remove();
+  for (const q of qs) {
+    const id = `serve-${q.queue.id}`;
+    let input = $(id);
+    if (!input) {
+      input = el('input', { type: 'checkbox', id, name: 'serving', value: q.queue.id, onchange: saveServing });
+      box.append(el('span', { class: 'check', 'data-queue': q.queue.id }, input, ' ', el('label', { for: id, class: 'inline', text: q.queue.name })));
+    } else {
+      input.nextElementSibling.textContent = q.queue.name;
+    }
+    if (!servingBusy) input.checked = q.serving !== false;
+  }
+}
+
+async function saveServing() {
+  const boxes = [...document.querySelectorAll('#serving-boxes input[type=checkbox]')];
+  const queues = boxes.filter((b) => b.checked).map((b) => b.value);
+  servingBusy = true;
+  for (const b of boxes) b.setAttribute('aria-busy', 'true');
+  try {
+    host = await api('PUT', '/hosts/me/serving', { queues });
+    const names = boxes.filter((b) => b.checked).map((b) => b.nextElementSibling.textContent);
+    say(names.length ? `You now serve: ${names.join(', ')}.` : 'You serve no queue now: you get no callers.');
+  } catch (err) {
+    fail(err);
+  } finally {
+    servingBusy = false;
+    for (const b of boxes) b.removeAttribute('aria-busy');
+  }
 }
 
 function renderQueues(qs) {
@@ -96,9 +148,14 @@ function renderQueues(qs) {
   for (const q of qs) {
     const mode = q.queue.mode;
     const open = q.queue.status && q.queue.status.open;
-    const sec = el('section', { class: 'queue-card', 'aria-label': q.queue.name },
+    const served = q.serving !== false;
+    const sec = el('section', { class: served ? 'queue-card' : 'queue-card not-served', 'aria-label': q.queue.name, 'data-queue': q.queue.id },
       el('h4', { text: `${q.queue.name} (${mode === 'pick' ? 'pick' : 'automatic'} mode)` }),
-      el('p', { text: `${open ? 'Open' : 'Closed'} · ${q.waiting_count} waiting` }));
+      el('p', { text: `${open ? 'Open' : 'Closed'} · ${q.waiting_count} waiting${served ? '' : ' · not serving now'}` }));
+    if (!served) {
+      box.append(sec);
+      continue;
+    }
     if (q.waiting_count > 0 && host && host.state === 'available') {
       sec.append(el('button', { type: 'button', onclick: () => takeNext(q.queue.id), text: 'Take the next caller' }));
     }
@@ -192,6 +249,7 @@ async function takeNext(queueId) {
 async function hostCall(entryId, info, entry) {
   if (call) return;
   call = 'starting';
+  callSeenLive = false;
   callEntry = entryId;
   intakeList($('call-intake'), entry ? entry.intake : {}, entry ? entry.queue_id : '');
   let stream = media ? await media : null;
@@ -205,18 +263,52 @@ async function hostCall(entryId, info, entry) {
     }
   }
   show('call');
-  call = await startCall(info, stream, async () => {
+  call = await startCall(info, stream, () => {
     for (const t of stream.getTracks()) t.stop();
-    try {
-      await api('POST', `/entries/${callEntry}/complete`);
-    } catch {
-      // the queue already completed it (the caller left)
-    }
+    stopAwayPoll();
     call = null;
     callEntry = null;
     show('console');
     say('Call ended.');
+  }, {
+    peerLabel: 'The caller',
+    // An explicit hang-up (or End call while the caller is away) ends the
+    // call for both sides at once.
+    onHangup: async () => {
+      try {
+        await api('POST', `/entries/${entryId}/complete`);
+      } catch (err) {
+        if (err.status !== 409 && err.status !== 404) throw err; // else it already ended
+      }
+    },
+    onPeerLeft: () => startAwayPoll(entryId),
+    onPeerBack: stopAwayPoll,
   });
+  if (call && call.ended) call = null;
+}
+
+// While the caller is away, the entry says until when they may come back
+// (peer_away_until); poll it once a second for the countdown.
+let awayPoll = null;
+
+function startAwayPoll(entryId) {
+  stopAwayPoll();
+  const poll = async () => {
+    try {
+      const en = await api('GET', `/entries/${entryId}`);
+      setPeerAway(en.peer_away_until || null);
+    } catch {
+      // gone: the live update ends the call
+    }
+  };
+  poll();
+  awayPoll = setInterval(poll, 1000);
+}
+
+function stopAwayPoll() {
+  clearInterval(awayPoll);
+  awayPoll = null;
+  setPeerAway(null);
 }
 
 async function start() {

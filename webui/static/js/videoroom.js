@@ -4,7 +4,7 @@
 // publish, start, leave). The proxy forces the room, id, display and pin
 // from the call ticket, so the browser only names the room.
 
-import { Connection, janusURL } from './janus.js';
+import { Connection, JanusError, janusURL } from './janus.js';
 
 const PLUGIN = 'janus.plugin.videoroom';
 
@@ -12,7 +12,10 @@ const PLUGIN = 'janus.plugin.videoroom';
  * Call is one participant's side of a two-party call. Events:
  * "local" (detail: MediaStream), "remote" (detail: MediaStream),
  * "webrtcup" (detail: {kind: "publisher"|"subscriber", ms}),
- * "peer-left", "closed" (detail: {reason}), "error" (detail: Error).
+ * "peer-left" (the other side's feed went away: a reload or a drop; the
+ * call goes on and the feed is subscribed again when it is published
+ * again), "peer-back" (subscribed to the returning feed),
+ * "closed" (detail: {reason}), "error" (detail: Error).
  */
 export class Call extends EventTarget {
   /**
@@ -54,12 +57,31 @@ export class Call extends EventTarget {
     this.pub = await this.conn.attach(PLUGIN);
     this.pub.addEventListener('event', (e) => this.onPublisherEvent(e.detail));
     this.watch(this.pub, 'publisher');
-    const { data } = await this.pub.message({ request: 'join', ptype: 'publisher', room: this.info.room_id });
+    const data = await this.joinAsPublisher();
     this.mark('joined');
     this.myId = data.id;
     this.privateId = data.private_id;
     await this.publish();
     for (const p of data.publishers || []) this.maybeSubscribe(p.id);
+  }
+
+  /**
+   * joinAsPublisher joins the room with the feed id the ticket carries.
+   * After a reload the old participant may not have left the room yet
+   * (VideoRoom error 436, "User ID already exists"): retry for a few
+   * seconds until the media server has dropped it.
+   */
+  async joinAsPublisher() {
+    for (let i = 0; ; i++) {
+      try {
+        const { data } = await this.pub.message({ request: 'join', ptype: 'publisher', room: this.info.room_id });
+        return data;
+      } catch (err) {
+        if (!(err instanceof JanusError) || err.code !== 436 || i >= 20) throw err;
+        this.mark('join-retry');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
   }
 
   watch(handle, kind) {
@@ -97,9 +119,30 @@ export class Call extends EventTarget {
 
   onPublisherEvent(m) {
     const d = m.plugindata?.data || {};
-    for (const p of d.publishers || []) this.maybeSubscribe(p.id);
     const gone = d.leaving ?? d.unpublished;
-    if (gone !== undefined && gone !== 'ok' && this.subscribed.has(gone)) this.emit('peer-left');
+    if (gone !== undefined && gone !== 'ok' && this.subscribed.has(gone)) this.dropFeed(gone);
+    for (const p of d.publishers || []) this.maybeSubscribe(p.id);
+  }
+
+  /**
+   * dropFeed forgets a feed that left: its subscriber handle and peer
+   * connection go, the remote stream is replaced by an empty one, and the
+   * feed will be subscribed again when the room announces it again.
+   */
+  dropFeed(feed) {
+    this.subscribed.delete(feed);
+    const h = this.sub;
+    this.sub = null;
+    if (h) {
+      if (h.pc) {
+        h.pc.close();
+        this.pcs = this.pcs.filter((pc) => pc !== h.pc);
+      }
+      h.detach();
+    }
+    this.remoteStream = new MediaStream();
+    this.mark('peer-left');
+    this.emit('peer-left', { feed });
   }
 
   maybeSubscribe(feed) {
@@ -119,9 +162,11 @@ export class Call extends EventTarget {
     const { jsep } = await h.message(body);
     if (!jsep) throw new Error('the media server sent no offer for the feed');
     const pc = this.newPeerConnection(h);
+    const back = this.marks.some(([label]) => label === 'peer-left');
     pc.ontrack = (e) => {
       this.remoteStream.addTrack(e.track);
       this.emit('remote', this.remoteStream);
+      if (back) this.emit('peer-back', { feed });
     };
     await pc.setRemoteDescription(jsep);
     const answer = await pc.createAnswer();
