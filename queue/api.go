@@ -41,12 +41,12 @@ import (
 //	PUT    /hosts/:id/serving           {"queues":["<queue id>",…]} the queues served now [self, admin]
 //	GET    /entries                     the principal's own live entries (after a reload) [any]
 //	GET    /entries/:id                 entry with position and estimated wait [owner, host, admin]
-//	DELETE /entries/:id                 leave [owner] or remove [host, admin]
+//	DELETE /entries/:id                 leave [owner] or remove [host, admin]; 204
 //	POST   /entries/:id/resume          {"token"} after a reconnect [owner]
 //	POST   /entries/:id/accept          accept an offer [the offered host]
 //	POST   /entries/:id/decline         decline an offer [the offered host]
 //	POST   /entries/:id/pick            take this waiting caller [host of queue]
-//	POST   /entries/:id/complete        end the call [the entry's host]
+//	POST   /entries/:id/complete        end the call at once; 204 [the entry's host or its caller]
 //	GET    /entries/:id/call            call info with a fresh ticket [owner, the entry's host]
 //	GET    /ws                          live updates (see Hub)
 //
@@ -54,6 +54,24 @@ import (
 // closed, "next_open" (RFC 3339 in the queue's zone), for cooldown
 // "retry_after" (and a Retry-After header), for already_queued "entry_id",
 // for intake errors "field".
+//
+// # Calls, leaving and coming back
+//
+// POST /entries/:id/complete is the explicit hang-up of either side: the
+// call ends at once as completed (the host goes to wrap-up), 204; an entry
+// that is not connecting or in_call any more (e.g. already completed) is
+// 409 "wrong_state"; anyone else gets 403 (404 if they may not see the
+// entry). DELETE /entries/:id by the owner abandons a waiting or offered
+// entry and, while connecting or in_call, does exactly what complete does.
+// When a side leaves the room without hanging up (a reload, a network
+// blip: VideoRoom "leaving" or "hangup"), the call goes on for the queue's
+// timeouts.rejoin_grace (seconds, default 30; 0 ends it at once); GET
+// /entries/:id/call gives that side a fresh ticket for the same feed id to
+// join again. Meanwhile the entry view has "caller_away_until" or
+// "host_away_until" (RFC 3339), and "peer_away_until" (the other side's,
+// for the entry's caller or host) on GET /entries/:id, GET
+// /entries/:id/call and the live updates (see Hub). If that side is not
+// back by then the call ends as completed.
 //
 // # Hosts and the queues they serve
 //
@@ -85,6 +103,12 @@ func WithAPILogger(l *slog.Logger) APIOption { return func(a *API) { a.log = l }
 // WithHubInterval sets the live-update coalescing interval (default
 // 250 ms: at most four updates per second per client).
 func WithHubInterval(d time.Duration) APIOption { return func(a *API) { a.hub.interval = d } }
+
+// WithStatsInterval sets how often the hub recomputes a queue's statistics
+// for admins (default 1 s; they read a day of entries). The live figures
+// (waiting now, longest wait now, hosts available and staffed) are fresh
+// in every message regardless.
+func WithStatsInterval(d time.Duration) APIOption { return func(a *API) { a.hub.statsEvery = d } }
 
 // NewAPI returns the API over eng. ids identifies requests; checkOrigin
 // decides whether a WebSocket handshake's Origin is allowed (required:
@@ -440,16 +464,17 @@ func (a *API) join(c echo.Context) error {
 		a.logFor(c).InfoContext(ctx, "queue: join refused", "queue", q.ID, "err", err)
 		return problemFor(err)
 	}
-	view := a.entryView(ctx, j.Entry)
+	view := a.entryView(ctx, j.Entry, p.ID)
 	return c.JSON(http.StatusCreated, struct {
 		Entry       EntryJSON `json:"entry"`
 		ResumeToken string    `json:"resume_token"`
 	}{view, j.ResumeToken})
 }
 
-// entryView renders an entry with its position and estimated wait.
-func (a *API) entryView(ctx context.Context, en Entry) EntryJSON {
-	j := entryJSON(en)
+// entryView renders an entry with its position and estimated wait, and
+// peer_away_until as seen by viewerID.
+func (a *API) entryView(ctx context.Context, en Entry, viewerID string) EntryJSON {
+	j := entryJSONFor(en, viewerID)
 	if en.State != EntryWaiting {
 		return j
 	}
@@ -504,7 +529,7 @@ func acceptedJSON(acc Accepted, hostID string) any {
 	return struct {
 		Entry EntryJSON `json:"entry"`
 		Call  CallJSON  `json:"call"`
-	}{entryJSON(acc.Entry), callJSON(acc.Call, hostID, acc.HostTicket)}
+	}{entryJSONFor(acc.Entry, hostID), callJSON(acc.Call, acc.Entry, hostID, acc.HostTicket)}
 }
 
 // window parses ?from=&to= (RFC 3339); the default is the last 24 hours.
@@ -743,17 +768,17 @@ func (a *API) myEntries(c echo.Context) error {
 	}
 	out := make([]EntryJSON, 0, len(live))
 	for _, en := range live {
-		out = append(out, a.entryView(ctx, en))
+		out = append(out, a.entryView(ctx, en, p.ID))
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
 func (a *API) getEntry(c echo.Context) error {
-	_, en, _, err := a.entryFor(c)
+	p, en, _, err := a.entryFor(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), en))
+	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), en, p.ID))
 }
 
 func (a *API) leave(c echo.Context) error {
@@ -791,7 +816,7 @@ func (a *API) resume(c echo.Context) error {
 	if err != nil {
 		return problemFor(err)
 	}
-	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), out))
+	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), out, out.CallerID))
 }
 
 func (a *API) hostAction(c echo.Context) (Principal, Entry, error) {
@@ -845,7 +870,7 @@ func (a *API) pick(c echo.Context) error {
 }
 
 func (a *API) complete(c echo.Context) error {
-	p, en, err := a.hostAction(c)
+	p, en, _, err := a.entryFor(c)
 	if err != nil {
 		return err
 	}
@@ -864,5 +889,8 @@ func (a *API) call(c echo.Context) error {
 	if err != nil {
 		return problemFor(err)
 	}
-	return c.JSON(http.StatusOK, callJSON(call, p.ID, ticket))
+	if latest, err := a.eng.GetEntry(c.Request().Context(), en.ID); err == nil {
+		en = latest
+	}
+	return c.JSON(http.StatusOK, callJSON(call, en, p.ID, ticket))
 }

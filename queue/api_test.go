@@ -71,12 +71,17 @@ func (s *syncBuffer) String() string {
 
 func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
+	return newAPIEnvWith(t)
+}
+
+func newAPIEnvWith(t *testing.T, opts ...queue.APIOption) *apiEnv {
+	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	env := queuetest.NewEnv(t, queue.NewMemoryStore(), monday10, queue.WithLogger(logger))
 	api := queue.NewAPI(env.Engine, headerIDs{}, func(r *http.Request) bool {
 		return r.Header.Get("Origin") == "https://desk.example"
-	}, queue.WithAPILogger(logger), queue.WithHubInterval(10*time.Millisecond))
+	}, append([]queue.APIOption{queue.WithAPILogger(logger), queue.WithHubInterval(10 * time.Millisecond)}, opts...)...)
 	e := echo.New()
 	e.HTTPErrorHandler = problem.HTTPErrorHandler(logger)
 	api.Register(e.Group("/api/v1"))
@@ -489,4 +494,36 @@ func TestAPIPickMode(t *testing.T) {
 	if acc.Entry.ID != ids[0] || acc.Call.Ticket == "" {
 		t.Fatalf("next = %+v", acc)
 	}
+}
+
+// TestDashboardHostsAvailableFresh: the admin dashboard's live figures
+// follow a host's availability at once, even while the day's statistics
+// are served from the hub's throttle cache (here: for an hour). This was
+// the stale "hosts available 0/1" seen while the host was available.
+func TestDashboardHostsAvailableFresh(t *testing.T) {
+	a := newAPIEnvWith(t, queue.WithStatsInterval(time.Hour))
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	admin, _, err := wsDial(t, a, "user=boss&role=admin&stats=1", "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	figures := func(m map[string]any) (avail, staffed, waiting any) {
+		st := m["stats"].([]any)
+		if len(st) != 1 {
+			return nil, nil, nil
+		}
+		s := st[0].(map[string]any)
+		return s["hosts_available"], s["hosts_staffed"], s["waiting_now"]
+	}
+	readMsg(t, admin, "stats", func(m map[string]any) bool { av, sf, _ := figures(m); return av == 0.0 && sf == 0.0 })
+	a.mustDo("PUT", "/hosts/me/availability", "ann", "host", `{"state":"available"}`, nil, 200)
+	readMsg(t, admin, "stats", func(m map[string]any) bool { av, sf, _ := figures(m); return av == 1.0 && sf == 1.0 })
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
+	readMsg(t, admin, "stats", func(m map[string]any) bool { av, sf, _ := figures(m); return av == 0.0 && sf == 1.0 }) // offered
+	a.mustDo("PUT", "/hosts/me/availability", "ann", "host", `{"state":"away"}`, nil, 409)
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "cat", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
+	readMsg(t, admin, "stats", func(m map[string]any) bool { _, _, w := figures(m); return w == 1.0 })
 }

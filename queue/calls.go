@@ -333,21 +333,29 @@ func (e *Engine) hostOfQueue(ctx context.Context, hostID, queueID string) (Host,
 	return h, q, nil
 }
 
-// Complete ends the call of entryID as completed (host's "done"). The host
-// goes to wrap-up. Errors: ErrNotFound, ErrForbidden (not this host's
-// entry), ErrState (not connecting or in a call).
-func (e *Engine) Complete(ctx context.Context, hostID, entryID string) error {
+// Complete ends the call of entryID as completed at once: the explicit
+// hang-up of either side (userID is the entry's host or its caller), also
+// while the other side is away (rejoin grace). The host goes to wrap-up.
+// The reason recorded is "completed" (host) or "caller_completed".
+// Errors: ErrNotFound, ErrForbidden (neither the entry's host nor its
+// caller), ErrState (not connecting or in a call, e.g. already completed).
+func (e *Engine) Complete(ctx context.Context, userID, entryID string) error {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
 		return err
 	}
-	if en.HostID != hostID {
+	reason := "completed"
+	switch {
+	case userID != "" && en.HostID == userID:
+	case userID != "" && en.CallerID == userID:
+		reason = "caller_completed"
+	default:
 		return fmt.Errorf("queue: complete %s: %w", entryID, ErrForbidden)
 	}
 	if en.State != EntryConnecting && en.State != EntryInCall {
 		return fmt.Errorf("queue: complete %s: entry is %s: %w", entryID, en.State, ErrState)
 	}
-	return e.endEntry(ctx, entryID, EntryCompleted, "completed", e.clock.Now())
+	return e.endEntry(ctx, entryID, EntryCompleted, reason, e.clock.Now())
 }
 
 // finishCall ends the entry's call (tokens revoked, room destroyed) and

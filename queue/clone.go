@@ -9,6 +9,10 @@ import (
 func (q Queue) Clone() Queue {
 	q.Hours = q.Hours.Clone()
 	q.Intake = slices.Clone(q.Intake)
+	if q.Timeouts.RejoinGrace != nil {
+		d := *q.Timeouts.RejoinGrace
+		q.Timeouts.RejoinGrace = &d
+	}
 	for i := range q.Intake {
 		q.Intake[i].Options = slices.Clone(q.Intake[i].Options)
 	}

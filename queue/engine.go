@@ -214,6 +214,7 @@ func (en *Entry) to(s EntryState, at time.Time, hostID, reason string) {
 		en.EndedAt = at
 		en.Paused = false
 		en.Deadline = time.Time{}
+		en.CallerAwayUntil, en.HostAwayUntil = time.Time{}, time.Time{}
 	}
 }
 
@@ -236,6 +237,23 @@ func offerTimeout(q *Queue) time.Duration  { return orDefault(q.Timeouts.Offer, 
 func noShowTimeout(q *Queue) time.Duration { return orDefault(q.Timeouts.NoShow, DefaultNoShowTimeout) }
 func grace(q *Queue) time.Duration         { return orDefault(q.Timeouts.Grace, DefaultGrace) }
 func serviceLevel(q *Queue) time.Duration  { return orDefault(q.ServiceLevel, DefaultServiceLevel) }
+
+// rejoinGrace is the queue's RejoinGrace: DefaultRejoinGrace when unset.
+func rejoinGrace(q *Queue) time.Duration {
+	if q.Timeouts.RejoinGrace == nil {
+		return DefaultRejoinGrace
+	}
+	return *q.Timeouts.RejoinGrace
+}
+
+// awayDeadline is the earlier non-zero of an in-call entry's away times.
+func awayDeadline(en *Entry) time.Time {
+	d := en.CallerAwayUntil
+	if d.IsZero() || (!en.HostAwayUntil.IsZero() && en.HostAwayUntil.Before(d)) {
+		d = en.HostAwayUntil
+	}
+	return d
+}
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {

@@ -193,9 +193,11 @@ func (e *Engine) Waiting(ctx context.Context, queueID string) ([]Entry, error) {
 	return e.store.ListEntries(ctx, EntryFilter{QueueID: queueID, States: []EntryState{EntryWaiting}})
 }
 
-// Leave ends the caller's entry: abandoned while waiting, offered or
-// connecting; completed when already in the call. Errors: ErrNotFound,
-// ErrForbidden (not the caller's entry), ErrState (already ended).
+// Leave ends the caller's entry: abandoned while waiting or offered;
+// completed when accepted (connecting or in the call), exactly like the
+// caller's Complete: the call ends at once (no rejoin grace). Errors:
+// ErrNotFound, ErrForbidden (not the caller's entry), ErrState (already
+// ended).
 func (e *Engine) Leave(ctx context.Context, callerID, entryID string) error {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
@@ -208,7 +210,7 @@ func (e *Engine) Leave(ctx context.Context, callerID, entryID string) error {
 		return fmt.Errorf("queue: entry %s is %s: %w", entryID, en.State, ErrState)
 	}
 	final := EntryAbandoned
-	if en.State == EntryInCall {
+	if en.State == EntryConnecting || en.State == EntryInCall {
 		final = EntryCompleted
 	}
 	return e.endEntry(ctx, entryID, final, "left", e.clock.Now())
@@ -312,9 +314,20 @@ func (e *Engine) Resume(ctx context.Context, entryID, token string) (Entry, erro
 // an offered host is released (available again), a call is ended and its
 // host put in wrap-up. An entry already ended is left alone.
 func (e *Engine) endEntry(ctx context.Context, entryID string, final EntryState, reason string, now time.Time) error {
+	return e.endEntryIf(ctx, entryID, final, func(*Entry) (string, bool) { return reason, true }, now)
+}
+
+// endEntryIf is endEntry when cond, checked on the stored entry inside the
+// compare-and-set, says so and gives the reason.
+func (e *Engine) endEntryIf(ctx context.Context, entryID string, final EntryState, cond func(*Entry) (string, bool), now time.Time) error {
 	var prev Entry
+	var reason string
 	en, err := e.casEntry(ctx, entryID, func(x *Entry) error {
 		if !x.State.Live() {
+			return errSkip
+		}
+		var ok bool
+		if reason, ok = cond(x); !ok {
 			return errSkip
 		}
 		prev = x.Clone()

@@ -82,6 +82,13 @@ type Timeouts struct {
 	// Grace is how long a disconnected caller keeps their place and may
 	// resume with the resume token (default 60 s); then abandoned.
 	Grace time.Duration `json:"grace" bson:"grace"`
+	// RejoinGrace is how long a call goes on after one side left the room
+	// (VideoRoom "leaving" or a "hangup", e.g. a page reload or a network
+	// blip) waiting for that side to join again with the same feed id;
+	// then the call ends as completed. nil means the default (30 s); 0
+	// ends the call at once when a side leaves. Unlike the other fields a
+	// pointer, so that an explicit 0 differs from "not set".
+	RejoinGrace *time.Duration `json:"rejoin_grace,omitempty" bson:"rejoin_grace,omitempty"`
 }
 
 // Default timeouts applied when a Timeouts field is zero.
@@ -89,6 +96,7 @@ const (
 	DefaultOfferTimeout  = 30 * time.Second
 	DefaultNoShowTimeout = 60 * time.Second
 	DefaultGrace         = 60 * time.Second
+	DefaultRejoinGrace   = 30 * time.Second
 	DefaultServiceLevel  = 60 * time.Second
 )
 
@@ -224,6 +232,12 @@ type Entry struct {
 	EndedAt time.Time `json:"ended_at,omitempty" bson:"ended_at,omitempty"`
 	// DisconnectedAt is when the caller's connection dropped (grace start).
 	DisconnectedAt time.Time `json:"disconnected_at,omitempty" bson:"disconnected_at,omitempty"`
+	// CallerAwayUntil and HostAwayUntil are set while that side of an
+	// in_call entry has left the room and may join again (until the
+	// queue's RejoinGrace from the leave); zero when present. The entry's
+	// Deadline is the earlier of them; when it passes, the call ends.
+	CallerAwayUntil time.Time `json:"caller_away_until,omitempty" bson:"caller_away_until,omitempty"`
+	HostAwayUntil   time.Time `json:"host_away_until,omitempty" bson:"host_away_until,omitempty"`
 	// Deadline is when the engine must next look at this entry (offer
 	// timeout, no-show, end of grace, max wait); zero when nothing is due.
 	Deadline time.Time `json:"deadline,omitempty" bson:"deadline,omitempty"`
@@ -258,10 +272,14 @@ type Participant struct {
 	FeedID uint64 `json:"feed_id" bson:"feed_id"`
 	// Token is the Janus stored token minted for this side ("" for builtin).
 	Token string `json:"token,omitempty" bson:"token,omitempty"`
-	// JoinedAt, UpAt and LeftAt are set from call-progress events.
+	// JoinedAt (first join), UpAt (first media up) and LeftAt (last
+	// leave) are set from call-progress events.
 	JoinedAt time.Time `json:"joined_at,omitempty" bson:"joined_at,omitempty"`
 	UpAt     time.Time `json:"up_at,omitempty" bson:"up_at,omitempty"`
 	LeftAt   time.Time `json:"left_at,omitempty" bson:"left_at,omitempty"`
+	// RejoinedAt is the last time this side joined again after leaving
+	// (a "leaving" or "hangup" older than it is stale and ignored).
+	RejoinedAt time.Time `json:"rejoined_at,omitempty" bson:"rejoined_at,omitempty"`
 }
 
 // Call is the room for one accepted entry, where it lives and who is in it.

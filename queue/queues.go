@@ -37,7 +37,8 @@ func (q *Queue) Validate() error {
 		return bad("at_close %d", q.Closing.AtClose)
 	case q.Limits.MaxWaiting < 0 || q.Limits.MaxWait < 0 || q.Limits.Cooldown < 0 || q.Closing.StopAdmitting < 0:
 		return bad("limits must not be negative")
-	case q.Timeouts.Offer < 0 || q.Timeouts.NoShow < 0 || q.Timeouts.WrapUp < 0 || q.Timeouts.Grace < 0 || q.ServiceLevel < 0:
+	case q.Timeouts.Offer < 0 || q.Timeouts.NoShow < 0 || q.Timeouts.WrapUp < 0 || q.Timeouts.Grace < 0 || q.ServiceLevel < 0,
+		q.Timeouts.RejoinGrace != nil && *q.Timeouts.RejoinGrace < 0:
 		return bad("timeouts must not be negative")
 	case len(q.Intake) > 20:
 		return bad("at most 20 intake fields")

@@ -313,7 +313,10 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("host = %s, want available", st)
 			}
 		}},
-		{"call flow with wrap-up", func(q *queue.Queue) { q.Timeouts.WrapUp = 30 * time.Second }, modes, func(t *testing.T, h *harness) {
+		{"call flow with wrap-up", func(q *queue.Queue) {
+			q.Timeouts.WrapUp = 30 * time.Second
+			q.Timeouts.RejoinGrace = new(time.Duration) // 0: a leave ends the call at once
+		}, modes, func(t *testing.T, h *harness) {
 			h.host("h1")
 			id := h.join("c1", 0).Entry.ID
 			next := h.join("c2", 0).Entry.ID

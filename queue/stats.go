@@ -95,6 +95,31 @@ func (m mean) get() Seconds {
 	return Seconds(m.sum / time.Duration(m.n))
 }
 
+// setLive sets the live figures (WaitingNow, LongestWaitNow,
+// HostsAvailable, HostsStaffed) from the queue's waiting entries and its
+// hosts at now; only hosts serving q now count (Serving nil or containing
+// q.ID).
+func (st *Stats) setLive(q *Queue, waiting []Entry, hosts []Host, now time.Time) {
+	st.WaitingNow, st.LongestWaitNow, st.HostsAvailable, st.HostsStaffed = len(waiting), 0, 0, 0
+	for _, en := range waiting {
+		if w := now.Sub(en.CreatedAt); Seconds(w) > st.LongestWaitNow {
+			st.LongestWaitNow = Seconds(w)
+		}
+	}
+	for _, h := range hosts {
+		if h.Serving != nil && !slices.Contains(h.Serving, q.ID) {
+			continue // assigned but not serving it now (Host.Serving)
+		}
+		switch h.State {
+		case HostAvailable:
+			st.HostsAvailable++
+			st.HostsStaffed++
+		case HostOffered, HostInCall, HostWrapUp:
+			st.HostsStaffed++
+		}
+	}
+}
+
 // waitOf is an entry's wait: join → answer, or join → end if unanswered;
 // ok is false while it is still waiting.
 func waitOf(en *Entry) (time.Duration, bool) {
@@ -118,24 +143,8 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 		loc = time.UTC
 	}
 	sl := serviceLevel(q)
-	st := Stats{QueueID: q.ID, From: from, To: to, WaitingNow: len(waiting), ServiceLevelThreshold: Seconds(sl)}
-	for _, en := range waiting {
-		if w := now.Sub(en.CreatedAt); Seconds(w) > st.LongestWaitNow {
-			st.LongestWaitNow = Seconds(w)
-		}
-	}
-	for _, h := range hosts {
-		if h.Serving != nil && !slices.Contains(h.Serving, q.ID) {
-			continue // assigned but not serving it now (Host.Serving)
-		}
-		switch h.State {
-		case HostAvailable:
-			st.HostsAvailable++
-			st.HostsStaffed++
-		case HostOffered, HostInCall, HostWrapUp:
-			st.HostsStaffed++
-		}
-	}
+	st := Stats{QueueID: q.ID, From: from, To: to, ServiceLevelThreshold: Seconds(sl)}
+	st.setLive(q, waiting, hosts, now)
 	var wait, asa, aht mean
 	slHit, slDen := 0, 0
 	type hostAcc struct {

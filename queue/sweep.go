@@ -9,7 +9,8 @@ import (
 
 // Sweep acts on everything due at the clock's now: offer timeouts (the
 // caller returns to the head, the host goes away), no-shows, the end of a
-// disconnected caller's grace (abandoned), max wait (expired), the end of
+// disconnected caller's grace (abandoned), the end of a call whose side
+// left and did not rejoin within the rejoin grace (completed), max wait (expired), the end of
 // wrap-up (host available), stale host claims left by a crashed replica,
 // release at close; then it matches waiting callers in auto-mode queues.
 // Run calls it periodically; tests call it after advancing a fake clock.
@@ -19,7 +20,7 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	now := e.clock.Now()
 	var errs []error
 	due, err := e.store.ListEntries(ctx, EntryFilter{DeadlineBefore: now.Add(1),
-		States: []EntryState{EntryWaiting, EntryOffered, EntryConnecting}})
+		States: []EntryState{EntryWaiting, EntryOffered, EntryConnecting, EntryInCall}})
 	if err != nil {
 		return fmt.Errorf("queue: sweep: %w", err)
 	}
@@ -42,6 +43,8 @@ func (e *Engine) Sweep(ctx context.Context) error {
 			err = e.returnOffer(ctx, en.HostID, en.ID, "offer_timeout", now)
 		case EntryConnecting:
 			err = e.endEntry(ctx, en.ID, EntryNoShow, "no_show", now)
+		case EntryInCall:
+			err = e.rejoinOver(ctx, en, now)
 		case EntryWaiting:
 			q, qerr := queueOf(en.QueueID)
 			switch {

@@ -18,12 +18,17 @@ import (
 //
 //   - caller: ?entry=ID (the principal must own the entry; &token= the
 //     resume token un-pauses it after a reconnect). Messages
-//     {"type":"entry","entry":{…, "position", "estimated_wait"},
-//     "queue":{…,"status"},"call":{…ticket…}|absent}.
+//     {"type":"entry","entry":{…, "position", "estimated_wait",
+//     "peer_away_until"},"queue":{…,"status"},"call":{…ticket…,
+//     "peer_away_until"}|absent}; "peer_away_until" (RFC 3339) is set
+//     while the host has left the call's room and may come back.
 //     When a caller's socket closes, the entry is paused for the grace
 //     period (see Engine.Disconnected).
 //   - host: a principal with the host role. Messages {"type":"host",
 //     "host":{…, "queues", "serving"},"offer":{entry}|null,
+//     "current":{entry, with "peer_away_until" while the caller is
+//     away}|null (the entry of the host's call while in_call or
+//     wrap_up),
 //     "queues":[{"queue":{…},"serving":bool,"waiting_count":n,
 //     "waiting":[first 100 entries]}]}. "queues" lists every queue
 //     assigned to the host (Host.Queues) with its waiting list, served or
@@ -36,17 +41,19 @@ import (
 // interval (default 250 ms) however many changes happen, and a slow client
 // only ever has the newest message queued (older ones are dropped).
 type Hub struct {
-	api      *API
-	up       websocket.Upgrader
-	interval time.Duration
+	api        *API
+	up         websocket.Upgrader
+	interval   time.Duration
+	statsEvery time.Duration
 
 	mu      sync.Mutex
 	dirty   map[string]bool
 	clients map[*client]struct{}
 	closed  bool
 	done    chan struct{}
-	// statsCache throttles admin statistics; later marks queues whose
-	// cached statistics were sent so they are refreshed once it expires.
+	// statsCache throttles admin statistics (statsEvery); later marks
+	// queues whose cached statistics were sent so they are refreshed once
+	// it expires. Live figures are never taken from it (Stats.setLive).
 	statsCache map[string]statsEntry
 	later      map[string]time.Time
 	// sockets counts open caller sockets per entry on this replica: the
@@ -90,7 +97,7 @@ type client struct {
 
 func newHub(a *API, checkOrigin func(r *http.Request) bool) *Hub {
 	return &Hub{
-		api: a, interval: 250 * time.Millisecond,
+		api: a, interval: 250 * time.Millisecond, statsEvery: time.Second,
 		up:    websocket.Upgrader{CheckOrigin: checkOrigin, ReadBufferSize: 1024, WriteBufferSize: 4096},
 		dirty: map[string]bool{}, clients: map[*client]struct{}{}, done: make(chan struct{}),
 		statsCache: map[string]statsEntry{}, later: map[string]time.Time{}, sockets: map[string]int{},
@@ -221,9 +228,15 @@ func (h *Hub) snap(ctx context.Context, id string, snaps map[string]*queueSnap, 
 		h.mu.Lock()
 		cached, ok := h.statsCache[id]
 		h.mu.Unlock()
-		if ok && time.Since(cached.at) < time.Second {
-			s.stats = cached.st
-			h.markDirtyLater(id, cached.at.Add(time.Second))
+		if ok && time.Since(cached.at) < h.statsEvery {
+			// The day's figures come from the cache, but the live ones
+			// (waiting now, hosts available/staffed) from this flush's
+			// snapshot: a host going available shows at once, not when
+			// the cache expires (the stale "hosts available 0/1").
+			st := *cached.st
+			st.setLive(&s.q, s.waiting, s.hosts, h.api.eng.clock.Now())
+			s.stats = &st
+			h.markDirtyLater(id, cached.at.Add(h.statsEvery))
 		} else {
 			now := h.api.eng.clock.Now()
 			st, err := h.api.eng.Stats(ctx, id, now.Add(-24*time.Hour), now.Add(time.Millisecond))
@@ -250,7 +263,7 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 		if err != nil {
 			return nil, err
 		}
-		j := entryJSON(en)
+		j := entryJSONFor(en, c.who.ID)
 		if p, ok := s.pos[en.ID]; ok {
 			j.Position = p
 			if d, ok := eng.EstimateWait(ctx, &s.q, p, s.staffed); ok {
@@ -261,7 +274,7 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 		msg := map[string]any{"type": "entry", "entry": j, "queue": queueJSON(s.q, &s.status)}
 		if en.State == EntryConnecting || en.State == EntryInCall {
 			if ticket, call, err := eng.Ticket(ctx, en.ID, c.who.ID); err == nil {
-				msg["call"] = callJSON(call, c.who.ID, ticket)
+				msg["call"] = callJSON(call, en, c.who.ID, ticket)
 			}
 		}
 		return json.Marshal(msg)
@@ -273,11 +286,16 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 		h.mu.Lock() // follow changes to the host's set of queues
 		c.queues = append(slices.Clone(host.Queues), hostKey(host.ID))
 		h.mu.Unlock()
-		var offer *EntryJSON
-		if host.State == HostOffered && host.EntryID != "" {
+		var offer, current *EntryJSON
+		if host.EntryID != "" {
 			if en, err := eng.store.GetEntry(ctx, host.EntryID); err == nil {
-				j := entryJSON(en)
-				offer = &j
+				j := entryJSONFor(en, host.ID)
+				switch host.State {
+				case HostOffered:
+					offer = &j
+				case HostInCall, HostWrapUp:
+					current = &j
+				}
 			}
 		}
 		type hostQueue struct {
@@ -300,7 +318,7 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 			}
 			qs = append(qs, hq)
 		}
-		return json.Marshal(map[string]any{"type": "host", "host": host, "offer": offer, "queues": qs})
+		return json.Marshal(map[string]any{"type": "host", "host": host, "offer": offer, "current": current, "queues": qs})
 	default:
 		ids := c.queues
 		if c.all {

@@ -92,7 +92,7 @@ func sampleQueue(id, slug string) queue.Queue {
 		Hours: h, Mode: queue.ModePick, Identity: queue.IdentityAccount,
 		Limits:       queue.Limits{MaxWaiting: 50, MaxWait: 30 * time.Minute, OnePerCaller: true, Cooldown: 2 * time.Minute},
 		Closing:      queue.Closing{StopAdmitting: 10 * time.Minute, AtClose: queue.AtCloseRelease},
-		Timeouts:     queue.Timeouts{Offer: 20 * time.Second, NoShow: time.Minute, WrapUp: 30 * time.Second, Grace: 45 * time.Second},
+		Timeouts:     queue.Timeouts{Offer: 20 * time.Second, NoShow: time.Minute, WrapUp: 30 * time.Second, Grace: 45 * time.Second, RejoinGrace: new(time.Duration)},
 		Intake:       []queue.IntakeField{{Name: "topic", Label: "Topic", Required: true, Options: []string{"a", "b"}, MaxLen: 100}},
 		Media:        queue.MediaJanus,
 		ServiceLevel: 20 * time.Second,
@@ -148,6 +148,7 @@ func normEntry(e queue.Entry) queue.Entry {
 	e = e.Clone()
 	e.CreatedAt, e.OfferedAt, e.AnsweredAt = nt(e.CreatedAt), nt(e.OfferedAt), nt(e.AnsweredAt)
 	e.StartedAt, e.EndedAt, e.DisconnectedAt, e.Deadline = nt(e.StartedAt), nt(e.EndedAt), nt(e.DisconnectedAt), nt(e.Deadline)
+	e.CallerAwayUntil, e.HostAwayUntil = nt(e.CallerAwayUntil), nt(e.HostAwayUntil)
 	if len(e.Intake) == 0 {
 		e.Intake = nil
 	}
@@ -168,7 +169,7 @@ func normCall(c queue.Call) queue.Call {
 	}
 	for i := range c.Participants {
 		p := &c.Participants[i]
-		p.JoinedAt, p.UpAt, p.LeftAt = nt(p.JoinedAt), nt(p.UpAt), nt(p.LeftAt)
+		p.JoinedAt, p.UpAt, p.LeftAt, p.RejoinedAt = nt(p.JoinedAt), nt(p.UpAt), nt(p.LeftAt), nt(p.RejoinedAt)
 	}
 	return c
 }
@@ -215,6 +216,16 @@ func testQueueCRUD(t *testing.T, s queue.Store) {
 	}
 	_, err = s.GetQueue(ctx(t), "q0")
 	wantErr(t, "get deleted", err, queue.ErrNotFound)
+	// RejoinGrace: an explicit 0 (above) and "not set" (nil) stay apart.
+	unset := sampleQueue("q5", "unset")
+	unset.Timeouts.RejoinGrace = nil
+	must[queue.Queue](t, "create unset")(s.CreateQueue(ctx(t), unset))
+	if g := must[queue.Queue](t, "get unset")(s.GetQueue(ctx(t), "q5")).Timeouts.RejoinGrace; g != nil {
+		t.Fatalf("unset rejoin grace came back as %v", *g)
+	}
+	if g := must[queue.Queue](t, "get q1")(s.GetQueue(ctx(t), "q1")).Timeouts.RejoinGrace; g == nil || *g != 0 {
+		t.Fatalf("explicit 0 rejoin grace came back as %v", g)
+	}
 	// A deleted queue's slug is free again.
 	must[queue.Queue](t, "reuse slug")(s.CreateQueue(ctx(t), sampleQueue("q4", "zulu")))
 }
@@ -366,6 +377,7 @@ func testEntrySeq(t *testing.T, s queue.Store) {
 	full.ActiveKey = "q1|guest-1"
 	full.OfferedAt, full.AnsweredAt = base.Add(time.Second), base.Add(2*time.Second)
 	full.Deadline = base.Add(time.Hour)
+	full.CallerAwayUntil, full.HostAwayUntil = base.Add(3*time.Second), base.Add(4*time.Second)
 	got := must[queue.Entry](t, "create full")(s.CreateEntry(ctx(t), full))
 	full.Seq, full.Version = got.Seq, 1
 	same(t, "round trip", normEntry(must[queue.Entry](t, "get")(s.GetEntry(ctx(t), "rt"))), normEntry(full))
@@ -546,7 +558,8 @@ func testCallCRUD(t *testing.T, s queue.Store) {
 		Room: queue.Room{Engine: queue.MediaJanus, Instance: "janus-a", ID: 1234567, Secret: "s3cret", PIN: "9876"},
 		Participants: []queue.Participant{
 			{Role: queue.PartyHost, UserID: "h1", Name: "Ada", FeedID: 11, Token: "tok-h"},
-			{Role: queue.PartyCaller, UserID: "c1", Name: "Bob", FeedID: 12, Token: "tok-c", JoinedAt: base},
+			{Role: queue.PartyCaller, UserID: "c1", Name: "Bob", FeedID: 12, Token: "tok-c", JoinedAt: base,
+				LeftAt: base.Add(time.Second), RejoinedAt: base.Add(2 * time.Second)},
 		},
 		State: queue.CallCreated, CreatedAt: base}
 	got := must[queue.Call](t, "create")(s.CreateCall(ctx(t), c))
