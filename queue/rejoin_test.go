@@ -283,6 +283,24 @@ func TestAPIRejoinAndHangUp(t *testing.T) {
 	if callerView.PeerAwayUntil != nil {
 		t.Fatalf("caller's view: peer (host) away %v, want none", callerView.PeerAwayUntil)
 	}
+	hostWS, _, err := wsDial(t, a, "user=ann&role=host", "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostWS.Close()
+	readMsg(t, hostWS, "host", func(m map[string]any) bool {
+		cur, _ := m["current"].(map[string]any)
+		return cur != nil && cur["id"] == j.Entry.ID && cur["peer_away_until"] == want.Format(time.RFC3339Nano)
+	})
+	callerWS, _, err := wsDial(t, a, "user=bob&entry="+j.Entry.ID, "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer callerWS.Close()
+	readMsg(t, callerWS, "entry", func(m map[string]any) bool {
+		call, _ := m["call"].(map[string]any)
+		return call != nil && call["peer_away_until"] == nil && m["entry"].(map[string]any)["caller_away_until"] != nil
+	})
 	var hostCall queue.CallJSON
 	a.mustDo("GET", "/entries/"+j.Entry.ID+"/call", "ann", "host", nil, &hostCall, 200)
 	if hostCall.PeerAwayUntil == nil || !hostCall.PeerAwayUntil.Equal(want) {
