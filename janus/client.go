@@ -188,12 +188,11 @@ func (c *Client) do(ctx context.Context, req *request, wantEvent bool) (*Message
 	if err := c.t.send(ctx, req); err != nil {
 		return nil, fmt.Errorf("janus: %s: %w", req.Janus, err)
 	}
-	select {
-	case m := <-cl.reply:
-		return c.check(req.Janus, m)
-	case <-ctx.Done():
-		return nil, fmt.Errorf("janus: %s: %w", req.Janus, ctx.Err())
+	m, err := c.t.await(ctx, cl.reply)
+	if err != nil {
+		return nil, fmt.Errorf("janus: %s: %w", req.Janus, err)
 	}
+	return c.check(req.Janus, m)
 }
 
 // closedErr is the error of calls on a closed client.

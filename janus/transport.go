@@ -8,6 +8,11 @@ import "context"
 type transport interface {
 	// send writes req; replies arrive through deliver.
 	send(ctx context.Context, req *request) error
+	// await returns the reply deliver puts in ch (buffered), or ctx.Err()
+	// when ctx ends first, or the transport's failure. The WebSocket
+	// transport reads the connection in the caller's goroutine meanwhile
+	// (see wsTransport).
+	await(ctx context.Context, ch <-chan *Message) (*Message, error)
 	// watch starts receiving the events of a session (HTTP long-poll);
 	// a no-op where events arrive anyway (WebSocket).
 	watch(sessionID uint64)
@@ -21,6 +26,7 @@ type transport interface {
 	close() error
 }
 
-// deliverFunc receives decoded messages from a transport. It must not block
-// for long: it runs on the transport's read goroutine.
+// deliverFunc receives decoded messages from a transport, one at a time and
+// in the order received. It must not block: it runs on whichever goroutine
+// reads (the transport's reader or a caller in await).
 type deliverFunc func(*Message)

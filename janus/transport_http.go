@@ -200,6 +200,17 @@ func (t *httpTransport) fail(err error) {
 	}
 }
 
+// await waits for the reply: over HTTP the request's own response or a
+// long-poll delivers it on another goroutine.
+func (t *httpTransport) await(ctx context.Context, ch <-chan *Message) (*Message, error) {
+	select {
+	case m := <-ch:
+		return m, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 func (t *httpTransport) done() <-chan struct{} { return t.doneCh }
 
 func (t *httpTransport) err() error {
