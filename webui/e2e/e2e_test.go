@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -255,6 +256,36 @@ const mediaExpr = `(async () => {
 const playing = `(() => { const v = document.getElementById('remote-video');
   return !!v && v.videoWidth > 0 && v.currentTime > 0.3 && !v.paused; })()`
 
+// checkPlaying asserts that every tab shows the other side's video
+// playing: the video element has a size, its time advances, and inbound
+// RTP packet counters (getStats) grow for audio and video.
+func checkPlaying(t testing.TB, tabs ...*tab) {
+	t.Helper()
+	for _, tb := range tabs {
+		tb.poll("remote video playing", 20*time.Second, playing)
+	}
+	first := make([]mediaState, len(tabs))
+	for i, tb := range tabs {
+		tb.eval(mediaExpr, &first[i])
+	}
+	time.Sleep(1500 * time.Millisecond)
+	for i, tb := range tabs {
+		var now mediaState
+		tb.eval(mediaExpr, &now)
+		t.Logf("%s: remote video %dx%d, time %.2f→%.2f s, inbound packets audio %d→%d video %d→%d",
+			tb.name, now.Width, now.Height, first[i].Time, now.Time, first[i].Audio, now.Audio, first[i].Video, now.Video)
+		if now.Width == 0 || now.Height == 0 {
+			t.Errorf("%s: remote video has no size", tb.name)
+		}
+		if now.Time <= first[i].Time {
+			t.Errorf("%s: remote video time did not advance (%.2f→%.2f)", tb.name, first[i].Time, now.Time)
+		}
+		if now.Video <= first[i].Video || now.Audio <= first[i].Audio {
+			t.Errorf("%s: inbound RTP did not grow: audio %d→%d, video %d→%d", tb.name, first[i].Audio, now.Audio, first[i].Video, now.Video)
+		}
+	}
+}
+
 func TestCallOnBuiltinSFU(t *testing.T) {
 	a, addr := startApp(t)
 	runCall(t, a, addr, queue.MediaBuiltin)
@@ -447,29 +478,7 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	t.Logf("time to media on %v (the host's accept click to the last webrtcup of both pages' publisher and subscriber): %.0f ms", media, upAt-acceptedAt)
 
 	// Both pages show the other's video playing, with growing counters.
-	for _, tb := range []*tab{host, caller} {
-		tb.poll("remote video playing", 20*time.Second, playing)
-	}
-	var first [2]mediaState
-	for i, tb := range []*tab{host, caller} {
-		tb.eval(mediaExpr, &first[i])
-	}
-	time.Sleep(1500 * time.Millisecond)
-	for i, tb := range []*tab{host, caller} {
-		var now mediaState
-		tb.eval(mediaExpr, &now)
-		t.Logf("%s: remote video %dx%d, time %.2f→%.2f s, inbound packets audio %d→%d video %d→%d",
-			tb.name, now.Width, now.Height, first[i].Time, now.Time, first[i].Audio, now.Audio, first[i].Video, now.Video)
-		if now.Width == 0 || now.Height == 0 {
-			t.Errorf("%s: remote video has no size", tb.name)
-		}
-		if now.Time <= first[i].Time {
-			t.Errorf("%s: remote video time did not advance (%.2f→%.2f)", tb.name, first[i].Time, now.Time)
-		}
-		if now.Video <= first[i].Video || now.Audio <= first[i].Audio {
-			t.Errorf("%s: inbound RTP did not grow: audio %d→%d, video %d→%d", tb.name, first[i].Audio, now.Audio, first[i].Video, now.Video)
-		}
-	}
+	checkPlaying(t, host, caller)
 	host.shot("call")
 	caller.shot("call")
 
@@ -756,4 +765,117 @@ func TestServingQueues(t *testing.T) {
 	host.poll("offer", 15*time.Second, `!document.getElementById('offer').hidden && document.getElementById('offer-name').textContent === 'Tia Tester'`)
 	host.shot("offer-after-ticking")
 	host.do("decline", 10*time.Second, chromedp.Click(chromedp.ID("btn-decline")))
+}
+
+// TestReloadDuringCall: mid-call the caller's page reloads and rejoins the
+// same call (same entry, still in_call), both pages play the other's video
+// again; then the caller leaves the page for a moment and the host sees
+// the "disconnected" notice with a countdown until the caller is back;
+// then the host reloads and rejoins too; finally the caller hangs up and
+// the host goes through wrap-up.
+func TestReloadDuringCall(t *testing.T) {
+	a, addr := startApp(t)
+	runReload(t, a, addr, queue.MediaBuiltin)
+}
+
+// TestReloadDuringCallOnJanus is the same on a real Janus through the proxy.
+func TestReloadDuringCallOnJanus(t *testing.T) {
+	a, addr := startJanusApp(t)
+	runReload(t, a, addr, queue.MediaJanus)
+}
+
+func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
+	base := "http://" + addr
+	dir := artifacts(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	hostUser, err := a.Auth().AddUser(ctx, "rejoin@example.com", "Rita Rejoin", "host-password-1", auth.RoleHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := a.Engine()
+	q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "rejoin", Name: "Rejoin desk", Mode: queue.ModeAuto,
+		Hours: hours.AlwaysOpen(), Media: media, Timeouts: queue.Timeouts{WrapUp: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.PutHost(ctx, hostUser.ID, "Rita Rejoin", []string{q.ID}); err != nil {
+		t.Fatal(err)
+	}
+	b := browser(t)
+	host := newTab(t, b, "host", base, dir)
+	caller := newTab(t, b, "caller", base, dir)
+	host.do("sign in and go available", 20*time.Second,
+		chromedp.Navigate(base+"/host"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("email"), "rejoin@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), "host-password-1"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("btn-available")),
+		chromedp.Click(chromedp.ID("btn-available")),
+	)
+	caller.do("join", 20*time.Second,
+		chromedp.Navigate(base+"/q/rejoin"),
+		chromedp.WaitVisible(chromedp.ID("name-form")),
+		chromedp.SendKeys(chromedp.ID("guest-name"), "Rex Reloader"),
+		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("join-form")),
+		chromedp.Click(chromedp.ID("btn-join")),
+	)
+	host.poll("offer", 15*time.Second, `!document.getElementById('offer').hidden`)
+	host.do("accept", 10*time.Second, chromedp.Click(chromedp.ID("btn-accept")))
+	checkPlaying(t, host, caller)
+	if t.Failed() {
+		t.FailNow()
+	}
+	var entryID string
+	host.eval(`(async () => (await (await fetch('/api/v1/hosts/me')).json()).entry_id)()`, &entryID)
+
+	// The caller's page reloads: it finds the entry, gets a fresh ticket
+	// and rejoins the room; the host resubscribes to the returning feed.
+	caller.do("reload", 20*time.Second, chromedp.Reload())
+	caller.poll("back in the call view", 15*time.Second, `!document.querySelector('[data-screen=call]').hidden`)
+	caller.poll("webrtcup after the reload", 20*time.Second, `(window.frontdesk && window.frontdesk.webrtcup || []).length >= 2`)
+	checkPlaying(t, host, caller)
+	var hostMarks []string
+	host.eval(`window.frontdesk.call.marks.map((m) => m[0])`, &hostMarks)
+	if !slices.Contains(hostMarks, "peer-left") {
+		t.Errorf("the host page did not notice the caller leave: marks %v", hostMarks)
+	}
+	en, err := eng.GetEntry(ctx, entryID)
+	if err != nil || en.State != queue.EntryInCall {
+		t.Fatalf("after the caller's reload the entry is %v (%v), want the same entry in_call", en.State, err)
+	}
+	host.shot("call-after-caller-reload")
+	caller.shot("call-after-reload")
+
+	// The caller leaves the page for a moment: the host sees who is away
+	// and a countdown, and can end the call; the caller comes back.
+	caller.do("leave the page", 10*time.Second, chromedp.Navigate("about:blank"))
+	host.poll("the away notice with a countdown", 15*time.Second, `!document.getElementById('peer-away').hidden &&
+	  document.getElementById('peer-away-text').textContent.startsWith('The caller disconnected') &&
+	  /ends in \d+ s/.test(document.getElementById('peer-away-countdown').textContent) &&
+	  !document.getElementById('btn-end-call').disabled`)
+	host.shot("caller-away")
+	caller.do("come back", 20*time.Second, chromedp.Navigate(base+"/q/rejoin"))
+	caller.poll("back in the call view", 15*time.Second, `!document.querySelector('[data-screen=call]').hidden`)
+	host.poll("the away notice gone", 20*time.Second, `document.getElementById('peer-away').hidden`)
+
+	// The host reloads: the console rejoins the call by itself.
+	host.do("host reload", 20*time.Second, chromedp.Reload())
+	host.poll("the host back in the call view", 20*time.Second, `!document.querySelector('[data-screen=call]').hidden`)
+	checkPlaying(t, host, caller)
+	if en, err := eng.GetEntry(ctx, entryID); err != nil || en.State != queue.EntryInCall {
+		t.Fatalf("after the host's reload the entry is %v (%v), want in_call", en.State, err)
+	}
+
+	// Hang up ends the call at once; the host goes through wrap-up.
+	caller.do("hang up", 10*time.Second, chromedp.Click(chromedp.ID("btn-hangup")))
+	caller.poll("thank-you", 15*time.Second, `!document.querySelector('[data-screen=thanks]').hidden`)
+	host.poll("wrap-up", 15*time.Second, `!document.querySelector('[data-screen=console]').hidden && document.getElementById('host-state').dataset.state === 'wrap_up'`)
+	host.do("ready", 10*time.Second, chromedp.Click(chromedp.ID("btn-ready")))
+	host.poll("available after wrap-up", 10*time.Second, `document.getElementById('host-state').dataset.state === 'available'`)
+	if en, err := eng.GetEntry(ctx, entryID); err != nil || en.State != queue.EntryCompleted {
+		t.Fatalf("after the hang-up the entry is %v (%v), want completed", en.State, err)
+	}
 }
