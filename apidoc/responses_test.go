@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gorilla/websocket"
 
 	"github.com/frontdesk/frontdesk/apidoc"
 	"github.com/frontdesk/frontdesk/app/apptest"
@@ -28,6 +30,7 @@ type validator struct {
 	t      *testing.T
 	base   string
 	router routers.Router
+	doc    *openapi3.T
 	// checked counts validated responses per "METHOD path status".
 	checked map[string]int
 }
@@ -43,7 +46,7 @@ func newValidator(t *testing.T, base string) *validator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &validator{t: t, base: base, router: r, checked: map[string]int{}}
+	return &validator{t: t, base: base, router: r, doc: doc, checked: map[string]int{}}
 }
 
 // client is one principal's cookie jar and CSRF token.
@@ -222,6 +225,11 @@ func TestResponsesMatchDocument(t *testing.T) {
 	guest.do(http.MethodGet, "/entries/no-such-entry", nil, http.StatusNotFound, nil)
 	guest.do(http.MethodGet, "/ice-servers", nil, http.StatusOK, nil)
 
+	// The live updates of each kind match their message schemas.
+	v.wsMessage(guest, "?entry="+id, "WSEntryMessage", `"type":"entry"`)
+	v.wsMessage(host, "", "WSHostMessage", `"type":"host"`)
+	v.wsMessage(admin, "?stats=1", "WSStatsMessage", `"type":"stats"`)
+
 	// The host is offered the caller, accepts, and both get the call info.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -270,6 +278,47 @@ func TestResponsesMatchDocument(t *testing.T) {
 		t.Errorf("only %d distinct responses validated", n)
 	}
 	t.Logf("validated %d distinct responses", len(v.checked))
+}
+
+// wsMessage opens GET /ws with query as c (cookies, Origin), checks the
+// handshake is a 101, reads messages until one contains want, and
+// validates it against the named component schema.
+func (v *validator) wsMessage(c *client, query, schema, want string) {
+	t := v.t
+	t.Helper()
+	ref := v.doc.Components.Schemas[schema]
+	if ref == nil {
+		t.Fatalf("no schema %s", schema)
+	}
+	u := "ws" + strings.TrimPrefix(v.base, "http") + server.APIPrefix + "/ws" + query
+	d := websocket.Dialer{Jar: c.http.Jar, HandshakeTimeout: 5 * time.Second}
+	conn, resp, err := d.Dial(u, http.Header{"Origin": {v.base}})
+	if err != nil {
+		t.Fatalf("%s: dial %s: %v", c.name, u, err)
+	}
+	defer conn.Close()
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("%s: /ws%s handshake %d", c.name, query, resp.StatusCode)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("%s: /ws%s: no %s message: %v", c.name, query, want, err)
+		}
+		if !strings.Contains(string(msg), want) {
+			continue
+		}
+		var val any
+		if err := json.Unmarshal(msg, &val); err != nil {
+			t.Fatal(err)
+		}
+		if err := ref.Value.VisitJSON(val, openapi3.MultiErrors()); err != nil {
+			t.Errorf("%s: /ws%s message does not match %s: %v\n%s", c.name, query, schema, err, msg)
+		}
+		v.checked["WS "+schema]++
+		return
+	}
 }
 
 // bearerTransport adds "Authorization: Bearer <secret>" to every request.
