@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strconv"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
 )
@@ -68,33 +71,36 @@ type owner interface {
 // clientRequest is a Janus API request as a browser may send it: only these
 // members are read, and only these are forwarded (re-encoded), so nothing
 // else (apisecret, admin_secret, a token of the client's choosing) can
-// reach Janus.
+// reach Janus. It is decoded with JSON v2 semantics: member names match
+// exactly (as Janus's own jansson look-ups do) and a duplicated name is
+// invalid, so a request cannot mean one thing to the policy and another to
+// Janus.
 type clientRequest struct {
-	Janus       string          `json:"janus"`
-	Transaction string          `json:"transaction"`
-	SessionID   json.RawMessage `json:"session_id,omitempty"`
-	HandleID    json.RawMessage `json:"handle_id,omitempty"`
-	Plugin      string          `json:"plugin,omitempty"`
-	OpaqueID    json.RawMessage `json:"opaque_id,omitempty"`
-	Body        json.RawMessage `json:"body,omitempty"`
-	JSEP        json.RawMessage `json:"jsep,omitempty"`
-	Candidate   json.RawMessage `json:"candidate,omitempty"`
-	Candidates  json.RawMessage `json:"candidates,omitempty"`
+	Janus       string         `json:"janus"`
+	Transaction string         `json:"transaction"`
+	SessionID   jsontext.Value `json:"session_id,omitzero"`
+	HandleID    jsontext.Value `json:"handle_id,omitzero"`
+	Plugin      string         `json:"plugin,omitzero"`
+	OpaqueID    jsontext.Value `json:"opaque_id,omitzero"`
+	Body        jsontext.Value `json:"body,omitzero"`
+	JSEP        jsontext.Value `json:"jsep,omitzero"`
+	Candidate   jsontext.Value `json:"candidate,omitzero"`
+	Candidates  jsontext.Value `json:"candidates,omitzero"`
 }
 
 // forwardedRequest is what the proxy sends to Janus.
 type forwardedRequest struct {
-	Janus       string          `json:"janus"`
-	Transaction string          `json:"transaction"`
-	SessionID   uint64          `json:"session_id,omitempty"`
-	HandleID    uint64          `json:"handle_id,omitempty"`
-	Plugin      string          `json:"plugin,omitempty"`
-	OpaqueID    json.RawMessage `json:"opaque_id,omitempty"`
-	Body        json.RawMessage `json:"body,omitempty"`
-	JSEP        json.RawMessage `json:"jsep,omitempty"`
-	Candidate   json.RawMessage `json:"candidate,omitempty"`
-	Candidates  json.RawMessage `json:"candidates,omitempty"`
-	Token       string          `json:"token"`
+	Janus       string         `json:"janus"`
+	Transaction string         `json:"transaction"`
+	SessionID   uint64         `json:"session_id,omitzero"`
+	HandleID    uint64         `json:"handle_id,omitzero"`
+	Plugin      string         `json:"plugin,omitzero"`
+	OpaqueID    jsontext.Value `json:"opaque_id,omitzero"`
+	Body        jsontext.Value `json:"body,omitzero"`
+	JSEP        jsontext.Value `json:"jsep,omitzero"`
+	Candidate   jsontext.Value `json:"candidate,omitzero"`
+	Candidates  jsontext.Value `json:"candidates,omitzero"`
+	Token       string         `json:"token"`
 }
 
 // forwarded describes a request the policy let through: its bytes and what
@@ -115,7 +121,7 @@ type forwarded struct {
 // for the error reply.
 func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forwarded, string, *denial) {
 	var req clientRequest
-	if err := json.Unmarshal(raw, &req); err != nil {
+	if err := jsonv2.Unmarshal(raw, &req); err != nil {
 		return forwarded{}, "", deny(codeInvalidJSON, "invalid", "request is not a JSON object")
 	}
 	verb, txn := req.Janus, req.Transaction
@@ -165,7 +171,7 @@ func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forward
 		}
 		out.Body = body
 	}
-	b, err := json.Marshal(&out)
+	b, err := jsonv2.Marshal(&out)
 	if err != nil {
 		return forwarded{}, txn, deny(codeInvalidJSON, verb, "cannot encode request")
 	}
@@ -173,13 +179,13 @@ func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forward
 }
 
 // filterBody applies the VideoRoom policy to a message body.
-func filterBody(raw json.RawMessage, g grant) (json.RawMessage, *denial) {
-	var body map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &body); err != nil || body == nil {
+func filterBody(raw jsontext.Value, g grant) (jsontext.Value, *denial) {
+	var body map[string]jsontext.Value
+	if err := jsonv2.Unmarshal(raw, &body); err != nil || body == nil {
 		return nil, deny(codeInvalidJSON, "invalid", "message body is not a JSON object")
 	}
 	var request string
-	_ = json.Unmarshal(body["request"], &request)
+	_ = jsonv2.Unmarshal(body["request"], &request)
 	if !allowedVideoRoom[request] {
 		return nil, deny(codeUnauthorized, orUnknown(request), "VideoRoom request %q is not allowed through Frontdesk", request)
 	}
@@ -194,16 +200,16 @@ func filterBody(raw json.RawMessage, g grant) (json.RawMessage, *denial) {
 	switch request {
 	case "join":
 		var ptype string
-		_ = json.Unmarshal(body["ptype"], &ptype)
+		_ = jsonv2.Unmarshal(body["ptype"], &ptype)
 		switch ptype {
 		case "publisher":
-			body["id"] = json.RawMessage(strconv.FormatUint(g.ticket.ParticipantID, 10))
+			body["id"] = jsontext.Value(strconv.FormatUint(g.ticket.ParticipantID, 10))
 			body["display"] = mustJSON(g.ticket.Display)
 		case "subscriber":
 		default:
 			return nil, deny(codeUnauthorized, request, "join needs ptype publisher or subscriber")
 		}
-		body["room"] = json.RawMessage(strconv.FormatUint(g.ticket.Room, 10))
+		body["room"] = jsontext.Value(strconv.FormatUint(g.ticket.Room, 10))
 		if g.pin != "" {
 			body["pin"] = mustJSON(g.pin)
 		}
@@ -213,7 +219,7 @@ func filterBody(raw json.RawMessage, g grant) (json.RawMessage, *denial) {
 			body["display"] = mustJSON(g.ticket.Display)
 		}
 	}
-	b, err := json.Marshal(body)
+	b, err := jsonv2.Marshal(body, jsonv2.Deterministic(true))
 	if err != nil {
 		return nil, deny(codeInvalidJSON, request, "cannot encode body")
 	}
@@ -229,7 +235,7 @@ func orUnknown(s string) string {
 
 // uintField reads a JSON number (or numeric string) as uint64; 0 if absent
 // or not a non-negative integer.
-func uintField(raw json.RawMessage) uint64 {
+func uintField(raw []byte) uint64 {
 	raw = bytes.Trim(raw, `"`)
 	n, err := strconv.ParseUint(string(raw), 10, 64)
 	if err != nil {
@@ -238,8 +244,8 @@ func uintField(raw json.RawMessage) uint64 {
 	return n
 }
 
-func mustJSON(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
+func mustJSON(v any) jsontext.Value {
+	b, _ := jsonv2.Marshal(v)
 	return b
 }
 

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 
@@ -34,11 +35,15 @@ type wsConn struct {
 	log     *slog.Logger
 	limiter *rate.Limiter
 
-	clientMu  sync.Mutex // serialises data writes to the client
-	backendMu sync.Mutex // serialises data writes to the backend
-	ping      *time.Timer
-	once      sync.Once
-	done      chan struct{}
+	clientMu sync.Mutex // serialises data writes to the client
+	// writeBy is the client write deadline last set (under clientMu);
+	// readBy the read deadline (clientLoop only). Each is moved only when
+	// it has come within a margin, not on every message.
+	writeBy, readBy time.Time
+	backendMu       sync.Mutex // serialises data writes to the backend
+	ping            *time.Timer
+	once            sync.Once
+	done            chan struct{}
 }
 
 func (p *Proxy) serveWS(w http.ResponseWriter, r *http.Request, g grant, target Target, _ bool, log *slog.Logger) {
@@ -123,9 +128,12 @@ func (p *Proxy) serveWS(w http.ResponseWriter, r *http.Request, g grant, target 
 // armPing schedules the next ping and extends the client's read deadline.
 func (c *wsConn) armPing() {
 	iv := c.p.pingInterval
-	_ = c.client.SetReadDeadline(time.Now().Add(2 * iv))
+	c.readBy = time.Now().Add(2 * iv)
+	_ = c.client.SetReadDeadline(c.readBy)
+	// Pong handlers run inside clientLoop's reads, so readBy stays its own.
 	c.client.SetPongHandler(func(string) error {
-		return c.client.SetReadDeadline(time.Now().Add(2 * iv))
+		c.readBy = time.Now().Add(2 * iv)
+		return c.client.SetReadDeadline(c.readBy)
 	})
 	c.ping = time.AfterFunc(iv, c.sendPing)
 }
@@ -162,7 +170,10 @@ func (c *wsConn) clientLoop() {
 			return
 		}
 		start := time.Now()
-		_ = c.client.SetReadDeadline(time.Now().Add(2 * c.p.pingInterval))
+		if iv := c.p.pingInterval; c.readBy.Sub(start) < 3*iv/2 {
+			c.readBy = start.Add(2 * iv)
+			_ = c.client.SetReadDeadline(c.readBy)
+		}
 		for _, req := range splitRequests(msg) {
 			c.handle(req, start)
 		}
@@ -188,8 +199,8 @@ func (c *wsConn) handle(raw []byte, start time.Time) {
 		c.shutdown(CloseReconnect, "media server connection lost: reconnect with a new ticket")
 		return
 	}
-	c.p.m.relayed.WithLabelValues("to_janus").Inc()
-	c.p.m.latency.WithLabelValues("websocket").Observe(time.Since(start).Seconds())
+	c.p.m.toJanus.Inc()
+	c.p.m.wsLatency.Observe(time.Since(start).Seconds())
 }
 
 // refuse answers a denied request with a Janus-style error.
@@ -207,7 +218,10 @@ func (c *wsConn) refuse(raw []byte, d *denial) {
 func (c *wsConn) writeClient(b []byte) {
 	c.clientMu.Lock()
 	defer c.clientMu.Unlock()
-	_ = c.client.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if now := time.Now(); c.writeBy.Sub(now) < 9*time.Second {
+		c.writeBy = now.Add(10 * time.Second)
+		_ = c.client.SetWriteDeadline(c.writeBy)
+	}
 	_ = c.client.WriteMessage(websocket.TextMessage, b)
 }
 
@@ -223,7 +237,7 @@ func (c *wsConn) backendLoop() {
 			c.tr.observe(msg)
 		}
 		c.writeClient(msg)
-		c.p.m.relayed.WithLabelValues("to_client").Inc()
+		c.p.m.toClient.Inc()
 	}
 }
 
@@ -260,7 +274,7 @@ func (c *wsConn) shutdown(code int, reason string) {
 // whole, so the policy refuses it with a reason.
 func splitRequests(msg []byte) [][]byte {
 	// The common case, one object, needs no streaming decoder.
-	if t := bytes.TrimSpace(msg); len(t) > 1 && t[0] == '{' && t[len(t)-1] == '}' && json.Valid(t) {
+	if t := bytes.TrimSpace(msg); len(t) > 1 && t[0] == '{' && t[len(t)-1] == '}' && jsontext.Value(t).IsValid() {
 		return [][]byte{t}
 	}
 	dec := json.NewDecoder(bytes.NewReader(msg))
