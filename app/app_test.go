@@ -131,8 +131,9 @@ func testCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine, ap
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
+	rejoin := 2 * time.Second
 	q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "desk", Name: "Help desk", Mode: queue.ModeAuto,
-		Hours: hours.AlwaysOpen(), Media: media})
+		Hours: hours.AlwaysOpen(), Media: media, Timeouts: queue.Timeouts{RejoinGrace: &rejoin}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,11 +184,28 @@ func testCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine, ap
 	}
 	_ = hostPub
 
-	// The caller hangs up: the call completes and the host goes to wrap-up.
+	// The caller's side leaves the room without hanging up (as a reload
+	// does): the media server's leaving event reaches the queue, which keeps
+	// the call for the rejoin grace, then completes it and puts the host in
+	// wrap-up.
+	left := time.Now()
 	if err := videoroom.Leave(ctx, callerH); err != nil {
 		t.Fatal(err)
 	}
+	var away queue.Entry
+	if !janustest.WaitFor(5*time.Second, func() bool {
+		away, err = eng.GetEntry(ctx, entry.ID)
+		return err == nil && !away.CallerAwayUntil.IsZero()
+	}) {
+		t.Fatalf("entry after the caller left: %+v, %v", away, err)
+	}
+	if away.State != queue.EntryInCall {
+		t.Fatalf("entry %s within the rejoin grace, want in_call", away.State)
+	}
 	waitEntry(t, eng, entry.ID, queue.EntryCompleted)
+	if d := time.Since(left); d < rejoin {
+		t.Fatalf("call completed %v after the leave, before the %v rejoin grace", d, rejoin)
+	}
 	var h queue.Host
 	if !janustest.WaitFor(5*time.Second, func() bool {
 		h, err = eng.GetHost(ctx, "host-1")
