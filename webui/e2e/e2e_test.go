@@ -775,16 +775,21 @@ func TestServingQueues(t *testing.T) {
 // the host goes through wrap-up.
 func TestReloadDuringCall(t *testing.T) {
 	a, addr := startApp(t)
-	runReload(t, a, addr, queue.MediaBuiltin)
+	runReload(t, a, addr, queue.MediaBuiltin, false)
 }
 
-// TestReloadDuringCallOnJanus is the same on a real Janus through the proxy.
+// TestReloadDuringCallOnJanus is the same on a real Janus through the
+// proxy, except that at the end the caller leaves the page and the host
+// ends the call with the away notice's End call button.
 func TestReloadDuringCallOnJanus(t *testing.T) {
 	a, addr := startJanusApp(t)
-	runReload(t, a, addr, queue.MediaJanus)
+	runReload(t, a, addr, queue.MediaJanus, true)
 }
 
-func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
+// runReload drives TestReloadDuringCall on media; endByHost ends the call
+// with the host's End call while the caller is away instead of the
+// caller's hang-up.
+func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine, endByHost bool) {
 	base := "http://" + addr
 	dir := artifacts(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
@@ -869,9 +874,16 @@ func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine) {
 		t.Fatalf("after the host's reload the entry is %v (%v), want in_call", en.State, err)
 	}
 
-	// Hang up ends the call at once; the host goes through wrap-up.
-	caller.do("hang up", 10*time.Second, chromedp.Click(chromedp.ID("btn-hangup")))
-	caller.poll("thank-you", 15*time.Second, `!document.querySelector('[data-screen=thanks]').hidden`)
+	if endByHost {
+		// The caller is gone again and the host does not wait: End call.
+		caller.do("leave the page", 10*time.Second, chromedp.Navigate("about:blank"))
+		host.poll("the away notice", 15*time.Second, `!document.getElementById('peer-away').hidden`)
+		host.do("end call", 10*time.Second, chromedp.Click(chromedp.ID("btn-end-call")))
+	} else {
+		// Hang up ends the call at once; the host goes through wrap-up.
+		caller.do("hang up", 10*time.Second, chromedp.Click(chromedp.ID("btn-hangup")))
+		caller.poll("thank-you", 15*time.Second, `!document.querySelector('[data-screen=thanks]').hidden`)
+	}
 	host.poll("wrap-up", 15*time.Second, `!document.querySelector('[data-screen=console]').hidden && document.getElementById('host-state').dataset.state === 'wrap_up'`)
 	host.do("ready", 10*time.Second, chromedp.Click(chromedp.ID("btn-ready")))
 	host.poll("available after wrap-up", 10*time.Second, `document.getElementById('host-state').dataset.state === 'available'`)
