@@ -130,6 +130,24 @@ func (e *Engine) changed(queueID string) {
 // newID returns 16 random bytes in hex.
 func newID() string { return randHex(16) }
 
+// newEntryID returns a 32-hex-digit entry ID that sorts by creation time:
+// 6 bytes of Unix milliseconds of the real time now (not the engine's
+// clock: the ID is no domain time) then 10 random bytes (80 bits, so IDs
+// made in the same millisecond still never collide in practice).
+// Time-ordered keys make a store's inserts append at the end of its ID
+// index instead of touching a random page each (bbolt: fewer dirty pages
+// per commit, smaller fsyncs).
+func newEntryID() string {
+	now := time.Now()
+	var b [16]byte
+	ms := uint64(now.UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (8 * (5 - i)))
+	}
+	_, _ = rand.Read(b[6:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
+
 func randHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // never fails (crypto/rand)

@@ -147,7 +147,7 @@ func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joi
 	}
 	tok := randHex(32)
 	en := Entry{
-		ID: newID(), QueueID: q.ID, Priority: req.Priority,
+		ID: newEntryID(), QueueID: q.ID, Priority: req.Priority,
 		CallerID: req.Caller.ID, CallerName: req.Caller.Name, Guest: req.Caller.Guest,
 		Intake: req.Intake, State: EntryWaiting, ResumeHash: hashToken(tok), CreatedAt: now,
 		History: []Transition{{State: EntryWaiting, At: now, Reason: "join"}},
@@ -171,9 +171,10 @@ func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joi
 	}
 	e.log.InfoContext(ctx, "queue: joined", "queue", q.ID, "entry", out.ID, "guest", out.Guest)
 	e.changed(q.ID)
-	e.matchQueue(ctx, q)
-	if latest, err := e.store.GetEntry(ctx, out.ID); err == nil {
-		out = latest
+	if e.matchQueue(ctx, q) { // the new entry may have been offered at once
+		if latest, err := e.store.GetEntry(ctx, out.ID); err == nil {
+			out = latest
+		}
 	}
 	return Joined{Entry: out, ResumeToken: tok}, nil
 }

@@ -135,15 +135,16 @@ func (e *Engine) matchHost(ctx context.Context, hostID string) bool {
 }
 
 // matchQueue offers waiting callers of an auto-mode queue to the available
-// hosts serving it, longest idle first, until one side runs out.
-func (e *Engine) matchQueue(ctx context.Context, q Queue) {
+// hosts serving it, longest idle first, until one side runs out. It
+// reports whether any offer was made.
+func (e *Engine) matchQueue(ctx context.Context, q Queue) (offered bool) {
 	if q.Mode != ModeAuto {
-		return
+		return false
 	}
 	hosts, err := e.store.ListHosts(ctx, HostFilter{QueueID: q.ID, States: []HostState{HostAvailable}})
 	if err != nil {
 		e.log.WarnContext(ctx, "queue: listing hosts", "queue", q.ID, "err", err)
-		return
+		return false
 	}
 	for _, h := range hosts {
 		if !h.Serves(q.ID) {
@@ -157,15 +158,18 @@ func (e *Engine) matchQueue(ctx context.Context, q Queue) {
 		}
 		_, err := e.offer(ctx, h, qs)
 		switch {
-		case err == nil, errors.Is(err, ErrVersion):
+		case err == nil:
+			offered = true
+		case errors.Is(err, ErrVersion):
 			continue
 		case errors.Is(err, ErrNotFound):
 			if len(qs) == 1 {
-				return // nobody left to offer in this queue
+				return offered // nobody left to offer in this queue
 			}
 		default:
 			e.log.WarnContext(ctx, "queue: matching", "queue", q.ID, "host", h.ID, "err", err)
-			return
+			return offered
 		}
 	}
+	return offered
 }

@@ -24,8 +24,10 @@ var allBuckets = [][]byte{
 // DB is an open embedded store file. Its methods are safe for concurrent
 // use; the per-domain stores ([DB.Placements], ...) share it.
 type DB struct {
-	bdb  *bbolt.DB
-	path string
+	bdb    *bbolt.DB
+	path   string
+	group  groupCommit // joins' shared commits (see batch)
+	queues queueCache  // decoded queue records (see queueCache)
 }
 
 // Open opens (creating when missing) the store file at path and creates the
@@ -46,7 +48,6 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	bdb.MaxBatchDelay = o.batchDelay
 	err = bdb.Update(func(tx *bbolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -59,7 +60,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	return &DB{bdb: bdb, path: path}, nil
+	return &DB{bdb: bdb, path: path, group: groupCommit{maxWait: o.batchDelay}}, nil
 }
 
 // Path returns the file name the store was opened with.
@@ -96,17 +97,6 @@ func (d *DB) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 		return err
 	}
 	return mapErr(d.bdb.Update(fn))
-}
-
-// batch runs fn in a read-write transaction that may be shared with other
-// concurrent batch calls (one commit, one fsync). fn may run more than once
-// (bbolt re-runs the others when one fails), so it must derive everything
-// it writes from tx and not accumulate state outside it.
-func (d *DB) batch(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return mapErr(d.bdb.Batch(fn))
 }
 
 // view runs fn in one read-only transaction.

@@ -19,8 +19,8 @@ type options struct {
 	batchDelay  time.Duration
 }
 
-// DefaultBatchDelay is how long a new entry's write waits for other
-// concurrent entry writes to share its commit (and its fsync); see
+// DefaultBatchDelay is the longest a new entry's write waits for other
+// concurrent entry writes to share its commit (and its fsyncs); see
 // [WithBatchDelay].
 const DefaultBatchDelay = time.Millisecond
 
@@ -46,10 +46,13 @@ func WithNoSync() Option {
 	return func(o *options) { o.noSync = true }
 }
 
-// WithBatchDelay sets how long CreateEntry (a caller joining) waits to
-// gather concurrent joins into one commit, so that a burst of joins pays
-// for one fsync instead of one each. d <= 0 means [DefaultBatchDelay].
-// Other writes (offers, state changes) always commit at once.
+// WithBatchDelay sets the longest CreateEntry (a caller joining) waits to
+// gather concurrent joins into one commit ("group commit"), so that a
+// burst of joins pays for one commit and its fsyncs instead of one each.
+// Joins that arrive while a commit is in progress always share the next
+// one; the delay applies only while fewer joins are queued than went into
+// the previous commit (a lone join never waits). d <= 0 means
+// [DefaultBatchDelay]. Other writes (offers, state changes) commit at once.
 func WithBatchDelay(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {

@@ -106,7 +106,7 @@ func (s *QueueStore) GetQueue(ctx context.Context, id string) (queue.Queue, erro
 	var q queue.Queue
 	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
 		var err error
-		q, err = getQueue(tx, id)
+		q, err = s.db.queues.get(tx, id)
 		return err
 	})
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *QueueStore) GetQueueBySlug(ctx context.Context, slug string) (queue.Que
 			return queue.ErrNotFound
 		}
 		var err error
-		q, err = getQueue(tx, string(id))
+		q, err = s.db.queues.get(tx, string(id))
 		return err
 	})
 	if err != nil {
@@ -146,7 +146,7 @@ func (s *QueueStore) ListQueues(ctx context.Context) ([]queue.Queue, error) {
 	var out []queue.Queue
 	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketQueueSlugs).ForEach(func(_, id []byte) error {
-			q, err := getQueue(tx, string(id))
+			q, err := s.db.queues.get(tx, string(id))
 			if err != nil {
 				return err
 			}
