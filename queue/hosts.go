@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // PutHost creates host id or updates its name and queues (its state is
@@ -96,6 +97,11 @@ func (e *Engine) SetAvailability(ctx context.Context, hostID string, s HostState
 		return Host{}, fmt.Errorf("queue: hosts may set available, away or offline, not %s: %w", s, ErrInvalid)
 	}
 	now := e.clock.Now()
+	if s == HostAvailable {
+		if h, ok := e.availableWithOffer(ctx, hostID, now); ok {
+			return h, nil
+		}
+	}
 	h, err := e.casHost(ctx, hostID, func(h *Host) error {
 		if h.State == HostOffered || h.State == HostInCall {
 			return fmt.Errorf("queue: host %s is %s: %w", hostID, h.State, ErrState)
@@ -160,6 +166,42 @@ func (e *Engine) SetServing(ctx context.Context, hostID string, queues []string)
 		}
 	}
 	return h, nil
+}
+
+// availableWithOffer is the fast path of a host going available on an
+// OfferStore: become available and take the longest-waiting caller of the
+// host's served auto-mode queues in one store write. It reports false
+// (nothing changed) when the store cannot, nobody is waiting, or the host
+// changed meanwhile; SetAvailability then goes the plain way.
+func (e *Engine) availableWithOffer(ctx context.Context, hostID string, now time.Time) (Host, bool) {
+	os, ok := e.store.(OfferStore)
+	if !ok {
+		return Host{}, false
+	}
+	h, err := e.store.GetHost(ctx, hostID)
+	if err != nil || h.State == HostOffered || h.State == HostInCall {
+		return Host{}, false
+	}
+	qs := e.autoQueues(ctx, h.ServedQueues())
+	if len(qs) == 0 {
+		return Host{}, false
+	}
+	req := OfferRequest{HostID: h.ID, HostVersion: h.Version, Available: true, At: now}
+	for _, q := range qs {
+		req.Queues = append(req.Queues, OfferQueue{ID: q.ID, Deadline: now.Add(offerTimeout(&q))})
+	}
+	out, en, err := os.OfferNext(ctx, req)
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrVersion) {
+			e.log.WarnContext(ctx, "queue: offer on going available", "host", hostID, "err", err)
+		}
+		return Host{}, false
+	}
+	e.log.DebugContext(ctx, "queue: offered", "queue", en.QueueID, "entry", en.ID, "host", hostID)
+	for _, q := range out.Queues {
+		e.changed(q)
+	}
+	return out, true
 }
 
 // hostKey is the change key of a host's own view (see Engine.changed).

@@ -474,7 +474,7 @@ func (m *MemoryStore) OfferNext(_ context.Context, req OfferRequest) (Host, Entr
 	if !ok {
 		return Host{}, Entry{}, fmt.Errorf("memstore: host %q: %w", req.HostID, ErrNotFound)
 	}
-	if h.Version != req.HostVersion || h.State != HostAvailable {
+	if h.Version != req.HostVersion || !req.hostMayTake(h.State) {
 		return Host{}, Entry{}, fmt.Errorf("memstore: host %q: %w", req.HostID, ErrVersion)
 	}
 	for _, oq := range req.Queues {
@@ -490,6 +490,9 @@ func (m *MemoryStore) OfferNext(_ context.Context, req OfferRequest) (Host, Entr
 			m.entries[e.ID] = e.Clone()
 			m.index(&old, e)
 			h = h.Clone()
+			if h.State != HostAvailable {
+				h.IdleSince = req.At // req.Available: it becomes available first
+			}
 			h.State, h.StateSince, h.EntryID, h.Deadline = HostOffered, req.At, e.ID, e.Deadline
 			h.Version++
 			m.hosts[h.ID] = h.Clone()

@@ -23,7 +23,36 @@ var offerStoreTests = []struct {
 	fn   func(t *testing.T, s queue.OfferStore)
 }{
 	{"OfferNext", testOfferNext},
+	{"OfferNextAvailable", testOfferNextAvailable},
 	{"ConcurrentOfferNext", testConcurrentOfferNext},
+}
+
+// testOfferNextAvailable: with Available, a host that is away becomes
+// available and offered in one step (IdleSince = At); an offered host is
+// refused; without Available an away host is refused.
+func testOfferNextAvailable(t *testing.T, s queue.OfferStore) {
+	h := must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: "h", Queues: []string{"q1"}, State: queue.HostAway, IdleSince: base}))
+	at := base.Add(time.Minute)
+	req := queue.OfferRequest{HostID: "h", HostVersion: h.Version, At: at, Queues: []queue.OfferQueue{{ID: "q1", Deadline: at.Add(10 * time.Second)}}}
+	must[queue.Entry](t, "entry")(s.CreateEntry(ctx(t), newEntry("e", "q1", "c", 0, base)))
+	_, _, err := s.OfferNext(ctx(t), req)
+	wantErr(t, "away host without Available", err, queue.ErrVersion)
+	req.Available = true
+	gotH, gotE, err := s.OfferNext(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotH.State != queue.HostOffered || gotH.EntryID != "e" || !gotH.IdleSince.Equal(at) || !gotH.StateSince.Equal(at) || gotE.State != queue.EntryOffered {
+		t.Fatalf("host %+v entry %+v", gotH, gotE)
+	}
+	stored := must[queue.Host](t, "get")(s.GetHost(ctx(t), "h"))
+	if stored.State != queue.HostOffered || !stored.IdleSince.Equal(at) {
+		t.Fatalf("stored host %+v", stored)
+	}
+	must[queue.Entry](t, "entry 2")(s.CreateEntry(ctx(t), newEntry("e2", "q1", "c2", 0, base)))
+	req.HostVersion = stored.Version
+	_, _, err = s.OfferNext(ctx(t), req)
+	wantErr(t, "offered host with Available", err, queue.ErrVersion)
 }
 
 func testOfferNext(t *testing.T, s queue.OfferStore) {

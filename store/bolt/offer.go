@@ -28,7 +28,7 @@ func (s *QueueStore) OfferNext(ctx context.Context, req queue.OfferRequest) (que
 		if !ok {
 			return fmt.Errorf("host %s: %w", req.HostID, queue.ErrNotFound)
 		}
-		if stored.Version != req.HostVersion || stored.State != queue.HostAvailable {
+		if stored.Version != req.HostVersion || !req.HostMayTake(stored.State) {
 			return fmt.Errorf("host %s is %s at version %d: %w", req.HostID, stored.State, stored.Version, queue.ErrVersion)
 		}
 		cur := tx.Bucket(bucketEntryState).Cursor()
@@ -50,6 +50,9 @@ func (s *QueueStore) OfferNext(ctx context.Context, req queue.OfferRequest) (que
 					return err
 				}
 				h = stored.Clone()
+				if h.State != queue.HostAvailable {
+					h.IdleSince = req.At // req.Available: it becomes available first
+				}
 				h.State, h.StateSince, h.EntryID, h.Deadline = queue.HostOffered, req.At, e.ID, e.Deadline
 				h.Version++
 				return putJSON(hosts, []byte(h.ID), h)
