@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Client is a connection to one Janus server's Janus API. It is safe for
@@ -159,10 +160,11 @@ func (c *Client) nextTxn() string {
 // or synchronous requests), or, with wantEvent, the event after the ack.
 // Core errors become *Error, plugin errors *PluginError.
 func (c *Client) do(ctx context.Context, req *request, wantEvent bool) (*Message, error) {
-	if _, ok := ctx.Deadline(); !ok && c.opts.requestTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opts.requestTimeout)
-		defer cancel()
+	// The request timeout is a deadline handed to the transport, not a
+	// derived context: a timer per call can cost a thread wake-up.
+	deadline, ok := ctx.Deadline()
+	if !ok && c.opts.requestTimeout > 0 {
+		deadline = time.Now().Add(c.opts.requestTimeout)
 	}
 	req.Transaction = c.nextTxn()
 	if c.opts.token != "" {
@@ -185,10 +187,10 @@ func (c *Client) do(ctx context.Context, req *request, wantEvent bool) (*Message
 		c.mu.Unlock()
 	}()
 
-	if err := c.t.send(ctx, req); err != nil {
+	if err := c.t.send(ctx, deadline, req); err != nil {
 		return nil, fmt.Errorf("janus: %s: %w", req.Janus, err)
 	}
-	m, err := c.t.await(ctx, cl.reply)
+	m, err := c.t.await(ctx, deadline, cl.reply)
 	if err != nil {
 		return nil, fmt.Errorf("janus: %s: %w", req.Janus, err)
 	}

@@ -1,18 +1,23 @@
 package janus
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // transport moves Janus API messages. Every message it receives (a reply to
 // send, or an event) is handed to the deliver function given when it was
 // made, in the order received.
 type transport interface {
-	// send writes req; replies arrive through deliver.
-	send(ctx context.Context, req *request) error
+	// send writes req; replies arrive through deliver. deadline (zero:
+	// none) bounds the request along with ctx.
+	send(ctx context.Context, deadline time.Time, req *request) error
 	// await returns the reply deliver puts in ch (buffered), or ctx.Err()
-	// when ctx ends first, or the transport's failure. The WebSocket
+	// when ctx ends first, context.DeadlineExceeded when deadline (zero:
+	// none) passes first, or the transport's failure. The WebSocket
 	// transport reads the connection in the caller's goroutine meanwhile
 	// (see wsTransport).
-	await(ctx context.Context, ch <-chan *Message) (*Message, error)
+	await(ctx context.Context, deadline time.Time, ch <-chan *Message) (*Message, error)
 	// watch starts receiving the events of a session (HTTP long-poll);
 	// a no-op where events arrive anyway (WebSocket).
 	watch(sessionID uint64)

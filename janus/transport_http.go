@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // maxEvents is how many events one long-poll may return (?maxev=N).
@@ -58,7 +60,12 @@ func (t *httpTransport) path(req *request) string {
 	}
 }
 
-func (t *httpTransport) send(ctx context.Context, req *request) error {
+func (t *httpTransport) send(ctx context.Context, deadline time.Time, req *request) error {
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
 	select {
 	case <-t.doneCh:
 		if e := t.err(); e != nil {
@@ -114,10 +121,15 @@ func (t *httpTransport) do(hr *http.Request) ([]byte, error) {
 		if _, derr := DecodeMessages(body); derr == nil {
 			return body, nil
 		}
-		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+		return nil, httpStatusError(resp.StatusCode)
 	}
 	return body, nil
 }
+
+// httpStatusError is a non-2xx reply without a Janus JSON body.
+type httpStatusError int
+
+func (e httpStatusError) Error() string { return fmt.Sprintf("HTTP %d", int(e)) }
 
 func (t *httpTransport) watch(sessionID uint64) {
 	t.mu.Lock()
@@ -150,10 +162,17 @@ func (t *httpTransport) pollLoop(ctx context.Context, sessionID uint64, p *poll)
 			hr.Header[k] = v
 		}
 		body, err := t.do(hr)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
+		var status httpStatusError
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return
+		case errors.As(err, &status) && status == http.StatusNotFound:
+			// Janus ends a pending long-poll with a bare 404 when its
+			// session is destroyed: the session is over, Janus is not.
+			t.deliver(&Message{Janus: "timeout", SessionID: sessionID})
+			return
+		default:
 			t.fail(fmt.Errorf("%w: long-poll: %v", ErrConnectionLost, err))
 			return
 		}
@@ -202,12 +221,20 @@ func (t *httpTransport) fail(err error) {
 
 // await waits for the reply: over HTTP the request's own response or a
 // long-poll delivers it on another goroutine.
-func (t *httpTransport) await(ctx context.Context, ch <-chan *Message) (*Message, error) {
+func (t *httpTransport) await(ctx context.Context, deadline time.Time, ch <-chan *Message) (*Message, error) {
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		tm := time.NewTimer(time.Until(deadline))
+		defer tm.Stop()
+		expired = tm.C
+	}
 	select {
 	case m := <-ch:
 		return m, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-expired:
+		return nil, context.DeadlineExceeded
 	}
 }
 

@@ -79,11 +79,14 @@ type wsTransport struct {
 	reading     bool          // the read role is held (or in lead)
 	boundary    bool          // the holder waits for a message's first byte
 	interrupted bool          // that wait was interrupted (deadline in the past)
+	readBy      time.Time     // the read deadline when none is pending
 	waiters     int           // callers waiting for the role or their reply
 	tokenOut    bool          // the role is in lead, for one of the waiters
 	lead        chan struct{} // capacity 1: the read role, handed to a waiter
 	wakeReader  chan struct{} // capacity 1: the reader goroutine should look
 	handover    *time.Timer   // wakes the reader goroutine after idleHandover
+	// deadlineTimer interrupts the holder's wait at a caller's deadline.
+	deadlineTimer *time.Timer
 
 	doneCh   chan struct{}
 	errMu    sync.Mutex
@@ -138,6 +141,8 @@ func dialWS(ctx context.Context, url string, header http.Header, deliver deliver
 	}
 	t.handover = time.AfterFunc(time.Hour, t.poke)
 	t.handover.Stop()
+	t.deadlineTimer = time.AfterFunc(time.Hour, t.interrupt)
+	t.deadlineTimer.Stop()
 	t.reading = true // the reader goroutine starts with the role
 	go t.readLoop()
 	return t, nil
@@ -157,7 +162,7 @@ func (t *wsTransport) readLoop() {
 	defer close(t.readDone)
 	for {
 		for {
-			err := t.readOne(time.Time{})
+			err := t.readOne()
 			if err != nil && !errors.Is(err, errInterrupted) {
 				t.fail(err)
 				return
@@ -190,8 +195,10 @@ func (t *wsTransport) readLoop() {
 
 // await returns the reply that deliver puts in ch, reading the connection
 // itself while it holds the read role. It returns ctx.Err() when ctx ends
-// first, or the transport's failure.
-func (t *wsTransport) await(ctx context.Context, ch <-chan *Message) (*Message, error) {
+// first, context.DeadlineExceeded when deadline (zero: none) passes first,
+// or the transport's failure.
+func (t *wsTransport) await(ctx context.Context, deadline time.Time, ch <-chan *Message) (*Message, error) {
+	var expired <-chan time.Time
 	for {
 		select {
 		case m := <-ch:
@@ -200,14 +207,22 @@ func (t *wsTransport) await(ctx context.Context, ch <-chan *Message) (*Message, 
 		}
 		t.mu.Lock()
 		if !t.reading {
+			// The handover timer is left running: a stale poke is
+			// harmless, and moving a running timer later (in release)
+			// is cheaper than arming a stopped one, which may wake a
+			// thread to watch the new timer.
 			t.reading = true
-			t.handover.Stop()
 			t.mu.Unlock()
-			return t.readFor(ctx, ch)
+			return t.readFor(ctx, deadline, ch)
 		}
 		t.interruptLocked()
 		t.waiters++
 		t.mu.Unlock()
+		if expired == nil && !deadline.IsZero() {
+			tm := time.NewTimer(time.Until(deadline))
+			defer tm.Stop()
+			expired = tm.C
+		}
 		select {
 		case m := <-ch:
 			t.leave()
@@ -217,10 +232,13 @@ func (t *wsTransport) await(ctx context.Context, ch <-chan *Message) (*Message, 
 			t.waiters--
 			t.tokenOut = false
 			t.mu.Unlock()
-			return t.readFor(ctx, ch)
+			return t.readFor(ctx, deadline, ch)
 		case <-ctx.Done():
 			t.leave()
 			return nil, ctx.Err()
+		case <-expired:
+			t.leave()
+			return nil, context.DeadlineExceeded
 		case <-t.doneCh:
 			t.leave()
 			select {
@@ -246,11 +264,21 @@ func (t *wsTransport) leave() {
 	}
 }
 
-// readFor reads, as holder of the read role, until the reply arrives in ch
-// or ctx ends, then passes the role on.
-func (t *wsTransport) readFor(ctx context.Context, ch <-chan *Message) (*Message, error) {
-	stop := context.AfterFunc(ctx, t.interrupt)
-	deadline, _ := ctx.Deadline()
+// readFor reads, as holder of the read role, until the reply arrives in ch,
+// ctx ends or deadline (zero: none) passes, then passes the role on.
+// Either end interrupts a wait for the next message; a message already
+// begun is read whole.
+func (t *wsTransport) readFor(ctx context.Context, deadline time.Time, ch <-chan *Message) (*Message, error) {
+	stop := func() bool { return false }
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, t.interrupt)
+	}
+	if !deadline.IsZero() {
+		// One timer serves every holder in turn: each call's deadline is
+		// later than the last one's, so this only moves it later. A fire
+		// meant for an earlier holder is a harmless spurious interrupt.
+		t.deadlineTimer.Reset(time.Until(deadline))
+	}
 	for {
 		select {
 		case m := <-ch:
@@ -259,12 +287,16 @@ func (t *wsTransport) readFor(ctx context.Context, ch <-chan *Message) (*Message
 			return m, nil
 		default:
 		}
-		if err := ctx.Err(); err != nil {
+		err := ctx.Err()
+		if err == nil && !deadline.IsZero() && !time.Now().Before(deadline) {
+			err = context.DeadlineExceeded
+		}
+		if err != nil {
 			stop()
 			t.release()
 			return nil, err
 		}
-		if err := t.readOne(deadline); err != nil && !errors.Is(err, errInterrupted) {
+		if err := t.readOne(); err != nil && !errors.Is(err, errInterrupted) {
 			stop()
 			t.fail(err)
 			select {
@@ -317,30 +349,37 @@ func (t *wsTransport) interruptLocked() {
 	}
 }
 
-// readOne waits (until deadline; zero means no limit) for the next message
-// and delivers it. Only the holder of the read role calls it. The wait for
-// the first byte may be interrupted (errInterrupted, nothing consumed); once
-// a message has begun it is read whole. Other errors mean the connection is
+// readOne waits for the next message and delivers it. Only the holder of
+// the read role calls it. The wait for the first byte may be interrupted
+// (errInterrupted, nothing consumed); once a message has begun it is read
+// whole, within midMessageTimeout. Other errors mean the connection is
 // unusable.
-func (t *wsTransport) readOne(deadline time.Time) error {
+//
+// The read deadline is in the past only while an interrupt is pending, and
+// otherwise midMessageTimeout after the first byte of the last message (or
+// none before any): a holder that waits longer than that at a boundary
+// gets errInterrupted and simply waits again.
+func (t *wsTransport) readOne() error {
 	t.mu.Lock()
 	t.boundary = true
-	if !t.interrupted {
-		_ = t.conn.SetReadDeadline(deadline)
-	}
 	t.mu.Unlock()
 	_, err := t.br.Peek(1)
+	var ne net.Error
+	timeout := err != nil && errors.As(err, &ne) && ne.Timeout()
 	t.mu.Lock()
 	t.boundary = false
 	wasInterrupted := t.interrupted
 	t.interrupted = false
-	if err == nil {
-		_ = t.conn.SetReadDeadline(time.Now().Add(midMessageTimeout))
+	if timeout || wasInterrupted || (err == nil && time.Until(t.readBy) < midMessageTimeout/2) {
+		// Clear an interrupt's (or a quiet spell's) past deadline; keep
+		// the rest of a message bounded without moving the deadline on
+		// every message.
+		t.readBy = time.Now().Add(midMessageTimeout)
+		_ = t.conn.SetReadDeadline(t.readBy)
 	}
 	t.mu.Unlock()
 	if err != nil {
-		var ne net.Error
-		if wasInterrupted || (errors.As(err, &ne) && ne.Timeout()) {
+		if timeout || wasInterrupted {
 			return errInterrupted
 		}
 		return fmt.Errorf("%w: %v", ErrConnectionLost, err)
@@ -413,7 +452,7 @@ func (t *wsTransport) fail(err error) {
 	close(t.doneCh)
 }
 
-func (t *wsTransport) send(ctx context.Context, req *request) error {
+func (t *wsTransport) send(ctx context.Context, deadline time.Time, req *request) error {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return fmt.Errorf("janus: encode %s: %w", req.Janus, err)
@@ -425,8 +464,7 @@ func (t *wsTransport) send(ctx context.Context, req *request) error {
 	}
 	t.writeMu.Lock()
 	defer t.writeMu.Unlock()
-	deadline, ok := ctx.Deadline()
-	if !ok {
+	if deadline.IsZero() {
 		deadline = time.Now().Add(10 * time.Second)
 	}
 	_ = t.conn.SetWriteDeadline(deadline)
@@ -475,6 +513,7 @@ func (t *wsTransport) close() error {
 		}
 		t.errMu.Unlock()
 		t.handover.Stop()
+		t.deadlineTimer.Stop()
 		_ = t.conn.Close()
 		<-t.readDone
 	})

@@ -336,3 +336,44 @@ func waitUntil(d time.Duration, cond func() bool) bool {
 	}
 	return cond()
 }
+
+// TestWSRequestTimeout: with a context that never ends, the client's
+// request timeout ends a call whether it holds the read role or waits for
+// it, and the connection stays usable.
+func TestWSRequestTimeout(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	f := newFakeJanus(t, scripted)
+	ctx := context.Background()
+	c, err := Dial(ctx, f.url(), WithKeepAlive(0), WithRequestTimeout(80*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.CreateSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Attach(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	errs := make(chan error, 3)
+	for i := 0; i < 3; i++ { // one leads, the others wait
+		go func() {
+			_, err := h.Message(ctx, map[string]any{"request": "silent"}, nil)
+			errs <- err
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-errs; !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("silent message: %v, want DeadlineExceeded", err)
+		}
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("timed out after %v, want about 80ms", d)
+	}
+	if err := s.KeepAlive(ctx); err != nil {
+		t.Fatalf("keepalive after timeouts: %v", err)
+	}
+}
