@@ -32,6 +32,17 @@ func (s Seconds) MarshalJSON() ([]byte, error) {
 //   - ServiceLevel: answered within the threshold / (answered + abandoned
 //     after the threshold); callers who hang up before the threshold do not
 //     count against it. 1 when the denominator is 0.
+//   - waiting intervals (for HourStats.MaxWaiting and AvgWaiting): from the
+//     entry's History, a caller waits from each transition into waiting
+//     (the join, or a return to the queue after an offer timed out or was
+//     declined) until the next transition into any other state (offered,
+//     picked, or a final state such as left or expired). Paused entries
+//     (caller disconnected within the grace) still wait. An entry still
+//     waiting waits until min(To, now); intervals are clipped to
+//     [From, min(To, now)). Entries without History wait from CreatedAt
+//     until the first of OfferedAt, AnsweredAt and EndedAt that is set.
+//     Only entries that joined in the window count, so callers who joined
+//     before From are not in the first hour's figures.
 type Stats struct {
 	QueueID string    `json:"queue_id"`
 	From    time.Time `json:"from"`
@@ -59,7 +70,9 @@ type Stats struct {
 	ServiceLevelThreshold Seconds `json:"service_level_threshold"`
 	// PerHost has one row per host that answered in the window.
 	PerHost []HostStats `json:"per_host"`
-	// Hourly has one row per local hour (queue zone) with joins.
+	// Hourly has one row per local hour (queue zone), oldest first, from
+	// the first hour with a join or a waiting caller to the last such hour;
+	// hours in between with nobody are rows of zeros (ServiceLevel nil).
 	Hourly []HourStats `json:"hourly"`
 }
 
@@ -72,14 +85,203 @@ type HostStats struct {
 	AHT       Seconds `json:"aht"`
 }
 
-// HourStats are the figures of entries that joined in one local hour.
+// HourStats are one local hour's figures (queue zone): the outcome counts,
+// waits and service level of the entries that joined in that hour, and the
+// number of callers waiting during it (from the waiting intervals defined
+// on Stats, whichever hour the callers joined in).
 type HourStats struct {
-	Hour      time.Time `json:"hour"`
-	Joined    int       `json:"joined"`
-	Answered  int       `json:"answered"`
-	Abandoned int       `json:"abandoned"`
-	AvgWait   Seconds   `json:"avg_wait"`
-	ASA       Seconds   `json:"asa"`
+	// Hour is the start of the local hour, in the queue's zone. On a
+	// daylight-saving fall-back day the repeated local hour is two rows.
+	Hour time.Time `json:"hour"`
+	// Joined, Answered and Abandoned count entries that joined in the hour
+	// (Abandoned: abandoned without being answered, as Stats.Abandoned).
+	Joined    int `json:"joined"`
+	Answered  int `json:"answered"`
+	Abandoned int `json:"abandoned"`
+	// AvgWait and ASA are Stats.AvgWait and Stats.ASA over those entries.
+	AvgWait Seconds `json:"avg_wait"`
+	ASA     Seconds `json:"asa"`
+	// ServiceLevel in [0, 1] is Stats.ServiceLevel over those entries
+	// (same threshold; 1 when every abandon was before the threshold); nil
+	// (JSON null) when none of them was answered or abandoned.
+	ServiceLevel *float64 `json:"service_level"`
+	// MaxWaiting is the peak number of callers waiting at once during the
+	// hour (a peak lasting any positive time counts; a caller leaving as
+	// another joins at the same instant is not counted twice).
+	MaxWaiting int `json:"max_waiting"`
+	// AvgWaiting is the time-weighted mean number of callers waiting:
+	// the sum of all waiting time inside the hour divided by the part of
+	// the hour inside [From, min(To, now)) (the whole hour for a past hour,
+	// the elapsed part for the current one); 0 when that part is empty.
+	AvgWaiting float64 `json:"avg_waiting"`
+}
+
+// hourStart returns the start of the local hour (in loc) holding t, in
+// loc. It works for zones whose offset is not whole hours and keeps the
+// two instances of a repeated hour (daylight-saving fall-back) apart.
+func hourStart(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return l.Add(-(time.Duration(l.Minute())*time.Minute + time.Duration(l.Second())*time.Second + time.Duration(l.Nanosecond())))
+}
+
+// nextHour returns the start of the local hour after the one starting at h.
+func nextHour(h time.Time, loc *time.Location) time.Time {
+	return hourStart(h.Add(time.Hour), loc)
+}
+
+// span is a half-open interval [from, to) of time.
+type span struct{ from, to time.Time }
+
+// waitingSpans appends en's waiting intervals (see Stats), clipped to
+// [lo, hi), to out; empty intervals are left out.
+func waitingSpans(out []span, en *Entry, lo, hi time.Time) []span {
+	add := func(a, b time.Time) {
+		a, b = maxTime(a, lo), minTime(b, hi)
+		if a.Before(b) {
+			out = append(out, span{a, b})
+		}
+	}
+	if len(en.History) == 0 {
+		end := hi
+		for _, t := range []time.Time{en.OfferedAt, en.AnsweredAt, en.EndedAt} {
+			if !t.IsZero() {
+				end = t
+				break
+			}
+		}
+		if end != hi || en.State == EntryWaiting {
+			add(en.CreatedAt, end)
+		}
+		return out
+	}
+	var start time.Time
+	waiting := false
+	for _, tr := range en.History {
+		switch {
+		case tr.State == EntryWaiting && !waiting:
+			start, waiting = tr.At, true
+		case tr.State != EntryWaiting && waiting:
+			add(start, tr.At)
+			waiting = false
+		}
+	}
+	if waiting {
+		add(start, hi)
+	}
+	return out
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// hourAcc accumulates one HourStats row.
+type hourAcc struct {
+	hour                        time.Time
+	joined, answered, abandoned int
+	wait, asa                   mean
+	slHit, slDen                int
+	maxWaiting                  int
+	waiting                     time.Duration // caller-time waiting in the hour
+}
+
+// hourTable holds the hourAccs of one ComputeStats, keyed by the hour's Unix
+// second.
+type hourTable struct {
+	loc *time.Location
+	m   map[int64]*hourAcc
+}
+
+func (hs *hourTable) at(t time.Time) *hourAcc {
+	h := hourStart(t, hs.loc)
+	a := hs.m[h.Unix()]
+	if a == nil {
+		a = &hourAcc{hour: h}
+		hs.m[h.Unix()] = a
+	}
+	return a
+}
+
+// addWaiting adds the waiting intervals to the hours: a sweep over their
+// ends gives the number waiting on each stretch between two ends, which is
+// spread over the hours the stretch covers.
+func (hs *hourTable) addWaiting(spans []span) {
+	type edge struct {
+		at time.Time
+		d  int
+	}
+	edges := make([]edge, 0, 2*len(spans))
+	for _, s := range spans {
+		edges = append(edges, edge{s.from, +1}, edge{s.to, -1})
+	}
+	slices.SortFunc(edges, func(a, b edge) int { return a.at.Compare(b.at) })
+	n := 0
+	for i := 0; i < len(edges); {
+		t := edges[i].at
+		for ; i < len(edges) && edges[i].at.Equal(t); i++ {
+			n += edges[i].d
+		}
+		if n == 0 || i == len(edges) {
+			continue
+		}
+		end := edges[i].at
+		for h := hourStart(t, hs.loc); h.Before(end); h = nextHour(h, hs.loc) {
+			a := hs.at(h)
+			if d := minTime(end, nextHour(h, hs.loc)).Sub(maxTime(t, h)); d > 0 {
+				a.waiting += time.Duration(n) * d
+				a.maxWaiting = max(a.maxWaiting, n)
+			}
+		}
+	}
+}
+
+// rows returns one HourStats per hour from the first to the last hour in
+// hs, empty hours included; observed [lo, hi) is the time the mean number
+// waiting is taken over.
+func (hs *hourTable) rows(lo, hi time.Time) []HourStats {
+	out := []HourStats{}
+	if len(hs.m) == 0 {
+		return out
+	}
+	var first, last time.Time
+	for _, a := range hs.m {
+		if first.IsZero() || a.hour.Before(first) {
+			first = a.hour
+		}
+		if a.hour.After(last) {
+			last = a.hour
+		}
+	}
+	for h := first; !h.After(last); h = nextHour(h, hs.loc) {
+		a := hs.m[h.Unix()]
+		if a == nil {
+			a = &hourAcc{hour: h}
+		}
+		r := HourStats{Hour: a.hour, Joined: a.joined, Answered: a.answered, Abandoned: a.abandoned,
+			AvgWait: a.wait.get(), ASA: a.asa.get(), MaxWaiting: a.maxWaiting}
+		if a.answered+a.abandoned > 0 {
+			sl := 1.0
+			if a.slDen > 0 {
+				sl = float64(a.slHit) / float64(a.slDen)
+			}
+			r.ServiceLevel = &sl
+		}
+		if obs := minTime(nextHour(h, hs.loc), hi).Sub(maxTime(h, lo)); obs > 0 {
+			r.AvgWaiting = float64(a.waiting) / float64(obs)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 type mean struct {
@@ -152,21 +354,14 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 		asa, aht            mean
 	}
 	per := map[string]*hostAcc{}
-	type hourAcc struct {
-		joined, answered, abandoned int
-		wait, asa                   mean
-	}
-	hourly := map[time.Time]*hourAcc{}
+	hourly := hourTable{loc: loc, m: map[int64]*hourAcc{}}
+	seen := minTime(to, now) // waiting is observed in [from, seen)
+	var spans []span
 	for i := range entries {
 		en := &entries[i]
 		st.Joined++
-		l := en.CreatedAt.In(loc)
-		hk := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), 0, 0, 0, loc)
-		ha := hourly[hk]
-		if ha == nil {
-			ha = &hourAcc{}
-			hourly[hk] = ha
-		}
+		spans = waitingSpans(spans, en, from, seen)
+		ha := hourly.at(en.CreatedAt)
 		ha.joined++
 		if w, ok := waitOf(en); ok {
 			wait.add(w)
@@ -180,8 +375,10 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 			asa.add(d)
 			ha.asa.add(d)
 			slDen++
+			ha.slDen++
 			if d <= sl {
 				slHit++
+				ha.slHit++
 			}
 			pa := per[en.HostID]
 			if pa == nil {
@@ -207,6 +404,7 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 				ha.abandoned++
 				if en.EndedAt.Sub(en.CreatedAt) > sl {
 					slDen++
+					ha.slDen++
 				}
 			}
 		case EntryNoShow:
@@ -230,11 +428,8 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 		st.PerHost = append(st.PerHost, HostStats{HostID: id, Answered: pa.answered, Completed: pa.completed, ASA: pa.asa.get(), AHT: pa.aht.get()})
 	}
 	slices.SortFunc(st.PerHost, func(a, b HostStats) int { return strings.Compare(a.HostID, b.HostID) })
-	st.Hourly = []HourStats{}
-	for h, ha := range hourly {
-		st.Hourly = append(st.Hourly, HourStats{Hour: h, Joined: ha.joined, Answered: ha.answered, Abandoned: ha.abandoned, AvgWait: ha.wait.get(), ASA: ha.asa.get()})
-	}
-	slices.SortFunc(st.Hourly, func(a, b HourStats) int { return a.Hour.Compare(b.Hour) })
+	hourly.addWaiting(spans)
+	st.Hourly = hourly.rows(from, seen)
 	return st
 }
 

@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"math"
 	"strings"
@@ -160,5 +161,184 @@ func TestWriteCSV(t *testing.T) {
 	}
 	if rows[2][col["wait_s"]] != "" || rows[2][col["ended_at"]] != "" {
 		t.Errorf("waiting row = %v", rows[2])
+	}
+}
+
+// TestComputeStatsHourly checks the per-hour service level and callers
+// waiting against hand-computed figures.
+func TestComputeStatsHourly(t *testing.T) {
+	day := func(h, m, s int) time.Time { return time.Date(2026, 6, 1, h, m, s, 0, time.UTC) }
+	type step struct {
+		state queue.EntryState
+		at    time.Time
+	}
+	// entry builds an entry from its history as the engine would record it.
+	entry := func(steps ...step) queue.Entry {
+		en := queue.Entry{QueueID: "q", CreatedAt: steps[0].at}
+		for _, s := range steps {
+			en.History = append(en.History, queue.Transition{State: s.state, At: s.at})
+			en.State = s.state
+			switch s.state {
+			case queue.EntryOffered:
+				en.OfferedAt = s.at
+			case queue.EntryConnecting:
+				en.AnsweredAt = s.at
+			case queue.EntryCompleted, queue.EntryAbandoned, queue.EntryExpired:
+				en.EndedAt = s.at
+			}
+		}
+		return en
+	}
+	W, O, C, I := queue.EntryWaiting, queue.EntryOffered, queue.EntryConnecting, queue.EntryInCall
+	done, gone := queue.EntryCompleted, queue.EntryAbandoned
+	const none = -1.0 // ServiceLevel nil
+	type row struct {
+		hour      time.Time
+		joined    int
+		sl        float64
+		max       int
+		avg       float64
+		localHour int // 0: not checked
+	}
+	tests := []struct {
+		name          string
+		zone          string
+		threshold     time.Duration
+		entries       []queue.Entry
+		from, to, now time.Time
+		want          []row
+	}{
+		{
+			// E1 waits 10:30–11:15, E2 10:45–11:00: hour 10 has one caller for
+			// 15 min and two for 15 min (45 caller-minutes), hour 11 one for 15.
+			// E1 answered after 45 min and E2 abandoned after 15: both miss.
+			name: "entries straddling the hour boundary", threshold: 30 * time.Second,
+			entries: []queue.Entry{
+				entry(step{W, day(10, 30, 0)}, step{O, day(11, 15, 0)}, step{C, day(11, 15, 10)}, step{I, day(11, 15, 12)}, step{done, day(11, 20, 0)}),
+				entry(step{W, day(10, 45, 0)}, step{gone, day(11, 0, 0)}),
+			},
+			from: day(0, 0, 0), to: day(23, 59, 0), now: day(12, 0, 0),
+			want: []row{
+				{hour: day(10, 0, 0), joined: 2, sl: 0, max: 2, avg: 45.0 / 60},
+				{hour: day(11, 0, 0), joined: 0, sl: none, max: 1, avg: 15.0 / 60},
+			},
+		},
+		{
+			// E waits 10:00–10:10, is offered, returns to the head at 10:10:30
+			// and waits until offered again at 10:20; F waits 10:05–10:15.
+			// Seconds waiting: 300×1 + 300×2 + 30×1 + 270×2 + 300×1 = 1770.
+			// F left before the 30 min threshold: it does not count; E is
+			// answered after 20m05s: within.
+			name: "offered then returned to the head", threshold: 30 * time.Minute,
+			entries: []queue.Entry{
+				entry(step{W, day(10, 0, 0)}, step{O, day(10, 10, 0)}, step{W, day(10, 10, 30)}, step{O, day(10, 20, 0)},
+					step{C, day(10, 20, 5)}, step{I, day(10, 20, 7)}, step{done, day(10, 40, 0)}),
+				entry(step{W, day(10, 5, 0)}, step{gone, day(10, 15, 0)}),
+			},
+			from: day(0, 0, 0), to: day(23, 59, 0), now: day(11, 30, 0),
+			want: []row{{hour: day(10, 0, 0), joined: 2, sl: 1, max: 2, avg: 1770.0 / 3600}},
+		},
+		{
+			// Nobody joins or waits in hour 10; G is still waiting at 11:50, so
+			// hour 11 is observed for 50 min, 30 of them with G waiting.
+			name: "an hour with nobody", threshold: 30 * time.Second,
+			entries: []queue.Entry{
+				entry(step{W, day(9, 10, 0)}, step{O, day(9, 10, 10)}, step{C, day(9, 10, 20)}, step{I, day(9, 10, 22)}, step{done, day(9, 15, 0)}),
+				entry(step{W, day(11, 20, 0)}),
+			},
+			from: day(0, 0, 0), to: day(23, 59, 0), now: day(11, 50, 0),
+			want: []row{
+				{hour: day(9, 0, 0), joined: 1, sl: 1, max: 1, avg: 10.0 / 3600},
+				{hour: day(10, 0, 0), joined: 0, sl: none, max: 0, avg: 0},
+				{hour: day(11, 0, 0), joined: 1, sl: none, max: 1, avg: 30.0 / 50},
+			},
+		},
+		{
+			// A disconnect and resume within the grace keep the caller waiting.
+			name: "a paused caller still waits", threshold: 30 * time.Second,
+			entries: []queue.Entry{
+				entry(step{W, day(10, 0, 0)}, step{W, day(10, 10, 0)}, step{W, day(10, 12, 0)}, step{gone, day(10, 30, 0)}),
+			},
+			from: day(0, 0, 0), to: day(23, 59, 0), now: day(12, 0, 0),
+			want: []row{{hour: day(10, 0, 0), joined: 1, sl: 0, max: 1, avg: 0.5}},
+		},
+		{
+			// Three callers at once for a moment only: 10:00–10:20 A, 10:20–10:40
+			// B (A leaves as B joins: never two), 10:30–10:31 C with B.
+			name: "a caller leaving as another joins is not a peak", threshold: time.Hour,
+			entries: []queue.Entry{
+				entry(step{W, day(10, 0, 0)}, step{gone, day(10, 20, 0)}),
+				entry(step{W, day(10, 20, 0)}, step{gone, day(10, 40, 0)}),
+				entry(step{W, day(10, 30, 0)}, step{gone, day(10, 31, 0)}),
+			},
+			from: day(0, 0, 0), to: day(23, 59, 0), now: day(12, 0, 0),
+			want: []row{{hour: day(10, 0, 0), joined: 3, sl: 1, max: 2, avg: 41.0 / 60}},
+		},
+		{
+			// Berlin falls back at 03:00 CEST (01:00 UTC): 02:00–03:00 local
+			// happens twice. The caller waits 02:30 CEST–02:30 CET.
+			name: "daylight-saving fall-back hour twice", zone: "Europe/Berlin", threshold: 30 * time.Second,
+			entries: []queue.Entry{
+				entry(step{W, time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)}, step{gone, time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC)}),
+			},
+			from: time.Date(2026, 10, 24, 0, 0, 0, 0, time.UTC), to: time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC),
+			now: time.Date(2026, 10, 25, 6, 0, 0, 0, time.UTC),
+			want: []row{
+				{hour: time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), joined: 1, sl: 0, max: 1, avg: 0.5, localHour: 2},
+				{hour: time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC), joined: 0, sl: none, max: 1, avg: 0.5, localHour: 2},
+			},
+		},
+		{
+			// Nepal is UTC+05:45: local hours start at :15 UTC.
+			name: "zone with a quarter-hour offset", zone: "Asia/Kathmandu", threshold: 30 * time.Second,
+			entries: []queue.Entry{entry(step{W, day(4, 0, 0)}, step{gone, day(4, 30, 0)})},
+			from:    day(0, 0, 0), to: day(23, 59, 0), now: day(12, 0, 0),
+			want: []row{
+				{hour: day(3, 15, 0), joined: 1, sl: 0, max: 1, avg: 15.0 / 60, localHour: 9},
+				{hour: day(4, 15, 0), joined: 0, sl: none, max: 1, avg: 15.0 / 60, localHour: 10},
+			},
+		},
+		{
+			// Without history: CreatedAt until OfferedAt.
+			name: "entry without history", threshold: 30 * time.Second,
+			entries: []queue.Entry{{QueueID: "q", State: done, CreatedAt: day(10, 0, 0), OfferedAt: day(10, 6, 0),
+				AnsweredAt: day(10, 6, 10), EndedAt: day(10, 20, 0)}},
+			from: day(0, 0, 0), to: day(23, 59, 0), now: day(12, 0, 0),
+			want: []row{{hour: day(10, 0, 0), joined: 1, sl: 0, max: 1, avg: 0.1}},
+		},
+		{
+			// The window ends at 10:30: the caller still waiting counts until
+			// then, and the hour is observed for its first 30 min only.
+			name: "clipped to the window", threshold: 30 * time.Second,
+			entries: []queue.Entry{entry(step{W, day(10, 20, 0)})},
+			from:    day(10, 0, 0), to: day(10, 30, 0), now: day(12, 0, 0),
+			want: []row{{hour: day(10, 0, 0), joined: 1, sl: none, max: 1, avg: 1.0 / 3}},
+		},
+		{
+			name: "nobody at all", threshold: 30 * time.Second,
+			from: day(0, 0, 0), to: day(23, 59, 0), now: day(12, 0, 0),
+			want: []row{},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := queue.Queue{ID: "q", Hours: hours.Schedule{Zone: cmp.Or(tc.zone, "UTC")}, ServiceLevel: tc.threshold}
+			st := queue.ComputeStats(&q, tc.entries, nil, nil, tc.from, tc.to, tc.now)
+			if len(st.Hourly) != len(tc.want) {
+				t.Fatalf("%d hourly rows, want %d: %+v", len(st.Hourly), len(tc.want), st.Hourly)
+			}
+			for i, w := range tc.want {
+				g := st.Hourly[i]
+				sl := none
+				if g.ServiceLevel != nil {
+					sl = *g.ServiceLevel
+				}
+				if !g.Hour.Equal(w.hour) || g.Joined != w.joined || math.Abs(sl-w.sl) > 1e-9 || g.MaxWaiting != w.max ||
+					math.Abs(g.AvgWaiting-w.avg) > 1e-9 || (w.localHour != 0 && g.Hour.Hour() != w.localHour) {
+					t.Errorf("row %d = {hour %s joined %d sl %v max %d avg %v}, want {hour %s joined %d sl %v max %d avg %v local hour %d}",
+						i, g.Hour, g.Joined, sl, g.MaxWaiting, g.AvgWaiting, w.hour, w.joined, w.sl, w.max, w.avg, w.localHour)
+				}
+			}
+		})
 	}
 }
