@@ -27,6 +27,10 @@ func boltStore(tb testing.TB) queue.Store {
 // target ≥ 5,000/s.
 func BenchmarkJoin(b *testing.B) { queuetest.BenchJoin(b, boltStore) }
 
+// BenchmarkJoinLimited: BenchmarkJoin into a queue with max-waiting and
+// one-entry-per-caller limits and 10,000 callers already waiting.
+func BenchmarkJoinLimited(b *testing.B) { queuetest.BenchJoinLimited(b, boltStore) }
+
 // BenchmarkAssign: host available → offer made with 10,000 callers
 // waiting, on the embedded store (fsync on); issue target p99 ≤ 5 ms.
 func BenchmarkAssign(b *testing.B) { queuetest.BenchAssign(b, boltStore) }

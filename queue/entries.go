@@ -127,7 +127,10 @@ func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joi
 			return Joined{}, &Refusal{Err: ErrFull, Reason: "full"}
 		}
 	}
-	if q.Limits.Cooldown > 0 || q.Limits.OnePerCaller {
+	// One live entry per caller is enforced by the store (ActiveKey, see
+	// CreateEntry's conflict below), so only a cooldown needs the caller's
+	// past entries read here.
+	if q.Limits.Cooldown > 0 {
 		mine, err := e.store.ListEntries(ctx, EntryFilter{QueueID: q.ID, CallerID: req.Caller.ID})
 		if err != nil {
 			return Joined{}, fmt.Errorf("queue: join: %w", err)

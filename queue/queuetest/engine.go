@@ -251,11 +251,34 @@ func NewEnvWith(tb testing.TB, s queue.Store, c *Clock, r *Rooms, tk *Tickets, t
 // callers join at once, so a store may batch its writes); it reports
 // "joins/s".
 func BenchJoin(b *testing.B, newStore func(tb testing.TB) queue.Store) {
-	env := NewEnv(b, newStore(b), time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC))
+	benchJoin(b, newStore, openQueue("bench-join", queue.ModeAuto), 0)
+}
+
+// BenchJoinLimited is BenchJoin into a queue with a max-waiting limit and
+// one entry per caller (both checked on every join) that already has
+// 10,000 callers waiting: the limits must cost O(1), not O(waiting).
+func BenchJoinLimited(b *testing.B, newStore func(tb testing.TB) queue.Store) {
+	q := openQueue("bench-join-limited", queue.ModeAuto)
+	q.Limits.MaxWaiting, q.Limits.OnePerCaller = 10_000_000, true
+	benchJoin(b, newStore, q, 10_000)
+}
+
+func benchJoin(b *testing.B, newStore func(tb testing.TB) queue.Store, q queue.Queue, waiting int) {
+	s := newStore(b)
+	env := NewEnv(b, s, time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	q, err := env.Engine.CreateQueue(ctx, openQueue("bench-join", queue.ModeAuto))
+	q, err := env.Engine.CreateQueue(ctx, q)
 	if err != nil {
 		b.Fatal(err)
+	}
+	now := env.Clock.Now()
+	for i := range waiting {
+		_, err := s.CreateEntry(ctx, queue.Entry{ID: fmt.Sprintf("w%05d", i), QueueID: q.ID, CallerID: fmt.Sprint("w", i),
+			CallerName: "Caller", State: queue.EntryWaiting, CreatedAt: now, ActiveKey: q.ID + "|" + fmt.Sprint("w", i),
+			History: []queue.Transition{{State: queue.EntryWaiting, At: now, Reason: "join"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
 	var n atomic.Int64
 	b.ReportAllocs()

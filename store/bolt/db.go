@@ -21,6 +21,17 @@ var allBuckets = [][]byte{
 	bucketPlacements,
 }
 
+// derivedBucket is a bucket whose content can be computed from the other
+// buckets (an index or a counter): [Open] creates it and, when the file
+// did not have it yet, fills it with build.
+type derivedBucket struct {
+	name  []byte
+	build func(tx *bbolt.Tx, b *bbolt.Bucket) error
+}
+
+// derivedBuckets are created (and built) by [Open] after allBuckets.
+var derivedBuckets []derivedBucket
+
 // DB is an open embedded store file. Its methods are safe for concurrent
 // use; the per-domain stores ([DB.Placements], ...) share it.
 type DB struct {
@@ -52,6 +63,18 @@ func Open(path string, opts ...Option) (*DB, error) {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		for _, d := range derivedBuckets {
+			if tx.Bucket(d.name) != nil {
+				continue
+			}
+			b, err := tx.CreateBucket(d.name)
+			if err != nil {
+				return fmt.Errorf("create bucket %s: %w", d.name, err)
+			}
+			if err := d.build(tx, b); err != nil {
+				return fmt.Errorf("build bucket %s: %w", d.name, err)
 			}
 		}
 		return nil

@@ -375,6 +375,9 @@ func putEntry(tx *bbolt.Tx, old, e *queue.Entry) error {
 	if err := st.Put(stateKey(e), stateValue(e)); err != nil {
 		return err
 	}
+	if err := moveCount(tx, old, e); err != nil {
+		return err
+	}
 	if err := caller.Put(callerKey(e), nil); err != nil {
 		return err
 	}
@@ -618,19 +621,21 @@ func (s *QueueStore) ListEntries(ctx context.Context, f queue.EntryFilter) ([]qu
 }
 
 // CountEntries implements [queue.Store]. A filter of only QueueID and
-// States is answered from the state index without reading entries.
+// States is answered from the per-state counters in O(1) (see
+// bucketEntryCounts) without reading entries.
 func (s *QueueStore) CountEntries(ctx context.Context, f queue.EntryFilter) (int, error) {
 	n := 0
 	keysOnly := f.QueueID != "" && len(f.States) > 0 && f.CallerID == "" && f.HostID == "" &&
 		f.CreatedFrom.IsZero() && f.CreatedTo.IsZero() && f.DeadlineBefore.IsZero()
 	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
+		if keysOnly {
+			var err error
+			n, err = countStates(tx, f.QueueID, f.States)
+			return err
+		}
 		ids, _, err := candidates(tx, &f)
 		if err != nil {
 			return err
-		}
-		if keysOnly {
-			n = len(ids)
-			return nil
 		}
 		for _, id := range ids {
 			e, err := getEntry(tx, id)
