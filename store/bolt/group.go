@@ -3,6 +3,7 @@ package bolt
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -128,7 +129,7 @@ func commitGroup(db *bbolt.DB, group []*groupWrite) {
 	for len(group) > 0 {
 		err := db.Update(func(tx *bbolt.Tx) error {
 			for i, w := range group {
-				if err := w.fn(tx); err != nil {
+				if err := safeRun(w.fn, tx); err != nil {
 					return &errInGroup{i: i, err: err}
 				}
 			}
@@ -149,8 +150,19 @@ func commitGroup(db *bbolt.DB, group []*groupWrite) {
 		break
 	}
 	for _, w := range failed {
-		w.done <- db.Update(w.fn)
+		w.done <- db.Update(func(tx *bbolt.Tx) error { return safeRun(w.fn, tx) })
 	}
+}
+
+// safeRun runs fn, turning a panic into an error: a write that panics
+// must fail alone, not leave its group's other writers waiting forever.
+func safeRun(fn func(tx *bbolt.Tx) error, tx *bbolt.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bolt: write panicked: %v", r)
+		}
+	}()
+	return fn(tx)
 }
 
 // batch runs fn in a read-write transaction that may be shared with other

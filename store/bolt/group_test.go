@@ -39,6 +39,9 @@ func TestGroupCommit(t *testing.T) {
 						if i%7 == 3 {
 							return errOdd // fails inside whatever group it lands in
 						}
+						if i%11 == 5 {
+							panic("boom") // fails alone too, and blocks nobody
+						}
 						// Derived from tx only, as run requires: a re-run is harmless.
 						if b.Get(key) != nil {
 							return fmt.Errorf("key %s written twice", key)
@@ -63,6 +66,10 @@ func TestGroupCommit(t *testing.T) {
 			want := 0
 			for i := range n {
 				switch {
+				case i%11 == 5 && i%7 != 3:
+					if results[i] == nil {
+						t.Fatalf("write %d panicked but got no error", i)
+					}
 				case i%7 == 3 && !errors.Is(results[i], errOdd):
 					t.Fatalf("write %d: %v, want its own error", i, results[i])
 				case i%7 != 3 && results[i] != nil:
