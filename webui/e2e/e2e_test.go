@@ -211,9 +211,20 @@ func (tb *tab) eval(expr string, v any) {
 
 // shot saves a full-page screenshot as <dir>/<n>-<tab>-<label>.png.
 func (tb *tab) shot(label string) string {
+	return tb.save(label, chromedp.FullScreenshot(100))
+}
+
+// shotOf saves a screenshot of the element matching the CSS selector sel
+// as <dir>/<n>-<tab>-<label>.png (for the README: one part of a long page).
+func (tb *tab) shotOf(label, sel string) string {
+	return tb.save(label, chromedp.Screenshot(chromedp.CSS(sel)))
+}
+
+// save runs the screenshot action shoot and writes its PNG.
+func (tb *tab) save(label string, shoot chromedp.Action[[]byte]) string {
 	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, shoot)
 	if err != nil {
 		tb.t.Logf("%s: screenshot %s: %v", tb.name, label, err)
 		return ""
@@ -574,11 +585,43 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	if st.Joined != 1 || st.Answered != 1 || st.Completed != 1 {
 		t.Fatalf("stats joined=%d answered=%d completed=%d, want 1 each", st.Joined, st.Answered, st.Completed)
 	}
+	// The caller waited (before the host went available) and was answered:
+	// some hour has a service level and a peak of one waiting.
+	var slHours, waitedHours int
+	for _, h := range st.Hourly {
+		if h.ServiceLevel != nil {
+			slHours++
+		}
+		if h.MaxWaiting == 1 && h.AvgWaiting > 0 {
+			waitedHours++
+		}
+	}
+	if slHours != 1 || waitedHours < 1 {
+		t.Fatalf("hourly stats %+v: want one hour with a service level and one with a caller waiting", st.Hourly)
+	}
 
-	// The admin's live dashboard counts it too.
+	// The admin's live dashboard counts it too, and charts it: a service
+	// level bar in [0, 1] and a peak of one caller waiting in the current
+	// hour or the one before (the call may straddle the hour), each chart
+	// with its numbers in a hidden table for screen readers.
 	admin.poll("dashboard", 15*time.Second, `(() => { const d = document.querySelector('#dash [data-queue] .completed');
 	  return !!d && d.textContent === '1'; })()`)
+	admin.poll("dashboard charts", 15*time.Second, `(() => {
+	  const card = document.querySelector('#dash [data-queue]');
+	  const chart = (name) => card.querySelector('[data-chart="' + name + '"]');
+	  const recent = (name, series) => [...chart(name).querySelectorAll('.col')].slice(-2)
+	    .flatMap((c) => [...c.querySelectorAll('.bar[data-series="' + series + '"]')]).map((b) => Number(b.dataset.value));
+	  const sl = recent('service-level', 'service_level');
+	  const peak = recent('waiting', 'max_waiting');
+	  const charts = ['waiting', 'wait', 'service-level', 'abandoned', 'joined'];
+	  return charts.every((n) => chart(n) && chart(n).querySelectorAll('.col').length === 24 &&
+	      chart(n).querySelector('.summary').textContent.length > 10) &&
+	    sl.length === 1 && sl[0] >= 0 && sl[0] <= 1 && peak.includes(1) &&
+	    chart('service-level').querySelectorAll('table.sr tbody tr').length >= 1 &&
+	    chart('service-level').querySelector('figcaption').textContent.includes('answered within');
+	})()`)
 	admin.shot("dashboard")
+	admin.shotOf("dashboard-charts", "#dash")
 
 	if media == queue.MediaJanus {
 		// The admin sees the Janus instance and drains it.

@@ -211,26 +211,165 @@ function pct(x) {
   return `${Math.round((x || 0) * 100)} %`;
 }
 
+const HOUR = 3600000;
+
 /**
- * hourlyChart draws one bar per hour of the last 24 hours (the current
- * hour last) of value(hourStats); the hour stats are the queue's local
- * hours, placed by their start time.
+ * hourSlots returns the starts (ms) of the last 24 local hours of zone,
+ * the current hour last. Local hours start on the hour in the zone (not
+ * always on the UTC hour: Asia/Kathmandu is +05:45).
  */
-function hourlyChart(hourly, value, label, fmt) {
-  const now = Date.now();
-  const first = now - 24 * 3600000;
-  const slots = Array.from({ length: 24 }, () => 0);
-  for (const h of hourly || []) {
-    const i = Math.floor((new Date(h.hour).getTime() - first) / 3600000);
-    if (i >= 0 && i < 24) slots[i] += value(h);
-    else if (i === 24) slots[23] += value(h);
+function hourSlots(zone, now = Date.now()) {
+  let minute = new Date(now).getMinutes();
+  let second = new Date(now).getSeconds();
+  try {
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, minute: 'numeric', second: 'numeric' }).formatToParts(new Date(now));
+    minute = Number(parts.find((p) => p.type === 'minute').value);
+    second = Number(parts.find((p) => p.type === 'second').value);
+  } catch {
+    // unknown zone: the browser's own
   }
-  const peak = Math.max(...slots);
-  const scale = peak > 0 ? peak : 1;
-  const bars = slots.map((v, i) => el('span', { style: `height:${(v / scale) * 100}%`, title: `${24 - i} h ago: ${fmt(v)}` }));
-  return el('figure', { class: 'chart-box' },
-    el('div', { class: 'chart', role: 'img', 'aria-label': `${label} per hour over the last 24 hours; highest ${fmt(peak)}` }, ...bars),
-    el('figcaption', { text: `${label} per hour, last 24 hours (highest ${fmt(peak)})` }));
+  const cur = Math.floor(now / 1000) * 1000 - (minute * 60 + second) * 1000;
+  return Array.from({ length: 24 }, (_, i) => cur - (23 - i) * HOUR);
+}
+
+/** hourLabel renders an hour start as "14:00" in zone. */
+function hourLabel(ms, zone) {
+  try {
+    return new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
+  } catch {
+    return new Date(ms).toTimeString().slice(0, 5);
+  }
+}
+
+/**
+ * bySlot places the stats' hourly rows on the slots: rows[i] is the row of
+ * slots[i] or undefined (nobody that hour).
+ */
+function bySlot(hourly, slots) {
+  const out = new Array(slots.length);
+  for (const h of hourly || []) {
+    const i = Math.round((new Date(h.hour).getTime() - slots[0]) / HOUR);
+    if (i >= 0 && i < slots.length) out[i] = h;
+  }
+  return out;
+}
+
+/**
+ * hourlyChart draws one column per hour of the last 24 hours (the current
+ * hour last) and returns a figure with a visible summary caption, the
+ * numbers in a visually hidden table (for screen readers) and in each
+ * column's title (for pointer users). The graphic itself is aria-hidden.
+ *
+ * opts: name (data-chart), label, unit caption, series [{key, label, value(row) → number|null, cls}],
+ * fmt(number), max (fixed top of the scale, else the highest value),
+ * ref {value, label} (a dashed reference line), summary(rows) → text.
+ */
+function hourlyChart(rows, slots, zone, opts) {
+  const values = opts.series.map((s) => rows.map((r) => (r ? s.value(r) : null)));
+  const peak = Math.max(0, ...values.flat().filter((v) => v != null));
+  const top = opts.max || (peak > 0 ? peak : 1);
+  const cols = slots.map((ms, i) => {
+    const label = hourLabel(ms, zone);
+    const parts = opts.series.map((s, k) => `${s.label} ${values[k][i] == null ? 'no data' : opts.fmt(values[k][i])}`);
+    const col = el('span', { class: 'col', title: `${label}: ${parts.join(', ')}`, 'data-hour': new Date(ms).toISOString() });
+    opts.series.forEach((s, k) => {
+      const v = values[k][i];
+      if (v == null || (v === 0 && !opts.max)) return; // a zero count is no bar; a 0 % service level is a stub
+      col.append(el('span', { class: `bar ${s.cls || ''}`, 'data-series': s.key, 'data-value': String(v), style: `height:${Math.min(1, v / top) * 100}%` }));
+    });
+    return col;
+  });
+  const chart = el('div', { class: 'chart', 'aria-hidden': 'true' }, ...cols);
+  if (opts.ref && opts.ref.value != null) {
+    chart.append(el('span', { class: 'ref', style: `bottom:${Math.min(1, opts.ref.value / top) * 100}%`, title: opts.ref.label }));
+  }
+  const ticks = el('div', { class: 'ticks', 'aria-hidden': 'true' },
+    ...slots.map((ms, i) => el('span', { text: (slots.length - 1 - i) % 6 === 0 ? hourLabel(ms, zone) : '' })));
+  const trs = [];
+  rows.forEach((r, i) => {
+    if (!r) return;
+    trs.push(el('tr', {}, el('th', { scope: 'row', text: hourLabel(slots[i], zone) }),
+      ...opts.series.map((s, k) => el('td', { text: values[k][i] == null ? 'no data' : opts.fmt(values[k][i]) }))));
+  });
+  const table = el('table', { class: 'sr' },
+    el('caption', { text: `${opts.label} per hour (${zone || 'local time'}); hours not listed had nobody` }),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Hour' }), ...opts.series.map((s) => el('th', { scope: 'col', text: s.label })))),
+    el('tbody', {}, ...trs));
+  const legend = el('p', { class: 'legend', 'aria-hidden': 'true' },
+    ...opts.series.map((s) => el('span', { class: `key ${s.cls || ''}`, text: s.label })),
+    opts.ref ? el('span', { class: 'key ref-key', text: opts.ref.label }) : null,
+    el('span', { class: 'scale', text: `scale 0–${opts.fmt(top)}` }));
+  return el('figure', { class: 'chart-box', 'data-chart': opts.name },
+    el('figcaption', { text: opts.label }), legend, chart, ticks,
+    el('p', { class: 'summary', text: opts.summary(rows, values) }), table);
+}
+
+/** highest returns "3 at 14:00" for the largest value of series k, or null. */
+function highest(values, slots, zone, fmt) {
+  let best = -1;
+  values.forEach((v, i) => {
+    if (v != null && (best < 0 || v > values[best])) best = i;
+  });
+  return best < 0 || !(values[best] > 0) ? null : `${fmt(values[best])} at ${hourLabel(slots[best], zone)}`;
+}
+
+function dashCharts(st, zone) {
+  const slots = hourSlots(zone);
+  const rows = bySlot(st.hourly, slots);
+  const mean = (x) => (Math.round(x * 10) / 10).toLocaleString();
+  const threshold = fmtDuration(st.service_level_threshold);
+  return [
+    hourlyChart(rows, slots, zone, {
+      name: 'waiting', label: 'Callers waiting',
+      series: [{ key: 'max_waiting', label: 'Peak', value: (r) => r.max_waiting || 0, cls: 'outline' },
+        { key: 'avg_waiting', label: 'Mean', value: (r) => r.avg_waiting || 0 }],
+      fmt: mean,
+      summary: (_, v) => {
+        const h = highest(v[0], slots, zone, String);
+        return h ? `Peak ${h}; ${st.waiting_now} waiting now.` : `Nobody waited in the last 24 hours; ${st.waiting_now} waiting now.`;
+      },
+    }),
+    hourlyChart(rows, slots, zone, {
+      name: 'wait', label: 'Average wait',
+      series: [{ key: 'avg_wait', label: 'Average wait', value: (r) => (r.joined ? r.avg_wait || 0 : null) }],
+      fmt: fmtDuration,
+      summary: (_, v) => {
+        const h = highest(v[0], slots, zone, fmtDuration);
+        return h ? `Longest ${h}; ${fmtDuration(st.avg_wait)} over 24 hours.` : 'No waits in the last 24 hours.';
+      },
+    }),
+    hourlyChart(rows, slots, zone, {
+      name: 'service-level', label: `Service level (answered within ${threshold})`,
+      series: [{ key: 'service_level', label: 'Service level', value: (r) => (r.service_level == null ? null : r.service_level) }],
+      fmt: pct, max: 1,
+      ref: st.answered + st.abandoned > 0 ? { value: st.service_level, label: `24 hours: ${pct(st.service_level)}` } : null,
+      summary: (_, v) => {
+        const got = v[0].map((x, i) => [x, i]).filter(([x]) => x != null);
+        if (!got.length) return 'No caller answered or abandoned in the last 24 hours.';
+        const [low, li] = got.reduce((a, b) => (b[0] < a[0] ? b : a));
+        const lowest = got.length > 1 ? `; lowest hour ${pct(low)} at ${hourLabel(slots[li], zone)}` : '';
+        return `${pct(st.service_level)} over 24 hours${lowest}.`;
+      },
+    }),
+    hourlyChart(rows, slots, zone, {
+      name: 'abandoned', label: 'Callers who abandoned',
+      series: [{ key: 'abandoned', label: 'Abandoned', value: (r) => r.abandoned || 0, cls: 'warn' }],
+      fmt: String,
+      summary: (_, v) => {
+        const h = highest(v[0], slots, zone, String);
+        return `${st.abandoned} of ${st.answered + st.abandoned} answered or abandoned (${pct(st.abandonment_rate)})${h ? `; most ${h}` : ''}.`;
+      },
+    }),
+    hourlyChart(rows, slots, zone, {
+      name: 'joined', label: 'Callers joined',
+      series: [{ key: 'joined', label: 'Joined', value: (r) => r.joined || 0 }],
+      fmt: String,
+      summary: (_, v) => {
+        const h = highest(v[0], slots, zone, String);
+        return `${st.joined} in 24 hours${h ? `; most ${h}` : ''}.`;
+      },
+    }),
+  ];
 }
 
 function renderStats(list) {
@@ -238,11 +377,7 @@ function renderStats(list) {
   box.replaceChildren();
   for (const st of list || []) {
     const q = queues.find((x) => x.id === st.queue_id);
-    const charts = [
-      hourlyChart(st.hourly, (h) => h.joined || 0, 'Callers joined', String),
-      hourlyChart(st.hourly, (h) => h.abandoned || 0, 'Callers who abandoned', String),
-      hourlyChart(st.hourly, (h) => h.avg_wait || 0, 'Average wait', fmtDuration),
-    ];
+    const zone = q && q.hours && q.hours.zone ? q.hours.zone : undefined;
     box.append(el('section', { class: 'queue-card', 'data-queue': st.queue_id },
       el('h3', { text: q ? q.name : st.queue_id }),
       el('dl', { class: 'facts' },
@@ -252,9 +387,10 @@ function renderStats(list) {
         el('dt', { text: 'Joined (24 h)' }), el('dd', { class: 'joined', text: String(st.joined) }),
         el('dt', { text: 'Completed calls (24 h)' }), el('dd', { class: 'completed', text: String(st.completed) }),
         el('dt', { text: 'Average wait' }), el('dd', { text: fmtDuration(st.avg_wait) }),
-        el('dt', { text: 'Service level' }), el('dd', { text: pct(st.service_level) }),
+        el('dt', { text: `Service level (within ${fmtDuration(st.service_level_threshold)})` }), el('dd', { class: 'service-level', text: pct(st.service_level) }),
         el('dt', { text: 'Abandonment' }), el('dd', { text: pct(st.abandonment_rate) })),
-      ...charts));
+      el('p', { class: 'hint', text: `Charts: the last 24 hours by hour, current hour on the right; times in ${zone || 'your time zone'}.` }),
+      el('div', { class: 'charts' }, ...dashCharts(st, zone))));
   }
 }
 
