@@ -226,6 +226,8 @@ func (hs *hourTable) addWaiting(spans []span) {
 	}
 	slices.SortFunc(edges, func(a, b edge) int { return a.at.Compare(b.at) })
 	n := 0
+	var cur *hourAcc     // the hour [cur.hour, curEnd) last added to
+	var curEnd time.Time // edges are sorted, so hours are visited in order
 	for i := 0; i < len(edges); {
 		t := edges[i].at
 		for ; i < len(edges) && edges[i].at.Equal(t); i++ {
@@ -235,12 +237,13 @@ func (hs *hourTable) addWaiting(spans []span) {
 			continue
 		}
 		end := edges[i].at
-		for h := hourStart(t, hs.loc); h.Before(end); h = nextHour(h, hs.loc) {
-			a := hs.at(h)
-			if d := minTime(end, nextHour(h, hs.loc)).Sub(maxTime(t, h)); d > 0 {
-				a.waiting += time.Duration(n) * d
-				a.maxWaiting = max(a.maxWaiting, n)
+		for at := t; at.Before(end); at = curEnd {
+			if cur == nil || !at.Before(curEnd) {
+				cur = hs.at(at)
+				curEnd = nextHour(cur.hour, hs.loc)
 			}
+			cur.waiting += time.Duration(n) * minTime(end, curEnd).Sub(at)
+			cur.maxWaiting = max(cur.maxWaiting, n)
 		}
 	}
 }

@@ -342,3 +342,30 @@ func TestComputeStatsHourly(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkComputeStats computes a day's statistics over 10,000 answered
+// entries (each with a waiting, offered, connecting and completed
+// transition) spread over 24 hours: the admin dashboard's work per refresh.
+func BenchmarkComputeStats(b *testing.B) {
+	const n = 10000
+	t0 := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	q := queue.Queue{ID: "q", Hours: hours.Schedule{Zone: "Europe/Berlin"}, ServiceLevel: 30 * time.Second}
+	entries := make([]queue.Entry, n)
+	for i := range entries {
+		j := t0.Add(time.Duration(i) * 24 * time.Hour / n)
+		w := time.Duration(i%120) * time.Second
+		entries[i] = queue.Entry{QueueID: "q", HostID: "h", State: queue.EntryCompleted, CreatedAt: j, OfferedAt: j.Add(w),
+			AnsweredAt: j.Add(w + 5*time.Second), EndedAt: j.Add(w + 5*time.Minute), History: []queue.Transition{
+				{State: queue.EntryWaiting, At: j}, {State: queue.EntryOffered, At: j.Add(w)},
+				{State: queue.EntryConnecting, At: j.Add(w + 5*time.Second)}, {State: queue.EntryCompleted, At: j.Add(w + 5*time.Minute)}}}
+	}
+	now := t0.Add(24 * time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		st := queue.ComputeStats(&q, entries, nil, nil, t0, now, now)
+		if len(st.Hourly) != 24 {
+			b.Fatalf("%d hourly rows", len(st.Hourly))
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
