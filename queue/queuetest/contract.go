@@ -25,6 +25,23 @@ import (
 // tests (OfferNext semantics and a concurrent run).
 func RunStoreContract(t *testing.T, newStore func(t *testing.T) queue.Store) {
 	t.Helper()
+	RunStoreContractWith(t, newStore, ContractLoad{})
+}
+
+// ContractLoad sizes the concurrent part of the store contract; zero
+// fields take the defaults (300 entries offered by 8 workers to 12 hosts).
+// A slow store (FerretDB scans whole collections) runs fewer entries; the
+// properties checked are the same.
+type ContractLoad struct {
+	Entries int
+}
+
+// RunStoreContractWith is RunStoreContract with a chosen load.
+func RunStoreContractWith(t *testing.T, newStore func(t *testing.T) queue.Store, load ContractLoad) {
+	t.Helper()
+	if load.Entries == 0 {
+		load.Entries = 300
+	}
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s queue.Store)
@@ -43,7 +60,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) queue.Store) {
 		{"CallCRUD", testCallCRUD},
 		{"ConcurrentCAS", testConcurrentCAS},
 		{"ConcurrentActiveKey", testConcurrentActiveKey},
-		{"ConcurrentOfferProtocol", testConcurrentOffers},
+		{"ConcurrentOfferProtocol", func(t *testing.T, s queue.Store) { testConcurrentOffers(t, s, load.Entries) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -668,11 +685,10 @@ func testConcurrentActiveKey(t *testing.T, s queue.Store) {
 
 // testConcurrentOffers runs the offer protocol documented on queue.Store
 // from many goroutines ("replicas") at once while callers keep joining.
-func testConcurrentOffers(t *testing.T, s queue.Store) {
+func testConcurrentOffers(t *testing.T, s queue.Store, nEntries int) {
 	const (
-		nEntries = 300
-		nHosts   = 12
-		workers  = 8
+		nHosts  = 12
+		workers = 8
 	)
 	for i := range nHosts {
 		must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: fmt.Sprintf("h%02d", i), Queues: []string{"q"}, State: queue.HostAvailable, IdleSince: base}))
