@@ -55,7 +55,7 @@ func (s *QueueStore) OfferNext(ctx context.Context, req queue.OfferRequest) (que
 				}
 				h.State, h.StateSince, h.EntryID, h.Deadline = queue.HostOffered, req.At, e.ID, e.Deadline
 				h.Version++
-				return putJSON(hosts, []byte(h.ID), h)
+				return putHost(tx, &stored, &h)
 			}
 		}
 		return fmt.Errorf("no waiting entry: %w", queue.ErrNotFound)

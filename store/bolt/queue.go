@@ -217,11 +217,10 @@ func (s *QueueStore) CreateHost(ctx context.Context, h queue.Host) (queue.Host, 
 	h = h.Clone()
 	h.Version = 1
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketHosts)
-		if b.Get([]byte(h.ID)) != nil {
+		if tx.Bucket(bucketHosts).Get([]byte(h.ID)) != nil {
 			return fmt.Errorf("host id %q: %w", h.ID, queue.ErrConflict)
 		}
-		return putJSON(b, []byte(h.ID), h)
+		return putHost(tx, nil, &h)
 	})
 	if err != nil {
 		return queue.Host{}, fmt.Errorf("bolt: create host: %w", err)
@@ -247,12 +246,13 @@ func (s *QueueStore) GetHost(ctx context.Context, id string) (queue.Host, error)
 	return h, nil
 }
 
-// ListHosts implements [queue.Store]: all hosts are scanned (a deployment
-// has tens to hundreds of them).
+// ListHosts implements [queue.Store]: with States, only the hosts in
+// those states are read (through the host state index); else all hosts
+// are scanned (a deployment has tens to hundreds of them).
 func (s *QueueStore) ListHosts(ctx context.Context, f queue.HostFilter) ([]queue.Host, error) {
 	var out []queue.Host
 	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketHosts).ForEach(func(k, v []byte) error {
+		each := func(k, v []byte) error {
 			h, err := decodeJSON[queue.Host](k, v)
 			if err != nil {
 				return err
@@ -261,7 +261,11 @@ func (s *QueueStore) ListHosts(ctx context.Context, f queue.HostFilter) ([]queue
 				out = append(out, h)
 			}
 			return nil
-		})
+		}
+		if len(f.States) > 0 {
+			return hostsInStates(tx, f.States, each)
+		}
+		return tx.Bucket(bucketHosts).ForEach(each)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bolt: list hosts: %w", err)
@@ -304,7 +308,7 @@ func (s *QueueStore) UpdateHost(ctx context.Context, h queue.Host) (queue.Host, 
 			return fmt.Errorf("stored version %d, given %d: %w", old.Version, h.Version, queue.ErrVersion)
 		}
 		h.Version++
-		return putJSON(b, []byte(h.ID), h)
+		return putHost(tx, &old, &h)
 	})
 	if err != nil {
 		return queue.Host{}, fmt.Errorf("bolt: update host %s: %w", h.ID, err)
@@ -315,11 +319,14 @@ func (s *QueueStore) UpdateHost(ctx context.Context, h queue.Host) (queue.Host, 
 // DeleteHost implements [queue.Store].
 func (s *QueueStore) DeleteHost(ctx context.Context, id string) error {
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketHosts)
-		if b.Get([]byte(id)) == nil {
+		old, ok, err := getJSON[queue.Host](tx.Bucket(bucketHosts), []byte(id))
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return queue.ErrNotFound
 		}
-		return b.Delete([]byte(id))
+		return deleteHost(tx, &old)
 	})
 	if err != nil {
 		return fmt.Errorf("bolt: delete host %s: %w", id, err)
