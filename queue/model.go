@@ -91,7 +91,9 @@ type Timeouts struct {
 	RejoinGrace *time.Duration `json:"rejoin_grace,omitempty" bson:"rejoin_grace,omitempty"`
 }
 
-// Default timeouts applied when a Timeouts field is zero.
+// Default timeouts applied when a Timeouts field is zero (RejoinGrace:
+// when it is nil; an explicit 0 is kept), and the default service-level
+// threshold.
 const (
 	DefaultOfferTimeout  = 30 * time.Second
 	DefaultNoShowTimeout = 60 * time.Second
