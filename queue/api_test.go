@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -526,4 +527,53 @@ func TestDashboardHostsAvailableFresh(t *testing.T) {
 	a.mustDo("PUT", "/hosts/me/availability", "ann", "host", `{"state":"away"}`, nil, 409)
 	a.mustDo("POST", "/queues/"+q.ID+"/entries", "cat", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
 	readMsg(t, admin, "stats", func(m map[string]any) bool { _, _, w := figures(m); return w == 1.0 })
+}
+
+// TestWebSocketCoalescing: with a long interval, the first change after a
+// quiet spell reaches a client at once, and a burst of changes right after
+// it costs that client one more message, not one per change.
+func TestWebSocketCoalescing(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	const interval = 2 * time.Second
+	a := newAPIEnvWith(t, queue.WithHubInterval(interval))
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	hostWS, _, err := wsDial(t, a, "user=ann&role=host", "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostWS.Close()
+	start := time.Now()
+	readMsg(t, hostWS, "host", func(map[string]any) bool { return true })
+	if d := time.Since(start); d > interval/2 {
+		t.Fatalf("first message after %v, want at once (interval %v)", d, interval)
+	}
+	time.Sleep(interval) // a quiet spell
+
+	// A caller joins: the host hears at once. Five more join right after.
+	start = time.Now()
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "c0", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
+	readMsg(t, hostWS, "host", func(m map[string]any) bool {
+		return m["queues"].([]any)[0].(map[string]any)["waiting_count"] == 1.0
+	})
+	if d := time.Since(start); d > interval/2 {
+		t.Fatalf("the join reached the host after %v, want at once (interval %v)", d, interval)
+	}
+	for i := 1; i <= 5; i++ {
+		a.mustDo("POST", "/queues/"+q.ID+"/entries", fmt.Sprintf("c%d", i), "caller", `{"intake":{"topic":"a"}}`, nil, 201)
+	}
+	// One message with all six, no earlier than the interval allows.
+	_ = hostWS.SetReadDeadline(time.Now().Add(3 * interval))
+	var m map[string]any
+	if err := hostWS.ReadJSON(&m); err != nil {
+		t.Fatal(err)
+	}
+	if n := m["queues"].([]any)[0].(map[string]any)["waiting_count"]; n != 6.0 {
+		t.Fatalf("the burst's message has waiting_count %v, want 6 (one message for the burst)", n)
+	}
+	if d := time.Since(start); d < interval*9/10 {
+		t.Fatalf("second message %v after the first, want about the %v interval", d, interval)
+	}
 }

@@ -39,12 +39,18 @@ import (
 //
 // Changes are coalesced: each client gets at most one message per
 // interval (default 250 ms) however many changes happen, and a slow client
-// only ever has the newest message queued (older ones are dropped).
+// only ever has the newest message queued (older ones are dropped). The
+// first change after a quiet interval goes out at once (leading edge), so
+// an offer or an accepted call reaches the other side without waiting for
+// a tick; changes within the interval after a message go out together at
+// its end.
 type Hub struct {
 	api        *API
 	up         websocket.Upgrader
 	interval   time.Duration
 	statsEvery time.Duration
+
+	kick chan struct{} // capacity 1: something is dirty
 
 	mu      sync.Mutex
 	dirty   map[string]bool
@@ -99,7 +105,7 @@ func newHub(a *API, checkOrigin func(r *http.Request) bool) *Hub {
 	return &Hub{
 		api: a, interval: 250 * time.Millisecond, statsEvery: time.Second,
 		up:    websocket.Upgrader{CheckOrigin: checkOrigin, ReadBufferSize: 1024, WriteBufferSize: 4096},
-		dirty: map[string]bool{}, clients: map[*client]struct{}{}, done: make(chan struct{}),
+		dirty: map[string]bool{}, clients: map[*client]struct{}{}, done: make(chan struct{}), kick: make(chan struct{}, 1),
 		statsCache: map[string]statsEntry{}, later: map[string]time.Time{}, sockets: map[string]int{},
 	}
 }
@@ -109,11 +115,25 @@ func (h *Hub) markDirty(queueID string) {
 	h.mu.Lock()
 	h.dirty[queueID] = true
 	h.mu.Unlock()
+	select {
+	case h.kick <- struct{}{}:
+	default:
+	}
 }
 
+// run flushes at the first change after a quiet interval, and otherwise at
+// most once per interval: the timer always fires by last+interval, where
+// last is the latest flush that sent something.
 func (h *Hub) run(ctx context.Context) error {
-	t := time.NewTicker(h.interval)
+	t := time.NewTimer(h.interval)
 	defer t.Stop()
+	var last time.Time
+	flush := func() {
+		if h.flush(ctx) {
+			last = time.Now()
+		}
+		t.Reset(h.interval)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -123,8 +143,16 @@ func (h *Hub) run(ctx context.Context) error {
 			h.mu.Unlock()
 			h.wg.Wait()
 			return ctx.Err()
+		case <-h.kick:
+			if time.Since(last) >= h.interval {
+				flush()
+			}
 		case <-t.C:
-			h.flush(ctx)
+			if d := h.interval - time.Since(last); d > 0 {
+				t.Reset(d)
+				continue
+			}
+			flush()
 		}
 	}
 }
@@ -141,7 +169,9 @@ type queueSnap struct {
 	statsErr error
 }
 
-func (h *Hub) flush(ctx context.Context) {
+// flush sends the dirty queues' news to their clients; it reports whether
+// it sent anything.
+func (h *Hub) flush(ctx context.Context) bool {
 	h.mu.Lock()
 	now := time.Now()
 	for id, at := range h.later {
@@ -167,7 +197,7 @@ func (h *Hub) flush(ctx context.Context) {
 	}
 	h.mu.Unlock()
 	if len(targets) == 0 {
-		return
+		return false
 	}
 	snaps := map[string]*queueSnap{}
 	for _, c := range targets {
@@ -189,6 +219,7 @@ func (h *Hub) flush(ctx context.Context) {
 			}
 		}
 	}
+	return true
 }
 
 func (h *Hub) snap(ctx context.Context, id string, snaps map[string]*queueSnap, withStats bool) (*queueSnap, error) {
@@ -416,6 +447,10 @@ func (h *Hub) serve(c echo.Context) error {
 	}
 	h.wg.Add(1)
 	h.mu.Unlock()
+	select { // the first message goes out at once unless one just did
+	case h.kick <- struct{}{}:
+	default:
+	}
 
 	writerDone := make(chan struct{})
 	go func() {
