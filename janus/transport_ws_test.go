@@ -20,7 +20,9 @@ import (
 )
 
 // rawJanus is a fake Janus that writes raw RFC 6455 frames, so tests can
-// fragment messages, interleave pings and dribble bytes.
+// fragment messages, interleave pings and dribble bytes. It answers create
+// (session 11) and attach (handle 22) itself and every other request with
+// handle.
 type rawJanus struct {
 	srv    *httptest.Server
 	handle func(r *rawJanus, req map[string]any)
@@ -53,7 +55,14 @@ func newRawJanus(t *testing.T, handle func(r *rawJanus, req map[string]any)) *ra
 			if err := json.Unmarshal(b, &req); err != nil {
 				continue
 			}
-			r.handle(r, req)
+			switch req["janus"] { // session 11, handle 22
+			case "create":
+				r.text(sub(req, `{"janus":"success","transaction":"$T","data":{"id":11}}`), 0)
+			case "attach":
+				r.text(sub(req, `{"janus":"success","transaction":"$T","session_id":11,"data":{"id":22}}`), 0)
+			default:
+				r.handle(r, req)
+			}
 		}
 	}))
 	t.Cleanup(r.srv.Close)
@@ -124,10 +133,6 @@ func TestWSLeaderFollower(t *testing.T) {
 	const events = 300
 	r := newRawJanus(t, func(r *rawJanus, req map[string]any) {
 		switch req["janus"] {
-		case "create":
-			r.text(sub(req, `{"janus":"success","transaction":"$T","data":{"id":11}}`), 0)
-		case "attach":
-			r.text(sub(req, `{"janus":"success","transaction":"$T","session_id":11,"data":{"id":22}}`), 0)
 		case "message":
 			r.text(ackFor(req), 0)
 			go func() {
@@ -147,19 +152,7 @@ func TestWSLeaderFollower(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, r.url(), WithKeepAlive(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := c.CreateSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Attach(ctx, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, h := sessionAndHandle(ctx, t, r.url(), WithKeepAlive(0))
 	// The ack ends a synchronous request (its missing plugindata may be an
 	// error here); the events follow.
 	_, _ = h.Request(ctx, map[string]any{"request": "go"})
@@ -214,29 +207,10 @@ func TestWSLeaderFollower(t *testing.T) {
 // the read role and delivers events.
 func TestWSEventsWhileIdle(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
-	r := newRawJanus(t, func(r *rawJanus, req map[string]any) {
-		switch req["janus"] {
-		case "create":
-			r.text(sub(req, `{"janus":"success","transaction":"$T","data":{"id":11}}`), 0)
-		case "attach":
-			r.text(sub(req, `{"janus":"success","transaction":"$T","session_id":11,"data":{"id":22}}`), 0)
-		}
-	})
+	r := newRawJanus(t, func(*rawJanus, map[string]any) {})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, r.url(), WithKeepAlive(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := c.CreateSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Attach(ctx, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h := sessionAndHandle(ctx, t, r.url(), WithKeepAlive(0))
 	for _, wait := range []time.Duration{0, 100 * time.Microsecond, 5 * time.Millisecond, 50 * time.Millisecond} {
 		time.Sleep(wait)
 		r.text(`{"janus":"webrtcup","session_id":11,"sender":22}`, 0)
@@ -259,10 +233,6 @@ func TestWSCancelPassesRole(t *testing.T) {
 	var dribble sync.Once
 	r := newRawJanus(t, func(r *rawJanus, req map[string]any) {
 		switch req["janus"] {
-		case "create":
-			r.text(sub(req, `{"janus":"success","transaction":"$T","data":{"id":11}}`), 0)
-		case "attach":
-			r.text(sub(req, `{"janus":"success","transaction":"$T","session_id":11,"data":{"id":22}}`), 0)
 		case "keepalive":
 			r.text(ackFor(req), 0)
 		case "message":
@@ -282,19 +252,7 @@ func TestWSCancelPassesRole(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, r.url(), WithKeepAlive(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := c.CreateSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Attach(ctx, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, h := sessionAndHandle(ctx, t, r.url(), WithKeepAlive(0))
 	// Cancelled (no deadline) and deadline-bound callers, several times
 	// while the event's bytes trickle in.
 	for i := 0; i < 6; i++ {
@@ -326,6 +284,27 @@ func TestWSCancelPassesRole(t *testing.T) {
 	}
 }
 
+// sessionAndHandle dials url with opts (the client is closed in
+// t.Cleanup, before goleak's check registered earlier runs), creates a
+// session and attaches a handle to plugin "p".
+func sessionAndHandle(ctx context.Context, t *testing.T, url string, opts ...Option) (*Session, *Handle) {
+	t.Helper()
+	c, err := Dial(ctx, url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s, err := c.CreateSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Attach(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, h
+}
+
 func waitUntil(d time.Duration, cond func() bool) bool {
 	end := time.Now().Add(d)
 	for time.Now().Before(end) {
@@ -344,19 +323,7 @@ func TestWSRequestTimeout(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
 	f := newFakeJanus(t, scripted)
 	ctx := context.Background()
-	c, err := Dial(ctx, f.url(), WithKeepAlive(0), WithRequestTimeout(80*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := c.CreateSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Attach(ctx, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, h := sessionAndHandle(ctx, t, f.url(), WithKeepAlive(0), WithRequestTimeout(80*time.Millisecond))
 	start := time.Now()
 	errs := make(chan error, 3)
 	for i := 0; i < 3; i++ { // one leads, the others wait
