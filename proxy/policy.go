@@ -25,7 +25,7 @@ var allowedVerbs = map[string]bool{
 // "destroy", "edit", "kick", "moderate", "allowed", "rtp_forward", "list",
 // "listparticipants", "enable_recording", ...) is refused.
 var allowedVideoRoom = map[string]bool{
-	"join": true, "publish": true, "configure": true, "unpublish": true, "start": true,
+	"join": true, "joinandconfigure": true, "publish": true, "configure": true, "unpublish": true, "start": true,
 	"pause": true, "switch": true, "subscribe": true, "unsubscribe": true, "update": true, "leave": true,
 }
 
@@ -198,16 +198,20 @@ func filterBody(raw jsontext.Value, g grant) (jsontext.Value, *denial) {
 		return nil, deny(codeUnauthorized, request, "the ticket does not grant that room")
 	}
 	switch request {
-	case "join":
+	case "join", "joinandconfigure":
+		// joinandconfigure is a publisher's join with its JSEP offer (join
+		// and configure in one round trip); it gets join's rules.
 		var ptype string
 		_ = jsonv2.Unmarshal(body["ptype"], &ptype)
-		switch ptype {
-		case "publisher":
+		switch {
+		case ptype == "publisher":
 			body["id"] = jsontext.Value(strconv.FormatUint(g.ticket.ParticipantID, 10))
 			body["display"] = mustJSON(g.ticket.Display)
-		case "subscriber":
-		default:
+		case ptype == "subscriber" && request == "join":
+		case request == "join":
 			return nil, deny(codeUnauthorized, request, "join needs ptype publisher or subscriber")
+		default:
+			return nil, deny(codeUnauthorized, request, "joinandconfigure needs ptype publisher")
 		}
 		body["room"] = jsontext.Value(strconv.FormatUint(g.ticket.Room, 10))
 		if g.pin != "" {

@@ -78,32 +78,36 @@ func checkForwarded(out []byte, g grant, sessionID, handleID uint64) string {
 	var request string
 	_ = json.Unmarshal(body["request"], &request)
 	switch request {
-	case "join", "publish", "configure", "unpublish", "start", "pause", "switch", "subscribe", "unsubscribe", "update", "leave":
+	case "join", "joinandconfigure", "publish", "configure", "unpublish", "start", "pause", "switch", "subscribe", "unsubscribe", "update", "leave":
 	default:
 		return "forwarded request " + request
 	}
 	for _, f := range []string{"admin_key", "secret", "record", "filename", "rec_dir", "new_secret", "new_pin", "token"} {
-		if _, ok := body[f]; ok && !(f == "token" && request != "join") {
+		joins := request == "join" || request == "joinandconfigure"
+		if _, ok := body[f]; ok && !(f == "token" && !joins) {
 			return "forwarded field " + f
 		}
 	}
 	if raw, ok := body["pin"]; ok {
 		var pin string
 		_ = json.Unmarshal(raw, &pin)
-		if request != "join" || pin != g.pin {
+		if (request != "join" && request != "joinandconfigure") || pin != g.pin {
 			return "pin not the proxy's"
 		}
 	}
 	if raw, ok := body["room"]; ok && uintField(raw) != g.ticket.Room {
 		return "room not the ticket's"
 	}
-	if request == "join" {
+	if request == "join" || request == "joinandconfigure" {
 		if uintField(body["room"]) != g.ticket.Room {
 			return "join without the ticket's room"
 		}
 		var ptype, display string
 		_ = json.Unmarshal(body["ptype"], &ptype)
 		_ = json.Unmarshal(body["display"], &display)
+		if request == "joinandconfigure" && ptype != "publisher" {
+			return "joinandconfigure as " + ptype
+		}
 		if ptype == "publisher" && (uintField(body["id"]) != g.ticket.ParticipantID || display != g.ticket.Display) {
 			return "publisher id/display not the ticket's"
 		}
@@ -124,6 +128,8 @@ var policySeeds = []string{
 	`{"janus":"keepalive","transaction":"a","session_id":3,"apisecret":"x","token":"stolen"}`,
 	`{"janus":"destroy","transaction":"a","session_id":1,"admin_secret":"x"}`,
 	`{"janus":"info","transaction":"a"}`,
+	`{"janus":"message","transaction":"a","session_id":1,"handle_id":2,"body":{"request":"joinandconfigure","ptype":"publisher","id":99,"display":"Mallory"},"jsep":{"type":"offer","sdp":"v=0"}}`,
+	`{"janus":"message","transaction":"a","session_id":1,"handle_id":2,"body":{"request":"joinandconfigure","ptype":"subscriber","streams":[{"feed":5}]}}`,
 }
 
 func TestPolicyTable(t *testing.T) {
@@ -147,6 +153,8 @@ func TestPolicyTable(t *testing.T) {
 		{"foreign session", policySeeds[9], 0, 0, codeNoSession},
 		{"destroy", policySeeds[10], 0, 0, 0},
 		{"info", policySeeds[11], 0, 0, codeUnauthorized},
+		{"joinandconfigure publisher", policySeeds[12], 0, 0, 0},
+		{"joinandconfigure subscriber", policySeeds[13], 0, 0, codeUnauthorized},
 		{"http path ids", `{"janus":"message","transaction":"a","body":{"request":"leave"}}`, 1, 2, 0},
 		{"http foreign handle", `{"janus":"message","transaction":"a","body":{"request":"leave"}}`, 1, 3, codeNoHandle},
 		{"message without handle", `{"janus":"message","transaction":"a","session_id":1,"body":{"request":"leave"}}`, 0, 0, codeNoHandle},
@@ -170,11 +178,21 @@ func TestPolicyTable(t *testing.T) {
 			}
 		})
 	}
-	// The join that is allowed gets the ticket's id and display, and the pin.
-	fw, _, d := filter([]byte(`{"janus":"message","transaction":"a","session_id":1,"handle_id":2,"body":{"request":"join","ptype":"publisher","id":99,"display":"Mallory"}}`), g, fakeOwner{}, 0, 0)
-	out := fw.raw
-	if d != nil || !bytes.Contains(out, []byte(`"id":7`)) || !bytes.Contains(out, []byte(`"display":"Ada"`)) || !bytes.Contains(out, []byte(`"pin":"4321"`)) || !bytes.Contains(out, []byte(`"token":"janus-token"`)) {
-		t.Fatalf("join not rewritten: %s %+v", out, d)
+	// A publisher's join (and joinandconfigure, with its JSEP) gets the
+	// ticket's room, id and display, and the pin.
+	for _, req := range []string{
+		`{"janus":"message","transaction":"a","session_id":1,"handle_id":2,"body":{"request":"join","ptype":"publisher","id":99,"display":"Mallory"}}`,
+		policySeeds[12],
+	} {
+		fw, _, d := filter([]byte(req), g, fakeOwner{}, 0, 0)
+		out := fw.raw
+		if d != nil || !bytes.Contains(out, []byte(`"id":7`)) || !bytes.Contains(out, []byte(`"display":"Ada"`)) || !bytes.Contains(out, []byte(`"room":42`)) ||
+			!bytes.Contains(out, []byte(`"pin":"4321"`)) || !bytes.Contains(out, []byte(`"token":"janus-token"`)) {
+			t.Fatalf("join not rewritten: %s %+v", out, d)
+		}
+		if bytes.Contains([]byte(req), []byte(`"jsep"`)) && !bytes.Contains(out, []byte(`"jsep":{"type":"offer"`)) {
+			t.Fatalf("joinandconfigure lost its JSEP: %s", out)
+		}
 	}
 }
 

@@ -1,7 +1,7 @@
 // VideoRoom helper on top of janus.js: join a room as publisher, publish
 // camera and microphone, and subscribe to the other participant's feed
-// (Janus docs, "VideoRoom plugin": join ptype publisher/subscriber,
-// publish, start, leave). The proxy forces the room, id, display and pin
+// (Janus docs, "VideoRoom plugin": joinandconfigure as publisher, join as
+// subscriber, start, leave). The proxy forces the room, id, display and pin
 // from the call ticket, so the browser only names the room.
 
 import { Connection, JanusError, janusURL } from './janus.js';
@@ -57,25 +57,34 @@ export class Call extends EventTarget {
     this.pub = await this.conn.attach(PLUGIN);
     this.pub.addEventListener('event', (e) => this.onPublisherEvent(e.detail));
     this.watch(this.pub, 'publisher');
-    const data = await this.joinAsPublisher();
+    // Join and publish in one round trip: "joinandconfigure" carries the
+    // SDP offer and its "joined" reply the answer (VideoRoom API).
+    const pc = this.newPeerConnection(this.pub);
+    for (const t of this.localStream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [this.localStream] });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const { data, jsep } = await this.joinAsPublisher({ type: offer.type, sdp: offer.sdp });
     this.mark('joined');
     this.myId = data.id;
     this.privateId = data.private_id;
-    await this.publish();
+    if (!jsep) throw new Error('the media server sent no answer');
+    await pc.setRemoteDescription(jsep);
+    this.mark('published');
+    this.emit('local', this.localStream);
     for (const p of data.publishers || []) this.maybeSubscribe(p.id);
   }
 
   /**
-   * joinAsPublisher joins the room with the feed id the ticket carries.
-   * After a reload the old participant may not have left the room yet
-   * (VideoRoom error 436, "User ID already exists"): retry for a few
-   * seconds until the media server has dropped it.
+   * joinAsPublisher joins the room with the feed id the ticket carries and
+   * publishes offer, returning the reply's data and JSEP answer. After a
+   * reload the old participant may not have left the room yet (VideoRoom
+   * error 436, "User ID already exists"): retry for a few seconds until
+   * the media server has dropped it.
    */
-  async joinAsPublisher() {
+  async joinAsPublisher(offer) {
     for (let i = 0; ; i++) {
       try {
-        const { data } = await this.pub.message({ request: 'join', ptype: 'publisher', room: this.info.room_id });
-        return data;
+        return await this.pub.message({ request: 'joinandconfigure', ptype: 'publisher', room: this.info.room_id, audio: true, video: true }, offer);
       } catch (err) {
         if (!(err instanceof JanusError) || err.code !== 436 || i >= 20) throw err;
         this.mark('join-retry');
@@ -103,18 +112,6 @@ export class Call extends EventTarget {
     handle.pc = pc;
     this.pcs.push(pc);
     return pc;
-  }
-
-  async publish() {
-    const pc = this.newPeerConnection(this.pub);
-    for (const t of this.localStream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [this.localStream] });
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    const { jsep } = await this.pub.message({ request: 'publish', audio: true, video: true }, { type: offer.type, sdp: offer.sdp });
-    if (!jsep) throw new Error('the media server sent no answer');
-    await pc.setRemoteDescription(jsep);
-    this.mark('published');
-    this.emit('local', this.localStream);
   }
 
   onPublisherEvent(m) {
