@@ -577,3 +577,20 @@ func TestWebSocketCoalescing(t *testing.T) {
 		t.Fatalf("second message %v after the first, want about the %v interval", d, interval)
 	}
 }
+
+// TestZeroTimesOmitted: a time that has not happened (no deadline, no
+// answer yet) is absent from the JSON, not "0001-01-01T00:00:00Z", which a
+// browser would take for a real date.
+func TestZeroTimesOmitted(t *testing.T) {
+	a := newAPIEnv(t)
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	_, _, body := a.do("GET", "/hosts/ann", "boss", "admin", nil, nil)
+	if strings.Contains(body, "0001-01-01") || strings.Contains(body, `"deadline"`) {
+		t.Fatalf("host with nothing due: %s", body)
+	}
+	if !strings.Contains(body, `"state_since"`) {
+		t.Fatalf("host without state_since: %s", body)
+	}
+}

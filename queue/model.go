@@ -146,7 +146,7 @@ type Host struct {
 	EntryID string `json:"entry_id,omitempty" bson:"entry_id,omitempty"`
 	// Deadline is when the engine must next look at this host (offer
 	// timeout, end of wrap-up, stale claim); zero when nothing is due.
-	Deadline time.Time `json:"deadline,omitempty" bson:"deadline,omitempty"`
+	Deadline time.Time `json:"deadline,omitzero" bson:"deadline,omitempty"`
 	// Version is the optimistic-concurrency counter; see Store.UpdateHost.
 	Version int64 `json:"version" bson:"version"`
 }
@@ -225,24 +225,24 @@ type Entry struct {
 	// CreatedAt is when the caller joined.
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
 	// OfferedAt is the last time the entry was offered.
-	OfferedAt time.Time `json:"offered_at,omitempty" bson:"offered_at,omitempty"`
+	OfferedAt time.Time `json:"offered_at,omitzero" bson:"offered_at,omitempty"`
 	// AnsweredAt is when a host accepted (speed of answer ends here).
-	AnsweredAt time.Time `json:"answered_at,omitempty" bson:"answered_at,omitempty"`
+	AnsweredAt time.Time `json:"answered_at,omitzero" bson:"answered_at,omitempty"`
 	// StartedAt is when the call media came up (handle time starts here).
-	StartedAt time.Time `json:"started_at,omitempty" bson:"started_at,omitempty"`
+	StartedAt time.Time `json:"started_at,omitzero" bson:"started_at,omitempty"`
 	// EndedAt is when the entry reached a final state.
-	EndedAt time.Time `json:"ended_at,omitempty" bson:"ended_at,omitempty"`
+	EndedAt time.Time `json:"ended_at,omitzero" bson:"ended_at,omitempty"`
 	// DisconnectedAt is when the caller's connection dropped (grace start).
-	DisconnectedAt time.Time `json:"disconnected_at,omitempty" bson:"disconnected_at,omitempty"`
+	DisconnectedAt time.Time `json:"disconnected_at,omitzero" bson:"disconnected_at,omitempty"`
 	// CallerAwayUntil and HostAwayUntil are set while that side of an
 	// in_call entry has left the room and may join again (until the
 	// queue's RejoinGrace from the leave); zero when present. The entry's
 	// Deadline is the earlier of them; when it passes, the call ends.
-	CallerAwayUntil time.Time `json:"caller_away_until,omitempty" bson:"caller_away_until,omitempty"`
-	HostAwayUntil   time.Time `json:"host_away_until,omitempty" bson:"host_away_until,omitempty"`
+	CallerAwayUntil time.Time `json:"caller_away_until,omitzero" bson:"caller_away_until,omitempty"`
+	HostAwayUntil   time.Time `json:"host_away_until,omitzero" bson:"host_away_until,omitempty"`
 	// Deadline is when the engine must next look at this entry (offer
 	// timeout, no-show, end of grace, max wait); zero when nothing is due.
-	Deadline time.Time `json:"deadline,omitempty" bson:"deadline,omitempty"`
+	Deadline time.Time `json:"deadline,omitzero" bson:"deadline,omitempty"`
 	// History holds every transition, oldest first; the first is waiting.
 	History []Transition `json:"history" bson:"history"`
 	// Version is the optimistic-concurrency counter; see Store.UpdateEntry.
@@ -276,12 +276,12 @@ type Participant struct {
 	Token string `json:"token,omitempty" bson:"token,omitempty"`
 	// JoinedAt (first join), UpAt (first media up) and LeftAt (last
 	// leave) are set from call-progress events.
-	JoinedAt time.Time `json:"joined_at,omitempty" bson:"joined_at,omitempty"`
-	UpAt     time.Time `json:"up_at,omitempty" bson:"up_at,omitempty"`
-	LeftAt   time.Time `json:"left_at,omitempty" bson:"left_at,omitempty"`
+	JoinedAt time.Time `json:"joined_at,omitzero" bson:"joined_at,omitempty"`
+	UpAt     time.Time `json:"up_at,omitzero" bson:"up_at,omitempty"`
+	LeftAt   time.Time `json:"left_at,omitzero" bson:"left_at,omitempty"`
 	// RejoinedAt is the last time this side joined again after leaving
 	// (a "leaving" or "hangup" older than it is stale and ignored).
-	RejoinedAt time.Time `json:"rejoined_at,omitempty" bson:"rejoined_at,omitempty"`
+	RejoinedAt time.Time `json:"rejoined_at,omitzero" bson:"rejoined_at,omitempty"`
 }
 
 // Call is the room for one accepted entry, where it lives and who is in it.
@@ -302,8 +302,8 @@ type Call struct {
 	State CallState `json:"state" bson:"state"`
 	// CreatedAt, StartedAt (first media up) and EndedAt.
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
-	StartedAt time.Time `json:"started_at,omitempty" bson:"started_at,omitempty"`
-	EndedAt   time.Time `json:"ended_at,omitempty" bson:"ended_at,omitempty"`
+	StartedAt time.Time `json:"started_at,omitzero" bson:"started_at,omitempty"`
+	EndedAt   time.Time `json:"ended_at,omitzero" bson:"ended_at,omitempty"`
 	// Version is the optimistic-concurrency counter; see Store.UpdateCall.
 	Version int64 `json:"version" bson:"version"`
 }
