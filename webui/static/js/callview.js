@@ -83,7 +83,9 @@ export function setPeerAway(iso) {
  * The Call is also exposed as window.frontdesk.call for diagnostics.
  */
 export async function startCall(info, localStream, onEnded, opts = {}) {
-  const call = new Call(info, localStream, { iceServers: await iceServers() });
+  // The ICE servers are fetched while the call connects to the media
+  // server; the first PeerConnection waits for them.
+  const call = new Call(info, localStream, { iceServers: iceServers() });
   window.frontdesk = window.frontdesk || {};
   window.frontdesk.call = call;
   window.frontdesk.webrtcup = [];

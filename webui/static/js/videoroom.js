@@ -27,7 +27,7 @@ export class Call extends EventTarget {
     super();
     this.info = info;
     this.localStream = localStream;
-    this.iceServers = opts.iceServers || [];
+    this.iceServers = opts.iceServers || []; // or a promise of them, settled in start()
     this.remoteStream = new MediaStream();
     this.subscribed = new Set();
     this.pcs = [];
@@ -57,6 +57,7 @@ export class Call extends EventTarget {
     this.pub = await this.conn.attach(PLUGIN);
     this.pub.addEventListener('event', (e) => this.onPublisherEvent(e.detail));
     this.watch(this.pub, 'publisher');
+    this.iceServers = await this.iceServers;
     // Join and publish in one round trip: "joinandconfigure" carries the
     // SDP offer and its "joined" reply the answer (VideoRoom API).
     const pc = this.newPeerConnection(this.pub);
