@@ -43,23 +43,6 @@ var _ auth.Store = (*AuthStore)(nil)
 // Auth returns the auth store kept in d.
 func (d *DB) Auth() *AuthStore { return &AuthStore{db: d} }
 
-// getOne reads the record stored under id in bucket; auth.ErrNotFound
-// when there is none. what names the record in errors.
-func getOne[T any](ctx context.Context, db *DB, bucket []byte, id, what string) (T, error) {
-	var v T
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		var ok bool
-		var err error
-		v, ok, err = getJSON[T](tx.Bucket(bucket), []byte(id))
-		return notFound(ok, err)
-	})
-	if err != nil {
-		var zero T
-		return zero, fmt.Errorf("bolt: get %s: %w", what, err)
-	}
-	return v, nil
-}
-
 func notFound(ok bool, err error) error {
 	if err == nil && !ok {
 		return auth.ErrNotFound
@@ -90,7 +73,7 @@ func (s *AuthStore) CreateUser(ctx context.Context, u auth.User) error {
 
 // GetUser implements [auth.Store].
 func (s *AuthStore) GetUser(ctx context.Context, id string) (auth.User, error) {
-	return getOne[auth.User](ctx, s.db, bucketUsers, id, "user")
+	return getOne[auth.User](ctx, s.db, bucketUsers, id, "user", auth.ErrNotFound)
 }
 
 // GetUserByEmail implements [auth.Store].
@@ -215,7 +198,7 @@ func (s *AuthStore) CreateSession(ctx context.Context, sess auth.Session) error 
 
 // GetSession implements [auth.Store].
 func (s *AuthStore) GetSession(ctx context.Context, id string) (auth.Session, error) {
-	return getOne[auth.Session](ctx, s.db, bucketSessions, id, "session")
+	return getOne[auth.Session](ctx, s.db, bucketSessions, id, "session", auth.ErrNotFound)
 }
 
 // TouchSession implements [auth.Store].
@@ -294,7 +277,7 @@ func (s *AuthStore) CreateAPIToken(ctx context.Context, t auth.APIToken) error {
 
 // GetAPIToken implements [auth.Store].
 func (s *AuthStore) GetAPIToken(ctx context.Context, id string) (auth.APIToken, error) {
-	return getOne[auth.APIToken](ctx, s.db, bucketAPITokens, id, "API token")
+	return getOne[auth.APIToken](ctx, s.db, bucketAPITokens, id, "API token", auth.ErrNotFound)
 }
 
 // ListAPITokens implements [auth.Store].

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -34,6 +35,26 @@ func decodeJSON[T any](key, raw []byte) (T, error) {
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return v, fmt.Errorf("%w: %x: %w", ErrCorrupt, key, err)
+	}
+	return v, nil
+}
+
+// getOne reads the record stored under id in bucket; missing (the calling
+// store's ErrNotFound) when there is none. what names the record in errors.
+func getOne[T any](ctx context.Context, db *DB, bucket []byte, id, what string, missing error) (T, error) {
+	var v T
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		var ok bool
+		var err error
+		v, ok, err = getJSON[T](tx.Bucket(bucket), []byte(id))
+		if err == nil && !ok {
+			err = missing
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("bolt: get %s: %w", what, err)
 	}
 	return v, nil
 }

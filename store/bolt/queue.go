@@ -230,20 +230,7 @@ func (s *QueueStore) CreateHost(ctx context.Context, h queue.Host) (queue.Host, 
 
 // GetHost implements [queue.Store].
 func (s *QueueStore) GetHost(ctx context.Context, id string) (queue.Host, error) {
-	var h queue.Host
-	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
-		var ok bool
-		var err error
-		h, ok, err = getJSON[queue.Host](tx.Bucket(bucketHosts), []byte(id))
-		if err == nil && !ok {
-			err = queue.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return queue.Host{}, fmt.Errorf("bolt: get host %s: %w", id, err)
-	}
-	return h, nil
+	return getOne[queue.Host](ctx, s.db, bucketHosts, id, "host "+id, queue.ErrNotFound)
 }
 
 // ListHosts implements [queue.Store]: with States, only the hosts in
@@ -682,20 +669,7 @@ func (s *QueueStore) CreateCall(ctx context.Context, c queue.Call) (queue.Call, 
 
 // GetCall implements [queue.Store].
 func (s *QueueStore) GetCall(ctx context.Context, id string) (queue.Call, error) {
-	var c queue.Call
-	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
-		var ok bool
-		var err error
-		c, ok, err = getJSON[queue.Call](tx.Bucket(bucketCalls), []byte(id))
-		if err == nil && !ok {
-			err = queue.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return queue.Call{}, fmt.Errorf("bolt: get call %s: %w", id, err)
-	}
-	return c, nil
+	return getOne[queue.Call](ctx, s.db, bucketCalls, id, "call "+id, queue.ErrNotFound)
 }
 
 // UpdateCall implements [queue.Store].
