@@ -186,6 +186,20 @@ func (tb *tab) do(what string, d time.Duration, actions ...chromedp.Action[chrom
 }
 
 // poll waits until the JavaScript expression is truthy.
+// hostAvailable signs in to the host console at base as email (password
+// "host-password-1") and presses Go available.
+func (tb *tab) hostAvailable(base, email string) {
+	tb.do("sign in and go available", 20*time.Second,
+		chromedp.Navigate(base+"/host"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), "host-password-1"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("btn-available")),
+		chromedp.Click(chromedp.ID("btn-available")),
+	)
+}
+
 func (tb *tab) poll(what string, d time.Duration, expr string) {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, d+time.Second)
@@ -691,15 +705,7 @@ func TestPickMode(t *testing.T) {
 	)
 	caller.poll("waiting", 10*time.Second, `document.getElementById('position').textContent === '1'`)
 
-	host.do("sign in and go available", 20*time.Second,
-		chromedp.Navigate(base+"/host"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("email"), "picker@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), "host-password-1"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("btn-available")),
-		chromedp.Click(chromedp.ID("btn-available")),
-	)
+	host.hostAvailable(base, "picker@example.com")
 	host.poll("the waiting list with the caller's intake", 10*time.Second, `(() => {
 	  const li = document.querySelector('#queues ol.waiting li');
 	  return !!li && li.textContent.includes('Stu Student') && li.textContent.includes('Course: WebRTC 201') && !li.querySelector('button').disabled; })()`)
@@ -755,15 +761,7 @@ func TestServingQueues(t *testing.T) {
 	host := newTab(t, b, "host", base, dir)
 	caller := newTab(t, b, "caller", base, dir)
 
-	host.do("sign in and go available", 20*time.Second,
-		chromedp.Navigate(base+"/host"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("email"), "server@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), "host-password-1"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("btn-available")),
-		chromedp.Click(chromedp.ID("btn-available")),
-	)
+	host.hostAvailable(base, "server@example.com")
 	techBox := "serve-" + qs[1].ID
 	host.poll("both queues ticked, labelled by name", 10*time.Second, fmt.Sprintf(`(() => {
 	  const boxes = [...document.querySelectorAll('#serving-boxes input[type=checkbox]')];
@@ -853,15 +851,7 @@ func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine, e
 	b := browser(t)
 	host := newTab(t, b, "host", base, dir)
 	caller := newTab(t, b, "caller", base, dir)
-	host.do("sign in and go available", 20*time.Second,
-		chromedp.Navigate(base+"/host"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("email"), "rejoin@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), "host-password-1"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("btn-available")),
-		chromedp.Click(chromedp.ID("btn-available")),
-	)
+	host.hostAvailable(base, "rejoin@example.com")
 	caller.do("join", 20*time.Second,
 		chromedp.Navigate(base+"/q/rejoin"),
 		chromedp.WaitVisible(chromedp.ID("name-form")),
