@@ -578,6 +578,54 @@ func TestWebSocketCoalescing(t *testing.T) {
 	}
 }
 
+// TestWebSocketUrgent: an offer and an accepted call are changes someone
+// is waiting on. Even right after another message (inside the coalescing
+// interval) the host hears of its offer and the caller of the accepted
+// call well before the interval ends.
+func TestWebSocketUrgent(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	const interval = 3 * time.Second
+	a := newAPIEnvWith(t, queue.WithHubInterval(interval))
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	var joined struct {
+		Entry queue.EntryJSON `json:"entry"`
+	}
+	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"a"}}`, &joined, 201)
+	hostWS, _, err := wsDial(t, a, "user=ann&role=host", "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostWS.Close()
+	callerWS, _, err := wsDial(t, a, "user=bob&entry="+joined.Entry.ID, "https://desk.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer callerWS.Close()
+	readMsg(t, hostWS, "host", func(map[string]any) bool { return true })
+	readMsg(t, callerWS, "entry", func(map[string]any) bool { return true })
+
+	// Just after those messages, the host goes available and is offered
+	// the caller.
+	start := time.Now()
+	a.mustDo("PUT", "/hosts/me/availability", "ann", "host", `{"state":"available"}`, nil, 200)
+	readMsg(t, hostWS, "host", func(m map[string]any) bool { return m["offer"] != nil })
+	if d := time.Since(start); d > interval/3 {
+		t.Fatalf("the offer reached the host after %v, want well within the %v interval", d, interval)
+	}
+	start = time.Now()
+	a.mustDo("POST", "/entries/"+joined.Entry.ID+"/accept", "ann", "host", nil, nil, 200)
+	m := readMsg(t, callerWS, "entry", func(m map[string]any) bool { return m["call"] != nil })
+	if d := time.Since(start); d > interval/3 {
+		t.Fatalf("the accepted call reached the caller after %v, want well within the %v interval", d, interval)
+	}
+	if c := m["call"].(map[string]any); c["ticket"] == "" || c["ticket"] == nil {
+		t.Fatalf("the caller's call has no ticket: %v", c)
+	}
+}
+
 // TestZeroTimesOmitted: a time that has not happened (no deadline, no
 // answer yet) is absent from the JSON, not "0001-01-01T00:00:00Z", which a
 // browser would take for a real date.

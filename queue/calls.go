@@ -83,7 +83,7 @@ func (e *Engine) Accept(ctx context.Context, hostID, entryID string) (Accepted, 
 	}
 	e.log.InfoContext(ctx, "queue: accepted", "queue", q.ID, "entry", en.ID, "host", hostID, "call", call.ID,
 		"engine", call.Room.Engine.String(), "instance", call.Room.Instance, "room", call.Room.ID)
-	e.changed(q.ID)
+	e.changedNow(q.ID)
 	return Accepted{Entry: en, Call: call, HostTicket: ticket}, nil
 }
 

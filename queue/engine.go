@@ -43,7 +43,7 @@ type Engine struct {
 	defaultAHT   time.Duration
 
 	mu        sync.Mutex
-	listeners []func(queueID string)
+	listeners []func(queueID string, urgent bool)
 	ahtCache  map[string]ahtSample
 }
 
@@ -111,19 +111,29 @@ func (e *Engine) Run(ctx context.Context) error {
 
 // listen registers fn to be called (synchronously, must not block) with
 // the queue ID whenever something in that queue changes, or with
-// "host:"+ID when a host's own settings (its queues) change.
-func (e *Engine) listen(fn func(queueID string)) {
+// "host:"+ID when a host's own settings (its queues) change. urgent is
+// true for the changes that start a call (an offer, an accepted call):
+// someone is waiting on them, so they should not wait for a coalescing
+// interval.
+func (e *Engine) listen(fn func(queueID string, urgent bool)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.listeners = append(e.listeners, fn)
 }
 
-func (e *Engine) changed(queueID string) {
+// changed tells the listeners that something in queueID changed.
+func (e *Engine) changed(queueID string) { e.notify(queueID, false) }
+
+// changedNow is changed for a change someone is waiting on: an offer (the
+// host) or an accepted call (the caller, who joins the room on it).
+func (e *Engine) changedNow(queueID string) { e.notify(queueID, true) }
+
+func (e *Engine) notify(queueID string, urgent bool) {
 	e.mu.Lock()
 	ls := e.listeners
 	e.mu.Unlock()
 	for _, fn := range ls {
-		fn(queueID)
+		fn(queueID, urgent)
 	}
 }
 

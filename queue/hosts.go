@@ -199,8 +199,11 @@ func (e *Engine) availableWithOffer(ctx context.Context, hostID string, now time
 	}
 	e.log.DebugContext(ctx, "queue: offered", "queue", en.QueueID, "entry", en.ID, "host", hostID)
 	for _, q := range out.Queues {
-		e.changed(q)
+		if q != en.QueueID {
+			e.changed(q)
+		}
 	}
+	e.changedNow(en.QueueID)
 	return out, true
 }
 

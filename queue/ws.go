@@ -41,9 +41,10 @@ import (
 // interval (default 250 ms) however many changes happen, and a slow client
 // only ever has the newest message queued (older ones are dropped). The
 // first change after a quiet interval goes out at once (leading edge), so
-// an offer or an accepted call reaches the other side without waiting for
 // a tick; changes within the interval after a message go out together at
-// its end.
+// its end. A change someone is waiting on (an offer for the host, an
+// accepted call for the caller, who joins the room on it) waits at most
+// urgentGap (interval/10) after the previous message, not the interval.
 type Hub struct {
 	api        *API
 	up         websocket.Upgrader
@@ -54,6 +55,7 @@ type Hub struct {
 
 	mu      sync.Mutex
 	dirty   map[string]bool
+	urgent  bool // a dirty change is one someone waits on (Engine.changedNow)
 	clients map[*client]struct{}
 	closed  bool
 	done    chan struct{}
@@ -110,10 +112,12 @@ func newHub(a *API, checkOrigin func(r *http.Request) bool) *Hub {
 	}
 }
 
-// markDirty notes that queueID changed (called by the engine; never blocks).
-func (h *Hub) markDirty(queueID string) {
+// markDirty notes that queueID changed (called by the engine; never
+// blocks); urgent asks for the short gap (see Hub).
+func (h *Hub) markDirty(queueID string, urgent bool) {
 	h.mu.Lock()
 	h.dirty[queueID] = true
+	h.urgent = h.urgent || urgent
 	h.mu.Unlock()
 	select {
 	case h.kick <- struct{}{}:
@@ -122,18 +126,13 @@ func (h *Hub) markDirty(queueID string) {
 }
 
 // run flushes at the first change after a quiet interval, and otherwise at
-// most once per interval: the timer always fires by last+interval, where
-// last is the latest flush that sent something.
+// most once per interval (once per interval/10 while an urgent change is
+// dirty): the timer always fires by last+interval, where last is the
+// latest flush that sent something.
 func (h *Hub) run(ctx context.Context) error {
 	t := time.NewTimer(h.interval)
 	defer t.Stop()
 	var last time.Time
-	flush := func() {
-		if h.flush(ctx) {
-			last = time.Now()
-		}
-		t.Reset(h.interval)
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -144,16 +143,22 @@ func (h *Hub) run(ctx context.Context) error {
 			h.wg.Wait()
 			return ctx.Err()
 		case <-h.kick:
-			if time.Since(last) >= h.interval {
-				flush()
-			}
 		case <-t.C:
-			if d := h.interval - time.Since(last); d > 0 {
-				t.Reset(d)
-				continue
-			}
-			flush()
 		}
+		gap := h.interval
+		h.mu.Lock()
+		if h.urgent {
+			gap = h.interval / 10
+		}
+		h.mu.Unlock()
+		if d := gap - time.Since(last); d > 0 {
+			t.Reset(d)
+			continue
+		}
+		if h.flush(ctx) {
+			last = time.Now()
+		}
+		t.Reset(h.interval)
 	}
 }
 
@@ -181,7 +186,7 @@ func (h *Hub) flush(ctx context.Context) bool {
 		}
 	}
 	dirty := h.dirty
-	h.dirty = map[string]bool{}
+	h.dirty, h.urgent = map[string]bool{}, false
 	var targets []*client
 	for c := range h.clients {
 		if c.all && len(dirty) > 0 {
