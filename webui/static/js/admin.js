@@ -222,7 +222,7 @@ function hourSlots(zone, now = Date.now()) {
   let minute = new Date(now).getMinutes();
   let second = new Date(now).getSeconds();
   try {
-    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, minute: 'numeric', second: 'numeric' }).formatToParts(new Date(now));
+    const parts = formatter('en-GB', zone, { minute: 'numeric', second: 'numeric' }).formatToParts(new Date(now));
     minute = Number(parts.find((p) => p.type === 'minute').value);
     second = Number(parts.find((p) => p.type === 'second').value);
   } catch {
@@ -232,10 +232,26 @@ function hourSlots(zone, now = Date.now()) {
   return Array.from({ length: 24 }, (_, i) => cur - (23 - i) * HOUR);
 }
 
+// formatters caches Intl.DateTimeFormat objects by locale, zone and
+// options: making one costs far more than formatting with it, and a
+// dashboard render formats hundreds of hour labels.
+const formatters = new Map();
+
+/** formatter returns a cached Intl.DateTimeFormat (throws on an unknown zone). */
+function formatter(locale, zone, opts) {
+  const key = `${locale}|${zone}|${JSON.stringify(opts)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { ...opts, timeZone: zone });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** hourLabel renders an hour start as "14:00" in zone. */
 function hourLabel(ms, zone) {
   try {
-    return new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
+    return formatter(undefined, zone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
   } catch {
     return new Date(ms).toTimeString().slice(0, 5);
   }
