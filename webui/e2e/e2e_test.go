@@ -481,6 +481,7 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	}
 	var acceptedAt float64 // ms since the epoch, by the browser's clock
 	host.eval(`Date.now()`, &acceptedAt)
+	t.Logf("accept at %s", time.UnixMilli(int64(acceptedAt)).Format("15:04:05.000"))
 	host.do("accept", 10*time.Second, chromedp.Click(chromedp.ID("btn-accept")))
 
 	// Both pages reach webrtcup (publisher and subscriber handles).
@@ -498,6 +499,16 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 			fmt.Fprintf(&b, " %v=+%.0f", m[0], at-acceptedAt)
 		}
 		t.Logf("%s call milestones (ms after accept):%s", tb.name, b.String())
+		if tb == caller {
+			var ups [][2]any
+			tb.eval(`(window.frontdesk.updates || [])`, &ups)
+			b.Reset()
+			for _, m := range ups {
+				at, _ := m[1].(float64)
+				fmt.Fprintf(&b, " %v=%+.0f", m[0], at-acceptedAt)
+			}
+			t.Logf("caller live updates (ms after accept):%s", b.String())
+		}
 	}
 	// Both tabs share one browser process and clock.
 	t.Logf("time to media on %v (the host's accept click to the last webrtcup of both pages' publisher and subscriber): %.0f ms", media, upAt-acceptedAt)

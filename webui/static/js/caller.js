@@ -11,6 +11,8 @@ let queue = null;
 let entryId = null;
 let feed = null;
 let localStream = null;
+let mediaPending = null; // getMedia() under way (see prefetchMedia)
+let over = false; // the entry ended (thank-you screen)
 let call = null;
 let notifiedNext = false;
 let meter = null;
@@ -135,7 +137,14 @@ function follow(id, token) {
   if (feed) feed.stop();
   const q = () => `entry=${encodeURIComponent(id)}${token ? `&token=${encodeURIComponent(token)}` : ''}`;
   feed = live(q, (m) => {
-    if (m.type === 'entry') update(m.entry, m.call || null);
+    if (m.type !== 'entry') return;
+    // The live updates' states and times, for diagnostics (the end-to-end
+    // test prints them next to the call's milestones).
+    window.frontdesk = window.frontdesk || {};
+    const log = (window.frontdesk.updates = window.frontdesk.updates || []);
+    log.push([m.entry.state + (m.call ? '+call' : ''), Date.now()]);
+    if (log.length > 50) log.shift();
+    update(m.entry, m.call || null);
   });
 }
 
@@ -152,6 +161,25 @@ function beep() {
   } catch {
     // no sound
   }
+}
+
+/**
+ * prefetchMedia opens the camera and microphone while a host is being
+ * offered this caller (after a reload the page has no stream yet), so
+ * that joining the call does not wait for them.
+ */
+function prefetchMedia() {
+  if (localStream || mediaPending) return;
+  mediaPending = getMedia()
+    .then((st) => {
+      if (!localStream && !over) localStream = st;
+      else st.getTracks().forEach((t) => t.stop()); // not needed (any more)
+      return localStream;
+    })
+    .catch(() => null)
+    .finally(() => {
+      mediaPending = null;
+    });
 }
 
 function update(entry, callInfo) {
@@ -171,6 +199,8 @@ function update(entry, callInfo) {
       return;
     }
     case 'offered':
+      prefetchMedia();
+    // falls through
     case 'connecting':
     case 'in_call':
       if (call && typeof call === 'object') setPeerAway(entry.peer_away_until || (callInfo && callInfo.peer_away_until) || null);
@@ -189,6 +219,7 @@ async function joinCall(id, info) {
   call = 'starting';
   try {
     if (!info || !info.ticket) info = await api('GET', `/entries/${id}/call`);
+    if (!localStream && mediaPending) await mediaPending;
     if (!localStream) {
       try {
         localStream = await getMedia();
@@ -213,6 +244,7 @@ async function joinCall(id, info) {
 }
 
 function finished(state) {
+  over = true;
   if (call && typeof call === 'object' && !call.ended) call.hangup(); // the host ended the call
   if (feed) {
     feed.stop();

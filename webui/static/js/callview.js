@@ -80,12 +80,13 @@ export function setPeerAway(iso) {
  *     (a reload or a drop: the call goes on, Frontdesk keeps it for the
  *     queue's rejoin grace) and when it is back and playing.
  *   - peerLabel: who the other side is ("The caller", "The host").
+ *   - marks: earlier [label, ms since the epoch] milestones (Call.marks).
  * The Call is also exposed as window.frontdesk.call for diagnostics.
  */
 export async function startCall(info, localStream, onEnded, opts = {}) {
   // The ICE servers are fetched while the call connects to the media
   // server; the first PeerConnection waits for them.
-  const call = new Call(info, localStream, { iceServers: iceServers() });
+  const call = new Call(info, localStream, { iceServers: iceServers(), marks: opts.marks });
   window.frontdesk = window.frontdesk || {};
   window.frontdesk.call = call;
   window.frontdesk.webrtcup = [];

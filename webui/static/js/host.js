@@ -210,7 +210,7 @@ async function accept() {
   $('btn-accept').disabled = true;
   try {
     const r = await api('POST', `/entries/${en.id}/accept`);
-    await hostCall(en.id, r.call, r.entry);
+    await hostCall(en.id, r.call, r.entry, [['accepted', Date.now()]]);
   } catch (err) {
     fail(err);
   } finally {
@@ -246,7 +246,9 @@ async function takeNext(queueId) {
   }
 }
 
-async function hostCall(entryId, info, entry) {
+// hostCall joins the call; marks are earlier [label, ms since the epoch]
+// milestones for the call's diagnostics (see Call.marks).
+async function hostCall(entryId, info, entry, marks = []) {
   if (call) return;
   call = 'starting';
   callSeenLive = false;
@@ -262,6 +264,7 @@ async function hostCall(entryId, info, entry) {
       stream = new MediaStream();
     }
   }
+  marks.push(['media', Date.now()]);
   show('call');
   call = await startCall(info, stream, () => {
     for (const t of stream.getTracks()) t.stop();
@@ -272,6 +275,7 @@ async function hostCall(entryId, info, entry) {
     say('Call ended.');
   }, {
     peerLabel: 'The caller',
+    marks,
     // An explicit hang-up (or End call while the caller is away) ends the
     // call for both sides at once.
     onHangup: async () => {

@@ -21,7 +21,8 @@ export class Call extends EventTarget {
   /**
    * @param {object} info CallJSON from the API: ticket, room_id, feed_id, peer_feed_id
    * @param {MediaStream} localStream camera and microphone
-   * @param {object} [opts] {iceServers}
+   * @param {object} [opts] {iceServers, marks}: marks are milestones
+   *   before the call started (e.g. the accept's reply)
    */
   constructor(info, localStream, opts = {}) {
     super();
@@ -34,7 +35,7 @@ export class Call extends EventTarget {
     this.ended = false;
     this.startedAt = performance.now();
     // marks are [label, ms since the epoch] milestones, for diagnostics.
-    this.marks = [['start', Date.now()]];
+    this.marks = [...(opts.marks || []), ['start', Date.now()]];
   }
 
   mark(label) {
@@ -45,8 +46,16 @@ export class Call extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  /** start connects, joins, publishes and subscribes to the peer. */
+  /**
+   * start connects, joins, publishes and subscribes to the peer. The
+   * media side (ICE servers, the offer) is prepared while the connection,
+   * session and handles are set up, and the subscriber handle is attached
+   * before the peer's feed appears, so that only the join and the answer
+   * remain when it does.
+   */
   async start() {
+    const offered = this.prepareOffer();
+    offered.catch(() => {}); // awaited below; an early failure is not "unhandled"
     this.conn = new Connection(janusURL(), this.info.ticket);
     this.conn.onclose = () => {
       if (!this.ended) this.finish('connection lost');
@@ -54,17 +63,20 @@ export class Call extends EventTarget {
     await this.conn.open();
     this.mark('ws-open');
     await this.conn.createSession();
-    this.pub = await this.conn.attach(PLUGIN);
+    this.mark('session');
+    const [pub, sub] = await Promise.all([this.conn.attach(PLUGIN), this.conn.attach(PLUGIN)]);
+    this.mark('attached');
+    this.pub = pub;
+    this.spare = sub;
     this.pub.addEventListener('event', (e) => this.onPublisherEvent(e.detail));
     this.watch(this.pub, 'publisher');
-    this.iceServers = await this.iceServers;
+    const { pc, offer, candidates } = await offered;
+    this.mark('offer');
     // Join and publish in one round trip: "joinandconfigure" carries the
     // SDP offer and its "joined" reply the answer (VideoRoom API).
-    const pc = this.newPeerConnection(this.pub);
-    for (const t of this.localStream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [this.localStream] });
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    const { data, jsep } = await this.joinAsPublisher({ type: offer.type, sdp: offer.sdp });
+    const joining = this.joinAsPublisher({ type: offer.type, sdp: offer.sdp });
+    this.bind(this.pub, pc, candidates);
+    const { data, jsep } = await joining;
     this.mark('joined');
     this.myId = data.id;
     this.privateId = data.private_id;
@@ -73,6 +85,33 @@ export class Call extends EventTarget {
     this.mark('published');
     this.emit('local', this.localStream);
     for (const p of data.publishers || []) this.maybeSubscribe(p.id);
+  }
+
+  /**
+   * prepareOffer creates the publisher's PeerConnection (once the ICE
+   * servers are known) and its offer. Candidates found before the handle
+   * exists wait in the returned list (see bind).
+   */
+  async prepareOffer() {
+    this.iceServers = await this.iceServers;
+    const pc = this.newPeerConnection();
+    const candidates = [];
+    pc.onicecandidate = (e) => candidates.push(e.candidate);
+    for (const t of this.localStream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [this.localStream] });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    return { pc, offer, candidates };
+  }
+
+  /**
+   * bind makes pc the handle's PeerConnection: the candidates gathered so
+   * far are trickled now, later ones as they come (Janus and the built-in
+   * SFU keep candidates that arrive before the SDP).
+   */
+  bind(handle, pc, candidates = []) {
+    handle.pc = pc;
+    for (const c of candidates) handle.trickle(c);
+    pc.onicecandidate = (e) => handle.trickle(e.candidate);
   }
 
   /**
@@ -107,10 +146,8 @@ export class Call extends EventTarget {
     });
   }
 
-  newPeerConnection(handle) {
+  newPeerConnection() {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
-    pc.onicecandidate = (e) => handle.trickle(e.candidate);
-    handle.pc = pc;
     this.pcs.push(pc);
     return pc;
   }
@@ -152,14 +189,20 @@ export class Call extends EventTarget {
 
   async subscribe(feed) {
     this.mark('subscribe');
-    const h = await this.conn.attach(PLUGIN);
+    // The handle attached at start is used once; a later subscription
+    // (the peer came back) attaches a new one.
+    const h = this.spare || (await this.conn.attach(PLUGIN));
+    this.spare = null;
+    this.mark('sub-attached');
     this.watch(h, 'subscriber');
     this.sub = h;
     const body = { request: 'join', ptype: 'subscriber', room: this.info.room_id, streams: [{ feed }] };
     if (this.privateId) body.private_id = this.privateId;
     const { jsep } = await h.message(body);
     if (!jsep) throw new Error('the media server sent no offer for the feed');
-    const pc = this.newPeerConnection(h);
+    this.mark('sub-offer');
+    const pc = this.newPeerConnection();
+    this.bind(h, pc);
     const back = this.marks.some(([label]) => label === 'peer-left');
     pc.ontrack = (e) => {
       this.remoteStream.addTrack(e.track);
@@ -167,8 +210,10 @@ export class Call extends EventTarget {
       if (back) this.emit('peer-back', { feed });
     };
     await pc.setRemoteDescription(jsep);
+    this.mark('sub-srd');
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
+    this.mark('sub-answer');
     await h.message({ request: 'start' }, { type: answer.type, sdp: answer.sdp });
     this.mark('started');
   }
