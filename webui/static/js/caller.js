@@ -3,7 +3,7 @@
 // resume after a reload, thank-you.
 
 import { api, ApiError, me, live, $, show, say, fmtDuration, fmtTime, el } from './api.js';
-import { getMedia, startCall, callMarkup, setPeerAway } from './callview.js';
+import { getMedia, prepareCall, startCall, callMarkup, setPeerAway } from './callview.js';
 
 const slug = decodeURIComponent(location.pathname.split('/')[2] || '');
 const storeKey = `frontdesk.entry.${slug}`;
@@ -11,7 +11,11 @@ let queue = null;
 let entryId = null;
 let feed = null;
 let localStream = null;
-let mediaPending = null; // getMedia() under way (see prefetchMedia)
+let mediaPending = null; // getMedia() under way (see ensureStream)
+// prepared is the call's media side (camera, ICE servers, the publisher's
+// offer; see prepareCall), made ready while a host is being offered this
+// caller so that the call does not wait for it.
+let prepared = null;
 let over = false; // the entry ended (thank-you screen)
 let call = null;
 let notifiedNext = false;
@@ -164,28 +168,36 @@ function beep() {
 }
 
 /**
- * prefetchMedia opens the camera and microphone while a host is being
- * offered this caller (after a reload the page has no stream yet), so
- * that joining the call does not wait for them.
+ * ensureStream resolves to the camera and microphone, opening them if the
+ * page has none yet (after a reload); without them the caller still joins
+ * with an empty stream.
  */
-function prefetchMedia() {
-  if (localStream || mediaPending) return;
-  mediaPending = getMedia()
-    .then((st) => {
-      if (!localStream && !over) localStream = st;
-      else st.getTracks().forEach((t) => t.stop()); // not needed (any more)
-      return localStream;
-    })
-    .catch(() => null)
-    .finally(() => {
-      mediaPending = null;
-    });
+function ensureStream() {
+  if (localStream) return Promise.resolve(localStream);
+  if (!mediaPending) {
+    mediaPending = getMedia()
+      .catch(() => new MediaStream())
+      .then((st) => {
+        if (!localStream && !over) localStream = st;
+        else if (st !== localStream) st.getTracks().forEach((t) => t.stop()); // not needed (any more)
+        return localStream || st;
+      })
+      .finally(() => {
+        mediaPending = null;
+      });
+  }
+  return mediaPending;
 }
 
 function update(entry, callInfo) {
   switch (entry.state) {
     case 'waiting': {
       if (call) return;
+      if (prepared) {
+        // The offer came back (declined, expired): no call yet.
+        prepared.close();
+        prepared = null;
+      }
       $('position').textContent = entry.position ? String(entry.position) : '–';
       $('estimate').textContent = entry.estimated_wait != null ? `about ${fmtDuration(entry.estimated_wait)}` : 'unknown';
       const next = entry.position === 1;
@@ -199,7 +211,7 @@ function update(entry, callInfo) {
       return;
     }
     case 'offered':
-      prefetchMedia();
+      if (!prepared && !call) prepared = prepareCall(ensureStream());
     // falls through
     case 'connecting':
     case 'in_call':
@@ -219,16 +231,12 @@ async function joinCall(id, info) {
   call = 'starting';
   try {
     if (!info || !info.ticket) info = await api('GET', `/entries/${id}/call`);
-    if (!localStream && mediaPending) await mediaPending;
-    if (!localStream) {
-      try {
-        localStream = await getMedia();
-      } catch {
-        localStream = new MediaStream();
-      }
-    }
+    // The media side made ready while offered may still be getting
+    // ready: the call connects meanwhile.
+    const prep = prepared || prepareCall(ensureStream());
+    prepared = null;
     show('call');
-    call = await startCall(info, localStream, (reason) => {
+    call = await startCall(info, prep, (reason) => {
       call = 'ended';
       finished('completed', reason);
     }, {
@@ -245,6 +253,10 @@ async function joinCall(id, info) {
 
 function finished(state) {
   over = true;
+  if (prepared) {
+    prepared.close();
+    prepared = null;
+  }
   if (call && typeof call === 'object' && !call.ended) call.hangup(); // the host ended the call
   if (feed) {
     feed.stop();

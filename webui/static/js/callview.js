@@ -1,7 +1,7 @@
 // The call view shared by the caller page and the host console: local and
 // remote video, mute, camera off, hang up.
 
-import { Call } from './videoroom.js';
+import { Call, Prepared } from './videoroom.js';
 import { $, api, say } from './api.js';
 
 /** getMedia asks for camera and microphone (720p max). */
@@ -22,6 +22,16 @@ async function iceServers() {
     console.warn('no ICE servers from Frontdesk:', err);
     return [];
   }
+}
+
+/**
+ * prepareCall gets the media side of a call ready before the call exists
+ * (see Prepared): stream is the camera and microphone (a MediaStream or a
+ * promise of one); the ICE servers are fetched now. The page hands the
+ * result to startCall, or closes it when no call follows.
+ */
+export function prepareCall(stream) {
+  return new Prepared(stream, iceServers());
 }
 
 // away is the countdown shown while the other side is away: its deadline
@@ -70,8 +80,8 @@ export function setPeerAway(iso) {
 }
 
 /**
- * startCall joins the call described by info (CallJSON) with localStream
- * and wires the page's call view. onEnded(reason) runs once when the call
+ * startCall joins the call described by info (CallJSON) with the media
+ * side prepared (prepareCall) and wires the page's call view. onEnded(reason) runs once when the call
  * is over here (hang up, or connection lost). opts:
  *   - onHangup: async function run when this side hangs up (the Hang up or
  *     End call button), before leaving the room; the page ends the call
@@ -83,17 +93,14 @@ export function setPeerAway(iso) {
  *   - marks: earlier [label, ms since the epoch] milestones (Call.marks).
  * The Call is also exposed as window.frontdesk.call for diagnostics.
  */
-export async function startCall(info, localStream, onEnded, opts = {}) {
-  // The ICE servers are fetched while the call connects to the media
-  // server; the first PeerConnection waits for them.
-  const call = new Call(info, localStream, { iceServers: iceServers(), marks: opts.marks });
+export async function startCall(info, prepared, onEnded, opts = {}) {
+  const call = new Call(info, prepared, { marks: opts.marks });
   window.frontdesk = window.frontdesk || {};
   window.frontdesk.call = call;
   window.frontdesk.webrtcup = [];
   const local = $('local-video');
   const remote = $('remote-video');
   const state = $('call-state');
-  local.srcObject = localStream;
   local.muted = true;
   $('peer-name').textContent = info.peer_name || 'the other participant';
   state.textContent = 'Connecting…';
@@ -106,6 +113,9 @@ export async function startCall(info, localStream, onEnded, opts = {}) {
     local.srcObject = null;
     onEnded(reason);
   };
+  prepared.stream.then((st) => {
+    if (!ended) local.srcObject = st;
+  });
   call.addEventListener('remote', (e) => {
     if (remote.srcObject !== e.detail) remote.srcObject = e.detail;
     remote.play().catch(() => {});

@@ -3,7 +3,7 @@
 // view, wrap-up and personal statistics.
 
 import { api, me, live, $, show, say, fmtDuration, el } from './api.js';
-import { getMedia, startCall, callMarkup, setPeerAway } from './callview.js';
+import { getMedia, prepareCall, startCall, callMarkup, setPeerAway } from './callview.js';
 
 let who = null;
 let host = null;
@@ -16,9 +16,10 @@ let lastOffer = null;
 // the current call, so an older update (still available) does not end it.
 let callSeenLive = false;
 let statsAt = 0;
-// media is a getUserMedia promise started when an offer arrives, so that
-// accepting does not wait for the camera.
-let media = null;
+// prepared is the call's media side (camera, ICE servers, the publisher's
+// offer; see prepareCall) made ready when an offer arrives, so that
+// accepting does not wait for it.
+let prepared = null;
 
 $('call-view').innerHTML = callMarkup;
 
@@ -71,13 +72,22 @@ function onUpdate(m) {
   } else if (!lastOffer) {
     document.title = 'Host console — Frontdesk';
   }
-  if (!lastOffer && media && !call) {
+  if (!lastOffer && prepared && !call) {
     // The offer went away (declined, expired): release the camera.
-    media.then((st) => st && st.getTracks().forEach((t) => t.stop()));
-    media = null;
+    releasePrepared(prepared);
+    prepared = null;
   }
   if (lastOffer) {
-    if (!media) media = getMedia().catch(() => null);
+    if (!prepared) {
+      prepared = prepareCall(openMedia());
+      // For diagnostics and tests: whether the offer's media side is ready.
+      window.frontdesk = window.frontdesk || {};
+      window.frontdesk.prepared = false;
+      const p = prepared;
+      p.ready.then(() => {
+        if (prepared === p) window.frontdesk.prepared = true;
+      });
+    }
     $('offer-name').textContent = lastOffer.caller_name;
     intakeList($('offer-intake'), lastOffer.intake, lastOffer.queue_id);
   }
@@ -246,6 +256,23 @@ async function takeNext(queueId) {
   }
 }
 
+// openMedia opens the camera and microphone; without them the host still
+// joins (and hears and sees the caller).
+async function openMedia() {
+  try {
+    return await getMedia();
+  } catch (err) {
+    say(`No camera or microphone: ${err.message}`, 'error');
+    return new MediaStream();
+  }
+}
+
+// releasePrepared closes a prepared media side and stops its camera.
+function releasePrepared(prep) {
+  prep.close();
+  prep.stream.then((st) => st.getTracks().forEach((t) => t.stop()));
+}
+
 // hostCall joins the call; marks are earlier [label, ms since the epoch]
 // milestones for the call's diagnostics (see Call.marks).
 async function hostCall(entryId, info, entry, marks = []) {
@@ -254,20 +281,13 @@ async function hostCall(entryId, info, entry, marks = []) {
   callSeenLive = false;
   callEntry = entryId;
   intakeList($('call-intake'), entry ? entry.intake : {}, entry ? entry.queue_id : '');
-  let stream = media ? await media : null;
-  media = null;
-  if (!stream || stream.getTracks().some((t) => t.readyState === 'ended')) {
-    try {
-      stream = await getMedia();
-    } catch (err) {
-      say(`No camera or microphone: ${err.message}`, 'error');
-      stream = new MediaStream();
-    }
-  }
-  marks.push(['media', Date.now()]);
+  // The media side made ready when the offer came may still be getting
+  // ready: the call connects meanwhile.
+  const prep = prepared || prepareCall(openMedia());
+  prepared = null;
   show('call');
-  call = await startCall(info, stream, () => {
-    for (const t of stream.getTracks()) t.stop();
+  call = await startCall(info, prep, () => {
+    releasePrepared(prep);
     stopAwayPoll();
     call = null;
     callEntry = null;

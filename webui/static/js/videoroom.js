@@ -9,6 +9,51 @@ import { Connection, JanusError, janusURL } from './janus.js';
 const PLUGIN = 'janus.plugin.videoroom';
 
 /**
+ * Prepared is the media side of a call made ready before the call exists:
+ * the camera and microphone, the ICE servers, and the publisher's
+ * PeerConnection with its SDP offer. A host's console makes one when an
+ * offer comes in and a caller's page when a host is being offered them,
+ * so accepting only has to connect and join. Candidates found before the
+ * call's handle exists wait in the list (Call.bind).
+ */
+export class Prepared {
+  /**
+   * @param {MediaStream|Promise<MediaStream>} stream camera and microphone
+   * @param {Array|Promise<Array>} iceServers RTCIceServer list
+   */
+  constructor(stream, iceServers) {
+    this.closed = false;
+    this.pc = null;
+    this.marks = [];
+    this.stream = Promise.resolve(stream);
+    this.ready = this.make(iceServers);
+    this.ready.catch(() => {}); // awaited by the call; a failure is not "unhandled"
+  }
+
+  async make(iceServers) {
+    const stream = await this.stream;
+    this.marks.push(['media', Date.now()]);
+    const servers = await iceServers;
+    if (this.closed) throw new Error('the call was not taken');
+    const pc = new RTCPeerConnection({ iceServers: servers });
+    this.pc = pc;
+    const candidates = [];
+    pc.onicecandidate = (e) => candidates.push(e.candidate);
+    for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    this.marks.push(['offer', Date.now()]);
+    return { stream, iceServers: servers, pc, offer, candidates };
+  }
+
+  /** close drops the PeerConnection when no call follows (the tracks stay). */
+  close() {
+    this.closed = true;
+    if (this.pc) this.pc.close();
+  }
+}
+
+/**
  * Call is one participant's side of a two-party call. Events:
  * "local" (detail: MediaStream), "remote" (detail: MediaStream),
  * "webrtcup" (detail: {kind: "publisher"|"subscriber", ms}),
@@ -20,15 +65,19 @@ const PLUGIN = 'janus.plugin.videoroom';
 export class Call extends EventTarget {
   /**
    * @param {object} info CallJSON from the API: ticket, room_id, feed_id, peer_feed_id
-   * @param {MediaStream} localStream camera and microphone
-   * @param {object} [opts] {iceServers, marks}: marks are milestones
-   *   before the call started (e.g. the accept's reply)
+   * @param {Prepared} prepared the media side (the call connects while it
+   *   is still getting ready, and waits for it only to join)
+   * @param {object} [opts] {marks}: milestones before the call started
+   *   (e.g. the accept's reply)
    */
-  constructor(info, localStream, opts = {}) {
+  constructor(info, prepared, opts = {}) {
     super();
     this.info = info;
-    this.localStream = localStream;
-    this.iceServers = opts.iceServers || []; // or a promise of them, settled in start()
+    this.prepared = prepared;
+    this.localStream = null; // set once prepared
+    this.iceServers = [];
+    this.muted = false;
+    this.cameraOff = false;
     this.remoteStream = new MediaStream();
     this.subscribed = new Set();
     this.pcs = [];
@@ -48,14 +97,12 @@ export class Call extends EventTarget {
 
   /**
    * start connects, joins, publishes and subscribes to the peer. The
-   * media side (ICE servers, the offer) is prepared while the connection,
-   * session and handles are set up, and the subscriber handle is attached
-   * before the peer's feed appears, so that only the join and the answer
-   * remain when it does.
+   * media side (Prepared) gets ready while the connection, session and
+   * handles are set up, and the subscriber handle is attached before the
+   * peer's feed appears, so that only the join and the answer remain when
+   * it does.
    */
   async start() {
-    const offered = this.prepareOffer();
-    offered.catch(() => {}); // awaited below; an early failure is not "unhandled"
     this.conn = new Connection(janusURL(), this.info.ticket);
     this.conn.onclose = () => {
       if (!this.ended) this.finish('connection lost');
@@ -70,8 +117,13 @@ export class Call extends EventTarget {
     this.spare = sub;
     this.pub.addEventListener('event', (e) => this.onPublisherEvent(e.detail));
     this.watch(this.pub, 'publisher');
-    const { pc, offer, candidates } = await offered;
-    this.mark('offer');
+    const { stream, iceServers, pc, offer, candidates } = await this.prepared.ready;
+    this.marks.push(...this.prepared.marks);
+    this.marks.sort((a, b) => a[1] - b[1]);
+    this.localStream = stream;
+    this.iceServers = iceServers;
+    this.pcs.push(pc);
+    this.applyTrackStates();
     // Join and publish in one round trip: "joinandconfigure" carries the
     // SDP offer and its "joined" reply the answer (VideoRoom API).
     const joining = this.joinAsPublisher({ type: offer.type, sdp: offer.sdp });
@@ -85,22 +137,6 @@ export class Call extends EventTarget {
     this.mark('published');
     this.emit('local', this.localStream);
     for (const p of data.publishers || []) this.maybeSubscribe(p.id);
-  }
-
-  /**
-   * prepareOffer creates the publisher's PeerConnection (once the ICE
-   * servers are known) and its offer. Candidates found before the handle
-   * exists wait in the returned list (see bind).
-   */
-  async prepareOffer() {
-    this.iceServers = await this.iceServers;
-    const pc = this.newPeerConnection();
-    const candidates = [];
-    pc.onicecandidate = (e) => candidates.push(e.candidate);
-    for (const t of this.localStream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [this.localStream] });
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    return { pc, offer, candidates };
   }
 
   /**
@@ -220,12 +256,22 @@ export class Call extends EventTarget {
 
   /** setMuted turns the microphone off (true) or on. */
   setMuted(muted) {
-    for (const t of this.localStream.getAudioTracks()) t.enabled = !muted;
+    this.muted = muted;
+    this.applyTrackStates();
   }
 
   /** setCameraOff turns the camera off (true) or on. */
   setCameraOff(off) {
-    for (const t of this.localStream.getVideoTracks()) t.enabled = !off;
+    this.cameraOff = off;
+    this.applyTrackStates();
+  }
+
+  // applyTrackStates applies mute and camera off to the local tracks (once
+  // the stream is there; see the constructor).
+  applyTrackStates() {
+    if (!this.localStream) return;
+    for (const t of this.localStream.getAudioTracks()) t.enabled = !this.muted;
+    for (const t of this.localStream.getVideoTracks()) t.enabled = !this.cameraOff;
   }
 
   /** hangup leaves the room and closes everything. */
@@ -244,6 +290,7 @@ export class Call extends EventTarget {
 
   finish(reason) {
     this.ended = true;
+    this.prepared.close();
     for (const pc of this.pcs) pc.close();
     this.pcs = [];
     if (this.conn) this.conn.close();
