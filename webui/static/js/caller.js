@@ -19,6 +19,7 @@ let prepared = null;
 let over = false; // the entry ended (thank-you screen)
 let call = null;
 let notifiedNext = false;
+// meter is the intake screen's microphone level meter: {ac, timer}.
 let meter = null;
 
 $('call-view').innerHTML = callMarkup;
@@ -92,7 +93,8 @@ async function checkMedia() {
       const an = ac.createAnalyser();
       ac.createMediaStreamSource(localStream).connect(an);
       const buf = new Uint8Array(an.fftSize);
-      meter = setInterval(() => {
+      meter = { ac, timer: null };
+      meter.timer = setInterval(() => {
         an.getByteTimeDomainData(buf);
         let peak = 0;
         for (const v of buf) peak = Math.max(peak, Math.abs(v - 128) / 128);
@@ -135,8 +137,23 @@ function savedToken(id) {
   }
 }
 
+/**
+ * stopPreview stops the intake screen's camera preview and microphone
+ * meter (an audio graph that costs CPU for as long as it runs); the
+ * stream itself stays for the call.
+ */
+function stopPreview() {
+  $('preview').srcObject = null;
+  if (meter) {
+    clearInterval(meter.timer);
+    meter.ac.close().catch(() => {});
+    meter = null;
+  }
+}
+
 function follow(id, token) {
   entryId = id;
+  stopPreview();
   show('waiting');
   if (feed) feed.stop();
   const q = () => `entry=${encodeURIComponent(id)}${token ? `&token=${encodeURIComponent(token)}` : ''}`;
@@ -267,8 +284,7 @@ function finished(state) {
     for (const t of localStream.getTracks()) t.stop();
     localStream = null;
   }
-  clearInterval(meter);
-  meter = null;
+  stopPreview();
   const texts = {
     completed: 'Your call has ended. Thank you for using the help desk.',
     abandoned: 'You left the queue.',
