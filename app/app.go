@@ -218,7 +218,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 
 	// The Janus API proxy for browsers.
 	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP}
-	a.proxy, err = proxy.New(a.auth, res, proxy.WithAllowedOrigins(origins...), proxy.WithLogger(log), proxy.WithRegisterer(reg))
+	if a.sfu != nil {
+		res.builtin = a.sfu
+	}
+	a.proxy, err = proxy.New(a.auth, res, proxy.WithAllowedOrigins(origins...), proxy.WithLogger(log), proxy.WithRegisterer(reg),
+		proxy.WithEvicter(res))
 	if err != nil {
 		return nil, fmt.Errorf("app: proxy: %w", err)
 	}

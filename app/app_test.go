@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -212,5 +213,89 @@ func testCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine, ap
 		return err == nil && (h.State == queue.HostWrapUp || h.State == queue.HostAvailable)
 	}) {
 		t.Fatalf("host after the call: %v, %v", h.State, err)
+	}
+}
+
+// TestRejoinEvictsStaleParticipant: a caller whose earlier connection is
+// still in the room (a network blip that closed nothing) connects again
+// with the same ticket. The first join is refused (VideoRoom 436, the id
+// is in the room) and Frontdesk kicks the stale participant with the room
+// secret, so the retry joins, on either media engine.
+func TestRejoinEvictsStaleParticipant(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		media queue.MediaEngine
+	}{{"builtin", queue.MediaBuiltin}, {"janus", queue.MediaJanus}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var a *app.App
+			var addr string
+			if tc.media == queue.MediaJanus {
+				a, addr, _ = apptest.StartWithJanus(t, "janus-rejoin")
+			} else {
+				a, addr = apptest.Start(t)
+			}
+			eng := a.Engine()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "desk", Name: "Help desk", Mode: queue.ModeAuto,
+				Hours: hours.AlwaysOpen(), Media: tc.media})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := eng.PutHost(ctx, "host-1", "Hana Host", []string{q.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := eng.SetAvailability(ctx, "host-1", queue.HostAvailable); err != nil {
+				t.Fatal(err)
+			}
+			joined, err := eng.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: "caller-1", Name: "Cal Caller"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			entry := waitEntry(t, eng, joined.Entry.ID, queue.EntryOffered)
+			if _, err := eng.Accept(ctx, "host-1", entry.ID); err != nil {
+				t.Fatal(err)
+			}
+			ticket, call, err := eng.Ticket(ctx, entry.ID, "caller-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			handle := func() *janus.Handle {
+				c, err := janus.Dial(ctx, "ws://"+addr+"/janus", janus.WithHeader(http.Header{proxy.TicketHeader: {ticket}}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+				s, err := c.CreateSession(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h, err := s.Attach(ctx, videoroom.Plugin)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return h
+			}
+			if _, err := videoroom.JoinPublisher(ctx, handle(), videoroom.JoinPublisherRequest{Room: call.Room.ID}); err != nil {
+				t.Fatalf("first join: %v", err)
+			}
+			again := handle() // the old connection is still up
+			_, err = videoroom.JoinPublisher(ctx, again, videoroom.JoinPublisherRequest{Room: call.Room.ID})
+			if !errors.Is(err, &janus.PluginError{Code: 436}) {
+				t.Fatalf("join beside the stale participant: %v, want VideoRoom 436", err)
+			}
+			var j *videoroom.Joined
+			if !janustest.WaitFor(5*time.Second, func() bool {
+				j, err = videoroom.JoinPublisher(ctx, again, videoroom.JoinPublisherRequest{Room: call.Room.ID})
+				return err == nil
+			}) {
+				t.Fatalf("the retried join still fails: %v", err)
+			}
+			for _, p := range call.Participants {
+				if p.Role == queue.PartyCaller && j.ID != p.FeedID {
+					t.Fatalf("rejoined as %d, want the caller's feed %d", j.ID, p.FeedID)
+				}
+			}
+		})
 	}
 }

@@ -2,13 +2,17 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/pool"
+	"github.com/frontdesk/frontdesk/janus/videoroom"
 	"github.com/frontdesk/frontdesk/proxy"
 	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/sfu"
 )
 
 // tickets issues call tickets for the queue (queue.TicketIssuer) with the
@@ -40,8 +44,48 @@ type credentials interface {
 type resolver struct {
 	calls      credentials
 	pool       *pool.Pool // nil without Janus
+	builtin    kicker     // nil when the SFU is off
 	builtinWS  string     // ws://127.0.0.1:port/janus of the SFU, "" when off
 	builtinAPI string     // http://127.0.0.1:port/janus
+}
+
+// kicker is the part of the built-in SFU the resolver uses to evict.
+type kicker interface {
+	Kick(ctx context.Context, room, participantID uint64) error
+}
+
+// EvictStale implements proxy.Evicter: VideoRoom "kick" of the ticket's
+// participant in its room, with the room secret (through the instance's
+// Admin API, or the built-in SFU). A participant already gone is fine.
+func (r *resolver) EvictStale(ctx context.Context, t auth.Ticket) error {
+	room, _, err := r.calls.CallCredentials(ctx, t.CallID, t.ParticipantID)
+	if err != nil {
+		return fmt.Errorf("app: evict: %w", err)
+	}
+	if room.ID != t.Room || room.Instance != t.Instance {
+		return fmt.Errorf("app: evict: the ticket's room moved")
+	}
+	if room.Engine == queue.MediaBuiltin {
+		if r.builtin == nil {
+			return fmt.Errorf("app: evict: the built-in SFU is off")
+		}
+		if err := r.builtin.Kick(ctx, room.ID, t.ParticipantID); err != nil && !errors.Is(err, sfu.ErrNoSuchFeed) {
+			return fmt.Errorf("app: evict: %w", err)
+		}
+		return nil
+	}
+	if r.pool == nil {
+		return fmt.Errorf("app: evict: no Janus instance configured")
+	}
+	inst, err := r.pool.Lookup(room.ID)
+	if err != nil {
+		return fmt.Errorf("app: evict: %w", err)
+	}
+	err = videoroom.Kick(ctx, inst.Admin().PluginRequester(videoroom.Plugin), room.ID, room.Secret, t.ParticipantID)
+	if err != nil && !errors.Is(err, &janus.PluginError{Code: videoroom.ErrCodeNoSuchFeed}) {
+		return fmt.Errorf("app: evict on %s: %w", inst.Name(), err)
+	}
+	return nil
 }
 
 // Resolve implements proxy.Resolver.

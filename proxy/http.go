@@ -52,7 +52,9 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request, g grant, targe
 			writeJSON(w, errorReply(txn, d, session))
 			return
 		}
-		tr := newTracker(own)
+		// Over HTTP the join's result comes in a long-poll, which this
+		// request's tracker does not see: no stale-participant eviction.
+		tr := newTracker(own, nil)
 		tr.expect(out)
 		reply, status, err := p.forward(r, http.MethodPost, backendPath(target.HTTPURL, session, handle), out.raw)
 		if err != nil {

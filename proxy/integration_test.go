@@ -393,3 +393,96 @@ func TestProxyClosesClientsOfDeadInstance(t *testing.T) {
 		t.Fatalf("dial to a dead room: %v, %v", err, resp)
 	}
 }
+
+// kickEvicter evicts with the rig's room secret through the Admin API, as
+// Frontdesk's app does with the call's.
+type kickEvicter struct {
+	r     *rig
+	calls atomic.Int32
+}
+
+func (e *kickEvicter) EvictStale(ctx context.Context, t auth.Ticket) error {
+	e.calls.Add(1)
+	inst, err := e.r.pool.Lookup(t.Room)
+	if err != nil {
+		return err
+	}
+	return videoroom.Kick(ctx, inst.Admin().PluginRequester(videoroom.Plugin), t.Room, "room-secret", t.ParticipantID)
+}
+
+// TestProxyEvictsStaleParticipant: a participant whose earlier connection
+// is still in the room (a blip that closed nothing) joins again with the
+// same ticket. Janus refuses the join (436, the id is in the room); the
+// proxy has the stale participant kicked, so the client's retry joins.
+func TestProxyEvictsStaleParticipant(t *testing.T) {
+	ev := &kickEvicter{}
+	r := newRig(t, proxy.WithEvicter(ev), proxy.WithMaxConnsPerTicket(2))
+	ev.r = r
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const roomID = 951
+	inst := r.room(t, roomID)
+	raw, tk := r.ticket(t, roomID, 31, "Blip Caller")
+	join := func() (*janus.Handle, error) {
+		c := dialProxy(t, r.wsURL(), raw)
+		s, err := c.CreateSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := s.Attach(ctx, videoroom.Plugin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
+		return h, err
+	}
+	old, err := join()
+	if err != nil {
+		t.Fatalf("first join: %v", err)
+	}
+	if ev.calls.Load() != 0 {
+		t.Fatal("evicted on a join that worked")
+	}
+
+	// The same participant again, the old connection still up.
+	c := dialProxy(t, r.wsURL(), raw)
+	s, err := c.CreateSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Attach(ctx, videoroom.Plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
+	if !errors.Is(err, &janus.PluginError{Code: 436}) {
+		t.Fatalf("second join: %v, want VideoRoom 436 (the id is in the room)", err)
+	}
+	if n := ev.calls.Load(); n != 1 {
+		t.Fatalf("evicter called %d times, want 1", n)
+	}
+	// The old incarnation was kicked: it hears so, and the retry joins.
+	kicked := false
+	for !kicked {
+		select {
+		case m := <-old.Events():
+			if e, err := videoroom.ParseEvent(m); err == nil && (e.Kind == videoroom.KindKicked || e.Kind == videoroom.KindLeaving) {
+				kicked = true
+			}
+		case <-ctx.Done():
+			t.Fatal("the stale participant was not kicked")
+		}
+	}
+	joined, err := videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
+	if err != nil || joined.ID != tk.ParticipantID {
+		t.Fatalf("retried join: %+v, %v", joined, err)
+	}
+	parts, err := videoroom.ListParticipants(ctx, inst.Admin().PluginRequester(videoroom.Plugin), roomID)
+	if err != nil || len(parts) != 1 || parts[0].ID != tk.ParticipantID {
+		t.Fatalf("participants = %+v, %v; want only %d", parts, err, tk.ParticipantID)
+	}
+	// The working join did not evict again.
+	if n := ev.calls.Load(); n != 1 {
+		t.Fatalf("evicter called %d times in all, want 1", n)
+	}
+}

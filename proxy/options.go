@@ -55,6 +55,12 @@ func WithMaxConnsPerTicket(n int) Option { return func(p *Proxy) { p.maxConns = 
 // does not answer within two intervals is disconnected.
 func WithPingInterval(d time.Duration) Option { return func(p *Proxy) { p.pingInterval = d } }
 
+// WithEvicter sets who removes a participant's stale incarnation from its
+// room when a publisher's join over WebSocket is refused with VideoRoom
+// error 436 (see [Evicter]); without one, such a join keeps failing until
+// Janus times the old session out (session_timeout, 60 s by default).
+func WithEvicter(e Evicter) Option { return func(p *Proxy) { p.evicter = e } }
+
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(p *Proxy) { p.log = l } }
 

@@ -111,6 +111,7 @@ type forwarded struct {
 	txn     string
 	session uint64
 	handle  uint64
+	pubJoin bool // a publisher's join or joinandconfigure (see tracker)
 }
 
 // filter applies the policy to one client request. It returns the request
@@ -163,39 +164,41 @@ func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forward
 			return forwarded{}, txn, deny(codeNoHandle, verb, "no such handle")
 		}
 	}
+	pubJoin := false
 	if verb == "message" {
-		body, d := filterBody(req.Body, g)
+		body, pj, d := filterBody(req.Body, g)
 		if d != nil {
 			d.verb = "message:" + d.verb
 			return forwarded{}, txn, d
 		}
-		out.Body = body
+		out.Body, pubJoin = body, pj
 	}
 	b, err := jsonv2.Marshal(&out)
 	if err != nil {
 		return forwarded{}, txn, deny(codeInvalidJSON, verb, "cannot encode request")
 	}
-	return forwarded{raw: b, verb: verb, txn: txn, session: sessionID, handle: handleID}, txn, nil
+	return forwarded{raw: b, verb: verb, txn: txn, session: sessionID, handle: handleID, pubJoin: pubJoin}, txn, nil
 }
 
-// filterBody applies the VideoRoom policy to a message body.
-func filterBody(raw jsontext.Value, g grant) (jsontext.Value, *denial) {
+// filterBody applies the VideoRoom policy to a message body; pubJoin
+// reports a publisher's join (join or joinandconfigure, ptype publisher).
+func filterBody(raw jsontext.Value, g grant) (out jsontext.Value, pubJoin bool, d *denial) {
 	var body map[string]jsontext.Value
 	if err := jsonv2.Unmarshal(raw, &body); err != nil || body == nil {
-		return nil, deny(codeInvalidJSON, "invalid", "message body is not a JSON object")
+		return nil, false, deny(codeInvalidJSON, "invalid", "message body is not a JSON object")
 	}
 	var request string
 	_ = jsonv2.Unmarshal(body["request"], &request)
 	if !allowedVideoRoom[request] {
-		return nil, deny(codeUnauthorized, orUnknown(request), "VideoRoom request %q is not allowed through Frontdesk", request)
+		return nil, false, deny(codeUnauthorized, orUnknown(request), "VideoRoom request %q is not allowed through Frontdesk", request)
 	}
 	for _, f := range forbiddenBodyFields {
 		if _, ok := body[f]; ok {
-			return nil, deny(codeUnauthorized, request, "field %q is not allowed", f)
+			return nil, false, deny(codeUnauthorized, request, "field %q is not allowed", f)
 		}
 	}
 	if _, ok := body["room"]; ok && uintField(body["room"]) != g.ticket.Room {
-		return nil, deny(codeUnauthorized, request, "the ticket does not grant that room")
+		return nil, false, deny(codeUnauthorized, request, "the ticket does not grant that room")
 	}
 	switch request {
 	case "join", "joinandconfigure":
@@ -205,13 +208,14 @@ func filterBody(raw jsontext.Value, g grant) (jsontext.Value, *denial) {
 		_ = jsonv2.Unmarshal(body["ptype"], &ptype)
 		switch {
 		case ptype == "publisher":
+			pubJoin = true
 			body["id"] = jsontext.Value(strconv.FormatUint(g.ticket.ParticipantID, 10))
 			body["display"] = mustJSON(g.ticket.Display)
 		case ptype == "subscriber" && request == "join":
 		case request == "join":
-			return nil, deny(codeUnauthorized, request, "join needs ptype publisher or subscriber")
+			return nil, false, deny(codeUnauthorized, request, "join needs ptype publisher or subscriber")
 		default:
-			return nil, deny(codeUnauthorized, request, "joinandconfigure needs ptype publisher")
+			return nil, false, deny(codeUnauthorized, request, "joinandconfigure needs ptype publisher")
 		}
 		body["room"] = jsontext.Value(strconv.FormatUint(g.ticket.Room, 10))
 		if g.pin != "" {
@@ -225,9 +229,9 @@ func filterBody(raw jsontext.Value, g grant) (jsontext.Value, *denial) {
 	}
 	b, err := jsonv2.Marshal(body, jsonv2.Deterministic(true))
 	if err != nil {
-		return nil, deny(codeInvalidJSON, request, "cannot encode body")
+		return nil, false, deny(codeInvalidJSON, request, "cannot encode body")
 	}
-	return b, nil
+	return b, pubJoin, nil
 }
 
 func orUnknown(s string) string {

@@ -53,6 +53,17 @@ type Resolver interface {
 	Resolve(ctx context.Context, t auth.Ticket) (Target, error)
 }
 
+// Evicter removes the participant a ticket names from the ticket's room
+// (VideoRoom "kick" with the room secret, which the proxy never holds).
+// The proxy calls it when that participant's publisher join was refused
+// because the id is already in the room: the id is forced from the ticket,
+// so the one in the room is the same participant's earlier connection
+// (a reload or a network blip whose old session Janus has not timed out).
+// The refused join still reaches the client, whose retry then succeeds.
+type Evicter interface {
+	EvictStale(ctx context.Context, t auth.Ticket) error
+}
+
 // ResolverFunc adapts a function to [Resolver].
 type ResolverFunc func(ctx context.Context, t auth.Ticket) (Target, error)
 
@@ -64,6 +75,7 @@ func (f ResolverFunc) Resolve(ctx context.Context, t auth.Ticket) (Target, error
 type Proxy struct {
 	verifier TicketVerifier
 	resolver Resolver
+	evicter  Evicter // nil: none
 
 	origins      map[string]bool
 	maxMessage   int64
@@ -247,4 +259,25 @@ func (p *Proxy) Close() error {
 	p.wg.Wait()
 	p.hc.CloseIdleConnections()
 	return nil
+}
+
+// evictTimeout bounds one EvictStale call; it runs on the connection's
+// backend reader, before the refused join is relayed.
+const evictTimeout = 3 * time.Second
+
+// stale returns the tracker's callback for a publisher join refused with
+// 436: evict the ticket's stale participant (nil without an Evicter).
+func (p *Proxy) stale(t auth.Ticket, log *slog.Logger) func() {
+	if p.evicter == nil {
+		return nil
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), evictTimeout)
+		defer cancel()
+		if err := p.evicter.EvictStale(ctx, t); err != nil {
+			log.Warn("proxy: evicting the participant's stale connection", "err", err)
+			return
+		}
+		log.Info("proxy: evicted the participant's stale connection from the room")
+	}
 }

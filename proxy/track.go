@@ -16,26 +16,42 @@ type pendingReq struct {
 
 // tracker watches replies to create/attach/destroy/detach and keeps the
 // ticket's ownership (and, over WebSocket, the connection's sessions) in step.
+// It also watches publisher joins: a join refused with VideoRoom error 436
+// ("User ID already exists") means the participant's own earlier
+// incarnation (the proxy forces the ticket's id) is still in the room,
+// e.g. after a network blip that left its old session to time out, and
+// stale is called.
 type tracker struct {
-	own view
+	own   view
+	stale func() // nil: nobody to tell
 
 	mu       sync.Mutex
 	pending  map[string]pendingReq
 	sessions map[uint64]bool // created on this connection
 }
 
-func newTracker(own view) *tracker {
-	return &tracker{own: own, pending: map[string]pendingReq{}, sessions: map[uint64]bool{}}
+func newTracker(own view, stale func()) *tracker {
+	return &tracker{own: own, stale: stale, pending: map[string]pendingReq{}, sessions: map[uint64]bool{}}
 }
 
-// expect records a forwarded request whose reply changes ownership.
+// codeIDExists is VideoRoom's error_code for a participant id already in
+// the room (janus_videoroom.c, JANUS_VIDEOROOM_ERROR_ID_EXISTS).
+const codeIDExists = 436
+
+// expect records a forwarded request whose reply changes ownership (or,
+// for a publisher's join, may call for evicting a stale participant).
 func (t *tracker) expect(f forwarded) {
-	switch f.verb {
-	case "create", "attach", "destroy", "detach":
-		t.mu.Lock()
-		t.pending[f.txn] = pendingReq{verb: f.verb, session: f.session, handle: f.handle}
-		t.mu.Unlock()
+	verb := f.verb
+	switch {
+	case verb == "create", verb == "attach", verb == "destroy", verb == "detach":
+	case f.pubJoin && t.stale != nil:
+		verb = "join"
+	default:
+		return
 	}
+	t.mu.Lock()
+	t.pending[f.txn] = pendingReq{verb: verb, session: f.session, handle: f.handle}
+	t.mu.Unlock()
 }
 
 // waiting reports whether any reply is awaited (so most backend messages
@@ -62,6 +78,17 @@ func (t *tracker) observe(b []byte) {
 			delete(t.pending, m.Transaction)
 		}
 		t.mu.Unlock()
+		if ok && pr.verb == "join" {
+			if m.Janus == "event" && m.PluginData != nil {
+				var d struct {
+					Code int `json:"error_code"`
+				}
+				if json.Unmarshal(m.PluginData.Data, &d) == nil && d.Code == codeIDExists {
+					t.stale()
+				}
+			}
+			continue
+		}
 		if !ok || m.Janus != "success" {
 			continue
 		}

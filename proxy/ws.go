@@ -97,7 +97,7 @@ func (p *Proxy) serveWS(w http.ResponseWriter, r *http.Request, g grant, target 
 	}
 	c := &wsConn{
 		p: p, client: client, backend: backend, target: target, g: g,
-		tr:      newTracker(view{r: p.owners, o: p.owners.of(g.ticket, [32]byte{})}),
+		tr:      newTracker(view{r: p.owners, o: p.owners.of(g.ticket, [32]byte{})}, p.stale(g.ticket, log)),
 		log:     log,
 		limiter: rate.NewLimiter(rate.Limit(p.rate), p.burst),
 		done:    make(chan struct{}),
