@@ -16,4 +16,9 @@
 // by the proxy, and the participant's Janus stored token put on every
 // request. A refused request gets a Janus-style error and is never
 // forwarded.
+//
+// A publisher join over WebSocket refused with VideoRoom 436 (the ticket's
+// id is already in the room: the same participant's earlier connection,
+// left behind by a network blip) makes the proxy ask its Evicter to kick
+// that stale participant, so the client's retry joins (WithEvicter).
 package proxy
