@@ -52,7 +52,7 @@ type Handler struct {
 type Option func(*Handler) error
 
 // WithRegisterer registers the endpoint's metrics on reg (see metrics.go for
-// the names: frontdesk_janus_events_received_total{type},
+// the names: frontdesk_janus_events_received_total{type,emitter},
 // frontdesk_janus_event_batches_total, ..._decode_errors_total,
 // ..._auth_failures_total, ..._dedupe_hits_total,
 // ..._rejected_requests_total{status}, frontdesk_janus_event_ack_seconds).
@@ -189,7 +189,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := evs[:0]
 	dups := 0
 	for i, ev := range evs {
-		h.m.countType(ev.Type)
+		h.m.count(ev.Type, ev.Emitter)
 		if !fresh[i] {
 			dups++
 			continue

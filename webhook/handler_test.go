@@ -435,8 +435,11 @@ func TestMetricsAreRegistered(t *testing.T) {
 	h, _, reg := newTestHandler(t, Config{})
 	post(h, []byte("["+evStarted+","+evJoined+","+evWebRTCUp+"]"))
 	post(h, []byte(evJoined))
-	if got := testutil.ToFloat64(h.m.received.WithLabelValues("plugins")); got != 2 {
-		t.Fatalf("plugins received = %v, want 2", got)
+	if got := testutil.ToFloat64(h.m.received.WithLabelValues("plugins", "janus-1")); got != 2 {
+		t.Fatalf("plugins received from janus-1 = %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(h.m.received.WithLabelValues("plugins", "janus-2")); got != 0 {
+		t.Fatalf("plugins received from janus-2 = %v, want 0", got)
 	}
 	if got := testutil.ToFloat64(h.m.batches); got != 2 {
 		t.Fatalf("batches = %v", got)
@@ -446,6 +449,22 @@ func TestMetricsAreRegistered(t *testing.T) {
 		if n, err := testutil.GatherAndCount(reg, name); err != nil || n == 0 {
 			t.Errorf("%s not gathered (n=%d, err=%v)", name, n, err)
 		}
+	}
+}
+
+// TestMetricsEmitterLabelsBounded: the emitter label takes what the posting
+// Janus says, so past maxEmitterLabels distinct emitters the rest count
+// under "other" instead of making a series each.
+func TestMetricsEmitterLabelsBounded(t *testing.T) {
+	h, _, _ := newTestHandler(t, Config{})
+	for i := range maxEmitterLabels + 10 {
+		post(h, []byte(strings.Replace(evJoined, `"janus-1"`, fmt.Sprintf(`"janus-%d"`, 100+i), 1)))
+	}
+	if n := testutil.CollectAndCount(h.m.received); n > (maxEmitterLabels+1)*(len(knownTypes)+1) {
+		t.Fatalf("%d series for %d emitters, want at most %d", n, maxEmitterLabels+10, (maxEmitterLabels+1)*(len(knownTypes)+1))
+	}
+	if got := testutil.ToFloat64(h.m.received.WithLabelValues("plugins", "other")); got != 11 {
+		t.Fatalf("plugins from the emitters past the limit = %v, want 11 (the first 63 and \"\" have their own)", got)
 	}
 }
 

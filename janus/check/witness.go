@@ -22,12 +22,12 @@ const (
 )
 
 // MetricsWitness is an [EventWitness] that reads Frontdesk's Prometheus
-// endpoint: Received is the sum of [ReceivedMetric] over all labels,
-// AuthFailures [AuthFailuresMetric], Forbidden and OtherRejected
-// [RejectedMetric] with status 403 and any other status. The metric has no
-// emitter label, so it counts events from every instance: on a busy
-// deployment another instance's events can make the check pass; run the
-// check when the deployment is quiet, or against one instance at a time.
+// endpoint: Received is the sum of [ReceivedMetric] over the event types
+// of the asked emitter (its "emitter" label; all emitters when the metric
+// has no such label or the emitter is ""), AuthFailures
+// [AuthFailuresMetric], Forbidden and OtherRejected [RejectedMetric] with
+// status 403 and any other status. The refusal counters cannot name the
+// emitter (a refused post is not decoded).
 type MetricsWitness struct {
 	// URL is the metrics endpoint, e.g. "http://127.0.0.1:8080/metrics".
 	URL string
@@ -35,10 +35,10 @@ type MetricsWitness struct {
 	Client *http.Client
 }
 
-// EventsFrom implements [EventWitness]; emitter is ignored (see
-// [MetricsWitness]). Errors: the endpoint is unreachable, answers non-200,
-// or its body is not the Prometheus text format.
-func (w MetricsWitness) EventsFrom(ctx context.Context, _ string) (EventCounts, error) {
+// EventsFrom implements [EventWitness]. Errors: the endpoint is
+// unreachable, answers non-200, or its body is not the Prometheus text
+// format.
+func (w MetricsWitness) EventsFrom(ctx context.Context, emitter string) (EventCounts, error) {
 	var c EventCounts
 	hc := w.Client
 	if hc == nil {
@@ -67,26 +67,33 @@ func (w MetricsWitness) EventsFrom(ctx context.Context, _ string) (EventCounts, 
 	if !ok {
 		return c, fmt.Errorf("check: metrics: %s has no %s (is it Frontdesk with the events endpoint on?)", w.URL, ReceivedMetric)
 	}
-	c.Received = sum(fam, nil)
-	c.AuthFailures = sum(fams[AuthFailuresMetric], nil)
-	c.Forbidden = sum(fams[RejectedMetric], func(status string) bool { return status == "403" })
-	c.OtherRejected = sum(fams[RejectedMetric], func(status string) bool { return status != "403" })
+	c.Received = sum(fam, "emitter", func(e string, labelled bool) bool { return emitter == "" || !labelled || e == emitter })
+	c.AuthFailures = sum(fams[AuthFailuresMetric], "", nil)
+	c.Forbidden = sum(fams[RejectedMetric], "status", func(status string, _ bool) bool { return status == "403" })
+	c.OtherRejected = sum(fams[RejectedMetric], "status", func(status string, _ bool) bool { return status != "403" })
 	return c, nil
 }
 
-// sum adds the counters of fam (nil: 0) whose "status" label keep accepts
-// (all when keep is nil).
-func sum(fam *dto.MetricFamily, keep func(status string) bool) uint64 {
+// sum adds the counters of fam (nil: 0) whose label named label keep
+// accepts (all when keep is nil); keep also learns whether fam has that
+// label at all.
+func sum(fam *dto.MetricFamily, label string, keep func(value string, labelled bool) bool) uint64 {
+	labelled := false
+	for _, m := range fam.GetMetric() {
+		for _, l := range m.GetLabel() {
+			labelled = labelled || l.GetName() == label
+		}
+	}
 	var total float64
 	for _, m := range fam.GetMetric() {
 		if keep != nil {
-			status := ""
+			v := ""
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "status" {
-					status = l.GetValue()
+				if l.GetName() == label {
+					v = l.GetValue()
 				}
 			}
-			if !keep(status) {
+			if !keep(v, labelled) {
 				continue
 			}
 		}

@@ -13,11 +13,11 @@ import (
 
 func TestMetricsWitness(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	received := prometheus.NewCounterVec(prometheus.CounterOpts{Name: ReceivedMetric, Help: "events"}, []string{"type"})
+	received := prometheus.NewCounterVec(prometheus.CounterOpts{Name: ReceivedMetric, Help: "events"}, []string{"type", "emitter"})
 	authFailures := prometheus.NewCounter(prometheus.CounterOpts{Name: AuthFailuresMetric, Help: "auth"})
 	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{Name: RejectedMetric, Help: "4xx"}, []string{"status"})
 	reg.MustRegister(received, authFailures, rejected)
-	received.WithLabelValues("plugin") // Frontdesk pre-creates its labels: the family is exported at 0
+	received.WithLabelValues("plugin", "") // Frontdesk pre-creates its labels: the family is exported at 0
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/other/metrics", func(w http.ResponseWriter, r *http.Request) {
@@ -32,15 +32,20 @@ func TestMetricsWitness(t *testing.T) {
 	if err != nil || n != (EventCounts{}) {
 		t.Fatalf("empty counters: %+v, %v", n, err)
 	}
-	received.WithLabelValues("plugin").Add(3)
-	received.WithLabelValues("session").Add(2)
+	received.WithLabelValues("plugin", "janus-a").Add(3)
+	received.WithLabelValues("session", "janus-a").Add(2)
+	received.WithLabelValues("plugin", "janus-b").Add(7) // another instance's: not counted for janus-a
 	authFailures.Add(4)
 	rejected.WithLabelValues("403").Add(6)
 	rejected.WithLabelValues("413").Add(1)
 	rejected.WithLabelValues("400").Add(2)
 	want := EventCounts{Received: 5, AuthFailures: 4, Forbidden: 6, OtherRejected: 3}
-	if n, err = w.EventsFrom(ctx, "any"); err != nil || n != want {
-		t.Fatalf("got %+v, %v; want %+v", n, err, want)
+	if n, err = w.EventsFrom(ctx, "janus-a"); err != nil || n != want {
+		t.Fatalf("janus-a: got %+v, %v; want %+v", n, err, want)
+	}
+	want.Received = 12
+	if n, err = w.EventsFrom(ctx, ""); err != nil || n != want {
+		t.Fatalf("any emitter: got %+v, %v; want %+v", n, err, want)
 	}
 
 	tests := []struct {
