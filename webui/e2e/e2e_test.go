@@ -649,7 +649,7 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	  return charts.every((n) => chart(n) && chart(n).querySelectorAll('.col').length === 24 &&
 	      chart(n).querySelector('.summary').textContent.length > 10) &&
 	    sl.length === 1 && sl[0] >= 0 && sl[0] <= 1 && peak.includes(1) &&
-	    chart('service-level').querySelectorAll('table.sr tbody tr').length >= 1 &&
+	    chart('service-level').querySelectorAll('.sr table tbody tr').length >= 1 &&
 	    chart('service-level').querySelector('figcaption').textContent.includes('answered within');
 	})()`)
 	admin.shot("dashboard")

@@ -201,8 +201,9 @@ async function loadInstances() {
       el('td', { text: `${i.load} participants in ${i.rooms} rooms${i.capacity ? ` (capacity ${i.capacity})` : ''}` }),
       el('td', { text: i.last_error || (i.version ? `Janus ${i.version}` : '') }), el('td', {}, btn));
   });
-  box.replaceChildren(el('table', {}, el('thead', {}, el('tr', {}, ...['Name', 'State', 'Load', 'Health', ''].map((t) => el('th', { scope: 'col', text: t })))),
-    el('tbody', {}, ...rows)));
+  box.replaceChildren(el('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Janus instances', tabindex: '0' },
+    el('table', {}, el('thead', {}, el('tr', {}, ...['Name', 'State', 'Load', 'Health', ''].map((t) => el('th', { scope: 'col', text: t })))),
+      el('tbody', {}, ...rows))));
 }
 
 // ---- Dashboard ----
@@ -307,10 +308,12 @@ function hourlyChart(rows, slots, zone, opts) {
     trs.push(el('tr', {}, el('th', { scope: 'row', text: hourLabel(slots[i], zone) }),
       ...opts.series.map((s, k) => el('td', { text: values[k][i] == null ? 'no data' : opts.fmt(values[k][i]) }))));
   });
-  const table = el('table', { class: 'sr' },
+  // Visually hidden in a div: "overflow: hidden" does not clip a table
+  // box itself, and a clipped-in-name-only table widens the page.
+  const table = el('div', { class: 'sr' }, el('table', {},
     el('caption', { text: `${opts.label} per hour (${zone || 'local time'}); hours not listed had nobody` }),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Hour' }), ...opts.series.map((s) => el('th', { scope: 'col', text: s.label })))),
-    el('tbody', {}, ...trs));
+    el('tbody', {}, ...trs)));
   const legend = el('p', { class: 'legend', 'aria-hidden': 'true' },
     ...opts.series.map((s) => el('span', { class: `key ${s.cls || ''}`, text: s.label })),
     opts.ref ? el('span', { class: 'key ref-key', text: opts.ref.label }) : null,

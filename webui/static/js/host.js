@@ -200,7 +200,7 @@ async function refreshStats(qs) {
     el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Queue' }), el('th', { scope: 'col', text: 'Answered' }),
       el('th', { scope: 'col', text: 'Completed' }), el('th', { scope: 'col', text: 'Average handling time' }))),
     el('tbody', {}, ...rows));
-  $('my-stats').replaceChildren(table);
+  $('my-stats').replaceChildren(el('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Your statistics today', tabindex: '0' }, table));
 }
 
 async function setState(state) {
