@@ -56,24 +56,55 @@ func waitEntry(t *testing.T, eng *queue.Engine, id string, state queue.EntryStat
 	return e
 }
 
-// join connects a participant through the proxy with its ticket and
-// publishes synthetic audio and video.
-func join(ctx context.Context, t *testing.T, api *webrtc.API, addr, ticket string, room uint64) (*janus.Handle, *janustest.Publisher) {
+// dialHandle connects through the proxy with ticket and returns a fresh
+// VideoRoom handle in a new session.
+func dialHandle(ctx context.Context, t *testing.T, addr, ticket string) *janus.Handle {
 	t.Helper()
 	c, err := janus.Dial(ctx, "ws://"+addr+"/janus", janus.WithHeader(http.Header{proxy.TicketHeader: {ticket}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	s, err := c.CreateSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Attach(ctx, videoroom.Plugin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return janustest.VideoRoomHandle(ctx, t, c)
+}
+
+// join connects a participant through the proxy with its ticket and
+// publishes synthetic audio and video.
+func join(ctx context.Context, t *testing.T, api *webrtc.API, addr, ticket string, room uint64) (*janus.Handle, *janustest.Publisher) {
+	t.Helper()
+	h := dialHandle(ctx, t, addr, ticket)
 	return h, janustest.Publish(ctx, t, api, h, videoroom.JoinPublisherRequest{Room: room})
+}
+
+// acceptCall makes a queue on media with one available host ("host-1")
+// and one caller ("caller-1"), and has the host accept the offer. edit
+// adjusts the queue before it is created.
+func acceptCall(ctx context.Context, t *testing.T, eng *queue.Engine, media queue.MediaEngine, edit func(*queue.Queue)) (queue.Entry, queue.Accepted) {
+	t.Helper()
+	q := queue.Queue{Slug: "desk", Name: "Help desk", Mode: queue.ModeAuto, Hours: hours.AlwaysOpen(), Media: media}
+	if edit != nil {
+		edit(&q)
+	}
+	q, err := eng.CreateQueue(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.PutHost(ctx, "host-1", "Hana Host", []string{q.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.SetAvailability(ctx, "host-1", queue.HostAvailable); err != nil {
+		t.Fatal(err)
+	}
+	joined, err := eng.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: "caller-1", Name: "Cal Caller"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := waitEntry(t, eng, joined.Entry.ID, queue.EntryOffered)
+	acc, err := eng.Accept(ctx, "host-1", entry.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entry, acc
 }
 
 func TestICEServersNeedAuth(t *testing.T) {
@@ -133,26 +164,7 @@ func testCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine, ap
 	defer cancel()
 
 	rejoin := 2 * time.Second
-	q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "desk", Name: "Help desk", Mode: queue.ModeAuto,
-		Hours: hours.AlwaysOpen(), Media: media, Timeouts: queue.Timeouts{RejoinGrace: &rejoin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.PutHost(ctx, "host-1", "Hana Host", []string{q.ID}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.SetAvailability(ctx, "host-1", queue.HostAvailable); err != nil {
-		t.Fatal(err)
-	}
-	joined, err := eng.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: "caller-1", Name: "Cal Caller"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entry := waitEntry(t, eng, joined.Entry.ID, queue.EntryOffered)
-	acc, err := eng.Accept(ctx, "host-1", entry.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	entry, acc := acceptCall(ctx, t, eng, media, func(q *queue.Queue) { q.Timeouts.RejoinGrace = &rejoin })
 	callerTicket, call, err := eng.Ticket(ctx, entry.ID, "caller-1")
 	if err != nil {
 		t.Fatal(err)
@@ -237,49 +249,15 @@ func TestRejoinEvictsStaleParticipant(t *testing.T) {
 			eng := a.Engine()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			q, err := eng.CreateQueue(ctx, queue.Queue{Slug: "desk", Name: "Help desk", Mode: queue.ModeAuto,
-				Hours: hours.AlwaysOpen(), Media: tc.media})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := eng.PutHost(ctx, "host-1", "Hana Host", []string{q.ID}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := eng.SetAvailability(ctx, "host-1", queue.HostAvailable); err != nil {
-				t.Fatal(err)
-			}
-			joined, err := eng.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: "caller-1", Name: "Cal Caller"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			entry := waitEntry(t, eng, joined.Entry.ID, queue.EntryOffered)
-			if _, err := eng.Accept(ctx, "host-1", entry.ID); err != nil {
-				t.Fatal(err)
-			}
+			entry, _ := acceptCall(ctx, t, eng, tc.media, nil)
 			ticket, call, err := eng.Ticket(ctx, entry.ID, "caller-1")
 			if err != nil {
 				t.Fatal(err)
 			}
-			handle := func() *janus.Handle {
-				c, err := janus.Dial(ctx, "ws://"+addr+"/janus", janus.WithHeader(http.Header{proxy.TicketHeader: {ticket}}))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { c.Close() })
-				s, err := c.CreateSession(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				h, err := s.Attach(ctx, videoroom.Plugin)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return h
-			}
-			if _, err := videoroom.JoinPublisher(ctx, handle(), videoroom.JoinPublisherRequest{Room: call.Room.ID}); err != nil {
+			if _, err := videoroom.JoinPublisher(ctx, dialHandle(ctx, t, addr, ticket), videoroom.JoinPublisherRequest{Room: call.Room.ID}); err != nil {
 				t.Fatalf("first join: %v", err)
 			}
-			again := handle() // the old connection is still up
+			again := dialHandle(ctx, t, addr, ticket) // the old connection is still up
 			_, err = videoroom.JoinPublisher(ctx, again, videoroom.JoinPublisherRequest{Room: call.Room.ID})
 			if !errors.Is(err, &janus.PluginError{Code: 436}) {
 				t.Fatalf("join beside the stale participant: %v, want VideoRoom 436", err)

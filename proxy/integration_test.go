@@ -423,21 +423,9 @@ func TestProxyEvictsStaleParticipant(t *testing.T) {
 	const roomID = 951
 	inst := r.room(t, roomID)
 	raw, tk := r.ticket(t, roomID, 31, "Blip Caller")
-	join := func() (*janus.Handle, error) {
-		c := dialProxy(t, r.wsURL(), raw)
-		s, err := c.CreateSession(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := s.Attach(ctx, videoroom.Plugin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
-		return h, err
-	}
-	old, err := join()
-	if err != nil {
+	handle := func() *janus.Handle { return janustest.VideoRoomHandle(ctx, t, dialProxy(t, r.wsURL(), raw)) }
+	old := handle()
+	if _, err := videoroom.JoinPublisher(ctx, old, videoroom.JoinPublisherRequest{Room: roomID}); err != nil {
 		t.Fatalf("first join: %v", err)
 	}
 	if ev.calls.Load() != 0 {
@@ -445,16 +433,8 @@ func TestProxyEvictsStaleParticipant(t *testing.T) {
 	}
 
 	// The same participant again, the old connection still up.
-	c := dialProxy(t, r.wsURL(), raw)
-	s, err := c.CreateSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Attach(ctx, videoroom.Plugin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
+	h := handle()
+	_, err := videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
 	if !errors.Is(err, &janus.PluginError{Code: 436}) {
 		t.Fatalf("second join: %v, want VideoRoom 436 (the id is in the room)", err)
 	}

@@ -529,17 +529,25 @@ func TestDashboardHostsAvailableFresh(t *testing.T) {
 	readMsg(t, admin, "stats", func(m map[string]any) bool { _, _, w := figures(m); return w == 1.0 })
 }
 
-// TestWebSocketCoalescing: with a long interval, the first change after a
-// quiet spell reaches a client at once, and a burst of changes right after
-// it costs that client one more message, not one per change.
-func TestWebSocketCoalescing(t *testing.T) {
+// hubEnv is an API whose hub coalesces over interval, with one queue and
+// its host "ann"; the test fails if it leaks goroutines.
+func hubEnv(t *testing.T, interval time.Duration) (*apiEnv, queue.QueueJSON) {
+	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-	const interval = 2 * time.Second
 	a := newAPIEnvWith(t, queue.WithHubInterval(interval))
 	var q queue.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
 	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	return a, q
+}
+
+// TestWebSocketCoalescing: with a long interval, the first change after a
+// quiet spell reaches a client at once, and a burst of changes right after
+// it costs that client one more message, not one per change.
+func TestWebSocketCoalescing(t *testing.T) {
+	const interval = 2 * time.Second
+	a, q := hubEnv(t, interval)
 	hostWS, _, err := wsDial(t, a, "user=ann&role=host", "https://desk.example")
 	if err != nil {
 		t.Fatal(err)
@@ -583,13 +591,8 @@ func TestWebSocketCoalescing(t *testing.T) {
 // interval) the host hears of its offer and the caller of the accepted
 // call well before the interval ends.
 func TestWebSocketUrgent(t *testing.T) {
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	const interval = 3 * time.Second
-	a := newAPIEnvWith(t, queue.WithHubInterval(interval))
-	var q queue.QueueJSON
-	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
-	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	a, q := hubEnv(t, interval)
 	var joined struct {
 		Entry queue.EntryJSON `json:"entry"`
 	}

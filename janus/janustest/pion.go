@@ -283,3 +283,18 @@ func WaitFor(timeout time.Duration, cond func() bool) bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// VideoRoomHandle creates a session on c and attaches it to the VideoRoom
+// plugin; a failure fails the test.
+func VideoRoomHandle(ctx context.Context, t testing.TB, c *janus.Client) *janus.Handle {
+	t.Helper()
+	s, err := c.CreateSession(ctx)
+	if err != nil {
+		t.Fatalf("create session: %v", err)
+	}
+	h, err := s.Attach(ctx, videoroom.Plugin)
+	if err != nil {
+		t.Fatalf("attach VideoRoom: %v", err)
+	}
+	return h
+}
