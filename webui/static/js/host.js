@@ -72,8 +72,10 @@ function onUpdate(m) {
   } else if (!lastOffer) {
     document.title = 'Host console — Frontdesk';
   }
-  if (!lastOffer && prepared && !call) {
-    // The offer went away (declined, expired): release the camera.
+  if (!lastOffer && prepared && !call && host.state !== 'in_call') {
+    // The offer went away (declined, expired): release the camera. An
+    // accepted offer (in_call: this update may come before the accept's
+    // reply) keeps it for the call.
     releasePrepared(prepared);
     prepared = null;
   }
