@@ -9,28 +9,38 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/frontdesk/frontdesk/janus/check"
+	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/frontdesk/frontdesk/janus/janustest"
+	"github.com/frontdesk/frontdesk/webhook"
 )
 
 // TestJanusCheck runs "frontdesk janus check" against a real Janus whose
-// event handler posts to a stand-in for Frontdesk (it counts events in the
-// metric Frontdesk exports, served at /metrics).
+// event handler posts to Frontdesk's events endpoint (package webhook),
+// whose metrics (events counted per emitter) are served at /metrics.
 func TestJanusCheck(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	received := prometheus.NewCounterVec(prometheus.CounterOpts{Name: check.ReceivedMetric, Help: "events"}, []string{"type"})
-	reg.MustRegister(received)
-	received.WithLabelValues("plugin")
+	// The endpoint needs the credentials the harness gives Janus, known
+	// once it started: posts before that get 503 (Janus drops them).
+	var hook atomic.Pointer[webhook.Handler]
 	events := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		received.WithLabelValues("plugin").Inc()
-		w.WriteHeader(http.StatusOK)
+		if h := hook.Load(); h != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	inst := janustest.Start(t, janustest.Options{EventHandler: events})
+	reg := prometheus.NewRegistry()
+	h, err := webhook.New(webhook.Config{Username: inst.EventsUser, Password: inst.EventsPassword}, discard{}, webhook.WithRegisterer(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook.Store(h)
 	metrics := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	defer metrics.Close()
 
@@ -110,6 +120,11 @@ func TestJanusCheck(t *testing.T) {
 		t.Fatalf("%d failures, want exactly 2 (one per instance):\n%s", n, out.String())
 	}
 }
+
+// discard is a webhook.Publisher that drops the events.
+type discard struct{}
+
+func (discard) Publish(evs ...*events.Event) int { return len(evs) }
 
 // squash collapses runs of spaces so table rows compare without alignment.
 func squash(s string) string {
