@@ -153,9 +153,10 @@ export class Call extends EventTarget {
   /**
    * joinAsPublisher joins the room with the feed id the ticket carries and
    * publishes offer, returning the reply's data and JSEP answer. After a
-   * reload the old participant may not have left the room yet (VideoRoom
-   * error 436, "User ID already exists"): retry for a few seconds until
-   * the media server has dropped it.
+   * reload or a network blip the old participant may still be in the room
+   * (VideoRoom error 436, "User ID already exists"): Frontdesk's proxy
+   * then has it kicked, so a quick retry usually joins; retry for a few
+   * seconds in all.
    */
   async joinAsPublisher(offer) {
     for (let i = 0; ; i++) {
@@ -164,7 +165,7 @@ export class Call extends EventTarget {
       } catch (err) {
         if (!(err instanceof JanusError) || err.code !== 436 || i >= 20) throw err;
         this.mark('join-retry');
-        await new Promise((r) => setTimeout(r, 300));
+        await new Promise((r) => setTimeout(r, i < 3 ? 100 : 300));
       }
     }
   }
