@@ -228,9 +228,7 @@ func TestAPIQueuesAndRefusals(t *testing.T) {
 
 func TestAPICallFlowKeepsSecrets(t *testing.T) {
 	a := newAPIEnv(t)
-	var q queue.QueueJSON
-	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
-	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	q := a.queueWithAnn(t)
 	a.mustDo("PUT", "/hosts/ann/availability", "bob", "host", `{"state":"available"}`, nil, 403)
 	var joined struct {
 		Entry       queue.EntryJSON `json:"entry"`
@@ -329,9 +327,7 @@ func TestWebSocketLiveUpdates(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // runs last: after the API and server stop
 	a := newAPIEnv(t)
-	var q queue.QueueJSON
-	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
-	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	q := a.queueWithAnn(t)
 	var first, second struct {
 		Entry       queue.EntryJSON `json:"entry"`
 		ResumeToken string          `json:"resume_token"`
@@ -503,9 +499,7 @@ func TestAPIPickMode(t *testing.T) {
 // the stale "hosts available 0/1" seen while the host was available.
 func TestDashboardHostsAvailableFresh(t *testing.T) {
 	a := newAPIEnvWith(t, queue.WithStatsInterval(time.Hour))
-	var q queue.QueueJSON
-	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
-	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	q := a.queueWithAnn(t)
 	admin, _, err := wsDial(t, a, "user=boss&role=admin&stats=1", "https://desk.example")
 	if err != nil {
 		t.Fatal(err)
@@ -529,6 +523,15 @@ func TestDashboardHostsAvailableFresh(t *testing.T) {
 	readMsg(t, admin, "stats", func(m map[string]any) bool { _, _, w := figures(m); return w == 1.0 })
 }
 
+// queueWithAnn creates a queue (queueBody) with the host "ann" on it.
+func (a *apiEnv) queueWithAnn(t *testing.T) queue.QueueJSON {
+	t.Helper()
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	return q
+}
+
 // hubEnv is an API whose hub coalesces over interval, with one queue and
 // its host "ann"; the test fails if it leaks goroutines.
 func hubEnv(t *testing.T, interval time.Duration) (*apiEnv, queue.QueueJSON) {
@@ -536,10 +539,7 @@ func hubEnv(t *testing.T, interval time.Duration) (*apiEnv, queue.QueueJSON) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	a := newAPIEnvWith(t, queue.WithHubInterval(interval))
-	var q queue.QueueJSON
-	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
-	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
-	return a, q
+	return a, a.queueWithAnn(t)
 }
 
 // TestWebSocketCoalescing: with a long interval, the first change after a
@@ -634,9 +634,7 @@ func TestWebSocketUrgent(t *testing.T) {
 // browser would take for a real date.
 func TestZeroTimesOmitted(t *testing.T) {
 	a := newAPIEnv(t)
-	var q queue.QueueJSON
-	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
-	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	a.queueWithAnn(t)
 	_, _, body := a.do("GET", "/hosts/ann", "boss", "admin", nil, nil)
 	if strings.Contains(body, "0001-01-01") || strings.Contains(body, `"deadline"`) {
 		t.Fatalf("host with nothing due: %s", body)
