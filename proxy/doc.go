@@ -17,8 +17,10 @@
 // request. A refused request gets a Janus-style error and is never
 // forwarded.
 //
-// A publisher join over WebSocket refused with VideoRoom 436 (the ticket's
-// id is already in the room: the same participant's earlier connection,
-// left behind by a network blip) makes the proxy ask its Evicter to kick
-// that stale participant, so the client's retry joins (WithEvicter).
+// A publisher join refused with VideoRoom 436 (the ticket's id is already
+// in the room: the same participant's earlier connection, left behind by a
+// network blip) makes the proxy ask its Evicter to kick that stale
+// participant, so the client's retry joins (WithEvicter). Over HTTP the
+// refusal arrives in a long-poll, which the proxy reads while a join on
+// that session awaits its result.
 package proxy

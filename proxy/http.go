@@ -52,10 +52,13 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request, g grant, targe
 			writeJSON(w, errorReply(txn, d, session))
 			return
 		}
-		// Over HTTP the join's result comes in a long-poll, which this
-		// request's tracker does not see: no stale-participant eviction.
 		tr := newTracker(own, nil)
 		tr.expect(out)
+		if out.pubJoin && p.evicter != nil {
+			// The join's result comes in a long-poll, which this request's
+			// tracker does not see: the session's long-polls watch for it.
+			p.joins.add(session, out, func() *tracker { return newTracker(own, p.stale(g.ticket, log)) }, start)
+		}
 		reply, status, err := p.forward(r, http.MethodPost, backendPath(target.HTTPURL, session, handle), out.raw)
 		if err != nil {
 			p.m.dialErrors.WithLabelValues(target.Instance).Inc()
@@ -76,7 +79,10 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request, g grant, targe
 	}
 }
 
-// longPoll relays one long-poll to the backend, with the participant's token.
+// longPoll relays one long-poll to the backend, with the participant's
+// token. When a publisher join on the session awaits its result, the reply
+// is read first, so a 436 evicts the stale participant before the client
+// hears of it (as over WebSocket).
 func (p *Proxy) longPoll(w http.ResponseWriter, r *http.Request, target Target, session uint64, log *slog.Logger) {
 	q := url.Values{}
 	if maxev := r.URL.Query().Get("maxev"); maxev != "" {
@@ -101,6 +107,7 @@ func (p *Proxy) longPoll(w http.ResponseWriter, r *http.Request, target Target, 
 		}
 		return
 	}
+	p.joins.observe(session, reply, time.Now())
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(reply)

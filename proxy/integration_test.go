@@ -414,55 +414,61 @@ func (e *kickEvicter) EvictStale(ctx context.Context, t auth.Ticket) error {
 // is still in the room (a blip that closed nothing) joins again with the
 // same ticket. Janus refuses the join (436, the id is in the room); the
 // proxy has the stale participant kicked, so the client's retry joins.
+// Over HTTP the refusal arrives in a long-poll, which the proxy reads.
 func TestProxyEvictsStaleParticipant(t *testing.T) {
 	ev := &kickEvicter{}
 	r := newRig(t, proxy.WithEvicter(ev), proxy.WithMaxConnsPerTicket(2))
 	ev.r = r
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	const roomID = 951
-	inst := r.room(t, roomID)
-	raw, tk := r.ticket(t, roomID, 31, "Blip Caller")
-	handle := func() *janus.Handle { return janustest.VideoRoomHandle(ctx, t, dialProxy(t, r.wsURL(), raw)) }
-	old := handle()
-	if _, err := videoroom.JoinPublisher(ctx, old, videoroom.JoinPublisherRequest{Room: roomID}); err != nil {
-		t.Fatalf("first join: %v", err)
-	}
-	if ev.calls.Load() != 0 {
-		t.Fatal("evicted on a join that worked")
-	}
-
-	// The same participant again, the old connection still up.
-	h := handle()
-	_, err := videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
-	if !errors.Is(err, &janus.PluginError{Code: 436}) {
-		t.Fatalf("second join: %v, want VideoRoom 436 (the id is in the room)", err)
-	}
-	if n := ev.calls.Load(); n != 1 {
-		t.Fatalf("evicter called %d times, want 1", n)
-	}
-	// The old incarnation was kicked: it hears so, and the retry joins.
-	kicked := false
-	for !kicked {
-		select {
-		case m := <-old.Events():
-			if e, err := videoroom.ParseEvent(m); err == nil && (e.Kind == videoroom.KindKicked || e.Kind == videoroom.KindLeaving) {
-				kicked = true
+	for i, tc := range []struct{ name, url string }{{"websocket", r.wsURL()}, {"http", r.httpURL()}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev.calls.Store(0)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			roomID := uint64(951 + i)
+			inst := r.room(t, roomID)
+			raw, tk := r.ticket(t, roomID, 31, "Blip Caller")
+			handle := func() *janus.Handle { return janustest.VideoRoomHandle(ctx, t, dialProxy(t, tc.url, raw)) }
+			old := handle()
+			if _, err := videoroom.JoinPublisher(ctx, old, videoroom.JoinPublisherRequest{Room: roomID}); err != nil {
+				t.Fatalf("first join: %v", err)
 			}
-		case <-ctx.Done():
-			t.Fatal("the stale participant was not kicked")
-		}
-	}
-	joined, err := videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
-	if err != nil || joined.ID != tk.ParticipantID {
-		t.Fatalf("retried join: %+v, %v", joined, err)
-	}
-	parts, err := videoroom.ListParticipants(ctx, inst.Admin().PluginRequester(videoroom.Plugin), roomID)
-	if err != nil || len(parts) != 1 || parts[0].ID != tk.ParticipantID {
-		t.Fatalf("participants = %+v, %v; want only %d", parts, err, tk.ParticipantID)
-	}
-	// The working join did not evict again.
-	if n := ev.calls.Load(); n != 1 {
-		t.Fatalf("evicter called %d times in all, want 1", n)
+			if ev.calls.Load() != 0 {
+				t.Fatal("evicted on a join that worked")
+			}
+
+			// The same participant again, the old connection still up.
+			h := handle()
+			_, err := videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
+			if !errors.Is(err, &janus.PluginError{Code: 436}) {
+				t.Fatalf("second join: %v, want VideoRoom 436 (the id is in the room)", err)
+			}
+			if n := ev.calls.Load(); n != 1 {
+				t.Fatalf("evicter called %d times, want 1", n)
+			}
+			// The old incarnation was kicked: it hears so, and the retry joins.
+			kicked := false
+			for !kicked {
+				select {
+				case m := <-old.Events():
+					if e, err := videoroom.ParseEvent(m); err == nil && (e.Kind == videoroom.KindKicked || e.Kind == videoroom.KindLeaving) {
+						kicked = true
+					}
+				case <-ctx.Done():
+					t.Fatal("the stale participant was not kicked")
+				}
+			}
+			joined, err := videoroom.JoinPublisher(ctx, h, videoroom.JoinPublisherRequest{Room: roomID})
+			if err != nil || joined.ID != tk.ParticipantID {
+				t.Fatalf("retried join: %+v, %v", joined, err)
+			}
+			parts, err := videoroom.ListParticipants(ctx, inst.Admin().PluginRequester(videoroom.Plugin), roomID)
+			if err != nil || len(parts) != 1 || parts[0].ID != tk.ParticipantID {
+				t.Fatalf("participants = %+v, %v; want only %d", parts, err, tk.ParticipantID)
+			}
+			// The working join did not evict again.
+			if n := ev.calls.Load(); n != 1 {
+				t.Fatalf("evicter called %d times in all, want 1", n)
+			}
+		})
 	}
 }

@@ -89,6 +89,7 @@ type Proxy struct {
 	hc           *http.Client
 
 	owners *registry
+	joins  *joinWatch // HTTP publisher joins awaiting their long-poll result
 
 	mu     sync.Mutex
 	conns  map[*wsConn]struct{}
@@ -103,7 +104,7 @@ func New(v TicketVerifier, r Resolver, opts ...Option) (*Proxy, error) {
 		verifier: v, resolver: r,
 		maxMessage: DefaultMaxMessageSize, rate: DefaultMessagesPerSecond, burst: DefaultBurst,
 		maxConns: DefaultMaxConnsPerTicket, pingInterval: DefaultPingInterval, log: slog.Default(),
-		owners: newRegistry(), conns: map[*wsConn]struct{}{}, perTkt: map[string]int{},
+		owners: newRegistry(), joins: newJoinWatch(), conns: map[*wsConn]struct{}{}, perTkt: map[string]int{},
 		hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}},
 	}
 	for _, o := range opts {
