@@ -191,19 +191,7 @@ func TestClientFailsPendingOnDrop(t *testing.T) {
 	f := newFakeJanus(t, scripted)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, f.url(), WithKeepAlive(10*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := c.CreateSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Attach(ctx, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, h := sessionAndHandle(ctx, t, f.url(), WithKeepAlive(10*time.Millisecond))
 	errc := make(chan error, 1)
 	go func() {
 		_, err := h.Message(ctx, map[string]any{"request": "silent"}, nil)
