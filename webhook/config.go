@@ -23,11 +23,28 @@ type Config struct {
 	// start with "/". Default "/janus/events". The sampleevh "backend"
 	// setting must point at it.
 	Path string
-	// Username and Password are the HTTP Basic credentials sampleevh sends
-	// (its backend_user and backend_pwd settings). Both empty turns auth
-	// off (only for tests on loopback); one empty is an error. Never log
-	// them.
+	// Username and Password are shared HTTP Basic credentials sampleevh
+	// sends (its backend_user and backend_pwd settings). A post made with
+	// them may carry events of SharedEmitter only, or of any emitter but a
+	// Reserved one when SharedEmitter is empty. Both empty, with no
+	// Sources either, turns auth off (only for tests on loopback); one
+	// empty is an error. Never log them.
 	Username, Password string
+	// SharedEmitter, when set, is the one emitter whose events a post made
+	// with the shared Username and Password may carry; events of other
+	// emitters in it are dropped and counted.
+	SharedEmitter string
+	// Sources are per-instance credentials: a post authenticated as a
+	// Source may carry only events whose "emitter" is that Source's
+	// Emitter; events of other emitters in it are dropped and counted
+	// (frontdesk_janus_events_refused_total{reason="other_emitter"}).
+	// User names must differ from each other and from Username.
+	Sources []Source
+	// Reserved lists emitter names no post may carry, whatever its
+	// credentials (the built-in SFU's name: its events come from inside
+	// Frontdesk, never over HTTP). Such events are dropped and counted
+	// (reason "reserved_emitter").
+	Reserved []string
 	// AllowedSources, when not empty, is the list of client address
 	// prefixes (CIDR) allowed to post; others get 403. The address is the
 	// TCP peer (no proxy headers are trusted).
@@ -44,6 +61,16 @@ type Config struct {
 	DedupeSize int
 	// DedupeWindow is how long an event is remembered for deduplication.
 	DedupeWindow time.Duration
+}
+
+// Source is one Janus instance's credentials for the endpoint.
+type Source struct {
+	// Emitter is the instance's name, the "emitter" of its events (the
+	// server_name in its janus.jcfg).
+	Emitter string
+	// Username and Password are its HTTP Basic credentials (sampleevh
+	// backend_user and backend_pwd). Never log them.
+	Username, Password string
 }
 
 // ParsePrefixes parses CIDR prefixes or bare addresses (taken as /32 or
@@ -86,6 +113,19 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if (c.Username == "") != (c.Password == "") {
 		return c, fmt.Errorf("%w: set both username and password, or neither", ErrBadConfig)
+	}
+	users := map[string]bool{}
+	if c.Username != "" {
+		users[c.Username] = true
+	}
+	for i, src := range c.Sources {
+		if src.Emitter == "" || src.Username == "" || src.Password == "" {
+			return c, fmt.Errorf("%w: source %d needs an emitter, a username and a password", ErrBadConfig, i)
+		}
+		if users[src.Username] {
+			return c, fmt.Errorf("%w: source %d (%s): username used twice", ErrBadConfig, i, src.Emitter)
+		}
+		users[src.Username] = true
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

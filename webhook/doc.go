@@ -1,6 +1,9 @@
 // Package webhook is the HTTP endpoint the Janus sample event handler
 // (janus.eventhandler.sampleevh) posts to. It authenticates the post (HTTP
-// Basic auth, optional source-address allow-list), decodes the single event
+// Basic auth, optional source-address allow-list), ties it to the emitter
+// its credentials belong to (per-instance [Source] credentials: an instance
+// may only post its own events, and no post may carry a reserved emitter
+// such as the built-in SFU's), decodes the single event
 // or grouped array (optionally gzip-compressed) with package janus/events,
 // drops retransmitted duplicates, correlates events to VideoRoom rooms and
 // participants, updates the [Tracker] of known Janus instances, hands the

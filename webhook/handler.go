@@ -40,12 +40,18 @@ type Handler struct {
 	now        func() time.Time
 	dedupe     *dedupe
 	m          *metrics
-	userHash   [32]byte
-	pwdHash    [32]byte
-	auth       bool
+	creds      []credential // empty: auth off
+	reserved   map[string]bool
 
 	bufs  sync.Pool // *bytes.Buffer
 	gzips sync.Pool // *gzip.Reader
+}
+
+// credential is one accepted pair of Basic auth credentials, as SHA-256
+// digests (compared in constant time), and the emitter it is bound to.
+type credential struct {
+	user, pwd [32]byte
+	emitter   string // "" binds to any emitter that is not reserved
 }
 
 // Option sets an optional dependency of the Handler.
@@ -55,7 +61,9 @@ type Option func(*Handler) error
 // the names: frontdesk_janus_events_received_total{type,emitter},
 // frontdesk_janus_event_batches_total, ..._decode_errors_total,
 // ..._auth_failures_total, ..._dedupe_hits_total,
-// ..._rejected_requests_total{status}, frontdesk_janus_event_ack_seconds).
+// ..._rejected_requests_total{status},
+// frontdesk_janus_events_refused_total{reason},
+// frontdesk_janus_event_ack_seconds).
 func WithRegisterer(reg prometheus.Registerer) Option {
 	return func(h *Handler) error { return h.m.register(reg) }
 }
@@ -93,16 +101,25 @@ func New(cfg Config, pub Publisher, opts ...Option) (*Handler, error) {
 		return nil, fmt.Errorf("%w: nil publisher", ErrBadConfig)
 	}
 	h := &Handler{
-		cfg:    cfg,
-		pub:    pub,
-		log:    slog.Default(),
-		now:    time.Now,
-		dedupe: newDedupe(cfg.DedupeSize, cfg.DedupeWindow),
-		m:      newMetrics(),
-		auth:   cfg.Username != "",
+		cfg:      cfg,
+		pub:      pub,
+		log:      slog.Default(),
+		now:      time.Now,
+		dedupe:   newDedupe(cfg.DedupeSize, cfg.DedupeWindow),
+		m:        newMetrics(),
+		reserved: map[string]bool{},
 	}
-	h.userHash = sha256.Sum256([]byte(cfg.Username))
-	h.pwdHash = sha256.Sum256([]byte(cfg.Password))
+	if cfg.Username != "" {
+		h.creds = append(h.creds, credential{user: sha256.Sum256([]byte(cfg.Username)),
+			pwd: sha256.Sum256([]byte(cfg.Password)), emitter: cfg.SharedEmitter})
+	}
+	for _, src := range cfg.Sources {
+		h.creds = append(h.creds, credential{user: sha256.Sum256([]byte(src.Username)),
+			pwd: sha256.Sum256([]byte(src.Password)), emitter: src.Emitter})
+	}
+	for _, name := range cfg.Reserved {
+		h.reserved[name] = true
+	}
 	for _, o := range opts {
 		if err := o(h); err != nil {
 			return nil, err
@@ -129,14 +146,17 @@ func (h *Handler) Register(e *echo.Echo) {
 }
 
 // ServeHTTP handles one post. Replies: 200 with
-// {"received":N,"published":P,"duplicates":D} once the batch is on the bus;
+// {"received":N,"published":P,"duplicates":D,"refused":R} once the batch is
+// on the bus (R counts events of a reserved emitter, or of an emitter the
+// post's credentials are not bound to, which are dropped);
 // 400 (problem JSON with "errors") when some array elements could not be
 // decoded (the others are published); 400, 401, 403, 405, 413, 415 problem
 // JSON otherwise, with nothing published.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.now()
 	log := h.log.With("remote", r.RemoteAddr, "path", r.URL.Path)
-	if err := h.admit(r); err != nil {
+	bound, err := h.admit(r)
+	if err != nil {
 		if errors.Is(err, ErrUnauthorized) {
 			h.m.authFailures.Inc()
 			w.Header().Set("WWW-Authenticate", `Basic realm="janus-events", charset="UTF-8"`)
@@ -183,6 +203,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.m.decodeErrors.Add(float64(len(elemErrs)))
 	}
 
+	evs, refused := h.bind(evs, bound)
+	if refused > 0 {
+		log.WarnContext(r.Context(), "janus events of another emitter dropped", "refused", refused, "bound_to", bound)
+	}
 	now := h.now()
 	var freshBuf [DefaultMaxEvents]bool
 	fresh := h.dedupe.fresh(now, evs, freshBuf[:0])
@@ -205,36 +229,65 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if len(elemErrs) > 0 {
 		log.WarnContext(r.Context(), "janus event post partly decodable", "published", len(out), "rejected", len(elemErrs))
-		h.fail(w, r, fmt.Errorf("%w: %d of %d events could not be decoded", events.ErrMalformed, len(elemErrs), len(evs)+len(elemErrs)), elemErrs)
+		h.fail(w, r, fmt.Errorf("%w: %d of %d events could not be decoded", events.ErrMalformed, len(elemErrs), len(evs)+refused+len(elemErrs)), elemErrs)
 		h.m.ack.Observe(h.now().Sub(start).Seconds())
 		return
 	}
-	h.ok(w, len(evs), len(out), dups)
+	h.ok(w, len(evs)+refused, len(out), dups, refused)
 	h.m.ack.Observe(h.now().Sub(start).Seconds())
 }
 
-// admit checks the source address, method and credentials, in that order.
-func (h *Handler) admit(r *http.Request) error {
+// admit checks the source address, method and credentials, in that order,
+// and returns the emitter the credentials are bound to ("" for any
+// emitter that is not reserved).
+func (h *Handler) admit(r *http.Request) (string, error) {
 	if len(h.cfg.AllowedSources) > 0 && !h.allowed(r.RemoteAddr) {
-		return ErrForbiddenSource
+		return "", ErrForbiddenSource
 	}
 	if r.Method != http.MethodPost {
-		return ErrMethod
+		return "", ErrMethod
 	}
-	if !h.auth {
-		return nil
+	if len(h.creds) == 0 {
+		return "", nil
 	}
 	user, pwd, ok := r.BasicAuth()
 	if !ok {
-		return ErrUnauthorized
+		return "", ErrUnauthorized
 	}
 	u := sha256.Sum256([]byte(user))
 	p := sha256.Sum256([]byte(pwd))
-	// Compare both, always, in constant time over fixed-length digests.
-	if subtle.ConstantTimeCompare(u[:], h.userHash[:])&subtle.ConstantTimeCompare(p[:], h.pwdHash[:]) != 1 {
-		return ErrUnauthorized
+	// Compare with every credential, always, in constant time over
+	// fixed-length digests; user names are distinct, so at most one matches.
+	match := -1
+	for i := range h.creds {
+		c := &h.creds[i]
+		if subtle.ConstantTimeCompare(u[:], c.user[:])&subtle.ConstantTimeCompare(p[:], c.pwd[:]) == 1 {
+			match = i
+		}
 	}
-	return nil
+	if match < 0 {
+		return "", ErrUnauthorized
+	}
+	return h.creds[match].emitter, nil
+}
+
+// bind drops, in place, the events a post may not carry: those of a
+// reserved emitter, and those of an emitter other than bound when bound is
+// set. It returns the kept events and how many were dropped (counted in
+// frontdesk_janus_events_refused_total by reason).
+func (h *Handler) bind(evs []*events.Event, bound string) ([]*events.Event, int) {
+	kept := evs[:0]
+	for _, ev := range evs {
+		switch {
+		case h.reserved[ev.Emitter]:
+			h.m.refused.WithLabelValues(refusedReserved).Inc()
+		case bound != "" && ev.Emitter != bound:
+			h.m.refused.WithLabelValues(refusedOtherEmitter).Inc()
+		default:
+			kept = append(kept, ev)
+		}
+	}
+	return kept, len(evs) - len(kept)
 }
 
 func (h *Handler) allowed(remote string) bool {
@@ -355,7 +408,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, elems 
 	problem.Write(w, r, p)
 }
 
-func (h *Handler) ok(w http.ResponseWriter, received, published, dups int) {
+func (h *Handler) ok(w http.ResponseWriter, received, published, dups, refused int) {
 	b := make([]byte, 0, 64)
 	b = append(b, `{"received":`...)
 	b = strconv.AppendInt(b, int64(received), 10)
@@ -363,6 +416,8 @@ func (h *Handler) ok(w http.ResponseWriter, received, published, dups int) {
 	b = strconv.AppendInt(b, int64(published), 10)
 	b = append(b, `,"duplicates":`...)
 	b = strconv.AppendInt(b, int64(dups), 10)
+	b = append(b, `,"refused":`...)
+	b = strconv.AppendInt(b, int64(refused), 10)
 	b = append(b, '}')
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))

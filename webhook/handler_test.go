@@ -148,7 +148,7 @@ func TestAcceptsSingleObjectArrayAndGzip(t *testing.T) {
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}
-			want := fmt.Sprintf(`{"received":%d,"published":%d,"duplicates":0}`, tt.wantN, tt.wantN)
+			want := fmt.Sprintf(`{"received":%d,"published":%d,"duplicates":0,"refused":0}`, tt.wantN, tt.wantN)
 			if w.Body.String() != want {
 				t.Fatalf("reply %s, want %s", w.Body, want)
 			}
@@ -323,7 +323,7 @@ func TestDuplicateDeliveryProcessedOnce(t *testing.T) {
 	}
 	// Same events again, one new, gzip this time: only the new one passes.
 	w := post(h, gz(t, []byte("["+evWebRTCUp+","+evLeaving+","+evJoined+"]")), func(r *http.Request) { r.Header.Set("Content-Encoding", "gzip") })
-	if w.Body.String() != `{"received":3,"published":1,"duplicates":2}` {
+	if w.Body.String() != `{"received":3,"published":1,"duplicates":2,"refused":0}` {
 		t.Fatalf("reply %s", w.Body)
 	}
 	if rec.len() != 3 {

@@ -22,6 +22,7 @@ type metrics struct {
 	authFailures prometheus.Counter
 	dedupeHits   prometheus.Counter
 	rejected     *prometheus.CounterVec // by status
+	refused      *prometheus.CounterVec // by reason (refusedReserved, refusedOtherEmitter)
 	ack          prometheus.Histogram
 
 	// byEmitter maps an emitter label to its *emitterCounters (read-only
@@ -30,6 +31,12 @@ type metrics struct {
 	emitMu    sync.Mutex
 	emitters  int
 }
+
+// Reasons of frontdesk_janus_events_refused_total.
+const (
+	refusedReserved     = "reserved_emitter"
+	refusedOtherEmitter = "other_emitter"
+)
 
 // knownTypes are the event types that get their own label value.
 var knownTypes = []events.Type{events.TypeSession, events.TypeHandle, events.TypeExternal, events.TypeJSEP,
@@ -62,6 +69,11 @@ func newMetrics() *metrics {
 			Name: "frontdesk_janus_event_rejected_requests_total",
 			Help: "Event posts answered with a 4xx status, by status code.",
 		}, []string{"status"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_janus_events_refused_total",
+			Help: "Posted events dropped unapplied, by reason: reserved_emitter (the built-in SFU's name), " +
+				"other_emitter (an emitter the post's credentials are not bound to).",
+		}, []string{"reason"}),
 		ack: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "frontdesk_janus_event_ack_seconds",
 			Help:    "Time from receiving an event post to acknowledging it, in seconds.",
@@ -71,6 +83,9 @@ func newMetrics() *metrics {
 	// The family is exported (at 0) before any event arrives, so a reader
 	// can tell "no events yet" from "not Frontdesk's events endpoint".
 	m.forEmitter("")
+	for _, r := range []string{refusedReserved, refusedOtherEmitter} {
+		m.refused.WithLabelValues(r)
+	}
 	return m
 }
 
@@ -110,7 +125,7 @@ func (m *metrics) forEmitter(emitter string) *emitterCounters {
 }
 
 func (m *metrics) register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.received, m.batches, m.decodeErrors, m.authFailures, m.dedupeHits, m.rejected, m.ack} {
+	for _, c := range []prometheus.Collector{m.received, m.batches, m.decodeErrors, m.authFailures, m.dedupeHits, m.rejected, m.refused, m.ack} {
 		if err := reg.Register(c); err != nil {
 			return fmt.Errorf("webhook: register metrics: %w", err)
 		}
