@@ -54,6 +54,7 @@ type App struct {
 	store   *store.Backend
 	bus     *bus.Bus
 	auth    *auth.Service
+	setup   *auth.Setup
 	tokens  *auth.JanusTokens // nil without Janus
 	pool    *pool.Pool        // nil without Janus
 	sfu     *sfu.Server       // nil when off
@@ -125,6 +126,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	api := srv.API()
 	api.Use(a.auth.Middleware())
 	a.auth.Register(api)
+	// The first admin can be made in the browser at /setup with the code
+	// the binary logs at start-up while no admin exists.
+	a.setup = a.auth.NewSetup()
+	a.setup.Register(api)
 	apidoc.Register(api) // GET /api/v1/openapi.json, public
 	admin := api.Group("/admin", auth.RequireRole(auth.RoleAdmin))
 
@@ -329,6 +334,10 @@ func (a *App) Engine() *queue.Engine { return a.engine }
 
 // Auth returns the auth service (for tests and the CLI).
 func (a *App) Auth() *auth.Service { return a.auth }
+
+// Setup returns the first-admin setup behind /setup; the binary logs its
+// code at start-up when [auth.Setup.Needed] holds.
+func (a *App) Setup() *auth.Setup { return a.setup }
 
 // Routes returns every route mounted on the HTTP server (method, echo path
 // template such as "/api/v1/queues/:id"), for tests that compare them with

@@ -7,6 +7,7 @@
 //	/q/:slug          caller page for the queue with that slug (or ID)
 //	/host             host console
 //	/admin            admin console
+//	/setup            first-admin setup (with the code from the server's log)
 //	/ui/*             assets (CSS, ES modules), cached for an hour
 //
 // The pages talk only to the REST API under /api/v1, the live-update
@@ -47,6 +48,7 @@ var pages = map[string]string{
 	"/q/:slug": "caller.html",
 	"/host":    "host.html",
 	"/admin":   "admin.html",
+	"/setup":   "setup.html",
 }
 
 // AssetPrefix is the URL path under which assets are served.
@@ -72,7 +74,7 @@ func Register(e *echo.Echo) {
 }
 
 // Handler returns an http.Handler serving the pages and assets: a page
-// route ("/", "/login", "/q/<slug>", "/host", "/admin") gets its HTML,
+// route ("/", "/login", "/q/<slug>", "/host", "/admin", "/setup") gets its HTML,
 // "/ui/<file>" an asset; anything else is 404. Only GET and HEAD are
 // allowed (405 otherwise).
 func Handler() http.Handler {
@@ -136,6 +138,8 @@ func pageFor(p string) (string, bool) {
 		return "host.html", true
 	case "/admin", "/admin/":
 		return "admin.html", true
+	case "/setup", "/setup/":
+		return "setup.html", true
 	}
 	if slug, ok := strings.CutPrefix(p, "/q/"); ok {
 		slug = strings.TrimSuffix(slug, "/")

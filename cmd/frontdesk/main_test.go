@@ -143,12 +143,19 @@ type process struct {
 // config and waits until /healthz answers.
 func startServe(t *testing.T, yaml string, env ...string) *process {
 	t.Helper()
+	return startServeIn(t, yaml, t.TempDir(), env...)
+}
+
+// startServeIn is startServe with dir as the working directory (where the
+// embedded store and key file go).
+func startServeIn(t *testing.T, yaml, dir string, env ...string) *process {
+	t.Helper()
 	cfgPath := filepath.Join(t.TempDir(), "frontdesk.yaml")
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(binary(t), "serve", "--config", cfgPath)
-	cmd.Dir = t.TempDir() // the embedded store and key file go to data_dir "."
+	cmd.Dir = dir // the embedded store and key file go to data_dir "."
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -71,6 +73,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	logger.Info("listening", "addr", ln.Addr().String())
+	logSetup(ctx, logger, a, cfg.HTTP.PublicURL, ln.Addr())
 	err = runTogether(ctx,
 		func(ctx context.Context) error { return srv.Serve(ctx, ln) },
 		a.Run,
@@ -91,4 +94,38 @@ func buildInfoGauge(bi buildInfo) prometheus.Collector {
 	})
 	g.Set(1)
 	return g
+}
+
+// setupLogMsg is the log message that carries the first-admin setup code.
+const setupLogMsg = "no admin account yet: open the setup page and enter the setup code to create the first admin"
+
+// logSetup logs, while no admin account exists, the URL of the setup page
+// and the one-time setup code that creates the first admin there (see
+// auth.Setup). The code goes to the log and nowhere else.
+func logSetup(ctx context.Context, logger *slog.Logger, a *app.App, publicURL string, addr net.Addr) {
+	needed, err := a.Setup().Needed(ctx)
+	if err != nil {
+		logger.Error("cannot tell whether an admin account exists", "err", err)
+		return
+	}
+	if needed {
+		logger.Warn(setupLogMsg, "url", setupURL(publicURL, addr.String()), "code", a.Setup().Code())
+	}
+}
+
+// setupURL is the address of the setup page: under publicURL when set,
+// else on the listen address hostport (an unspecified host such as
+// 0.0.0.0 or [::] becomes localhost).
+func setupURL(publicURL, hostport string) string {
+	if publicURL != "" {
+		return strings.TrimRight(publicURL, "/") + "/setup"
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return "http://" + hostport + "/setup"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/setup"
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/store"
+	"github.com/frontdesk/frontdesk/store/bolt"
 )
 
 // userCommand groups account tools ("frontdesk user add").
@@ -67,6 +68,11 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	}
 	st, err := store.Open(ctx, store.Config{Driver: driver, Path: cfg.Store.File(),
 		MongoURI: cfg.Store.MongoDB.URI.Reveal(), MongoDatabase: cfg.Store.MongoDB.Database})
+	if errors.Is(err, bolt.ErrLocked) {
+		return fmt.Errorf("user add: the store %s is in use by a running Frontdesk server. Stop the server and run this "+
+			"again, or, for the first admin, open %s in a browser and enter the setup code from the server's log: %w",
+			cfg.Store.File(), setupURL(cfg.HTTP.PublicURL, cfg.HTTP.Listen), err)
+	}
 	if err != nil {
 		return err
 	}
