@@ -41,6 +41,20 @@ type Config struct {
 	SFU SFU `yaml:"sfu"`
 	// TURN configures TURN credentials handed to browsers.
 	TURN TURN `yaml:"turn"`
+	// Metrics configures where and to whom /metrics is served.
+	Metrics Metrics `yaml:"metrics"`
+}
+
+// Metrics configures the Prometheus /metrics endpoint.
+type Metrics struct {
+	// Listen, when set, serves /metrics (and only it) on its own TCP
+	// listener at this host:port, and http.listen no longer serves it.
+	// Port 0 picks a free port. Default empty: /metrics is on http.listen.
+	Listen string `yaml:"listen"`
+	// Token, when set, is the bearer token /metrics requires wherever it is
+	// served ("Authorization: Bearer <token>"; anything else gets 401). At
+	// least 16 characters. Default empty: no token.
+	Token Secret `yaml:"token"`
 }
 
 // Log configures logging.
@@ -136,6 +150,15 @@ type JanusInstance struct {
 	// Capacity is the number of participants the instance may carry at once;
 	// 0 means unlimited.
 	Capacity int `yaml:"capacity"`
+	// EventsUser and EventsPassword are this instance's HTTP Basic
+	// credentials for the events webhook (its sampleevh backend_user and
+	// backend_pwd). A post made with them may carry only events whose
+	// emitter is Name. Required for every instance when there are two or
+	// more (the shared events.user cannot tell them apart). User names are
+	// unique and differ from events.user.
+	EventsUser string `yaml:"events_user"`
+	// EventsPassword is this instance's webhook password; see EventsUser.
+	EventsPassword Secret `yaml:"events_password"`
 }
 
 // Events configures the Janus event-handler webhook receiver (the sample
@@ -144,9 +167,12 @@ type JanusInstance struct {
 type Events struct {
 	// Path is the URL path the webhook is served on. Default "/janus/events".
 	Path string `yaml:"path"`
-	// User is the HTTP Basic auth user Janus sends (sampleevh
-	// backend_user). Empty disables Basic auth (then AllowFrom should be
-	// set).
+	// User is the shared HTTP Basic auth user Janus sends (sampleevh
+	// backend_user). With exactly one Janus instance its posts may carry
+	// only that instance's events; with two or more it is an error (set
+	// janus.instances[].events_user instead); with none, any emitter but
+	// the built-in SFU's. Empty, with no per-instance credentials either,
+	// disables Basic auth (then AllowFrom should be set).
 	User string `yaml:"user"`
 	// Password is the HTTP Basic auth password (sampleevh backend_pwd).
 	Password Secret `yaml:"password"`

@@ -24,9 +24,11 @@ func (c *Config) Validate() error {
 	v.store(c.Store)
 	v.janus(c.Janus)
 	v.events(c.Events)
+	v.eventsCredentials(c.Janus, c.Events)
 	v.auth(c.Auth)
 	v.sfu(c.SFU)
 	v.turn(c.TURN)
+	v.metrics(c.Metrics, c.HTTP)
 	return errors.Join(v.errs...)
 }
 
@@ -69,6 +71,22 @@ func (v *validator) http(h HTTP) {
 	v.positive("http.read_header_timeout", h.ReadHeaderTimeout)
 }
 
+func (v *validator) metrics(m Metrics, h HTTP) {
+	if m.Listen != "" {
+		if _, port, err := net.SplitHostPort(m.Listen); err != nil {
+			v.fail("metrics.listen", "%q is not host:port: %v", m.Listen, err)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			v.fail("metrics.listen", "port %q is not a number 0-65535", port)
+		} else if m.Listen == h.Listen && n != 0 {
+			v.fail("metrics.listen", "%q is http.listen; leave metrics.listen empty to serve /metrics there", m.Listen)
+		}
+	}
+	// Never quote the token.
+	if tok := m.Token.Reveal(); tok != "" && (len(tok) < 16 || strings.ContainsAny(tok, " \t\r\n")) {
+		v.fail("metrics.token", "must be at least 16 characters without spaces")
+	}
+}
+
 func (v *validator) store(s Store) {
 	switch s.Driver {
 	case DriverEmbedded:
@@ -106,6 +124,9 @@ func (v *validator) janus(j Janus) {
 		case seen[in.Name]:
 			v.fail(key+".name", "%q is used by another instance", in.Name)
 		}
+		if in.Name == BuiltinInstance {
+			v.fail(key+".name", "%q is the built-in SFU's name", in.Name)
+		}
 		seen[in.Name] = true
 		if in.WSURL == "" && in.HTTPURL == "" {
 			v.fail(key+".ws_url", "one of ws_url and http_url must be set")
@@ -131,6 +152,38 @@ func (v *validator) janus(j Janus) {
 		}
 	}
 	v.positive("janus.health_interval", j.HealthInterval)
+}
+
+// BuiltinInstance is the instance name the built-in SFU uses in tickets,
+// calls and events (app.BuiltinInstance); no Janus instance may take it and
+// no webhook post may carry it.
+const BuiltinInstance = "builtin"
+
+// eventsCredentials ties webhook credentials to instances: each instance's
+// own pair is complete and unique, and the shared pair is only allowed when
+// it names at most one instance.
+func (v *validator) eventsCredentials(j Janus, e Events) {
+	users := map[string]bool{}
+	if e.User != "" {
+		users[e.User] = true
+	}
+	for i, in := range j.Instances {
+		key := fmt.Sprintf("janus.instances[%d]", i)
+		switch {
+		case in.EventsUser != "" && in.EventsPassword == "":
+			v.fail(key+".events_password", "must be set when events_user is set")
+		case in.EventsUser == "" && in.EventsPassword != "":
+			v.fail(key+".events_user", "must be set when events_password is set")
+		case strings.Contains(in.EventsUser, ":"):
+			v.fail(key+".events_user", "must not contain ':' (HTTP Basic auth, RFC 7617)")
+		case in.EventsUser != "" && users[in.EventsUser]:
+			v.fail(key+".events_user", "%q is used by events.user or another instance", in.EventsUser)
+		}
+		users[in.EventsUser] = true
+	}
+	if e.User != "" && len(j.Instances) > 1 {
+		v.fail("events.user", "shared credentials cannot tell %d Janus instances apart: set janus.instances[].events_user and events_password instead", len(j.Instances))
+	}
 }
 
 func (v *validator) events(e Events) {
