@@ -194,8 +194,10 @@ type Auth struct {
 	// Keys is the JWT signing key ring in the form of auth.ParseKeyRing:
 	// "kid1:base64key1,kid2:base64key2" (keys of 32 bytes or more); the
 	// first entry signs, the others still verify (key rotation). Empty means
-	// a random key generated at start-up: sessions then do not survive a
-	// restart. Set it from FRONTDESK_AUTH_KEYS.
+	// the ring kept in <store.data_dir>/frontdesk.keys, created with a random
+	// key on first start and read back later, so sessions survive a restart
+	// of one server but replicas do not share them. Set it from
+	// FRONTDESK_AUTH_KEYS.
 	Keys Secret `yaml:"keys"`
 	// BootstrapAdminEmail, with BootstrapAdminPassword, creates an
 	// administrator at start-up when no administrator exists yet
