@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -196,8 +197,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		if err != nil {
 			return nil, fmt.Errorf("app: events.allow_from: %w", err)
 		}
-		h, err := webhook.New(webhook.Config{Path: cfg.Events.Path, Username: cfg.Events.User,
-			Password: cfg.Events.Password.Reveal(), AllowedSources: prefixes, MaxBodyBytes: cfg.Events.MaxBody},
+		h, err := webhook.New(webhookConfig(cfg, prefixes),
 			a.bus, webhook.WithRegisterer(reg), webhook.WithLogger(log), webhook.WithCorrelator(events.NewCorrelator(1<<16)))
 		if err != nil {
 			return nil, fmt.Errorf("app: webhook: %w", err)
@@ -363,6 +363,25 @@ func sfuConfig(cfg *config.Config) sfu.Config {
 		}
 	}
 	return c
+}
+
+// webhookConfig maps the configuration onto the webhook's: each instance's
+// own credentials carry only its events, the shared pair only the single
+// instance's (config validation refuses it with two or more), and no post
+// may carry the built-in SFU's events.
+func webhookConfig(cfg *config.Config, sources []netip.Prefix) webhook.Config {
+	wc := webhook.Config{Path: cfg.Events.Path, Username: cfg.Events.User, Password: cfg.Events.Password.Reveal(),
+		AllowedSources: sources, MaxBodyBytes: cfg.Events.MaxBody, Reserved: []string{BuiltinInstance}}
+	if len(cfg.Janus.Instances) == 1 {
+		wc.SharedEmitter = cfg.Janus.Instances[0].Name
+	}
+	for _, in := range cfg.Janus.Instances {
+		if in.EventsUser != "" {
+			wc.Sources = append(wc.Sources, webhook.Source{Emitter: in.Name, Username: in.EventsUser,
+				Password: in.EventsPassword.Reveal()})
+		}
+	}
+	return wc
 }
 
 // noJanusTokens is the token minter when no Janus is configured: builtin

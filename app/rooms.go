@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
@@ -17,7 +18,7 @@ import (
 
 // BuiltinInstance is the instance name of the built-in SFU in tickets,
 // calls and events.
-const BuiltinInstance = "builtin"
+const BuiltinInstance = config.BuiltinInstance
 
 // roomMaker is the part of the built-in SFU the provisioner uses.
 type roomMaker interface {
