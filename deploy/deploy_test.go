@@ -143,7 +143,7 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 	}
 	// The secrets the render step writes into the file.
 	f := filepath.Join(t.TempDir(), "frontdesk.yaml")
-	if err := os.WriteFile(f, []byte(`{"turn": {"shared_secret": "x"}, "events": {"password": "y"}, "store": {"mongodb": {"uri": "mongodb://mongo:27017/?replicaSet=rs0"}}}`), 0o600); err != nil {
+	if err := os.WriteFile(f, []byte(`{"turn": {"shared_secret": "x"}, "store": {"mongodb": {"uri": "mongodb://mongo:27017/?replicaSet=rs0"}}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(&config.Flags{ConfigPath: f}, environ)
@@ -188,8 +188,16 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 		if err != nil || ev.Hostname() != "frontdesk" || ev.Port() != port || ev.Path != cfg.Events.Path {
 			t.Errorf("%s: JANUS_EVENTS_URL %q, want http://frontdesk:%s%s", name, env(j, "JANUS_EVENTS_URL"), port, cfg.Events.Path)
 		}
-		if env(j, "JANUS_EVENTS_USER") != cfg.Events.User || cfg.Events.User == "" {
-			t.Errorf("%s: events user %q, Frontdesk expects %q", name, env(j, "JANUS_EVENTS_USER"), cfg.Events.User)
+		// Each instance's events credentials derive from the shared secret
+		// and its server name, as Frontdesk's rendered file has them
+		// (deploy/render): no fixed user, no shared pair.
+		if env(j, "JANUS_EVENTS_USER") != "" || env(j, "JANUS_EVENTS_PASSWORD_FILE") != "" ||
+			env(j, "EVENTS_PASSWORD_FILE") != "/run/secrets/events_password" {
+			t.Errorf("%s: events credentials from JANUS_EVENTS_USER %q / JANUS_EVENTS_PASSWORD_FILE %q / EVENTS_PASSWORD_FILE %q, want EVENTS_PASSWORD_FILE only",
+				name, env(j, "JANUS_EVENTS_USER"), env(j, "JANUS_EVENTS_PASSWORD_FILE"), env(j, "EVENTS_PASSWORD_FILE"))
+		}
+		if cfg.Events.User != "" {
+			t.Errorf("frontdesk sets the shared events user %q, which two instances cannot use", cfg.Events.User)
 		}
 		if env(j, "JANUS_TURN_SERVER") != "coturn" {
 			t.Errorf("%s: JANUS_TURN_SERVER %q, want the coturn service", name, env(j, "JANUS_TURN_SERVER"))

@@ -13,11 +13,15 @@ import (
 // list janus.instances — and the secrets, read from Docker secrets:
 //
 //	JANUS_INSTANCES               comma-separated Janus host names (compose
-//	                              services); each gets ws://H:8188/,
-//	                              http://H:7088/admin and the shared secrets below
+//	                              services, also their server_name); each gets
+//	                              ws://H:8188/, http://H:7088/admin and the
+//	                              shared secrets below
 //	JANUS_ADMIN_SECRET[_FILE]     admin_secret of every instance
 //	JANUS_ADMIN_KEY[_FILE]        VideoRoom admin_key of every instance
-//	EVENTS_PASSWORD[_FILE]        -> events.password (sampleevh backend_pwd)
+//	EVENTS_PASSWORD[_FILE]        with instances: each instance's events_user
+//	                              (its name) and events_password
+//	                              (instanceEventsPassword); without: the shared
+//	                              events.password
 //	TURN_SHARED_SECRET[_FILE]     -> turn.shared_secret (coturn static-auth-secret)
 //	AUTH_KEYS[_FILE]              -> auth.keys
 //	MONGODB_URI[_FILE]            -> store.mongodb.uri
@@ -35,6 +39,10 @@ func renderFrontdesk(path string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
+	eventsMaster, err := secret(getenv, "EVENTS_PASSWORD")
+	if err != nil {
+		return err
+	}
 	cfg := map[string]any{}
 	var instances []map[string]any
 	for _, h := range strings.Split(getenv("JANUS_INSTANCES"), ",") {
@@ -45,10 +53,14 @@ func renderFrontdesk(path string, getenv func(string) string) error {
 		if adminSecret == "" || adminKey == "" {
 			return fmt.Errorf("JANUS_INSTANCES needs JANUS_ADMIN_SECRET(_FILE) and JANUS_ADMIN_KEY(_FILE)")
 		}
-		instances = append(instances, map[string]any{
+		in := map[string]any{
 			"name": h, "ws_url": "ws://" + h + ":8188/", "admin_url": "http://" + h + ":7088/admin",
 			"admin_secret": adminSecret, "admin_key": adminKey,
-		})
+		}
+		if eventsMaster != "" {
+			in["events_user"], in["events_password"] = h, instanceEventsPassword(eventsMaster, h)
+		}
+		instances = append(instances, in)
 	}
 	if len(instances) > 0 {
 		cfg["janus"] = map[string]any{"instances": instances}
@@ -67,7 +79,7 @@ func renderFrontdesk(path string, getenv func(string) string) error {
 		if err != nil {
 			return err
 		}
-		if v == "" {
+		if v == "" || (s.env == "EVENTS_PASSWORD" && len(instances) > 0) {
 			continue
 		}
 		section, _ := cfg[s.section].(map[string]any)

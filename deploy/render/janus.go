@@ -28,7 +28,11 @@ const defaultTURNTTL = 365 * 24 * time.Hour
 //	                              REST API credential for "<expiry>:<server name>"
 //	JANUS_TURN_TTL                its lifetime (Go duration), default 8760h
 //	JANUS_EVENTS_URL              Frontdesk's webhook, e.g. http://frontdesk:8080/janus/events
-//	JANUS_EVENTS_USER, JANUS_EVENTS_PASSWORD[_FILE]  its Basic auth
+//	JANUS_EVENTS_USER, JANUS_EVENTS_PASSWORD[_FILE]  its Basic auth, or:
+//	EVENTS_PASSWORD[_FILE]        the operator's events secret: the user is the
+//	                              server name and the password
+//	                              instanceEventsPassword(secret, server name),
+//	                              as render frontdesk-config writes them
 //	JANUS_DEBUG_LEVEL             0-7
 //	JANUS_BIND_IP                 listeners' address, default 0.0.0.0
 //	JANUS_HTTP_PORT, JANUS_WS_PORT, JANUS_ADMIN_PORT  default 8088, 8188, 7088
@@ -62,6 +66,18 @@ func renderJanus(dir string, getenv func(string) string, now time.Time) (string,
 			if *n.dst, err = strconv.Atoi(v); err != nil {
 				return "", fmt.Errorf("%s: %w", n.name, err)
 			}
+		}
+	}
+	if p.EventsPassword == "" {
+		master, err := secret(getenv, "EVENTS_PASSWORD")
+		if err != nil {
+			return "", err
+		}
+		if master != "" {
+			if p.EventsUser != "" && p.EventsUser != p.ServerName {
+				return "", fmt.Errorf("EVENTS_PASSWORD derives the credentials of user %q (the server name), not JANUS_EVENTS_USER %q", p.ServerName, p.EventsUser)
+			}
+			p.EventsUser, p.EventsPassword = p.ServerName, instanceEventsPassword(master, p.ServerName)
 		}
 	}
 	if d := getenv("JANUS_MODULES_DIR"); d != "" {

@@ -129,7 +129,7 @@ func TestComposeJanusPassesCheck(t *testing.T) {
 			env[name+"_FILE"] = p
 		}
 	}
-	sink := &eventSink{user: env["JANUS_EVENTS_USER"], password: secrets["EVENTS_PASSWORD"]}
+	sink := &eventSink{user: env["JANUS_SERVER_NAME"], password: instanceEventsPassword(secrets["EVENTS_PASSWORD"], env["JANUS_SERVER_NAME"])}
 	hook := httptest.NewServer(sink)
 	defer hook.Close()
 	evURL := strings.Replace(env["JANUS_EVENTS_URL"], "http://frontdesk:8080", hook.URL, 1)

@@ -127,7 +127,7 @@ func TestRenderFrontdesk(t *testing.T) {
 		t.Fatalf("mode %v, %v; want 0600", fi.Mode(), err)
 	}
 	cfg, err := config.Load(&config.Flags{ConfigPath: path}, []string{
-		"FRONTDESK_STORE_DRIVER=mongodb", "FRONTDESK_EVENTS_USER=janus",
+		"FRONTDESK_STORE_DRIVER=mongodb",
 		"FRONTDESK_TURN_URLS=turn:turn.example.com:3478?transport=udp",
 	})
 	if err != nil {
@@ -141,7 +141,11 @@ func TestRenderFrontdesk(t *testing.T) {
 		in.AdminSecret.Reveal() != `adm"secret\with:odd chars` || in.AdminKey.Reveal() != "adm-key" {
 		t.Errorf("instance %+v", in)
 	}
-	if cfg.Events.Password.Reveal() != "evh-pass" || cfg.TURN.SharedSecret.Reveal() != "turn-shared" ||
+	if in.EventsUser != "janus-2" || in.EventsPassword.Reveal() != instanceEventsPassword("evh-pass", "janus-2") ||
+		cfg.Events.User != "" || cfg.Events.Password != "" {
+		t.Errorf("events credentials: instance %q, shared %q (want the instance's own only)", in.EventsUser, cfg.Events.User)
+	}
+	if cfg.TURN.SharedSecret.Reveal() != "turn-shared" ||
 		cfg.Store.MongoDB.URI.Reveal() != env["MONGODB_URI"] || cfg.Store.MongoDB.Database != "frontdesk" {
 		t.Errorf("secrets not carried over: %s", cfg.Redacted())
 	}
@@ -169,5 +173,43 @@ func TestProbe(t *testing.T) {
 	}
 	if err := run([]string{"probe"}, envOf(nil), io.Discard); !errors.Is(err, errUsage) {
 		t.Fatalf("no URL: %v", err)
+	}
+}
+
+// TestEventsCredentialsPerInstance: from the one EVENTS_PASSWORD secret,
+// each Janus's event handler gets its own credentials, and Frontdesk's
+// rendered file lists exactly those as that instance's, so a post made
+// with janus-1's credentials can only carry janus-1's events.
+func TestEventsCredentialsPerInstance(t *testing.T) {
+	master := secretFile(t, "evh-master")
+	path := filepath.Join(t.TempDir(), "frontdesk.yaml")
+	if err := renderFrontdesk(path, envOf(map[string]string{"JANUS_INSTANCES": "janus-1,janus-2",
+		"JANUS_ADMIN_SECRET": "s", "JANUS_ADMIN_KEY": "k", "EVENTS_PASSWORD_FILE": master})); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(&config.Flags{ConfigPath: path}, nil)
+	if err != nil {
+		t.Fatalf("config rejected the rendered file: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, in := range cfg.Janus.Instances {
+		dir := filepath.Join(t.TempDir(), "conf")
+		if _, err := renderJanus(dir, envOf(map[string]string{"JANUS_SERVER_NAME": in.Name, "JANUS_ADMIN_SECRET": "s",
+			"JANUS_ADMIN_KEY": "k", "JANUS_EVENTS_URL": "http://frontdesk:8080/janus/events", "EVENTS_PASSWORD_FILE": master}), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		evh, _ := os.ReadFile(filepath.Join(dir, "janus.eventhandler.sampleevh.jcfg"))
+		for _, want := range []string{`backend_user = "` + in.EventsUser + `"`, `backend_pwd = "` + in.EventsPassword.Reveal() + `"`} {
+			if in.EventsUser != in.Name || in.EventsPassword == "" || !strings.Contains(string(evh), want) {
+				t.Errorf("%s: Frontdesk expects user %q; sampleevh config lacks %s:\n%s", in.Name, in.EventsUser, want, evh)
+			}
+		}
+		if strings.Contains(string(evh), "evh-master") || seen[in.EventsPassword.Reveal()] {
+			t.Errorf("%s: the master secret or another instance's password reached its config", in.Name)
+		}
+		seen[in.EventsPassword.Reveal()] = true
+	}
+	if len(seen) != 2 {
+		t.Fatalf("%d instances with events credentials, want 2", len(seen))
 	}
 }
