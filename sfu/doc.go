@@ -12,8 +12,10 @@
 // GET /janus/<session>?maxev=N). Frontdesk manages rooms from Go with
 // CreateRoom, DestroyRoom, RoomExists, Participants, SetAllowed and Kick,
 // follows calls through the Emitter it passes with WithEmitter (janus/events
-// TypeCall events), can require tokens with WithTokenAuth, and exports
-// metrics with Collector.
+// TypeCall events), can require tokens with WithTokenAuth or, like Janus's
+// stored tokens, with WithStoredTokens and AddToken (each token bound to a
+// room and forgotten with it), can require Config.AdminKey for VideoRoom
+// "create" over the API, and exports metrics with Collector.
 //
 // The behaviour is pinned by a conformance table (conformance_test.go) that
 // runs the same Janus API scenarios against the SFU and against a real

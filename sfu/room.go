@@ -138,6 +138,7 @@ func (s *Server) DestroyRoom(_ context.Context, id uint64) error {
 	s.mu.Lock()
 	r := s.rooms[id]
 	delete(s.rooms, id)
+	s.forgetRoomTokensLocked(id)
 	s.mu.Unlock()
 	if r == nil {
 		return fmt.Errorf("sfu: destroy room %d: %w", id, roomErr(ErrNoSuchRoom, "No such room (%d)", id))

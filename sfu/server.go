@@ -20,6 +20,7 @@ type Server struct {
 	emit       Emitter
 	api        *webrtc.API
 	tokenValid func(string) bool
+	tokens     map[string]uint64 // stored token → room (WithStoredTokens); guarded by mu
 
 	mu       sync.Mutex
 	sessions map[uint64]*session
@@ -118,6 +119,7 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	rooms := s.rooms
 	s.rooms = map[uint64]*room{}
+	clear(s.tokens)
 	s.mu.Unlock()
 	for _, r := range rooms {
 		r.destroy()

@@ -175,6 +175,7 @@ func (vr *vrHandle) destroyRoom(b body) (map[string]any, *RoomError) {
 	vr.srv.mu.Lock()
 	if vr.srv.rooms[r.cfg.ID] == r {
 		delete(vr.srv.rooms, r.cfg.ID)
+		vr.srv.forgetRoomTokensLocked(r.cfg.ID)
 	}
 	vr.srv.mu.Unlock()
 	r.destroy()
