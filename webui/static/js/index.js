@@ -1,6 +1,8 @@
-// The start page: sign in, then links to the consoles and the queues.
+// The start page: sign in, then links to the consoles and the queues. While
+// no admin exists it points to the first-admin setup page.
 
 import { api, me, $, show, say, el } from './api.js';
+import { checkForm, clearFeedback, fieldError, humanMessage, showError, watchForm } from './forms.js';
 
 async function home(who) {
   $('hello').textContent = `Welcome, ${who.display_name || who.email}`;
@@ -16,15 +18,29 @@ async function home(who) {
         el('span', { text: q.status && q.status.open ? ' (open)' : ' (closed)' })));
     }
   } catch (err) {
-    say(err.message, 'error');
+    say(humanMessage(err), 'error');
   }
   show('home');
 }
 
+async function showLogin() {
+  show('login');
+  try {
+    const { needed } = await api('GET', '/setup');
+    $('setup-note').hidden = !needed;
+  } catch {
+    $('setup-note').hidden = true;
+  }
+}
+
+watchForm($('login-form'));
 $('login-form').onsubmit = async (ev) => {
   ev.preventDefault();
+  const form = $('login-form');
+  clearFeedback(form);
+  if (!checkForm(form)) return;
   try {
-    await api('POST', '/auth/login', { email: $('email').value, password: $('password').value });
+    await api('POST', '/auth/login', { email: $('email').value.trim(), password: $('password').value });
     const who = await me();
     const next = new URLSearchParams(location.search).get('next');
     if (next && next.startsWith('/') && !next.startsWith('//')) {
@@ -33,7 +49,8 @@ $('login-form').onsubmit = async (ev) => {
     }
     await home(who);
   } catch (err) {
-    say(err.status === 401 ? 'Wrong email or password.' : err.message, 'error');
+    if (err.status === 401) fieldError($('password'), 'Wrong email or password.');
+    else showError(form, err);
   }
 };
 $('btn-logout').onclick = async () => {
@@ -41,4 +58,4 @@ $('btn-logout').onclick = async () => {
   location.reload();
 };
 
-me().then((who) => (who && who.kind !== 'guest' ? home(who) : show('login'))).catch((err) => say(err.message, 'error'));
+me().then((who) => (who && who.kind !== 'guest' ? home(who) : showLogin())).catch((err) => say(humanMessage(err), 'error'));
