@@ -12,6 +12,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -152,10 +154,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		a.tokens = auth.NewJanusTokens(a.store.Auth(), admins, auth.WithJanusLogger(log))
 	}
 
-	// Built-in SFU, on a loopback listener only the proxy dials.
+	// Built-in SFU, on a loopback listener only the proxy dials: every Janus
+	// API request needs a stored token the resolver adds for a live room's
+	// participant, and VideoRoom "create" an admin key nobody holds (rooms
+	// are created from Go).
 	var builtinWS, builtinHTTP string
 	{
-		a.sfu, err = sfu.New(sfuConfig(cfg), sfu.WithLogger(log),
+		a.sfu, err = sfu.New(sfuConfig(cfg), sfu.WithLogger(log), sfu.WithStoredTokens(),
 			sfu.WithEmitter(sfu.EmitterFunc(func(ev *events.Event) { a.bus.Publish(ev) })))
 		if err != nil {
 			return nil, fmt.Errorf("app: sfu: %w", err)
@@ -222,7 +227,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	}))
 
 	// The Janus API proxy for browsers.
-	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP}
+	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP, tokenKey: randomBytes(32)}
 	if a.sfu != nil {
 		res.builtin = a.sfu
 	}
@@ -339,6 +344,16 @@ func (a *App) Auth() *auth.Service { return a.auth }
 // code at start-up when [auth.Setup.Needed] holds.
 func (a *App) Setup() *auth.Setup { return a.setup }
 
+// BuiltinSFUAddr returns the built-in SFU's loopback listener address
+// ("127.0.0.1:port"; "" when off), for tests: every Janus API request there
+// needs a stored token only the proxy is handed.
+func (a *App) BuiltinSFUAddr() string {
+	if a.sfuLn == nil {
+		return ""
+	}
+	return a.sfuLn.Addr().String()
+}
+
 // Routes returns every route mounted on the HTTP server (method, echo path
 // template such as "/api/v1/queues/:id"), for tests that compare them with
 // the OpenAPI document.
@@ -349,7 +364,7 @@ func (a *App) Routes() []*echo.Route { return a.echo.Routes() }
 func sfuConfig(cfg *config.Config) sfu.Config {
 	c := sfu.Config{
 		UDPPortMin: uint16(cfg.SFU.UDPPortMin), UDPPortMax: uint16(cfg.SFU.UDPPortMax),
-		Interfaces: cfg.SFU.Interfaces, Name: BuiltinInstance,
+		Interfaces: cfg.SFU.Interfaces, Name: BuiltinInstance, AdminKey: hex.EncodeToString(randomBytes(32)),
 	}
 	if cfg.SFU.NAT1To1IP != "" {
 		c.NAT1To1IPs = []string{cfg.SFU.NAT1To1IP}
@@ -382,6 +397,14 @@ func webhookConfig(cfg *config.Config, sources []netip.Prefix) webhook.Config {
 		}
 	}
 	return wc
+}
+
+// randomBytes returns n bytes from crypto/rand (which never fails on
+// supported platforms).
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
 }
 
 // noJanusTokens is the token minter when no Janus is configured: builtin

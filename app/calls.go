@@ -2,6 +2,10 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -40,18 +44,36 @@ type credentials interface {
 // resolver tells the proxy where a ticket's call lives and which secrets
 // to add (proxy.Resolver): the room and participant come from the queue's
 // call record, the instance's addresses from the pool, or the built-in
-// SFU's loopback listener.
+// SFU's loopback listener with a stored token for the participant.
 type resolver struct {
 	calls      credentials
-	pool       *pool.Pool // nil without Janus
-	builtin    kicker     // nil when the SFU is off
-	builtinWS  string     // ws://127.0.0.1:port/janus of the SFU, "" when off
-	builtinAPI string     // http://127.0.0.1:port/janus
+	pool       *pool.Pool     // nil without Janus
+	builtin    builtinBackend // nil when the SFU is off
+	builtinWS  string         // ws://127.0.0.1:port/janus of the SFU, "" when off
+	builtinAPI string         // http://127.0.0.1:port/janus
+	// tokenKey derives the built-in SFU's per-participant stored tokens
+	// (builtinToken); random per process, like the SFU's rooms.
+	tokenKey []byte
 }
 
-// kicker is the part of the built-in SFU the resolver uses to evict.
-type kicker interface {
+// builtinBackend is the part of the built-in SFU the resolver uses: Kick
+// to evict, AddToken to let a participant's traffic in.
+type builtinBackend interface {
 	Kick(ctx context.Context, room, participantID uint64) error
+	AddToken(ctx context.Context, room uint64, token string) error
+}
+
+// builtinToken is the built-in SFU's stored token of participant in room:
+// hex(HMAC-SHA256(tokenKey, room, participant)), the same on every
+// Resolve of that participant, so adding it again is a no-op; the SFU
+// forgets it with the room.
+func (r *resolver) builtinToken(room, participant uint64) string {
+	mac := hmac.New(sha256.New, r.tokenKey)
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], room)
+	binary.BigEndian.PutUint64(b[8:], participant)
+	mac.Write(b[:])
+	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // EvictStale implements proxy.Evicter: VideoRoom "kick" of the ticket's
@@ -98,10 +120,14 @@ func (r *resolver) Resolve(ctx context.Context, t auth.Ticket) (proxy.Target, er
 		return proxy.Target{}, fmt.Errorf("%w: the ticket's room moved", proxy.ErrRoomUnavailable)
 	}
 	if room.Engine == queue.MediaBuiltin {
-		if r.builtinWS == "" {
+		if r.builtinWS == "" || r.builtin == nil {
 			return proxy.Target{}, fmt.Errorf("%w: the built-in SFU is off", proxy.ErrRoomUnavailable)
 		}
-		return proxy.Target{Instance: BuiltinInstance, WSURL: r.builtinWS, HTTPURL: r.builtinAPI, Pin: room.PIN}, nil
+		tok := r.builtinToken(room.ID, t.ParticipantID)
+		if err := r.builtin.AddToken(ctx, room.ID, tok); err != nil {
+			return proxy.Target{}, fmt.Errorf("%w: %v", proxy.ErrRoomUnavailable, err)
+		}
+		return proxy.Target{Instance: BuiltinInstance, WSURL: r.builtinWS, HTTPURL: r.builtinAPI, Token: tok, Pin: room.PIN}, nil
 	}
 	if r.pool == nil {
 		return proxy.Target{}, fmt.Errorf("%w: no Janus instance configured", proxy.ErrRoomUnavailable)

@@ -52,6 +52,7 @@ func (r *rooms) CreateRoom(ctx context.Context, req queue.RoomRequest) (queue.Ro
 	}
 	id, err := r.builtin.CreateRoom(ctx, sfu.RoomConfig{
 		Description: "Frontdesk call " + req.CallID, Secret: req.Secret, PIN: req.PIN, Publishers: req.Publishers,
+		IsPrivate: true, // hidden from VideoRoom "list", as on Janus
 	})
 	if err != nil {
 		return queue.Room{}, fmt.Errorf("app: create room: %w", err)
