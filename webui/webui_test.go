@@ -24,6 +24,7 @@ func TestRoutes(t *testing.T) {
 		{"caller page", "GET", "/q/help-desk", 200, "text/html", `src="/ui/js/caller.js"`},
 		{"host console", "GET", "/host", 200, "text/html", `src="/ui/js/host.js"`},
 		{"admin console", "GET", "/admin", 200, "text/html", `src="/ui/js/admin.js"`},
+		{"first-admin setup", "GET", "/setup", 200, "text/html", `src="/ui/js/setup.js"`},
 		{"module", "GET", "/ui/js/janus.js", 200, "javascript", "keepalive"},
 		{"stylesheet", "GET", "/ui/css/app.css", 200, "text/css", "--accent"},
 		{"head", "HEAD", "/host", 200, "text/html", ""},
@@ -82,7 +83,7 @@ func TestPagesCarrySecurityHeaders(t *testing.T) {
 // TestNoInlineScript keeps every page compatible with the CSP (no inline
 // scripts or event-handler attributes).
 func TestNoInlineScript(t *testing.T) {
-	for _, page := range []string{"index.html", "caller.html", "host.html", "admin.html"} {
+	for _, page := range []string{"index.html", "caller.html", "host.html", "admin.html", "setup.html"} {
 		b, err := static.ReadFile("static/" + page)
 		if err != nil {
 			t.Fatal(err)
