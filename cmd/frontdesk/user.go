@@ -32,7 +32,9 @@ var userAddCommand = &command{
 // visible to other users in ps).
 func userAdd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "user add", "--email E [--name N] [--role caller|host|admin] [--config file.yaml] < password",
-		"Create an account in the configured store. The password is read from the first line of standard input.")
+		"Create an account in the configured store. The password is read from the first line of standard input.\n"+
+			"With the embedded store, stop the server first (one process at a time); while a server runs with no\n"+
+			"admin, make the first admin on its /setup page with the setup code from its log.")
 	email := fs.String("email", "", "the account's email (required)")
 	name := fs.String("name", "", "the display name (default: the email)")
 	roleName := fs.String("role", "caller", "caller, host or admin")
