@@ -41,6 +41,11 @@ type Server struct {
 	api          *echo.Group
 	metrics      *httpMetrics
 	readyTimeout time.Duration
+	metricsCfg   config.Metrics // WithMetrics
+	// metricsMux serves /metrics alone on metricsLn when metricsCfg.Listen
+	// is set (nil otherwise); metricsLn is opened by Listen.
+	metricsMux http.Handler
+	metricsLn  net.Listener
 
 	mu         sync.Mutex
 	checks     []namedCheck // in registration order
@@ -60,8 +65,9 @@ func WithReadyTimeout(d time.Duration) Option {
 // New builds the server from the http section of the configuration. logger
 // receives request logs and 5xx causes; reg receives the HTTP metrics and
 // the Go and process collectors (already-registered collectors are reused)
-// and is served on /metrics. It fails only when a metric cannot be
-// registered.
+// and is served on /metrics (on http.listen, or on its own listener and
+// behind a bearer token with [WithMetrics]). It fails only when a metric
+// cannot be registered.
 func New(cfg config.HTTP, logger *slog.Logger, reg *prometheus.Registry, opts ...Option) (*Server, error) {
 	s := &Server{
 		cfg:          cfg,
@@ -96,7 +102,12 @@ func New(cfg config.HTTP, logger *slog.Logger, reg *prometheus.Registry, opts ..
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(metricsHandler(reg)))
+	scrape := bearerOnly(s.metricsCfg.Token.Reveal(), metricsHandler(reg))
+	if s.metricsCfg.Listen == "" {
+		e.GET("/metrics", echo.WrapHandler(scrape))
+	} else {
+		s.metricsMux = metricsOnly(scrape)
+	}
 	s.api = e.Group(APIPrefix)
 	return s, nil
 }
@@ -121,13 +132,33 @@ func (s *Server) OnShutdown(f func()) {
 	s.onShutdown = append(s.onShutdown, f)
 }
 
-// Listen opens the TCP listener on http.listen.
+// Listen opens the TCP listener on http.listen and, with metrics.listen
+// set ([WithMetrics]), the metrics listener, which Serve then serves and
+// closes (its address is logged as "metrics listening").
 func (s *Server) Listen() (net.Listener, error) {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("server: listen: %w", err)
 	}
+	if s.metricsMux != nil && s.metricsLn == nil {
+		mln, err := net.Listen("tcp", s.metricsCfg.Listen)
+		if err != nil {
+			_ = ln.Close()
+			return nil, fmt.Errorf("server: metrics listen: %w", err)
+		}
+		s.metricsLn = mln
+		s.base.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	return ln, nil
+}
+
+// MetricsAddr returns the metrics listener's address once Listen opened
+// it ("" when /metrics is served on http.listen).
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
 }
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully:
@@ -150,10 +181,30 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-
+	// merrc stays nil (blocking forever) without a metrics listener.
+	var merrc chan error
+	if s.metricsLn != nil {
+		ms := &http.Server{Handler: s.metricsMux, ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+		mc := make(chan error, 1)
+		merrc = mc
+		go func() { mc <- ms.Serve(s.metricsLn) }()
+		defer func() {
+			// Scrapes are short: no grace beyond closing.
+			_ = ms.Close()
+			if merrc != nil {
+				<-merrc
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("server: serve: %w", err)
+	case err := <-merrc:
+		merrc = nil
+		_ = hs.Close()
+		<-errc
+		return fmt.Errorf("server: serve metrics: %w", err)
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
