@@ -43,7 +43,7 @@ func Start(t testing.TB, edit ...func(*config.Config)) (*app.App, string) {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := server.New(cfg.HTTP, log, reg)
+	srv, err := server.New(cfg.HTTP, log, reg, server.WithMetrics(cfg.Metrics))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	if err := reg.Register(buildInfoGauge(bi)); err != nil {
 		return fmt.Errorf("serve: metrics: %w", err)
 	}
-	srv, err := server.New(cfg.HTTP, logger, reg)
+	srv, err := server.New(cfg.HTTP, logger, reg, server.WithMetrics(cfg.Metrics))
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
