@@ -81,6 +81,36 @@ func TestFirstAdminWhileServing(t *testing.T) {
 	}
 }
 
+// TestBootstrapAdminSkipsSetup: with FRONTDESK_AUTH_BOOTSTRAP_ADMIN_* the
+// first start makes that admin, who can sign in, and logs no setup code.
+func TestBootstrapAdminSkipsSetup(t *testing.T) {
+	const password = "bootstrap-admin-password"
+	p := startServe(t, setupConfig, "FRONTDESK_AUTH_BOOTSTRAP_ADMIN_EMAIL=root@example.com",
+		"FRONTDESK_AUTH_BOOTSTRAP_ADMIN_PASSWORD="+password)
+	js, _ := json.Marshal(map[string]string{"email": "root@example.com", "password": password})
+	req, _ := http.NewRequest("POST", p.base+"/api/v1/auth/login", bytes.NewReader(js))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", p.base)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("bootstrap admin login: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(p.base + "/api/v1/setup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Needed bool }
+	_ = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if st.Needed || strings.Contains(p.logs.String(), setupLogMsg) {
+		t.Fatalf("setup still offered next to a bootstrap admin (needed %v):\n%s", st.Needed, p.logs)
+	}
+}
+
 func TestSetupURL(t *testing.T) {
 	tests := []struct {
 		name, public, addr, want string
