@@ -74,7 +74,12 @@ type Params struct {
 	// event handlers.
 	EventsURL string
 	// EventsUser and EventsPassword are the Basic-auth credentials of the
-	// event handler (backend_user/backend_pwd). Required when EventsURL is set.
+	// event handler (backend_user/backend_pwd). Required when EventsURL is
+	// set. They must be this instance's own (Frontdesk's
+	// janus.instances[].events_user/events_password, or the shared
+	// events.user/password with a single instance): Frontdesk applies a
+	// post's events only when their emitter, ServerName, is the instance the
+	// credentials belong to.
 	EventsUser string
 	// EventsPassword is the event handler's Basic-auth password; never logged.
 	EventsPassword string
