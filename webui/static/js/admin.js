@@ -496,6 +496,10 @@ async function saveQueue(ev) {
     resetQueueForm();
     const st = saved && saved.status ? (saved.status.open ? ' It is open now.' : ' It is closed now.') : '';
     formMessage(form, `Queue “${body.name}” saved: callers join at /q/${body.slug}.${st}`, 'ok');
+    // Save was disabled while saving, which drops the focus: put it on the news.
+    const m = $('queue-form-msg');
+    m.tabIndex = -1;
+    m.focus();
     await loadQueues();
     if (!old) startStats();
     await loadUsers();
@@ -536,7 +540,8 @@ async function loadUsers() {
   for (const u of users) {
     const role = el('select', { 'aria-label': `Role of ${u.email}` }, ...['caller', 'host', 'admin'].map((r) => el('option', { value: r, text: r, selected: r === u.role })));
     role.onchange = () => api('PUT', `/users/${u.id}/role`, { role: role.value })
-      .then(() => listMessage('user-list-msg', `${u.email} is now ${role.value === 'admin' ? 'an' : 'a'} ${role.value}.`)).then(loadUsers).catch(fail);
+      .then(() => listMessage('user-list-msg', `${u.email} is now ${role.value === 'admin' ? 'an' : 'a'} ${role.value}.`))
+      .catch(fail).then(loadUsers); // a refused change shows the stored role again
     const cell = el('td', {});
     if (u.role !== 'caller') {
       const h = hosts.find((x) => x.id === u.id);
