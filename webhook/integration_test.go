@@ -123,8 +123,11 @@ func TestRealJanusParticipantLifecycle(t *testing.T) {
 	pcol := collect(byParticipant)
 	t.Cleanup(func() { evbus.Close(); col.wg.Wait(); pcol.wg.Wait() })
 
+	// The instance's own credentials, bound to its name: every event a real
+	// Janus posts names its server_name, so none is refused.
 	h, err := webhook.New(webhook.Config{
-		Username: inst.EventsUser, Password: inst.EventsPassword,
+		Sources:  []webhook.Source{{Emitter: inst.Name, Username: inst.EventsUser, Password: inst.EventsPassword}},
+		Reserved: []string{"builtin"},
 		AllowedSources: []netip.Prefix{netip.MustParsePrefix(inst.JanusIP + "/32")},
 	}, evbus, webhook.WithRegisterer(prometheus.NewRegistry()))
 	if err != nil {
