@@ -126,8 +126,8 @@ func TestRealJanusParticipantLifecycle(t *testing.T) {
 	// The instance's own credentials, bound to its name: every event a real
 	// Janus posts names its server_name, so none is refused.
 	h, err := webhook.New(webhook.Config{
-		Sources:  []webhook.Source{{Emitter: inst.Name, Username: inst.EventsUser, Password: inst.EventsPassword}},
-		Reserved: []string{"builtin"},
+		Sources:        []webhook.Source{{Emitter: inst.Name, Username: inst.EventsUser, Password: inst.EventsPassword}},
+		Reserved:       []string{"builtin"},
 		AllowedSources: []netip.Prefix{netip.MustParsePrefix(inst.JanusIP + "/32")},
 	}, evbus, webhook.WithRegisterer(prometheus.NewRegistry()))
 	if err != nil {
