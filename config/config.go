@@ -153,9 +153,10 @@ type JanusInstance struct {
 	// EventsUser and EventsPassword are this instance's HTTP Basic
 	// credentials for the events webhook (its sampleevh backend_user and
 	// backend_pwd). A post made with them may carry only events whose
-	// emitter is Name. Required for every instance when there are two or
-	// more (the shared events.user cannot tell them apart). User names are
-	// unique and differ from events.user.
+	// emitter is Name. With two or more instances, each one that posts
+	// events needs its own pair (the shared events.user cannot tell them
+	// apart and is refused then). User names are unique and differ from
+	// events.user.
 	EventsUser string `yaml:"events_user"`
 	// EventsPassword is this instance's webhook password; see EventsUser.
 	EventsPassword Secret `yaml:"events_password"`
