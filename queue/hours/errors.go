@@ -16,3 +16,26 @@ var (
 	// ErrBadManual is returned for an unknown manual override name.
 	ErrBadManual = errors.New("bad manual override")
 )
+
+// FieldError is a schedule that does not validate, naming the field at
+// fault. Field is the path in the schedule's JSON form: "zone", "manual",
+// "weekly[2]" (weekday index, 0 = Sunday), "overrides[0].date" or
+// "overrides[0].ranges". Err is one of the sentinels above (errors.Is
+// works); Detail is the offending value, e.g. "17:00–09:00".
+type FieldError struct {
+	Field  string
+	Detail string
+	Err    error
+}
+
+// Error renders "hours: <field>: <detail>: <sentinel>".
+func (e *FieldError) Error() string {
+	msg := "hours: " + e.Field + ": "
+	if e.Detail != "" {
+		msg += e.Detail + ": "
+	}
+	return msg + e.Err.Error()
+}
+
+// Unwrap returns the sentinel.
+func (e *FieldError) Unwrap() error { return e.Err }

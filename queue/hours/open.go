@@ -24,46 +24,49 @@ func (s *Schedule) Location() (*time.Location, error) {
 
 // Validate checks the zone, every range (0 ≤ From < To ≤ 24:00), that the
 // ranges of one day do not overlap, and the override dates (one override
-// per date). Errors wrap ErrBadZone, ErrBadRange, ErrOverlap or ErrBadDate.
+// per date). Errors are a *FieldError naming the field at fault and
+// wrapping ErrBadZone, ErrBadManual, ErrBadRange, ErrOverlap or ErrBadDate.
 func (s *Schedule) Validate() error {
 	if _, err := s.Location(); err != nil {
-		return err
+		return &FieldError{Field: "zone", Detail: fmt.Sprintf("%q", s.Zone), Err: ErrBadZone}
 	}
 	if s.Manual < ManualNone || s.Manual > ManualClosed {
-		return fmt.Errorf("hours: manual %d: %w", s.Manual, ErrBadManual)
+		return &FieldError{Field: "manual", Detail: fmt.Sprint(int(s.Manual)), Err: ErrBadManual}
 	}
 	for d, rs := range s.Weekly {
-		if err := checkRanges(rs); err != nil {
-			return fmt.Errorf("hours: %s: %w", time.Weekday(d), err)
+		if err := checkRanges(fmt.Sprintf("weekly[%d]", d), rs); err != nil {
+			return err
 		}
 	}
 	seen := map[string]bool{}
-	for _, o := range s.Overrides {
+	for i, o := range s.Overrides {
+		field := fmt.Sprintf("overrides[%d]", i)
 		if _, err := time.Parse(time.DateOnly, o.Date); err != nil {
-			return fmt.Errorf("hours: override %q: %w", o.Date, ErrBadDate)
+			return &FieldError{Field: field + ".date", Detail: fmt.Sprintf("%q", o.Date), Err: ErrBadDate}
 		}
 		if seen[o.Date] {
-			return fmt.Errorf("hours: override %q twice: %w", o.Date, ErrBadDate)
+			return &FieldError{Field: field + ".date", Detail: o.Date + " twice", Err: ErrBadDate}
 		}
 		seen[o.Date] = true
-		if err := checkRanges(o.Ranges); err != nil {
-			return fmt.Errorf("hours: override %s: %w", o.Date, err)
+		if err := checkRanges(field+".ranges", o.Ranges); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func checkRanges(rs []Range) error {
+// checkRanges validates the ranges of one day; field names them in errors.
+func checkRanges(field string, rs []Range) error {
 	for _, r := range rs {
 		if r.From < 0 || r.From >= 1440 || r.To <= r.From || r.To > 1440 {
-			return fmt.Errorf("%s–%s: %w", r.From, r.To, ErrBadRange)
+			return &FieldError{Field: field, Detail: fmt.Sprintf("%s–%s", r.From, r.To), Err: ErrBadRange}
 		}
 	}
 	sorted := slices.Clone(rs)
 	slices.SortFunc(sorted, func(a, b Range) int { return int(a.From - b.From) })
 	for i := 1; i < len(sorted); i++ {
 		if sorted[i].From < sorted[i-1].To {
-			return fmt.Errorf("%s–%s and %s–%s: %w", sorted[i-1].From, sorted[i-1].To, sorted[i].From, sorted[i].To, ErrOverlap)
+			return &FieldError{Field: field, Detail: fmt.Sprintf("%s–%s and %s–%s", sorted[i-1].From, sorted[i-1].To, sorted[i].From, sorted[i].To), Err: ErrOverlap}
 		}
 	}
 	return nil

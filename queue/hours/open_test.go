@@ -215,21 +215,27 @@ func TestValidate(t *testing.T) {
 	twice := office("UTC")
 	twice.Overrides = []DateOverride{{Date: "2026-12-25", Closed: true}, {Date: "2026-12-25"}}
 	tests := []struct {
-		name string
-		s    Schedule
-		want error
+		name  string
+		s     Schedule
+		want  error
+		field string
 	}{
-		{"ok", ok, nil},
-		{"zone", Schedule{Zone: "Europe/Atlantis"}, ErrBadZone},
-		{"overlap", overlap, ErrOverlap},
-		{"backwards", backwards, ErrBadRange},
-		{"bad date", badDate, ErrBadDate},
-		{"date twice", twice, ErrBadDate},
+		{"ok", ok, nil, ""},
+		{"zone", Schedule{Zone: "Europe/Atlantis"}, ErrBadZone, "zone"},
+		{"overlap", overlap, ErrOverlap, "weekly[1]"},
+		{"backwards", backwards, ErrBadRange, "weekly[1]"},
+		{"bad date", badDate, ErrBadDate, "overrides[0].date"},
+		{"date twice", twice, ErrBadDate, "overrides[1].date"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := tc.s.Validate(); !errors.Is(err, tc.want) {
+			err := tc.s.Validate()
+			if !errors.Is(err, tc.want) {
 				t.Fatalf("Validate() = %v, want %v", err, tc.want)
+			}
+			var fe *FieldError
+			if tc.want != nil && (!errors.As(err, &fe) || fe.Field != tc.field) {
+				t.Fatalf("Validate() = %v, want a FieldError naming %q", err, tc.field)
 			}
 		})
 	}
