@@ -160,7 +160,9 @@ func (a *API) Register(g *echo.Group) {
 }
 
 // problemFor maps the package's errors to problem documents: the one place
-// where queue errors become HTTP statuses.
+// where queue errors become HTTP statuses. The detail is always a sentence
+// for people (see humanMessage), never an error's internal text; the cause
+// stays in Err for the logs.
 func problemFor(err error) error {
 	if err == nil {
 		return nil
@@ -169,10 +171,15 @@ func problemFor(err error) error {
 	if errors.As(err, &d) {
 		return d
 	}
+	p := problem.New(statusOf(err), humanMessage(err))
+	p.Err = err
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		p.With("field", fe.Field)
+	}
 	var r *Refusal
 	if errors.As(err, &r) {
-		p := problem.New(statusOf(r.Err), r.Error()).With("reason", r.Reason)
-		p.Err = err
+		p.With("reason", r.Reason)
 		if !r.NextOpen.IsZero() {
 			p.With("next_open", r.NextOpen.Format(time.RFC3339))
 		}
@@ -189,10 +196,6 @@ func problemFor(err error) error {
 			p.With("queue", r.Queue)
 		}
 		return p
-	}
-	p := problem.Wrap(statusOf(err), err)
-	if p.Status >= 500 {
-		p.Detail = "internal error"
 	}
 	for _, s := range []struct {
 		err    error
@@ -475,6 +478,12 @@ func (a *API) join(c echo.Context) error {
 // peer_away_until as seen by viewerID.
 func (a *API) entryView(ctx context.Context, en Entry, viewerID string) EntryJSON {
 	j := entryJSONFor(en, viewerID)
+	if en.State == EntryOffered {
+		if q, err := a.eng.store.GetQueue(ctx, en.QueueID); err == nil {
+			s := Seconds(a.eng.EstimateAnswer(ctx, &q, &en))
+			j.EstimatedWait = &s
+		}
+	}
 	if en.State != EntryWaiting {
 		return j
 	}
@@ -496,13 +505,7 @@ func (a *API) entryView(ctx context.Context, en Entry, viewerID string) EntryJSO
 	if err != nil {
 		return j
 	}
-	staffed := 0
-	for _, h := range hosts {
-		if h.Serves(q.ID) {
-			staffed++
-		}
-	}
-	if d, ok := a.eng.EstimateWait(ctx, &q, j.Position, staffed); ok {
+	if d, ok := a.eng.EstimateWait(ctx, &q, j.Position, hosts); ok {
 		s := Seconds(d)
 		j.EstimatedWait = &s
 	}

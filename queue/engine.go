@@ -40,16 +40,10 @@ type Engine struct {
 	claimTimeout time.Duration
 	ticketTTL    time.Duration
 	ahtWindow    int
-	defaultAHT   time.Duration
 
 	mu        sync.Mutex
 	listeners []func(queueID string, urgent bool)
-	ahtCache  map[string]ahtSample
-}
-
-type ahtSample struct {
-	at  time.Time
-	aht time.Duration
+	paceCache map[string]pace
 }
 
 // Option configures an Engine.
@@ -68,10 +62,6 @@ func WithSweepInterval(d time.Duration) Option { return func(e *Engine) { e.swee
 // WithTicketTTL sets the lifetime of call tickets (default 2 minutes).
 func WithTicketTTL(d time.Duration) Option { return func(e *Engine) { e.ticketTTL = d } }
 
-// WithDefaultHandleTime sets the handle time assumed by the wait estimate
-// before a queue has completed calls (default 5 minutes).
-func WithDefaultHandleTime(d time.Duration) Option { return func(e *Engine) { e.defaultAHT = d } }
-
 // NewEngine returns an engine over deps. Errors wrap ErrInvalid when a
 // dependency is missing.
 func NewEngine(deps Deps, opts ...Option) (*Engine, error) {
@@ -82,8 +72,8 @@ func NewEngine(deps Deps, opts ...Option) (*Engine, error) {
 		store: deps.Store, rooms: deps.Rooms, tickets: deps.Tickets, tokens: deps.Tokens,
 		clock: SystemClock{}, log: slog.Default(),
 		sweepEvery: 250 * time.Millisecond, claimTimeout: 10 * time.Second,
-		ticketTTL: 2 * time.Minute, ahtWindow: 20, defaultAHT: 5 * time.Minute,
-		ahtCache: map[string]ahtSample{},
+		ticketTTL: 2 * time.Minute, ahtWindow: 20,
+		paceCache: map[string]pace{},
 	}
 	for _, o := range opts {
 		o(e)

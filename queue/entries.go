@@ -349,6 +349,7 @@ func (e *Engine) endEntryIf(ctx context.Context, entryID string, final EntryStat
 	case EntryOffered:
 		e.releaseHost(ctx, prev.HostID, prev.ID, HostAvailable, now)
 	case EntryConnecting, EntryInCall:
+		e.forgetPace(en.QueueID)
 		e.finishCall(ctx, prev, now)
 	}
 	e.changed(en.QueueID)

@@ -37,6 +37,11 @@ type Queue struct {
 	// ServiceLevel is the answer-time threshold for the service-level
 	// statistic (share of callers answered within it); 0 means 60 s.
 	ServiceLevel time.Duration `json:"service_level" bson:"service_level"`
+	// HandleTime is the admin's expected handle time of one call: how long
+	// a host is busy with a caller, answer to hang-up (0–24 h). It is the
+	// wait estimate's prior until real calls have ended; see
+	// [Engine.EstimateWait]. 0 means DefaultHandleTime.
+	HandleTime time.Duration `json:"handle_time,omitempty" bson:"handle_time,omitempty"`
 	// CreatedAt and UpdatedAt are set by the engine.
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
 	UpdatedAt time.Time `json:"updated_at" bson:"updated_at"`
@@ -100,6 +105,12 @@ const (
 	DefaultGrace         = 60 * time.Second
 	DefaultRejoinGrace   = 30 * time.Second
 	DefaultServiceLevel  = 60 * time.Second
+	// DefaultHandleTime is the expected handle time of a queue whose
+	// HandleTime is 0.
+	DefaultHandleTime = 5 * time.Minute
+	// DefaultMaxWaiting is the maximum number of waiting callers given to
+	// a queue created without limits.max_waiting.
+	DefaultMaxWaiting = 200
 )
 
 // IntakeField is a question asked when joining (e.g. topic, question).

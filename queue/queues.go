@@ -2,8 +2,10 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/frontdesk/frontdesk/queue/hours"
@@ -15,46 +17,62 @@ var (
 )
 
 // Validate checks a queue's fields: slug, name, hours, enums, limits,
-// timeouts and intake fields. Errors wrap ErrInvalid (or an hours error).
+// timeouts and intake fields. Errors are a *FieldError naming the field as
+// in the API's JSON (e.g. "slug", "hours.zone", "hours.weekly[2]") with a
+// message for people; it wraps ErrInvalid and, for hours, the hours
+// sentinel (hours.ErrBadZone, ...).
 func (q *Queue) Validate() error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("queue: "+format+": %w", append(a, ErrInvalid)...)
+	bad := func(field, msg string) error { return &FieldError{Field: field, Message: msg} }
+	neg := func(ds ...time.Duration) bool {
+		return slices.ContainsFunc(ds, func(d time.Duration) bool { return d < 0 })
 	}
 	switch {
 	case !slugRE.MatchString(q.Slug):
-		return bad("slug %q must be 1–64 of [a-z0-9-]", q.Slug)
+		return bad("slug", "The address must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit.")
 	case q.Name == "" || len(q.Name) > 200:
-		return bad("name must be 1–200 bytes")
+		return bad("name", "The name must be 1–200 characters long.")
 	case len(q.Description) > 4000:
-		return bad("description longer than 4000 bytes")
+		return bad("description", "The description must be at most 4000 characters long.")
 	case q.Mode < ModeAuto || q.Mode > ModePick:
-		return bad("mode %d", q.Mode)
+		return bad("mode", "Unknown mode.")
 	case q.Identity < IdentityGuest || q.Identity > IdentityAccount:
-		return bad("identity %d", q.Identity)
+		return bad("identity", "Unknown identity setting.")
 	case q.Media < MediaAuto || q.Media > MediaBuiltin:
-		return bad("media %d", q.Media)
+		return bad("media", "Unknown media engine.")
 	case q.Closing.AtClose < AtCloseServe || q.Closing.AtClose > AtCloseRelease:
-		return bad("at_close %d", q.Closing.AtClose)
-	case q.Limits.MaxWaiting < 0 || q.Limits.MaxWait < 0 || q.Limits.Cooldown < 0 || q.Closing.StopAdmitting < 0:
-		return bad("limits must not be negative")
-	case q.Timeouts.Offer < 0 || q.Timeouts.NoShow < 0 || q.Timeouts.WrapUp < 0 || q.Timeouts.Grace < 0 || q.ServiceLevel < 0,
+		return bad("closing.at_close", "Unknown closing behaviour.")
+	case q.Limits.MaxWaiting < 0:
+		return bad("limits.max_waiting", "The maximum number of waiting callers must not be negative.")
+	case neg(q.Limits.MaxWait, q.Limits.Cooldown):
+		return bad("limits", "Limits must not be negative.")
+	case q.Closing.StopAdmitting < 0:
+		return bad("closing.stop_admitting", "The time before closing must not be negative.")
+	case neg(q.Timeouts.Offer, q.Timeouts.NoShow, q.Timeouts.WrapUp, q.Timeouts.Grace),
 		q.Timeouts.RejoinGrace != nil && *q.Timeouts.RejoinGrace < 0:
-		return bad("timeouts must not be negative")
+		return bad("timeouts", "Timeouts must not be negative.")
+	case q.ServiceLevel < 0:
+		return bad("service_level", "The service-level threshold must not be negative.")
+	case q.HandleTime < 0 || q.HandleTime > 24*time.Hour:
+		return bad("handle_time", "The expected handle time must be between 0 and 24 hours.")
 	case len(q.Intake) > 20:
-		return bad("at most 20 intake fields")
+		return bad("intake", "At most 20 intake questions.")
 	}
 	seen := map[string]bool{}
-	for _, f := range q.Intake {
+	for i, f := range q.Intake {
 		if !intakeRE.MatchString(f.Name) || seen[f.Name] {
-			return bad("intake field name %q must be unique, 1–32 of [a-z0-9_]", f.Name)
+			return bad(fmt.Sprintf("intake[%d].name", i), "Each question needs a unique key of 1–32 lower-case letters, digits or underscores.")
 		}
 		seen[f.Name] = true
 		if f.MaxLen < 0 || f.MaxLen > 10000 {
-			return bad("intake field %q max_len", f.Name)
+			return bad(fmt.Sprintf("intake[%d].max_len", i), "The maximum answer length must be 0–10000.")
 		}
 	}
 	if err := q.Hours.Validate(); err != nil {
-		return fmt.Errorf("queue: hours: %w", err)
+		var fe *hours.FieldError
+		if errors.As(err, &fe) {
+			return &FieldError{Field: "hours." + fe.Field, Message: hoursMessage(fe), Err: err}
+		}
+		return &FieldError{Field: "hours", Message: "The working hours are not valid.", Err: err}
 	}
 	return nil
 }

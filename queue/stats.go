@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -459,55 +458,6 @@ func (e *Engine) Stats(ctx context.Context, queueID string, from, to time.Time) 
 		return Stats{}, fmt.Errorf("queue: stats: %w", err)
 	}
 	return ComputeStats(&q, entries, waiting, hosts, from, to, e.clock.Now()), nil
-}
-
-// EstimateWait returns the estimated wait of the caller at 1-based
-// position pos in queue q, and false when no host is staffed:
-//
-//	EWT(pos) = ceil(pos / n) × AHT
-//
-// where n is the number of hosts serving the queue now (Host.Serves) that
-// are staffed (available, offered, in_call or wrap_up) and AHT is the mean handle time
-// (answer → end, plus the queue's wrap-up time) of the last 20 entries
-// completed in the past 24 hours, or the engine's default handle time
-// (5 minutes) when there are none. A caller at position 1 with a free host
-// therefore sees one AHT at most; the estimate is deliberately simple and
-// errs long rather than short. AHT is cached per queue for 15 seconds.
-func (e *Engine) EstimateWait(ctx context.Context, q *Queue, pos, staffed int) (time.Duration, bool) {
-	if staffed <= 0 || pos <= 0 {
-		return 0, false
-	}
-	aht := e.recentAHT(ctx, q)
-	rounds := int(math.Ceil(float64(pos) / float64(staffed)))
-	return time.Duration(rounds) * aht, true
-}
-
-func (e *Engine) recentAHT(ctx context.Context, q *Queue) time.Duration {
-	now := e.clock.Now()
-	e.mu.Lock()
-	c, ok := e.ahtCache[q.ID]
-	e.mu.Unlock()
-	if ok && now.Sub(c.at) < 15*time.Second {
-		return c.aht
-	}
-	aht := e.defaultAHT
-	done, err := e.store.ListEntries(ctx, EntryFilter{QueueID: q.ID, States: []EntryState{EntryCompleted}, CreatedFrom: now.Add(-24 * time.Hour)})
-	if err == nil && len(done) > 0 {
-		slices.SortFunc(done, func(a, b Entry) int { return b.EndedAt.Compare(a.EndedAt) })
-		var m mean
-		for _, en := range done[:min(len(done), e.ahtWindow)] {
-			if !en.AnsweredAt.IsZero() {
-				m.add(en.EndedAt.Sub(en.AnsweredAt) + q.Timeouts.WrapUp)
-			}
-		}
-		if m.n > 0 {
-			aht = time.Duration(m.get())
-		}
-	}
-	e.mu.Lock()
-	e.ahtCache[q.ID] = ahtSample{at: now, aht: aht}
-	e.mu.Unlock()
-	return aht
 }
 
 // csvHeader is the column list of WriteCSV.

@@ -82,41 +82,52 @@ func TestComputeStats(t *testing.T) {
 }
 
 func TestEstimateWait(t *testing.T) {
-	env := queuetest.NewEnv(t, queue.NewMemoryStore(), monday10, queue.WithDefaultHandleTime(4*time.Minute))
-	q := queue.Queue{ID: "q"}
+	env := queuetest.NewEnv(t, queue.NewMemoryStore(), monday10)
+	now := env.Clock.Now()
+	ring := queue.DefaultRingTime
+	q := queue.Queue{ID: "q", HandleTime: 4 * time.Minute}
+	host := func(id string, s queue.HostState, since time.Duration) queue.Host {
+		return queue.Host{ID: id, Queues: []string{"q"}, State: s, StateSince: now.Add(-since)}
+	}
+	notServing := host("x", queue.HostAvailable, 0)
+	notServing.Serving = []string{}
 	tests := []struct {
 		name   string
-		pos, n int
+		pos    int
+		hosts  []queue.Host
 		want   time.Duration
 		wantOK bool
 	}{
-		{"no hosts", 1, 0, 0, false},
-		{"first with one host", 1, 1, 4 * time.Minute, true},
-		{"third with two hosts", 3, 2, 8 * time.Minute, true},
-		{"fourth with two hosts", 4, 2, 8 * time.Minute, true},
-		{"fifth with two hosts", 5, 2, 12 * time.Minute, true},
+		{"no hosts", 1, nil, 0, false},
+		{"only a host not serving", 1, []queue.Host{notServing}, 0, false},
+		{"away host", 1, []queue.Host{host("a", queue.HostAway, 0)}, 0, false},
+		{"first with a free host", 1, []queue.Host{host("a", queue.HostAvailable, 0)}, ring, true},
+		{"free host not serving does not count", 1, []queue.Host{notServing, host("a", queue.HostInCall, time.Minute)}, 3*time.Minute + ring, true},
+		{"first behind a call one minute in", 1, []queue.Host{host("a", queue.HostInCall, time.Minute)}, 3*time.Minute + ring, true},
+		{"second behind a call", 2, []queue.Host{host("a", queue.HostInCall, time.Minute)}, 3*time.Minute + ring + 4*time.Minute + ring, true},
+		{"overdue call counts a tenth", 1, []queue.Host{host("a", queue.HostInCall, 10*time.Minute)}, 24*time.Second + ring, true},
+		{"two hosts, third in line", 3, []queue.Host{host("a", queue.HostInCall, time.Minute), host("b", queue.HostInCall, 3*time.Minute)},
+			time.Minute + ring + 4*time.Minute + ring, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := env.Engine.EstimateWait(t.Context(), &q, tc.pos, tc.n)
+			got, ok := env.Engine.EstimateWait(t.Context(), &q, tc.pos, tc.hosts)
 			if got != tc.want || ok != tc.wantOK {
-				t.Fatalf("EstimateWait(%d, %d) = %s %v, want %s %v", tc.pos, tc.n, got, ok, tc.want, tc.wantOK)
+				t.Fatalf("EstimateWait(%d) = %s %v, want %s %v", tc.pos, got, ok, tc.want, tc.wantOK)
 			}
 		})
 	}
-	// With completed calls the recent handle time replaces the default.
+	// The first ended call counts at once, blended with the prior as
+	// two calls' worth: (2×4m + 1m) / 3 = 3m; answered 5 s after the offer.
 	s := env.Engine.Store()
-	now := env.Clock.Now()
-	for i, d := range []time.Duration{time.Minute, 3 * time.Minute} {
-		en := queue.Entry{ID: string(rune('a' + i)), QueueID: "q2", State: queue.EntryCompleted, CreatedAt: now.Add(-time.Hour),
-			AnsweredAt: now.Add(-time.Hour), EndedAt: now.Add(-time.Hour + d)}
-		if _, err := s.CreateEntry(t.Context(), en); err != nil {
-			t.Fatal(err)
-		}
+	en := queue.Entry{ID: "a", QueueID: "q", HostID: "a", State: queue.EntryCompleted, CreatedAt: now.Add(-time.Hour),
+		OfferedAt: now.Add(-time.Hour), AnsweredAt: now.Add(-time.Hour + 5*time.Second), EndedAt: now.Add(-time.Hour + 5*time.Second + time.Minute)}
+	if _, err := s.CreateEntry(t.Context(), en); err != nil {
+		t.Fatal(err)
 	}
-	q2 := queue.Queue{ID: "q2", Timeouts: queue.Timeouts{WrapUp: time.Minute}}
-	if got, _ := env.Engine.EstimateWait(t.Context(), &q2, 1, 1); got != 3*time.Minute {
-		t.Fatalf("with history: %s, want 3m (mean 2m + 1m wrap-up)", got)
+	free := []queue.Host{host("a", queue.HostInCall, 0)}
+	if got, _ := env.Engine.EstimateWait(t.Context(), &q, 1, free); got != 3*time.Minute+5*time.Second {
+		t.Fatalf("after one call: %s, want 3m5s (handle 3m + answer delay 5s)", got)
 	}
 }
 

@@ -1,17 +1,25 @@
 package queue
 
 import (
+	"encoding/json"
+	"reflect"
 	"strconv"
 	"time"
 
 	"github.com/frontdesk/frontdesk/queue/hours"
 )
 
-// UnmarshalJSON parses (fractional) seconds.
+// UnmarshalJSON parses (fractional) seconds, 0–1e9. Anything else is a
+// *json.UnmarshalTypeError, which encoding/json completes with the path of
+// the field at fault (e.g. "timeouts.offer").
 func (s *Seconds) UnmarshalJSON(b []byte) error {
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil || f < 0 || f > 1e9 {
-		return ErrInvalid
+		what := "number " + string(b)
+		if err != nil {
+			what = jsonKind(b)
+		}
+		return &json.UnmarshalTypeError{Value: what, Type: reflect.TypeFor[Seconds]()}
 	}
 	*s = Seconds(time.Duration(f * float64(time.Second)))
 	return nil
@@ -34,6 +42,7 @@ type QueueJSON struct {
 	Timeouts     TimeoutsJSON   `json:"timeouts"`
 	Intake       []IntakeField  `json:"intake"`
 	ServiceLevel Seconds        `json:"service_level"`
+	HandleTime   Seconds        `json:"handle_time"`
 	Version      int64          `json:"version"`
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
@@ -76,7 +85,7 @@ func queueJSON(q Queue, st *Status) QueueJSON {
 		Limits:   LimitsJSON{q.Limits.MaxWaiting, Seconds(q.Limits.MaxWait), q.Limits.OnePerCaller, Seconds(q.Limits.Cooldown)},
 		Closing:  ClosingJSON{Seconds(q.Closing.StopAdmitting), q.Closing.AtClose},
 		Timeouts: TimeoutsJSON{Seconds(q.Timeouts.Offer), Seconds(q.Timeouts.NoShow), Seconds(q.Timeouts.WrapUp), Seconds(q.Timeouts.Grace), &rejoin},
-		Intake:   in, ServiceLevel: Seconds(q.ServiceLevel),
+		Intake:   in, ServiceLevel: Seconds(q.ServiceLevel), HandleTime: Seconds(handleTimePrior(&q)),
 		Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt, Status: st}
 }
 
@@ -87,7 +96,7 @@ func (j QueueJSON) Queue() Queue {
 		Limits:   Limits{j.Limits.MaxWaiting, time.Duration(j.Limits.MaxWait), j.Limits.OnePerCaller, time.Duration(j.Limits.Cooldown)},
 		Closing:  Closing{time.Duration(j.Closing.StopAdmitting), j.Closing.AtClose},
 		Timeouts: Timeouts{time.Duration(j.Timeouts.Offer), time.Duration(j.Timeouts.NoShow), time.Duration(j.Timeouts.WrapUp), time.Duration(j.Timeouts.Grace), nil},
-		Intake:   j.Intake, ServiceLevel: time.Duration(j.ServiceLevel), Version: j.Version}
+		Intake:   j.Intake, ServiceLevel: time.Duration(j.ServiceLevel), HandleTime: time.Duration(j.HandleTime), Version: j.Version}
 	if j.Timeouts.RejoinGrace != nil {
 		d := time.Duration(*j.Timeouts.RejoinGrace)
 		q.Timeouts.RejoinGrace = &d
@@ -206,4 +215,24 @@ func callJSON(c Call, en Entry, userID, ticket string) CallJSON {
 		}
 	}
 	return j
+}
+
+// jsonKind names the kind of a JSON value for an error message.
+func jsonKind(b []byte) string {
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }

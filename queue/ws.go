@@ -168,7 +168,6 @@ type queueSnap struct {
 	status   Status
 	waiting  []Entry
 	pos      map[string]int
-	staffed  int
 	hosts    []Host
 	stats    *Stats
 	statsErr error
@@ -247,15 +246,6 @@ func (h *Hub) snap(ctx context.Context, id string, snaps map[string]*queueSnap, 
 		for i, en := range waiting {
 			s.pos[en.ID] = i + 1
 		}
-		for _, hh := range hosts {
-			if !hh.Serves(id) {
-				continue
-			}
-			switch hh.State {
-			case HostAvailable, HostOffered, HostInCall, HostWrapUp:
-				s.staffed++
-			}
-		}
 		snaps[id] = s
 	}
 	if withStats && s.stats == nil && s.statsErr == nil {
@@ -302,10 +292,13 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 		j := entryJSONFor(en, c.who.ID)
 		if p, ok := s.pos[en.ID]; ok {
 			j.Position = p
-			if d, ok := eng.EstimateWait(ctx, &s.q, p, s.staffed); ok {
+			if d, ok := eng.EstimateWait(ctx, &s.q, p, s.hosts); ok {
 				sec := Seconds(d)
 				j.EstimatedWait = &sec
 			}
+		} else if en.State == EntryOffered {
+			sec := Seconds(eng.EstimateAnswer(ctx, &s.q, &en))
+			j.EstimatedWait = &sec
 		}
 		msg := map[string]any{"type": "entry", "entry": j, "queue": queueJSON(s.q, &s.status)}
 		if en.State == EntryConnecting || en.State == EntryInCall {
