@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,7 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/frontdesk/frontdesk/problem"
@@ -231,17 +234,101 @@ func statusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// maxBody caps request bodies (bytes).
+// maxBody caps request bodies (bytes); a longer body is 413.
 const maxBody = 64 << 10
 
-// decode reads a strict JSON body into v (unknown fields refused).
+// decode reads a strict JSON body into v: one JSON value (trailing data is
+// refused), no unknown fields, at most maxBody bytes. Errors are problems
+// with reason "bad_body" (400, naming the field when known) or
+// "too_large" (413).
 func decode(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxBody+1))
+	_, err := decodeRaw(c, v)
+	return err
+}
+
+// decodeRaw is decode that also returns the body's bytes.
+func decodeRaw(c echo.Context, v any) ([]byte, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxBody))
+	if err != nil {
+		return nil, bodyProblem(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return problem.New(http.StatusBadRequest, "bad JSON body: "+err.Error()).With("reason", "bad_body")
+		return nil, bodyProblem(err)
 	}
-	return nil
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, bodyProblem(errTrailing)
+	}
+	return raw, nil
+}
+
+// errTrailing is a body with more after its JSON value.
+var errTrailing = errors.New("data after the JSON value")
+
+// bodyProblem turns a decoding error into a problem for people.
+func bodyProblem(err error) *problem.Details {
+	bad := func(msg, field string) *problem.Details {
+		p := problem.New(http.StatusBadRequest, msg).With("reason", "bad_body")
+		if field != "" {
+			p.With("field", field)
+		}
+		p.Err = err
+		return p
+	}
+	var mbe *http.MaxBytesError
+	var ute *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var fe *FieldError
+	switch {
+	case errors.As(err, &mbe):
+		p := problem.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than %d KiB.", maxBody>>10)).With("reason", "too_large")
+		p.Err = err
+		return p
+	case errors.Is(err, errTrailing):
+		return bad("The request body has more after its JSON value; send exactly one JSON value.", "")
+	case errors.As(err, &ute):
+		return bad(fmt.Sprintf("%q must be %s.", ute.Field, kindOf(ute.Type)), ute.Field)
+	case errors.As(err, &se):
+		return bad(fmt.Sprintf("The request body is not valid JSON (at byte %d).", se.Offset), "")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return bad("The request body is empty or cut short.", "")
+	case errors.As(err, &fe):
+		return bad(fe.Message, fe.Field)
+	case errors.Is(err, hours.ErrBadTime):
+		return bad(hoursMessage(&hours.FieldError{Err: hours.ErrBadTime}), "hours")
+	case errors.Is(err, hours.ErrBadManual):
+		return bad(hoursMessage(&hours.FieldError{Err: hours.ErrBadManual}), "")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return bad(fmt.Sprintf("Unknown field %q.", name), name)
+	}
+	return bad("The request body is not valid for this request.", "")
+}
+
+// kindOf says in words what a JSON value for a Go type must be.
+func kindOf(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[Seconds]():
+		return "a number of seconds (0 or more)"
+	case t == reflect.TypeFor[hours.Minute]():
+		return `a time of day "HH:MM"`
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "of another type"
 }
 
 // logFor returns the API logger with this request's attributes.
@@ -295,7 +382,7 @@ func (a *API) hostOf(c echo.Context, queueID string) (Principal, error) {
 
 func (a *API) queueParam(c echo.Context) (Queue, error) {
 	q, err := a.eng.GetQueue(c.Request().Context(), c.Param("id"))
-	return q, problemFor(err)
+	return q, problemFor(sayNotFound("No such queue.", err))
 }
 
 func (a *API) listQueues(c echo.Context) error {
@@ -320,15 +407,41 @@ func (a *API) createQueue(c echo.Context) error {
 		return err
 	}
 	var in QueueJSON
-	if err := decode(c, &in); err != nil {
+	raw, err := decodeRaw(c, &in)
+	if err != nil {
 		return err
 	}
+	applyQueueDefaults(raw, &in, true)
 	q, err := a.eng.CreateQueue(c.Request().Context(), in.Queue())
 	if err != nil {
 		return problemFor(err)
 	}
 	st := StatusAt(&q, a.eng.clock.Now())
 	return c.JSON(http.StatusCreated, queueJSON(q, &st))
+}
+
+// applyQueueDefaults fills what a queue body (raw, already decoded into
+// in) leaves out: without "limits.max_waiting" the queue takes
+// DefaultMaxWaiting (an explicit 0 means no limit); on create, without
+// "hours" (absent or null) or with hours that have no weekly ranges, no
+// overrides and no manual override, the queue is always open (in the
+// given zone, else UTC).
+func applyQueueDefaults(raw []byte, in *QueueJSON, create bool) {
+	var probe struct {
+		Hours  json.RawMessage `json:"hours"`
+		Limits struct {
+			MaxWaiting json.RawMessage `json:"max_waiting"`
+		} `json:"limits"`
+	}
+	_ = json.Unmarshal(raw, &probe) // raw decoded strictly already
+	if len(probe.Limits.MaxWaiting) == 0 {
+		in.Limits.MaxWaiting = DefaultMaxWaiting
+	}
+	if create && in.Hours.Empty() {
+		zone := in.Hours.Zone
+		in.Hours = hours.AlwaysOpen()
+		in.Hours.Zone = zone
+	}
 }
 
 func (a *API) getQueue(c echo.Context) error {
@@ -352,9 +465,11 @@ func (a *API) putQueue(c echo.Context) error {
 		return err
 	}
 	var in QueueJSON
-	if err := decode(c, &in); err != nil {
+	raw, err := decodeRaw(c, &in)
+	if err != nil {
 		return err
 	}
+	applyQueueDefaults(raw, &in, false)
 	q := in.Queue()
 	q.ID = old.ID
 	q, err = a.eng.UpdateQueue(c.Request().Context(), q)
@@ -546,13 +661,14 @@ func (a *API) window(c echo.Context) (time.Time, time.Time, error) {
 		if v := c.QueryParam(f.name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				return from, to, problem.New(http.StatusBadRequest, f.name+" must be RFC 3339").With("reason", "invalid")
+				return from, to, problem.New(http.StatusBadRequest, fmt.Sprintf("%q must be a time in RFC 3339 form, e.g. 2026-06-01T09:00:00Z.", f.name)).
+					With("reason", "invalid").With("field", f.name)
 			}
 			*f.dst = t
 		}
 	}
 	if to.Before(from) || to.Sub(from) > 366*24*time.Hour {
-		return from, to, problem.New(http.StatusBadRequest, "window must be 0–366 days").With("reason", "invalid")
+		return from, to, problem.New(http.StatusBadRequest, "The window must be 0–366 days long.").With("reason", "invalid").With("field", "to")
 	}
 	return from, to, nil
 }
@@ -647,7 +763,7 @@ func (a *API) putHost(c echo.Context) error {
 	}
 	h, err := a.eng.PutHost(c.Request().Context(), c.Param("id"), in.Name, in.Queues)
 	if err != nil {
-		return problemFor(err)
+		return problemFor(sayNotFound("No such queue among \"queues\".", err))
 	}
 	return c.JSON(http.StatusOK, h)
 }
@@ -675,7 +791,7 @@ func (a *API) getHost(c echo.Context) error {
 	}
 	h, err := a.eng.GetHost(c.Request().Context(), id)
 	if err != nil {
-		return problemFor(err)
+		return problemFor(sayNotFound("No such host.", err))
 	}
 	return c.JSON(http.StatusOK, h)
 }
@@ -685,7 +801,7 @@ func (a *API) deleteHost(c echo.Context) error {
 		return err
 	}
 	if err := a.eng.DeleteHost(c.Request().Context(), c.Param("id")); err != nil {
-		return problemFor(err)
+		return problemFor(sayNotFound("No such host.", err))
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -703,7 +819,7 @@ func (a *API) setAvailability(c echo.Context) error {
 	}
 	h, err := a.eng.SetAvailability(c.Request().Context(), id, in.State)
 	if err != nil {
-		return problemFor(err)
+		return problemFor(sayNotFound("No such host.", err))
 	}
 	return c.JSON(http.StatusOK, h)
 }
@@ -733,7 +849,7 @@ func (a *API) setServing(c echo.Context) error {
 	}
 	h, err := a.eng.SetServing(c.Request().Context(), id, queues)
 	if err != nil {
-		return problemFor(err)
+		return problemFor(sayNotFound("No such host.", err))
 	}
 	return c.JSON(http.StatusOK, h)
 }
@@ -747,14 +863,14 @@ func (a *API) entryFor(c echo.Context) (Principal, Entry, bool, error) {
 	}
 	en, err := a.eng.GetEntry(c.Request().Context(), c.Param("id"))
 	if err != nil {
-		return p, Entry{}, false, problemFor(err)
+		return p, Entry{}, false, problemFor(sayNotFound("No such entry.", err))
 	}
 	if en.CallerID == p.ID {
 		return p, en, true, nil
 	}
 	if _, err := a.hostOf(c, en.QueueID); err != nil {
 		// Do not reveal that someone else's entry exists.
-		return p, Entry{}, false, problemFor(fmt.Errorf("queue: entry %s: %w", en.ID, ErrNotFound))
+		return p, Entry{}, false, problemFor(say("No such entry.", fmt.Errorf("queue: entry %s: %w", en.ID, ErrNotFound)))
 	}
 	return p, en, false, nil
 }
@@ -829,7 +945,7 @@ func (a *API) hostAction(c echo.Context) (Principal, Entry, error) {
 	}
 	en, err := a.eng.GetEntry(c.Request().Context(), c.Param("id"))
 	if err != nil {
-		return p, Entry{}, problemFor(err)
+		return p, Entry{}, problemFor(sayNotFound("No such entry.", err))
 	}
 	if _, err := a.hostOf(c, en.QueueID); err != nil {
 		return p, Entry{}, err

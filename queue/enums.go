@@ -1,6 +1,9 @@
 package queue
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // enumString renders v from names, or "Type(n)" when out of range.
 func enumString(typ string, names []string, v int) string {
@@ -17,7 +20,7 @@ func enumParse(typ string, names []string, s string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, fmt.Errorf("queue: %s %q: %w", typ, s, ErrInvalid)
+	return 0, &FieldError{Field: strings.ReplaceAll(typ, " ", "_"), Message: fmt.Sprintf("Unknown %s %q; use one of: %s.", typ, s, strings.Join(names, ", "))}
 }
 
 // Mode is how callers are matched to hosts.

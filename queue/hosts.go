@@ -15,7 +15,7 @@ import (
 // Errors: ErrInvalid, ErrNotFound (a queue does not exist).
 func (e *Engine) PutHost(ctx context.Context, id, name string, queues []string) (Host, error) {
 	if id == "" || len(name) > 200 {
-		return Host{}, fmt.Errorf("queue: host id and a name of at most 200 bytes: %w", ErrInvalid)
+		return Host{}, &FieldError{Field: "name", Message: "A host's name must be at most 200 characters long."}
 	}
 	for _, q := range queues {
 		if _, err := e.store.GetQueue(ctx, q); err != nil {
@@ -94,7 +94,7 @@ func (e *Engine) DeleteHost(ctx context.Context, id string) error {
 // ErrNotFound, ErrState.
 func (e *Engine) SetAvailability(ctx context.Context, hostID string, s HostState) (Host, error) {
 	if s != HostAvailable && s != HostAway && s != HostOffline {
-		return Host{}, fmt.Errorf("queue: hosts may set available, away or offline, not %s: %w", s, ErrInvalid)
+		return Host{}, &FieldError{Field: "state", Message: fmt.Sprintf("A host may set available, away or offline, not %s.", s)}
 	}
 	now := e.clock.Now()
 	if s == HostAvailable {

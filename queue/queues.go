@@ -77,8 +77,18 @@ func (q *Queue) Validate() error {
 	return nil
 }
 
+// slugTaken turns an ErrConflict from the store into a FieldError on
+// "slug" (the only unique field of a queue besides its random ID).
+func slugTaken(err error) error {
+	if errors.Is(err, ErrConflict) {
+		return &FieldError{Field: "slug", Message: "That address is taken; choose another.", Err: err}
+	}
+	return err
+}
+
 // CreateQueue validates q, gives it a new ID and timestamps and stores it.
-// Errors: ErrInvalid (bad fields), ErrConflict (slug taken).
+// Errors: ErrInvalid (bad fields, a *FieldError), ErrConflict (slug
+// taken, a *FieldError on "slug").
 func (e *Engine) CreateQueue(ctx context.Context, q Queue) (Queue, error) {
 	if err := q.Validate(); err != nil {
 		return Queue{}, err
@@ -87,7 +97,7 @@ func (e *Engine) CreateQueue(ctx context.Context, q Queue) (Queue, error) {
 	q.ID, q.CreatedAt, q.UpdatedAt = newID(), now, now
 	out, err := e.store.CreateQueue(ctx, q)
 	if err != nil {
-		return Queue{}, fmt.Errorf("queue: create %q: %w", q.Slug, err)
+		return Queue{}, slugTaken(fmt.Errorf("queue: create %q: %w", q.Slug, err))
 	}
 	return out, nil
 }
@@ -106,7 +116,7 @@ func (e *Engine) UpdateQueue(ctx context.Context, q Queue) (Queue, error) {
 	q.CreatedAt, q.UpdatedAt = old.CreatedAt, e.clock.Now()
 	out, err := e.store.UpdateQueue(ctx, q)
 	if err != nil {
-		return Queue{}, fmt.Errorf("queue: update %s: %w", q.ID, err)
+		return Queue{}, slugTaken(fmt.Errorf("queue: update %s: %w", q.ID, err))
 	}
 	e.changed(q.ID)
 	return out, nil

@@ -439,7 +439,7 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 // [from, to). Errors: ErrNotFound, ErrInvalid (to before from).
 func (e *Engine) Stats(ctx context.Context, queueID string, from, to time.Time) (Stats, error) {
 	if to.Before(from) {
-		return Stats{}, fmt.Errorf("queue: stats window ends before it starts: %w", ErrInvalid)
+		return Stats{}, &FieldError{Field: "to", Message: "The window ends before it starts."}
 	}
 	q, err := e.store.GetQueue(ctx, queueID)
 	if err != nil {

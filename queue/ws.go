@@ -394,7 +394,7 @@ func (h *Hub) serve(c echo.Context) error {
 	case qp.Get("entry") != "":
 		en, err := a.eng.GetEntry(ctx, qp.Get("entry"))
 		if err != nil || en.CallerID != p.ID {
-			return problemFor(fmt.Errorf("queue: ws entry: %w", ErrNotFound))
+			return problemFor(say("No such entry.", fmt.Errorf("queue: ws entry: %w", ErrNotFound)))
 		}
 		if tok := qp.Get("token"); tok != "" && en.Paused {
 			if _, err := a.eng.Resume(ctx, en.ID, tok); err != nil {
@@ -414,7 +414,7 @@ func (h *Hub) serve(c echo.Context) error {
 		}
 		cl.kind, cl.queues = kindHost, append(slices.Clone(host.Queues), hostKey(p.ID))
 	default:
-		return problem400("say ?entry=ID (caller) or ?stats=1 (admin)")
+		return problem400("Say ?entry=ID (a caller) or ?stats=1 (an admin).")
 	}
 	h.mu.Lock()
 	closed := h.closed
@@ -487,8 +487,9 @@ func (h *Hub) serve(c echo.Context) error {
 	return nil
 }
 
+// problem400 is a 400 problem whose detail is msg (a sentence for people).
 func problem400(msg string) error {
-	return problemFor(fmt.Errorf("queue: %s: %w", msg, ErrInvalid))
+	return problemFor(say(msg, fmt.Errorf("queue: %s: %w", msg, ErrInvalid)))
 }
 
 // write sends queued messages and pings until the connection fails or the

@@ -104,6 +104,18 @@ func AlwaysOpen() Schedule {
 	return s
 }
 
+// Empty reports whether s says nothing about when it is open: no weekly
+// ranges, no date overrides and no manual override (the zone aside). Such
+// a schedule is always closed.
+func (s *Schedule) Empty() bool {
+	for _, rs := range s.Weekly {
+		if len(rs) > 0 {
+			return false
+		}
+	}
+	return len(s.Overrides) == 0 && s.Manual == ManualNone
+}
+
 // Clone returns a deep copy of s (no shared slices).
 func (s Schedule) Clone() Schedule {
 	c := s
