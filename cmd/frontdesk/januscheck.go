@@ -65,13 +65,9 @@ func janusCheck(ctx context.Context, e *env, args []string) error {
 		return errors.New("janus check: no Janus instances configured (janus.instances); Frontdesk uses the built-in SFU")
 	}
 	opts := []check.Option{check.WithEventWait(*eventWait), check.WithRequestTimeout(*timeout)}
-	base := *frontdesk
-	if base == "" {
-		base = cfg.HTTP.PublicURL
-	}
-	if base != "" {
-		opts = append(opts, check.WithEventWitness(check.MetricsWitness{URL: check.MetricsURL(base),
-			Client: &http.Client{Timeout: *timeout}}))
+	if url := metricsURL(*frontdesk, cfg); url != "" {
+		opts = append(opts, check.WithEventWitness(check.MetricsWitness{URL: url,
+			Client: &http.Client{Timeout: *timeout}, Token: cfg.Metrics.Token.Reveal()}))
 	}
 	var results []check.Result
 	for _, t := range targets {
@@ -84,4 +80,19 @@ func janusCheck(ctx context.Context, e *env, args []string) error {
 		return errChecksFailed
 	}
 	return nil
+}
+
+// metricsURL is where "janus check" reads Frontdesk's /metrics: under the
+// --frontdesk base URL when given, else on metrics.listen when /metrics has
+// its own listener, else under http.public_url; "" skips the events check.
+func metricsURL(frontdesk string, cfg *config.Config) string {
+	switch {
+	case frontdesk != "":
+		return check.MetricsURL(frontdesk)
+	case cfg.Metrics.Listen != "":
+		return check.MetricsURL("http://" + cfg.Metrics.Listen)
+	case cfg.HTTP.PublicURL != "":
+		return check.MetricsURL(cfg.HTTP.PublicURL)
+	}
+	return ""
 }

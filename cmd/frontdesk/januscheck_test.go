@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/webhook"
@@ -142,5 +143,27 @@ func TestJanusHelp(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "check") {
 		t.Fatalf("help lacks check: %s", out.String())
+	}
+}
+
+// TestJanusCheckMetricsURL: the events check reads /metrics where the
+// configuration serves it.
+func TestJanusCheckMetricsURL(t *testing.T) {
+	tests := []struct {
+		name, flag, listen, public, want string
+	}{
+		{"flag wins", "http://10.0.0.1:8080/", "127.0.0.1:9100", "https://desk.example", "http://10.0.0.1:8080/metrics"},
+		{"own metrics listener", "", "127.0.0.1:9100", "https://desk.example", "http://127.0.0.1:9100/metrics"},
+		{"public URL", "", "", "https://desk.example", "https://desk.example/metrics"},
+		{"nothing: no check", "", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := &config.Config{}
+			cfg.Metrics.Listen, cfg.HTTP.PublicURL = tt.listen, tt.public
+			if got := metricsURL(tt.flag, cfg); got != tt.want {
+				t.Fatalf("metricsURL = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

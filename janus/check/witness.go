@@ -33,6 +33,9 @@ type MetricsWitness struct {
 	URL string
 	// Client is the HTTP client; nil means http.DefaultClient.
 	Client *http.Client
+	// Token, when set, is sent as "Authorization: Bearer <Token>" (Frontdesk's
+	// metrics.token). It is a secret: errors never include it.
+	Token string
 }
 
 // EventsFrom implements [EventWitness]. Errors: the endpoint is
@@ -50,6 +53,9 @@ func (w MetricsWitness) EventsFrom(ctx context.Context, emitter string) (EventCo
 	}
 	// Ask for the text format explicitly (not protobuf or OpenMetrics).
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	if w.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+w.Token)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return c, fmt.Errorf("check: metrics: %w", err)

@@ -64,3 +64,49 @@ func TestMetricsWitness(t *testing.T) {
 		})
 	}
 }
+
+// TestMetricsWitnessToken: with metrics.token set, Frontdesk answers 401
+// without the bearer token; the witness sends it and never puts it in an
+// error.
+func TestMetricsWitnessToken(t *testing.T) {
+	const token = "metrics-token-0123456789"
+	reg := prometheus.NewRegistry()
+	received := prometheus.NewCounterVec(prometheus.CounterOpts{Name: ReceivedMetric, Help: "events"}, []string{"type", "emitter"})
+	reg.MustRegister(received)
+	received.WithLabelValues("plugin", "janus-a").Add(2)
+	prom := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		prom.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	tests := []struct {
+		name, token, wantErr string
+		want                 uint64
+	}{
+		{"with the token", token, "", 2},
+		{"without a token", "", "401", 0},
+		{"with a wrong token", "wrong-token-0123456789", "401", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := MetricsWitness{URL: MetricsURL(srv.URL), Token: tt.token}.EventsFrom(ctx, "janus-a")
+			if tt.wantErr == "" {
+				if err != nil || n.Received != tt.want {
+					t.Fatalf("got %+v, %v; want %d received", n, err, tt.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err %v, want it to contain %q", err, tt.wantErr)
+			}
+			if tt.token != "" && strings.Contains(err.Error(), tt.token) {
+				t.Fatalf("error reveals the token: %v", err)
+			}
+		})
+	}
+}
