@@ -7,15 +7,39 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
+
+// MaxNameLen is the longest caller name, in bytes.
+const MaxNameLen = 100
+
+// CleanName applies the display-name rule to a caller's name: surrounding
+// white space is trimmed; the rest must be 1–MaxNameLen bytes of valid
+// UTF-8 without control characters (C0, DEL, C1: NUL, line breaks, tabs),
+// format characters (Unicode Cf: bidi embeddings, overrides and isolates,
+// zero-width characters) or line and paragraph separators. It returns
+// the trimmed name and whether it is acceptable.
+func CleanName(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > MaxNameLen || !utf8.ValidString(s) {
+		return "", false
+	}
+	if strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+	}) {
+		return "", false
+	}
+	return s, true
+}
 
 // Caller identifies the person joining a queue.
 type Caller struct {
 	// ID is the account subject or the signed guest identifier.
 	ID string
-	// Name is the display name (1–100 bytes).
+	// Name is the display name; see CleanName.
 	Name string
 	// Guest is true for a caller without an account.
 	Guest bool
@@ -97,9 +121,11 @@ func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joi
 	if err != nil {
 		return Joined{}, fmt.Errorf("queue: join: %w", err)
 	}
-	if req.Caller.ID == "" || req.Caller.Name == "" || len(req.Caller.Name) > 100 {
+	name, ok := CleanName(req.Caller.Name)
+	if req.Caller.ID == "" || !ok {
 		return Joined{}, &Refusal{Err: ErrInvalid, Reason: "name_invalid", Field: "name"}
 	}
+	req.Caller.Name = name
 	if q.Identity == IdentityAccount && req.Caller.Guest {
 		return Joined{}, &Refusal{Err: ErrForbidden, Reason: "account_required"}
 	}

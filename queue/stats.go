@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Seconds is a duration rendered in JSON as (fractional) seconds.
@@ -465,9 +467,19 @@ var csvHeader = []string{"id", "queue_id", "seq", "state", "reason", "caller_id"
 	"host_id", "created_at", "offered_at", "answered_at", "started_at", "ended_at", "wait_s", "handle_s", "intake"}
 
 // csvSafe defuses spreadsheet formula injection (OWASP "CSV injection"):
-// a cell starting with = + - @ tab or CR gets a leading apostrophe.
+// a cell whose first character after any leading whitespace, control or
+// format characters (spreadsheets skip them) is = + - @ (or their
+// full-width forms), or that starts with a tab or CR, gets a leading
+// apostrophe, so it is read as text.
 func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	rest := strings.TrimLeftFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	})
+	if rest == "" {
+		return s
+	}
+	r, _ := utf8.DecodeRuneInString(rest)
+	if strings.ContainsRune("=+-@＝＋－＠", r) || strings.ContainsAny(s[:1], "\t\r") {
 		return "'" + s
 	}
 	return s
@@ -505,9 +517,9 @@ func WriteCSV(w io.Writer, entries []Entry, loc *time.Location) error {
 			b, _ := json.Marshal(en.Intake) // map[string]string always marshals
 			intake = string(b)
 		}
-		row := []string{en.ID, en.QueueID, strconv.FormatInt(en.Seq, 10), en.State.String(), reason,
+		row := []string{en.ID, en.QueueID, strconv.FormatInt(en.Seq, 10), en.State.String(), csvSafe(reason),
 			csvSafe(en.CallerID), csvSafe(en.CallerName), strconv.FormatBool(en.Guest), strconv.Itoa(en.Priority),
-			en.HostID, ts(en.CreatedAt), ts(en.OfferedAt), ts(en.AnsweredAt), ts(en.StartedAt), ts(en.EndedAt),
+			csvSafe(en.HostID), ts(en.CreatedAt), ts(en.OfferedAt), ts(en.AnsweredAt), ts(en.StartedAt), ts(en.EndedAt),
 			wait, handle, csvSafe(intake)}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("queue: csv: %w", err)

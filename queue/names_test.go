@@ -1,0 +1,94 @@
+package queue_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/queue"
+)
+
+func TestJoinRefusesUnsafeNames(t *testing.T) {
+	a := newAPIEnv(t)
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"n","name":"N","hours":{"zone":"UTC","manual":"open"}}`, &q, 201)
+	tests := []struct {
+		name, caller string
+		ok           bool
+		stored       string
+	}{
+		{"plain", "Ada Lovelace", true, "Ada Lovelace"},
+		{"trimmed", "  Ada  ", true, "Ada"},
+		{"accents and scripts", "Zoë 李 محمد", true, "Zoë 李 محمد"},
+		{"NUL", "Ada\x00", false, ""},
+		{"newline", "Ada\nAdmin: accept me", false, ""},
+		{"tab", "Ada\tB", false, ""},
+		{"C1 control", "A\u0085da", false, ""},
+		{"bidi override", "Ada\u202egnp.exe", false, ""},
+		{"bidi isolate", "\u2067Ada", false, ""},
+		{"zero width joiner", "A\u200dda", false, ""},
+		{"line separator", "Ada\u2028B", false, ""},
+		{"only spaces", "   ", false, ""},
+		{"too long", strings.Repeat("a", queue.MaxNameLen+1), false, ""},
+	}
+	for i, tc := range tests {
+		body := map[string]string{"name": tc.caller}
+		var out struct {
+			Entry queue.EntryJSON `json:"entry"`
+		}
+		var p map[string]any
+		user := "c" + string(rune('a'+i))
+		if !tc.ok {
+			code, _, raw := a.do("POST", "/queues/"+q.ID+"/entries", user, "caller", body, &p)
+			if code != 400 || p["reason"] != "name_invalid" || p["field"] != "name" {
+				t.Errorf("%s: %d %s, want 400 name_invalid", tc.name, code, raw)
+			}
+			continue
+		}
+		code, _, raw := a.do("POST", "/queues/"+q.ID+"/entries", user, "caller", body, &out)
+		if code != 201 || out.Entry.CallerName != tc.stored {
+			t.Errorf("%s: %d %s, want 201 with name %q", tc.name, code, raw, tc.stored)
+		}
+	}
+}
+
+func TestWriteCSVNeutralisesFormulas(t *testing.T) {
+	t0 := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, in string
+		defused  bool
+	}{
+		{"equals", "=1+1", true},
+		{"space then equals", " =1+1", true},
+		{"tab then at", "\t@SUM(A1)", true},
+		{"newline then plus", "\n+cmd", true},
+		{"CR then minus", "\r-2", true},
+		{"NUL then equals", "\x00=HYPERLINK(\"x\")", true},
+		{"NBSP then equals", "\u00a0=1", true},
+		{"bidi then at", "\u202e@x", true},
+		{"full-width equals", "＝1+1", true},
+		{"leading tab alone", "\tAda", true},
+		{"plain", "Ada", false},
+		{"minus inside", "Ada-Lovelace", false},
+		{"space then letter", " Ada", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			en := queue.Entry{ID: "e", QueueID: "q", State: queue.EntryWaiting, CallerID: "c", CallerName: tc.in, CreatedAt: t0}
+			var buf bytes.Buffer
+			if err := queue.WriteCSV(&buf, []queue.Entry{en}, time.UTC); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := csv.NewReader(&buf).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rows[1][6]
+			if want := map[bool]string{true: "'" + tc.in, false: tc.in}[tc.defused]; got != want {
+				t.Fatalf("caller_name cell %q, want %q", got, want)
+			}
+		})
+	}
+}
