@@ -189,7 +189,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	a.api = queue.NewAPI(a.engine, identifier{}, a.auth.Origins().Check, queue.WithAPILogger(log))
+	a.api = queue.NewAPI(a.engine, identifier{}, a.auth.Origins().Check, queue.WithAPILogger(log),
+		queue.WithJoinRate(cfg.Queue.JoinPerMinute, cfg.Queue.JoinBurst))
 	a.api.Register(api)
 	if a.progSub, err = a.bus.Subscribe(bus.Filter{Types: events.TypeCall | events.TypeCore | events.TypeWebRTC | events.TypePlugin},
 		bus.WithName("call-progress"), bus.WithBuffer(4096)); err != nil {

@@ -43,6 +43,19 @@ type Config struct {
 	TURN TURN `yaml:"turn"`
 	// Metrics configures where and to whom /metrics is served.
 	Metrics Metrics `yaml:"metrics"`
+	// Queue configures the queue API's admission limits.
+	Queue Queue `yaml:"queue"`
+}
+
+// Queue configures the queue API's admission limits.
+type Queue struct {
+	// JoinPerMinute is how many joins (POST /queues/:id/entries) one client
+	// address may make a minute on average (queue.WithJoinRate); 0 turns
+	// the limit off. Default 10.
+	JoinPerMinute int `yaml:"join_per_minute"`
+	// JoinBurst is how many joins one address may make at once before
+	// JoinPerMinute paces it. Default 5.
+	JoinBurst int `yaml:"join_burst"`
 }
 
 // Metrics configures the Prometheus /metrics endpoint.
@@ -272,5 +285,6 @@ func Default() *Config {
 		Events: Events{Path: "/janus/events", MaxBody: 1 << 20},
 		Auth:   Auth{SessionTTL: 12 * time.Hour},
 		TURN:   TURN{TTL: 24 * time.Hour},
+		Queue:  Queue{JoinPerMinute: 10, JoinBurst: 5},
 	}
 }

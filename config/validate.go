@@ -29,6 +29,12 @@ func (c *Config) Validate() error {
 	v.sfu(c.SFU)
 	v.turn(c.TURN)
 	v.metrics(c.Metrics, c.HTTP)
+	if c.Queue.JoinPerMinute < 0 {
+		v.fail("queue.join_per_minute", "%d must be 0 (no limit) or more", c.Queue.JoinPerMinute)
+	}
+	if c.Queue.JoinBurst < 1 {
+		v.fail("queue.join_burst", "%d must be 1 or more", c.Queue.JoinBurst)
+	}
 	return errors.Join(v.errs...)
 }
 

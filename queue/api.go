@@ -91,10 +91,11 @@ import (
 // served now); removing a queue from "queues" removes it from "serving".
 // Statistics count as available/staffed only the hosts serving the queue.
 type API struct {
-	eng *Engine
-	ids Identifier
-	hub *Hub
-	log *slog.Logger
+	eng   *Engine
+	ids   Identifier
+	hub   *Hub
+	log   *slog.Logger
+	joins *addrLimiter
 }
 
 // APIOption configures an API.
@@ -102,6 +103,15 @@ type APIOption func(*API)
 
 // WithAPILogger sets the API's logger (default slog.Default()).
 func WithAPILogger(l *slog.Logger) APIOption { return func(a *API) { a.log = l } }
+
+// WithJoinRate limits joins (POST /queues/:id/entries) per client address
+// (echo's RealIP, so as trusted proxies allow) to perMinute a minute on
+// average with bursts of burst; perMinute ≤ 0 removes the limit. A join
+// over the limit is 429 with "reason":"rate_limited" and Retry-After.
+// Default DefaultJoinsPerMinute and DefaultJoinBurst.
+func WithJoinRate(perMinute, burst int) APIOption {
+	return func(a *API) { a.joins = newAddrLimiter(perMinute, burst) }
+}
 
 // WithHubInterval sets the live-update coalescing interval (default
 // 250 ms: at most four updates per second per client).
@@ -117,7 +127,7 @@ func WithStatsInterval(d time.Duration) APIOption { return func(a *API) { a.hub.
 // decides whether a WebSocket handshake's Origin is allowed (required:
 // nil refuses every cross-origin handshake except same host).
 func NewAPI(eng *Engine, ids Identifier, checkOrigin func(r *http.Request) bool, opts ...APIOption) *API {
-	a := &API{eng: eng, ids: ids, log: slog.Default()}
+	a := &API{eng: eng, ids: ids, log: slog.Default(), joins: newAddrLimiter(DefaultJoinsPerMinute, DefaultJoinBurst)}
 	a.hub = newHub(a, checkOrigin)
 	for _, o := range opts {
 		o(a)
@@ -557,6 +567,10 @@ func (a *API) join(c echo.Context) error {
 	q, err := a.queueParam(c)
 	if err != nil {
 		return err
+	}
+	if ok, wait := a.joins.allow(c.RealIP(), a.eng.clock.Now()); !ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
+		return problemFor(&Refusal{Err: ErrCooldown, Reason: "rate_limited"})
 	}
 	var in joinBody
 	if c.Request().ContentLength != 0 {

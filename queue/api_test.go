@@ -82,7 +82,7 @@ func newAPIEnvWith(t *testing.T, opts ...queue.APIOption) *apiEnv {
 	env := queuetest.NewEnv(t, queue.NewMemoryStore(), monday10, queue.WithLogger(logger))
 	api := queue.NewAPI(env.Engine, headerIDs{}, func(r *http.Request) bool {
 		return r.Header.Get("Origin") == "https://desk.example"
-	}, append([]queue.APIOption{queue.WithAPILogger(logger), queue.WithHubInterval(10 * time.Millisecond)}, opts...)...)
+	}, append([]queue.APIOption{queue.WithAPILogger(logger), queue.WithHubInterval(10 * time.Millisecond), queue.WithJoinRate(0, 0)}, opts...)...)
 	e := echo.New()
 	e.HTTPErrorHandler = problem.HTTPErrorHandler(logger)
 	api.Register(e.Group("/api/v1"))

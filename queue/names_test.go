@@ -92,3 +92,45 @@ func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 		})
 	}
 }
+
+func TestJoinRateLimitPerAddress(t *testing.T) {
+	a := newAPIEnvWith(t, queue.WithJoinRate(6, 3)) // one every 10 s, bursts of 3
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"r","name":"R","hours":{"zone":"UTC","manual":"open"}}`, &q, 201)
+	join := func(i int) (int, map[string]any, string) {
+		var p map[string]any
+		code, hdr, _ := a.do("POST", "/queues/"+q.ID+"/entries", "g"+string(rune('a'+i)), "caller", nil, &p)
+		return code, p, hdr.Get("Retry-After")
+	}
+	for i := range 3 {
+		if code, p, _ := join(i); code != 201 {
+			t.Fatalf("join %d in the burst: %d %v", i, code, p)
+		}
+	}
+	code, p, retry := join(3)
+	if code != 429 || p["reason"] != "rate_limited" || retry != "10" || internals.MatchString(p["detail"].(string)) {
+		t.Fatalf("fourth join: %d %v Retry-After %q", code, p, retry)
+	}
+	a.env.Clock.Advance(10 * time.Second)
+	if code, p, _ := join(4); code != 201 {
+		t.Fatalf("after 10 s: %d %v", code, p)
+	}
+	if code, _, _ := join(5); code != 429 {
+		t.Fatalf("right after: %d, want 429", code)
+	}
+}
+
+func TestDefaultJoinRateStopsAFlood(t *testing.T) {
+	a := newAPIEnvWith(t, queue.WithJoinRate(queue.DefaultJoinsPerMinute, queue.DefaultJoinBurst))
+	var q queue.QueueJSON
+	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"f","name":"F"}`, &q, 201)
+	admitted := 0
+	for i := range 100 {
+		if code, _, _ := a.do("POST", "/queues/"+q.ID+"/entries", "guest"+strings.Repeat("x", i), "caller", nil, nil); code == 201 {
+			admitted++
+		}
+	}
+	if admitted != queue.DefaultJoinBurst {
+		t.Fatalf("a flood of 100 joins from one address admitted %d, want the burst of %d", admitted, queue.DefaultJoinBurst)
+	}
+}
