@@ -42,7 +42,7 @@ func (e *Engine) Sweep(ctx context.Context) error {
 		case EntryOffered:
 			err = e.returnOffer(ctx, en.HostID, en.ID, "offer_timeout", now)
 		case EntryConnecting:
-			err = e.endEntry(ctx, en.ID, EntryNoShow, "no_show", now)
+			err = e.noShow(ctx, en, now)
 		case EntryInCall:
 			err = e.rejoinOver(ctx, en, now)
 		case EntryWaiting:
@@ -148,4 +148,50 @@ func (e *Engine) repairOffered(ctx context.Context, h Host, now time.Time) error
 		return nil
 	})
 	return err
+}
+
+// noShow ends a connecting entry whose no-show timeout passed. When the
+// call record shows that the caller reached the room (its "joined" or
+// "webrtcup" arrived) the call did take place and only its media-up and
+// hang-up events were lost, e.g. while Frontdesk was down: the entry ends
+// as completed with reason "hangup_lost", started at the caller's first
+// sign of life and ended at the last leave recorded after it (else now).
+// Otherwise it ends as no_show.
+func (e *Engine) noShow(ctx context.Context, en Entry, now time.Time) error {
+	var started, ended time.Time
+	if en.CallID != "" {
+		c, err := e.store.GetCall(ctx, en.CallID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("queue: no-show: %w", err)
+		}
+		for _, p := range c.Participants {
+			if p.Role == PartyCaller {
+				started = p.JoinedAt
+				if started.IsZero() || (!p.UpAt.IsZero() && p.UpAt.Before(started)) {
+					started = p.UpAt
+				}
+			}
+		}
+		for _, p := range c.Participants {
+			if !started.IsZero() && p.LeftAt.After(started) && p.LeftAt.Before(now) && (ended.IsZero() || p.LeftAt.Before(ended)) {
+				ended = p.LeftAt
+			}
+		}
+	}
+	if started.IsZero() {
+		return e.endEntry(ctx, en.ID, EntryNoShow, "no_show", now)
+	}
+	if ended.IsZero() {
+		ended = now
+	}
+	e.log.InfoContext(ctx, "queue: caller reached the call but its media-up and hang-up were lost: completed", "queue", en.QueueID, "entry", en.ID)
+	return e.endEntryIf(ctx, en.ID, EntryCompleted, func(x *Entry) (string, bool) {
+		if x.State != EntryConnecting || x.CallID != en.CallID {
+			return "", false
+		}
+		if x.StartedAt.IsZero() {
+			x.StartedAt = started
+		}
+		return "hangup_lost", true
+	}, ended)
 }
