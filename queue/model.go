@@ -108,8 +108,9 @@ const (
 	// DefaultHandleTime is the expected handle time of a queue whose
 	// HandleTime is 0.
 	DefaultHandleTime = 5 * time.Minute
-	// DefaultMaxWaiting is the maximum number of waiting callers given to
-	// a queue created without limits.max_waiting.
+	// DefaultMaxWaiting is the maximum number of waiting callers the API
+	// gives a queue whose body (POST or PUT /queues) has no
+	// limits.max_waiting; an explicit 0 there means no limit.
 	DefaultMaxWaiting = 200
 )
 

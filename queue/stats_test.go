@@ -117,15 +117,19 @@ func TestEstimateWait(t *testing.T) {
 			}
 		})
 	}
-	// The first ended call counts at once, blended with the prior as
-	// two calls' worth: (2×4m + 1m) / 3 = 3m; answered 5 s after the offer.
+	// The first ended call counts at once (no cached prior), blended with
+	// the prior as two calls' worth: (2×4m + 1m) / 3 = 3m; it was answered
+	// 5 s after the offer, as the answer delay prior says.
+	free := []queue.Host{host("a", queue.HostInCall, 0)}
+	if got, _ := env.Engine.EstimateWait(t.Context(), &q, 1, free); got != 4*time.Minute+ring {
+		t.Fatalf("before any call: %s, want the prior 4m + %s", got, ring)
+	}
 	s := env.Engine.Store()
 	en := queue.Entry{ID: "a", QueueID: "q", HostID: "a", State: queue.EntryCompleted, CreatedAt: now.Add(-time.Hour),
 		OfferedAt: now.Add(-time.Hour), AnsweredAt: now.Add(-time.Hour + 5*time.Second), EndedAt: now.Add(-time.Hour + 5*time.Second + time.Minute)}
 	if _, err := s.CreateEntry(t.Context(), en); err != nil {
 		t.Fatal(err)
 	}
-	free := []queue.Host{host("a", queue.HostInCall, 0)}
 	if got, _ := env.Engine.EstimateWait(t.Context(), &q, 1, free); got != 3*time.Minute+5*time.Second {
 		t.Fatalf("after one call: %s, want 3m5s (handle 3m + answer delay 5s)", got)
 	}
