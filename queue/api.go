@@ -53,10 +53,15 @@ import (
 //	GET    /entries/:id/call            call info with a fresh ticket [owner, the entry's host]
 //	GET    /ws                          live updates (see Hub)
 //
-// Errors are problem JSON (RFC 9457); refusals carry "reason" and, when
-// closed, "next_open" (RFC 3339 in the queue's zone), for cooldown
-// "retry_after" (and a Retry-After header), for already_queued "entry_id",
-// for intake errors "field".
+// Errors are problem JSON (RFC 9457) whose "detail" is a sentence for
+// people (never an error's internal text); refusals carry "reason" and,
+// when closed, "next_open" (RFC 3339 in the queue's zone), for cooldown
+// "retry_after" (and a Retry-After header), for already_queued
+// "entry_id"; invalid fields (intake, name, queue fields, body values)
+// carry "field", a path in the body such as "hours.weekly[2]" or
+// "timeouts.offer". A body over 64 KiB is 413 ("too_large"); data after
+// the body's JSON value is 400. Joins are rate-limited per client address
+// (WithJoinRate; 429 "rate_limited" with Retry-After).
 //
 // # Calls, leaving and coming back
 //
@@ -265,12 +270,66 @@ func decodeRaw(c echo.Context, v any) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return nil, bodyProblem(err)
+		p := bodyProblem(err)
+		if f := hoursField(raw, err); f != "" {
+			p.With("field", f)
+		}
+		return nil, p
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, bodyProblem(errTrailing)
 	}
 	return raw, nil
+}
+
+// hoursField locates a schedule value that failed to decode (err wraps
+// hours.ErrBadTime or hours.ErrBadManual) in the body raw, as a field path
+// ("hours.weekly[2][0].from", "hours.overrides[0].ranges[1].to",
+// "hours.manual" or "manual"); "" when it is neither or cannot be found.
+func hoursField(raw []byte, err error) string {
+	var body struct {
+		Manual json.RawMessage `json:"manual"`
+		Hours  struct {
+			Weekly    [][]map[string]json.RawMessage `json:"weekly"`
+			Overrides []struct {
+				Ranges []map[string]json.RawMessage `json:"ranges"`
+			} `json:"overrides"`
+		} `json:"hours"`
+	}
+	if json.Unmarshal(raw, &body) != nil {
+		return ""
+	}
+	if errors.Is(err, hours.ErrBadManual) {
+		if len(body.Manual) > 0 {
+			return "manual"
+		}
+		return "hours.manual"
+	}
+	if !errors.Is(err, hours.ErrBadTime) {
+		return ""
+	}
+	bad := func(prefix string, rs []map[string]json.RawMessage) string {
+		for i, r := range rs {
+			for _, k := range []string{"from", "to"} {
+				var m hours.Minute
+				if json.Unmarshal(r[k], &m) != nil {
+					return fmt.Sprintf("%s[%d].%s", prefix, i, k)
+				}
+			}
+		}
+		return ""
+	}
+	for d, rs := range body.Hours.Weekly {
+		if f := bad(fmt.Sprintf("hours.weekly[%d]", d), rs); f != "" {
+			return f
+		}
+	}
+	for i, o := range body.Hours.Overrides {
+		if f := bad(fmt.Sprintf("hours.overrides[%d].ranges", i), o.Ranges); f != "" {
+			return f
+		}
+	}
+	return ""
 }
 
 // errTrailing is a body with more after its JSON value.

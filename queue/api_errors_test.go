@@ -34,7 +34,9 @@ func TestAPIBadScheduleIs400NamingTheField(t *testing.T) {
 		{"backwards range", `{"zone":"UTC","weekly":` + week(2, `[{"from":"17:00","to":"09:00"}]`) + `}`, "hours.weekly[2]", "17:00–09:00"},
 		{"overlap", `{"zone":"UTC","weekly":` + week(3, `[{"from":"09:00","to":"12:00"},{"from":"11:00","to":"13:00"}]`) + `}`, "hours.weekly[3]", "overlap"},
 		{"bad date", `{"zone":"UTC","weekly":` + week(1, `[]`) + `,"overrides":[{"date":"2026-13-45","closed":true}]}`, "hours.overrides[0].date", "YYYY-MM-DD"},
-		{"bad time of day", `{"zone":"UTC","weekly":` + week(1, `[{"from":"9","to":"17:00"}]`) + `}`, "hours", "HH:MM"},
+		{"bad time of day", `{"zone":"UTC","weekly":` + week(1, `[{"from":"9","to":"17:00"}]`) + `}`, "hours.weekly[1][0].from", "HH:MM"},
+		{"bad time in an override", `{"zone":"UTC","overrides":[{"date":"2026-12-24","ranges":[{"from":"09:00","to":"25:00"}]}]}`, "hours.overrides[0].ranges[0].to", "HH:MM"},
+		{"bad manual", `{"zone":"UTC","manual":"sometimes"}`, "hours.manual", "open, closed or none"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
