@@ -17,6 +17,10 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// InternalDetail is the detail of a 500 whose cause is hidden: a sentence
+// for people, with nothing of the cause.
+const InternalDetail = "Something went wrong on our side. Please try again."
+
 // ContentType is the media type of a problem document (RFC 9457 §3).
 const ContentType = "application/problem+json"
 
@@ -128,7 +132,8 @@ func Write(w http.ResponseWriter, r *http.Request, d *Details) {
 
 // From converts any error to a problem: a *Details is returned as is; an
 // *echo.HTTPError keeps its code and message; anything else becomes a 500
-// whose detail hides the cause (the cause is kept in Err for logging).
+// whose detail hides the cause behind [InternalDetail] (the cause is kept
+// in Err for logging).
 func From(err error) *Details {
 	var d *Details
 	if errors.As(err, &d) {
@@ -143,7 +148,7 @@ func From(err error) *Details {
 		p.Err = err
 		return p
 	}
-	p := New(http.StatusInternalServerError, "internal error")
+	p := New(http.StatusInternalServerError, InternalDetail)
 	p.Err = err
 	return p
 }

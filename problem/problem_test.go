@@ -22,7 +22,7 @@ func TestHTTPErrorHandler(t *testing.T) {
 		{"problem", New(http.StatusConflict, "queue exists").With("reason", "duplicate_slug"), 409, "queue exists", "duplicate_slug"},
 		{"wrapped", Wrap(http.StatusNotFound, errors.New("no such queue")), 404, "no such queue", ""},
 		{"echo", echo.NewHTTPError(http.StatusMethodNotAllowed, "nope"), 405, "nope", ""},
-		{"internal hides cause", errSecret, 500, "internal error", ""},
+		{"internal hides cause", errSecret, 500, InternalDetail, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/problem"
 	"github.com/frontdesk/frontdesk/queue/hours"
 )
 
@@ -144,7 +145,7 @@ func sentinelMessage(err error) string {
 	case errors.Is(err, ErrState):
 		return "That is not possible right now; the page may be out of date."
 	}
-	return "Something went wrong on our side. Please try again."
+	return problem.InternalDetail
 }
 
 // humanMessage is the problem detail for err: never internal text.
