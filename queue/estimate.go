@@ -16,8 +16,13 @@ const DefaultRingTime = 5 * time.Second
 const priorWeight = 2
 
 // paceCacheTTL bounds how long a full sample of calls is reused before
-// it is read again (other replicas end calls too).
-const paceCacheTTL = 15 * time.Second
+// it is read again (other replicas end calls too); paceCacheShortTTL
+// bounds it for a smaller sample (a new queue, whose every call counts),
+// so that many callers' estimates in one burst read the calls once.
+const (
+	paceCacheTTL      = 15 * time.Second
+	paceCacheShortTTL = time.Second
+)
 
 // handleTimePrior is q's expected handle time: HandleTime, else
 // DefaultHandleTime.
@@ -35,16 +40,16 @@ type pace struct {
 
 // pace returns q's pace: the priors blended with the last ahtWindow calls
 // answered and ended (completed) in the past 24 hours, the priors counting
-// as priorWeight calls. A sample smaller than the window
-// is read again on every call, so the first calls count at once; a full
-// one is reused for paceCacheTTL, and a call that ends on this engine
-// drops it (see forgetPace).
+// as priorWeight calls. A sample smaller than the window is reused for at
+// most paceCacheShortTTL, a full one for paceCacheTTL; a call that ends on
+// this engine drops it at once (see forgetPace), so the first calls count
+// as soon as they end.
 func (e *Engine) pace(ctx context.Context, q *Queue) pace {
 	now := e.clock.Now()
 	e.mu.Lock()
 	c, ok := e.paceCache[q.ID]
 	e.mu.Unlock()
-	if ok && c.n >= e.ahtWindow && now.Sub(c.at) < paceCacheTTL {
+	if ok && (now.Sub(c.at) < paceCacheShortTTL || (c.n >= e.ahtWindow && now.Sub(c.at) < paceCacheTTL)) {
 		return c
 	}
 	p := pace{at: now, handle: handleTimePrior(q), ring: DefaultRingTime}

@@ -117,8 +117,9 @@ func TestEstimateWait(t *testing.T) {
 			}
 		})
 	}
-	// The first ended call counts at once (no cached prior), blended with
-	// the prior as two calls' worth: (2×4m + 1m) / 3 = 3m; it was answered
+	// The first ended call counts within a second even when another
+	// replica ended it (on this engine at once), blended with the prior as
+	// two calls' worth: (2×4m + 1m) / 3 = 3m; it was answered
 	// 5 s after the offer, as the answer delay prior says.
 	free := []queue.Host{host("a", queue.HostInCall, 0)}
 	if got, _ := env.Engine.EstimateWait(t.Context(), &q, 1, free); got != 4*time.Minute+ring {
@@ -130,8 +131,10 @@ func TestEstimateWait(t *testing.T) {
 	if _, err := s.CreateEntry(t.Context(), en); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := env.Engine.EstimateWait(t.Context(), &q, 1, free); got != 3*time.Minute+5*time.Second {
-		t.Fatalf("after one call: %s, want 3m5s (handle 3m + answer delay 5s)", got)
+	env.Clock.Advance(time.Second)                      // written straight to the store, as by another replica
+	free = []queue.Host{host("a", queue.HostInCall, 0)} // in the call for 1 s by now
+	if got, _ := env.Engine.EstimateWait(t.Context(), &q, 1, free); got != 3*time.Minute+4*time.Second {
+		t.Fatalf("after one call: %s, want 3m4s (handle 3m - 1s in the call + answer delay 5s)", got)
 	}
 }
 
