@@ -118,6 +118,7 @@ func (e *Engine) UpdateQueue(ctx context.Context, q Queue) (Queue, error) {
 	if err != nil {
 		return Queue{}, slugTaken(fmt.Errorf("queue: update %s: %w", q.ID, err))
 	}
+	e.forgetPace(q.ID) // the handle-time prior may have changed
 	e.changed(q.ID)
 	return out, nil
 }
