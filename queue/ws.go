@@ -300,7 +300,10 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 			sec := Seconds(eng.EstimateAnswer(ctx, &s.q, &en))
 			j.EstimatedWait = &sec
 		}
-		msg := map[string]any{"type": "entry", "entry": j, "queue": queueJSON(s.q, &s.status)}
+		// host_free: a host serving this queue is available now, so the
+		// caller at the head of an automatic queue is about to be offered.
+		free := slices.ContainsFunc(s.hosts, func(h Host) bool { return h.State == HostAvailable && h.Serves(s.q.ID) })
+		msg := map[string]any{"type": "entry", "entry": j, "queue": queueJSON(s.q, &s.status), "host_free": free}
 		if en.State == EntryConnecting || en.State == EntryInCall {
 			if ticket, call, err := eng.Ticket(ctx, en.ID, c.who.ID); err == nil {
 				msg["call"] = callJSON(call, en, c.who.ID, ticket)
