@@ -839,14 +839,14 @@ func TestReloadDuringCall(t *testing.T) {
 
 // TestReloadDuringCallOnJanus is the same on a real Janus through the
 // proxy, except that at the end the caller leaves the page and the host
-// ends the call with the away notice's End call button.
+// ends the call with Hang up while the caller is away.
 func TestReloadDuringCallOnJanus(t *testing.T) {
 	a, addr := startJanusApp(t)
 	runReload(t, a, addr, queue.MediaJanus, true)
 }
 
 // runReload drives TestReloadDuringCall on media; endByHost ends the call
-// with the host's End call while the caller is away instead of the
+// with the host's Hang up while the caller is away instead of the
 // caller's hang-up.
 func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine, endByHost bool) {
 	base := "http://" + addr
@@ -911,7 +911,8 @@ func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine, e
 	host.poll("the away notice with a countdown", 15*time.Second, `!document.getElementById('peer-away').hidden &&
 	  document.getElementById('peer-away-text').textContent.startsWith('The caller disconnected') &&
 	  /ends in \d+ s/.test(document.getElementById('peer-away-countdown').textContent) &&
-	  !document.getElementById('btn-end-call').disabled`)
+	  !document.getElementById('btn-hangup').disabled && document.activeElement.id === 'btn-hangup' &&
+	  !document.getElementById('btn-end-call')`)
 	host.shot("caller-away")
 	caller.do("come back", 20*time.Second, chromedp.Navigate(base+"/q/rejoin"))
 	caller.poll("back in the call view", 15*time.Second, `!document.querySelector('[data-screen=call]').hidden`)
@@ -926,10 +927,10 @@ func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine, e
 	}
 
 	if endByHost {
-		// The caller is gone again and the host does not wait: End call.
+		// The caller is gone again and the host does not wait: Hang up.
 		caller.do("leave the page", 10*time.Second, chromedp.Navigate("about:blank"))
 		host.poll("the away notice", 15*time.Second, `!document.getElementById('peer-away').hidden`)
-		host.do("end call", 10*time.Second, chromedp.Click(chromedp.ID("btn-end-call")))
+		host.do("end call", 10*time.Second, chromedp.Click(chromedp.ID("btn-hangup")))
 	} else {
 		// Hang up ends the call at once; the host goes through wrap-up.
 		caller.do("hang up", 10*time.Second, chromedp.Click(chromedp.ID("btn-hangup")))

@@ -56,7 +56,8 @@ function showAway(on, text) {
     $('peer-away-text').textContent = text;
     if (box.hidden) {
       box.hidden = false;
-      $('btn-end-call').focus();
+      // The one control that ends the call, Hang up, gets the focus.
+      $('btn-hangup').focus();
     }
     clearInterval(away.timer);
     away.timer = setInterval(renderAway, 1000);
@@ -83,8 +84,8 @@ export function setPeerAway(iso) {
  * startCall joins the call described by info (CallJSON) with the media
  * side prepared (prepareCall) and wires the page's call view. onEnded(reason) runs once when the call
  * is over here (hang up, or connection lost). opts:
- *   - onHangup: async function run when this side hangs up (the Hang up or
- *     End call button), before leaving the room; the page ends the call
+ *   - onHangup: async function run when this side hangs up (the Hang up
+ *     button, also while the other side is away), before leaving the room; the page ends the call
  *     for both sides there (POST /entries/:id/complete).
  *   - onPeerLeft, onPeerBack: called when the other side's feed goes away
  *     (a reload or a drop: the call goes on, Frontdesk keeps it for the
@@ -140,7 +141,9 @@ export async function startCall(info, prepared, onEnded, opts = {}) {
     showAway(false);
     end(e.detail.reason);
   });
-  call.addEventListener('error', (e) => say(`Call problem: ${e.detail.message}`, 'error'));
+  call.addEventListener('error', (e) => {
+    if (!ended) say(`Call problem: ${e.detail.message}`, 'error');
+  });
 
   const mute = $('btn-mute');
   const cam = $('btn-camera');
@@ -160,19 +163,17 @@ export async function startCall(info, prepared, onEnded, opts = {}) {
   };
   const hangup = async () => {
     $('btn-hangup').disabled = true;
-    $('btn-end-call').disabled = true;
     try {
       if (opts.onHangup) await opts.onHangup();
     } catch (err) {
       console.warn('ending the call:', err);
     } finally {
       $('btn-hangup').disabled = false;
-      $('btn-end-call').disabled = false;
     }
     await call.hangup();
   };
   $('btn-hangup').onclick = hangup;
-  $('btn-end-call').onclick = hangup;
+  window.frontdesk.hangup = hangup; // for the page's keyboard shortcut
   try {
     await call.start();
   } catch (err) {
@@ -192,11 +193,11 @@ export const callMarkup = `
   </div>
   <p id="call-state" role="status" aria-live="polite"></p>
   <div id="peer-away" class="notice" role="alert" hidden>
-    <p><span id="peer-away-text"></span> <span id="peer-away-countdown"></span></p>
-    <button type="button" id="btn-end-call" class="danger">End call</button>
+    <p><span id="peer-away-text"></span> <span id="peer-away-countdown"></span> Hang up to end the call now.</p>
   </div>
   <div class="controls" role="group" aria-label="Call controls">
     <button type="button" id="btn-mute" aria-pressed="false">Mute</button>
     <button type="button" id="btn-camera" aria-pressed="false">Camera off</button>
-    <button type="button" id="btn-hangup" class="danger">Hang up</button>
+    <button type="button" id="btn-hangup" class="danger" aria-keyshortcuts="H">Hang up</button>
+    <span class="hint" id="call-keys"></span>
   </div>`;

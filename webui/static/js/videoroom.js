@@ -173,7 +173,13 @@ export class Call extends EventTarget {
   watch(handle, kind) {
     handle.addEventListener('webrtcup', () => this.mark(`webrtcup-${kind}`) || this.emit('webrtcup', { kind, ms: performance.now() - this.startedAt }));
     handle.addEventListener('hangup', () => {
-      if (kind === 'publisher' && !this.ended) this.emit('error', new Error('media connection hung up'));
+      // The other side's hang-up ends the call (the room goes) moments
+      // before the page hears of it: only a hang-up that no end follows
+      // is a problem.
+      if (kind !== 'publisher' || this.ended) return;
+      setTimeout(() => {
+        if (!this.ended) this.emit('error', new Error('media connection hung up'));
+      }, 3000);
     });
     handle.addEventListener('trickle', (e) => {
       const c = e.detail.candidate;
