@@ -1,5 +1,6 @@
 // The host console (/host): sign in, go available or away, incoming offer
-// with countdown and accept/decline, waiting lists (pick mode), the call
+// with countdown, sound, notification and accept/decline (also by the
+// keys A and D), waiting lists (pick mode), the call
 // view, wrap-up and personal statistics.
 
 import { api, me, live, $, show, say, fmtDuration, el } from './api.js';
@@ -69,6 +70,7 @@ function onUpdate(m) {
     // Keyboard and screen-reader users land on the offer at once.
     $('btn-accept').focus();
     document.title = `Incoming caller — Host console`;
+    alertOffer(m.offer);
   } else if (!lastOffer) {
     document.title = 'Host console — Frontdesk';
   }
@@ -109,6 +111,91 @@ function onUpdate(m) {
   }
   if (Date.now() - statsAt > 5000 && host.state !== 'in_call') refreshStats(m.queues || []);
 }
+
+// audio is the page's AudioContext for the offer's beep, made on a click
+// (Go available) so that the browser lets it play later.
+let audio = null;
+
+function unlockAudio() {
+  try {
+    if (!audio) audio = new AudioContext();
+    if (audio.state === 'suspended') audio.resume().catch(() => {});
+  } catch {
+    audio = null; // no Web Audio: no sound
+  }
+}
+
+/** beep plays two short tones (Web Audio; no sound file). */
+function beep() {
+  if (!audio) return;
+  const t0 = audio.currentTime;
+  for (const [f, at] of [[880, 0], [1175, 0.18]]) {
+    const o = audio.createOscillator();
+    const g = audio.createGain();
+    o.frequency.value = f;
+    g.gain.setValueAtTime(0.15, t0 + at);
+    g.gain.exponentialRampToValueAtTime(0.001, t0 + at + 0.15);
+    o.connect(g).connect(audio.destination);
+    o.start(t0 + at);
+    o.stop(t0 + at + 0.16);
+  }
+  window.frontdesk = window.frontdesk || {};
+  window.frontdesk.beeps = (window.frontdesk.beeps || 0) + 1;
+}
+
+// notifyKey remembers that the console asked for notifications once.
+const notifyKey = 'frontdesk.host.notify-asked';
+
+/**
+ * askNotifications asks once (on the Go available click) to show
+ * notifications for offers while the tab is in the background; the hint
+ * under the availability buttons says what the host gets instead when the
+ * browser has none or they are refused (the beep and the tab's title).
+ */
+function askNotifications() {
+  const has = 'Notification' in window;
+  if (has && Notification.permission === 'default' && !localStorage.getItem(notifyKey)) {
+    localStorage.setItem(notifyKey, '1');
+    Notification.requestPermission().then(renderAlertHint, renderAlertHint);
+  }
+  renderAlertHint();
+}
+
+function renderAlertHint() {
+  const on = 'Notification' in window && Notification.permission === 'granted';
+  $('alert-hint').textContent = on
+    ? 'New callers ring with a sound and a notification, even when this tab is in the background.'
+    : 'New callers ring with a sound and show in this tab\'s title. Allow notifications for this site to see them in the background too.';
+}
+
+/** alertOffer rings for a new offer: a beep, and a notification when the tab is hidden. */
+function alertOffer(offer) {
+  beep();
+  if (!document.hidden || !('Notification' in window) || Notification.permission !== 'granted') return;
+  try {
+    const n = new Notification('Incoming caller', { body: offer.caller_name, tag: `offer-${offer.id}` });
+    n.onclick = () => {
+      window.focus();
+      n.close();
+    };
+  } catch {
+    // a browser that allows notifications only from a service worker
+  }
+}
+
+// Keyboard shortcuts (when not typing in a field): A accepts the offer,
+// D declines it, H hangs up the call.
+document.addEventListener('keydown', (ev) => {
+  if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.repeat) return;
+  const t = ev.target;
+  if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+  const k = ev.key.toLowerCase();
+  if (k === 'a' && lastOffer && !$('offer').hidden) accept();
+  else if (k === 'd' && lastOffer && !$('offer').hidden) decline();
+  else if (k === 'h' && call && typeof call === 'object' && !call.ended && window.frontdesk && window.frontdesk.hangup) window.frontdesk.hangup();
+  else return;
+  ev.preventDefault();
+});
 
 // servingBusy is true while a PUT /hosts/me/serving is in flight: live
 // updates then leave the checkboxes as the host ticked them.
@@ -298,7 +385,7 @@ async function hostCall(entryId, info, entry, marks = []) {
   }, {
     peerLabel: 'The caller',
     marks,
-    // An explicit hang-up (or End call while the caller is away) ends the
+    // An explicit hang-up (also while the caller is away) ends the
     // call for both sides at once.
     onHangup: async () => {
       try {
@@ -348,6 +435,8 @@ async function start() {
     return;
   }
   show('console');
+  renderAlertHint();
+  $('call-keys').replaceChildren('Shortcut: ', el('kbd', { text: 'H' }), ' hangs up');
   feed = live('', onUpdate, (s) => {
     if (s === 'closed') say('Live updates interrupted; reconnecting…', 'error');
     if (s === 'open') say('');
@@ -374,9 +463,16 @@ $('btn-logout').onclick = async () => {
     location.reload();
   }
 };
-$('btn-available').onclick = () => setState('available');
+$('btn-available').onclick = () => {
+  unlockAudio();
+  askNotifications();
+  setState('available');
+};
 $('btn-away').onclick = () => setState('away');
-$('btn-ready').onclick = () => setState('available');
+$('btn-ready').onclick = () => {
+  unlockAudio();
+  setState('available');
+};
 $('btn-accept').onclick = accept;
 $('btn-decline').onclick = decline;
 
