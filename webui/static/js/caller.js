@@ -31,9 +31,48 @@ function fail(err) {
   show('error');
 }
 
+/**
+ * loadQueue fetches this page's desk into queue; it returns false when the
+ * desk needs a signed-in visitor to be seen (401), and shows "No such
+ * desk" (returning null) when there is none by this address.
+ */
+async function loadQueue() {
+  try {
+    queue = await api('GET', `/queues/${encodeURIComponent(slug)}`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return false;
+    if (err instanceof ApiError && err.status === 404) {
+      noSuchDesk();
+      return null;
+    }
+    throw err;
+  }
+  renderHeader();
+  return true;
+}
+
+function noSuchDesk() {
+  document.title = 'No such desk — Frontdesk';
+  $('queue-name').textContent = 'No such desk';
+  $('queue-desc').textContent = '';
+  show('nodesk');
+}
+
+/** renderOpen says on the name screen whether the desk is open now. */
+function renderOpen() {
+  const st = (queue && queue.status) || {};
+  const b = $('name-open');
+  b.hidden = !queue;
+  if (!queue) return;
+  const open = st.open && st.admitting;
+  b.className = `badge ${open ? 'open' : 'closed'}`;
+  b.textContent = open ? 'Open now' : st.next_open ? `Closed: opens ${fmtTime(st.next_open)}` : 'Closed';
+}
+
 async function ensurePrincipal() {
   const who = await me();
   if (who) return who;
+  renderOpen();
   show('name');
   $('guest-name').focus();
   return new Promise((resolve) => {
@@ -56,8 +95,7 @@ function renderHeader() {
 }
 
 async function showQueue() {
-  queue = await api('GET', `/queues/${encodeURIComponent(slug)}`);
-  renderHeader();
+  if (!(await loadQueue())) return;
   const st = queue.status || {};
   if (!st.open || !st.admitting) {
     $('next-open').textContent = st.next_open
@@ -165,7 +203,7 @@ function follow(id, token) {
     const log = (window.frontdesk.updates = window.frontdesk.updates || []);
     log.push([m.entry.state + (m.call ? '+call' : ''), Date.now()]);
     if (log.length > 50) log.shift();
-    update(m.entry, m.call || null);
+    update(m.entry, m.call || null, !!m.host_free);
   });
 }
 
@@ -206,7 +244,23 @@ function ensureStream() {
   return mediaPending;
 }
 
-function update(entry, callInfo) {
+/**
+ * renderWait fills the waiting screen's position and estimated wait: "A
+ * host is being connected" / "now" once a host is offered this caller or
+ * is free (hostFree, from the live update's host_free) for the caller
+ * at the head of an automatic queue; the position and estimate otherwise.
+ */
+function renderWait(entry, hostFree) {
+  const auto = !queue || queue.mode !== 'pick';
+  const connecting = entry.state !== 'waiting' || (auto && hostFree && entry.position === 1);
+  $('position').textContent = connecting ? 'A host is being connected' : entry.position ? String(entry.position) : 'checking…';
+  let wait = 'unknown';
+  if (connecting) wait = 'now';
+  else if (entry.estimated_wait != null) wait = entry.estimated_wait < 15 ? 'now' : `about ${fmtDuration(entry.estimated_wait)}`;
+  $('estimate').textContent = wait;
+}
+
+function update(entry, callInfo, hostFree = false) {
   switch (entry.state) {
     case 'waiting': {
       if (call) return;
@@ -215,8 +269,7 @@ function update(entry, callInfo) {
         prepared.close();
         prepared = null;
       }
-      $('position').textContent = entry.position ? String(entry.position) : '–';
-      $('estimate').textContent = entry.estimated_wait != null ? `about ${fmtDuration(entry.estimated_wait)}` : 'unknown';
+      renderWait(entry, hostFree);
       const next = entry.position === 1;
       $('next-notice').hidden = !next;
       $('connecting-notice').hidden = true;
@@ -235,7 +288,7 @@ function update(entry, callInfo) {
       if (call && typeof call === 'object') setPeerAway(entry.peer_away_until || (callInfo && callInfo.peer_away_until) || null);
       $('next-notice').hidden = true;
       $('connecting-notice').hidden = false;
-      $('position').textContent = '–';
+      renderWait(entry, true);
       if (entry.state !== 'offered' && !call) joinCall(entry.id, callInfo).catch(fail);
       return;
     default:
@@ -270,6 +323,7 @@ async function joinCall(id, info) {
 
 function finished(state) {
   over = true;
+  say(''); // a normal end: no earlier call notice stays on the thank-you page
   if (prepared) {
     prepared.close();
     prepared = null;
@@ -313,10 +367,17 @@ $('btn-again').onclick = () => {
 };
 
 async function init() {
-  if (!slug) throw new Error('No queue in the address.');
+  if (!slug) {
+    noSuchDesk();
+    return;
+  }
+  // The desk's name and whether it is open come before the visitor's
+  // name, where the server shows them to visitors not yet signed in.
+  let known = await loadQueue();
+  if (known === null) return;
   await ensurePrincipal();
-  queue = await api('GET', `/queues/${encodeURIComponent(slug)}`);
-  renderHeader();
+  if (!known) known = await loadQueue();
+  if (!known) return;
   const mine = await api('GET', '/entries');
   const mineHere = (mine || []).find((e) => e.queue_id === queue.id);
   if (mineHere) {
