@@ -169,7 +169,7 @@ type path struct {
 //
 // Targets: p50 <= 50 us, p99 <= 200 us, throughput-ratio >= 0.8.
 func BenchmarkProxyOverhead(b *testing.B) {
-	r := newRig(b, proxy.WithRateLimit(1e9, 1<<30), proxy.WithMaxConnsPerTicket(16))
+	r := newRig(b, proxy.WithRateLimit(1e9, 1<<30), proxy.WithMaxConnsPerParticipant(16))
 	const room = 901
 	r.room(b, room)
 	raw, tk := r.ticket(b, room, 1, "bench")
@@ -270,7 +270,7 @@ func BenchmarkProxyOverhead(b *testing.B) {
 // as bytes/conn; target <= 64 KiB.
 func BenchmarkProxyIdleConn(b *testing.B) {
 	const n = 200
-	r := newRig(b, proxy.WithMaxConnsPerTicket(n))
+	r := newRig(b, proxy.WithMaxConnsPerParticipant(n))
 	const room = 902
 	r.room(b, room)
 	raw, tk := r.ticket(b, room, 1, "idle")

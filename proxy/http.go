@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,8 +48,8 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request, g grant, targe
 		start := time.Now()
 		out, txn, d := filter(body, g, own, session, handle)
 		if d != nil {
-			p.m.denials.WithLabelValues(d.verb).Inc()
-			log.Info("proxy: request denied", "request", d.verb, "code", d.code, "reason", d.reason)
+			p.m.denials.WithLabelValues(denialLabel(d.verb)).Inc()
+			log.Info("proxy: request denied", "request", denialLabel(d.verb), "code", d.code, "reason", d.reason)
 			writeJSON(w, errorReply(txn, d, session))
 			return
 		}
@@ -99,8 +100,21 @@ func (p *Proxy) longPoll(w http.ResponseWriter, r *http.Request, target Target, 
 	}
 	p.m.connections.WithLabelValues("http_longpoll").Inc()
 	defer p.m.connections.WithLabelValues("http_longpoll").Dec()
-	reply, status, err := p.forward(r, http.MethodGet, u, nil)
+	// Shutdown (Close) ends the poll at once: graceful shutdown would
+	// otherwise wait up to Janus's 30 s keepalive for each pending poll.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stop := context.AfterFunc(p.stopping, cancel)
+	defer stop()
+	reply, status, err := p.forward(r.WithContext(ctx), http.MethodGet, u, nil)
 	if err != nil {
+		if p.stopping.Err() != nil && r.Context().Err() == nil {
+			// What Janus sends when a poll times out with no event: the
+			// client polls again (and reaches whatever serves it next).
+			w.Header().Set("Connection", "close")
+			writeJSON(w, []byte(`{"janus":"keepalive"}`))
+			return
+		}
 		if r.Context().Err() == nil {
 			log.Warn("proxy: long-poll failed", "err", err)
 			problem.Write(w, r, problem.New(http.StatusBadGateway, "cannot reach the call's media server"))
@@ -136,9 +150,10 @@ func (p *Proxy) forward(r *http.Request, method, u string, body []byte) ([]byte,
 	return b, resp.StatusCode, err
 }
 
-// parsePath reads /janus[/<session>[/<handle>]] (after any mount prefix
-// ending in /janus).
+// parsePath reads /janus[/t/<ticket>][/<session>[/<handle>]] (after any
+// mount prefix ending in /janus).
 func parsePath(path string) (session, handle uint64, ok bool) {
+	_, path, _ = splitTicketPath(path)
 	i := strings.LastIndex(path, "/janus")
 	if i < 0 {
 		return 0, 0, false

@@ -417,7 +417,7 @@ func (e *kickEvicter) EvictStale(ctx context.Context, t auth.Ticket) error {
 // Over HTTP the refusal arrives in a long-poll, which the proxy reads.
 func TestProxyEvictsStaleParticipant(t *testing.T) {
 	ev := &kickEvicter{}
-	r := newRig(t, proxy.WithEvicter(ev), proxy.WithMaxConnsPerTicket(2))
+	r := newRig(t, proxy.WithEvicter(ev), proxy.WithMaxConnsPerParticipant(2))
 	ev.r = r
 	for i, tc := range []struct{ name, url string }{{"websocket", r.wsURL()}, {"http", r.httpURL()}} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,30 +9,30 @@ import (
 
 // Defaults of the proxy's optional settings.
 const (
-	DefaultMaxMessageSize     = 64 << 10 // bytes per client message (an SDP fits easily)
-	DefaultMessagesPerSecond  = 50       // sustained client messages per second per connection
-	DefaultBurst              = 100      // client messages allowed in a burst
-	DefaultMaxConnsPerTicket  = 4        // concurrent WebSocket connections per ticket
-	DefaultPingInterval       = 30 * time.Second
-	DefaultBackendDialTimeout = 5 * time.Second
+	DefaultMaxMessageSize         = 64 << 10 // bytes per client message (an SDP fits easily)
+	DefaultMessagesPerSecond      = 50       // sustained client messages per second per connection
+	DefaultBurst                  = 100      // client messages allowed in a burst
+	DefaultMaxConnsPerParticipant = 4        // concurrent WebSocket connections per call participant
+	DefaultPingInterval           = 30 * time.Second
+	DefaultBackendDialTimeout     = 5 * time.Second
 )
 
 // Option sets an optional proxy setting.
 type Option func(*Proxy)
 
 // WithAllowedOrigins sets the Origin allow-list of WebSocket and HTTP
-// requests (exact "scheme://host[:port]" values). Requests without Origin
-// (non-browser clients) pass. Default, and with an empty list: only
-// same-host origins.
+// requests ("scheme://host[:port]" values, compared after normalising case,
+// a trailing slash and default ports; other values are ignored). The
+// request's own origin (same scheme, host and port) always passes, as do
+// requests without Origin (non-browser clients). Listed origins also get
+// CORS answers (preflights and Access-Control-Allow-Origin).
 func WithAllowedOrigins(origins ...string) Option {
 	return func(p *Proxy) {
-		if len(origins) == 0 {
-			p.origins = nil
-			return
-		}
 		p.origins = map[string]bool{}
 		for _, o := range origins {
-			p.origins[o] = true
+			if n, ok := normaliseOrigin(o); ok {
+				p.origins[n] = true
+			}
 		}
 	}
 }
@@ -42,14 +42,18 @@ func WithAllowedOrigins(origins ...string) Option {
 // connection with 1009, a larger HTTP body is refused with 413.
 func WithMaxMessageSize(n int64) Option { return func(p *Proxy) { p.maxMessage = n } }
 
-// WithRateLimit sets the per-connection message rate (messages per second,
-// burst); excess messages get a Janus-style error 429 and are not forwarded.
+// WithRateLimit sets the client message rate (messages per second, burst):
+// per WebSocket connection, and per call participant over HTTP (requests
+// and long-polls). An excess WebSocket message gets a Janus-style error 429,
+// an excess HTTP request HTTP 429; neither is forwarded.
 func WithRateLimit(perSecond float64, burst int) Option {
 	return func(p *Proxy) { p.rate, p.burst = perSecond, burst }
 }
 
-// WithMaxConnsPerTicket bounds concurrent WebSocket connections per ticket.
-func WithMaxConnsPerTicket(n int) Option { return func(p *Proxy) { p.maxConns = n } }
+// WithMaxConnsPerParticipant bounds concurrent WebSocket connections per
+// call participant, across all the tickets minted for them (default
+// [DefaultMaxConnsPerParticipant]); one more is refused with 429.
+func WithMaxConnsPerParticipant(n int) Option { return func(p *Proxy) { p.maxConns = n } }
 
 // WithPingInterval sets how often idle clients are pinged; a client that
 // does not answer within two intervals is disconnected.

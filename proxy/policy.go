@@ -133,7 +133,7 @@ func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forward
 		return forwarded{}, "", deny(codeInvalidJSON, verb, "missing transaction")
 	}
 	if !allowedVerbs[verb] {
-		return forwarded{}, txn, deny(codeUnauthorized, verb, "request %q is not allowed through Frontdesk", verb)
+		return forwarded{}, txn, deny(codeUnauthorized, verb, "request %q is not allowed through Frontdesk", clip(verb))
 	}
 	if sessionID == 0 {
 		sessionID = uintField(req.SessionID)
@@ -190,7 +190,7 @@ func filterBody(raw jsontext.Value, g grant) (out jsontext.Value, pubJoin bool, 
 	var request string
 	_ = jsonv2.Unmarshal(body["request"], &request)
 	if !allowedVideoRoom[request] {
-		return nil, false, deny(codeUnauthorized, orUnknown(request), "VideoRoom request %q is not allowed through Frontdesk", request)
+		return nil, false, deny(codeUnauthorized, orUnknown(request), "VideoRoom request %q is not allowed through Frontdesk", clip(request))
 	}
 	for _, f := range forbiddenBodyFields {
 		if _, ok := body[f]; ok {

@@ -259,7 +259,12 @@ func TestOriginAllowed(t *testing.T) {
 		{"other host by default", nil, "http://evil.example", false},
 		{"empty list means same host", []Option{WithAllowedOrigins()}, "http://desk.example:8080", true},
 		{"listed", []Option{WithAllowedOrigins("https://app.example")}, "https://app.example", true},
-		{"not listed", []Option{WithAllowedOrigins("https://app.example")}, "http://desk.example:8080", false},
+		{"not listed", []Option{WithAllowedOrigins("https://app.example")}, "http://evil.example", false},
+		{"same origin beside a list", []Option{WithAllowedOrigins("https://app.example")}, "http://desk.example:8080", true},
+		{"same host, other scheme", nil, "https://desk.example:8080", false},
+		{"listed host, other scheme", []Option{WithAllowedOrigins("https://app.example")}, "http://app.example", false},
+		{"listed with default port and slash", []Option{WithAllowedOrigins("https://App.example:443/")}, "https://app.example", true},
+		{"null", nil, "null", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,11 +91,17 @@ type Proxy struct {
 	owners *registry
 	joins  *joinWatch // HTTP publisher joins awaiting their long-poll result
 
-	mu     sync.Mutex
-	conns  map[*wsConn]struct{}
-	perTkt map[string]int
-	closed bool
-	wg     sync.WaitGroup
+	httpLimits *limiters // HTTP requests, per participant
+
+	mu      sync.Mutex
+	conns   map[*wsConn]struct{}
+	perPart map[string]int // open WebSocket connections by participantKey
+	closed  bool
+	wg      sync.WaitGroup
+
+	// stopping ends with Close: pending HTTP long-polls return at once.
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
 // New returns a proxy that verifies tickets with v and finds backends with r.
@@ -103,13 +109,15 @@ func New(v TicketVerifier, r Resolver, opts ...Option) (*Proxy, error) {
 	p := &Proxy{
 		verifier: v, resolver: r,
 		maxMessage: DefaultMaxMessageSize, rate: DefaultMessagesPerSecond, burst: DefaultBurst,
-		maxConns: DefaultMaxConnsPerTicket, pingInterval: DefaultPingInterval, log: slog.Default(),
-		owners: newRegistry(), joins: newJoinWatch(), conns: map[*wsConn]struct{}{}, perTkt: map[string]int{},
+		maxConns: DefaultMaxConnsPerParticipant, pingInterval: DefaultPingInterval, log: slog.Default(),
+		owners: newRegistry(), joins: newJoinWatch(), conns: map[*wsConn]struct{}{}, perPart: map[string]int{},
 		hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}},
 	}
 	for _, o := range opts {
 		o(p)
 	}
+	p.httpLimits = newLimiters(p.rate, p.burst)
+	p.stopping, p.stop = context.WithCancel(context.Background())
 	m, err := newMetrics(p.reg)
 	if err != nil {
 		return nil, fmt.Errorf("proxy: metrics: %w", err)
@@ -118,11 +126,22 @@ func New(v TicketVerifier, r Resolver, opts ...Option) (*Proxy, error) {
 	return p, nil
 }
 
-// ServeHTTP serves /janus over WebSocket (an Upgrade request) or HTTP REST.
+// ServeHTTP serves /janus over WebSocket (an Upgrade request) or HTTP REST,
+// and answers CORS preflights (OPTIONS) from allowed origins.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	log := p.log.With("remote", r.RemoteAddr, "path", r.URL.Path)
+	log := p.log.With("remote", r.RemoteAddr, "path", logPath(r.URL.Path))
 	if !p.originAllowed(r) {
 		problem.Write(w, r, problem.New(http.StatusForbidden, "origin not allowed"))
+		return
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		// The origin passed the allow-list: let its scripts read the reply
+		// (janus.js on another origin uses XHR/fetch without credentials).
+		w.Header().Set("Access-Control-Allow-Origin", o)
+		w.Header().Add("Vary", "Origin")
+	}
+	if r.Method == http.MethodOptions {
+		p.preflight(w)
 		return
 	}
 	raw, fromSubprotocol := ticketOf(r)
@@ -130,11 +149,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, r, problem.Wrap(http.StatusUnauthorized, ErrNoTicket))
 		return
 	}
+	upgrade := strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 	t, err := p.verifier.VerifyTicket(raw)
 	if err != nil {
 		// HTTP clients may keep using a ticket that expired after it created
 		// their session: the session is bound to the exact ticket string.
-		if r.Header.Get("Upgrade") == "" {
+		if !upgrade {
 			if bound, ok := p.owners.boundTicket(ticketHash(raw)); ok {
 				t, err = bound, nil
 			}
@@ -146,6 +166,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	log = log.With("ticket_id", t.ID, "call_id", t.CallID, "room", t.Room, "participant", t.ParticipantID)
+	if !upgrade && !p.httpLimits.allow(participantKey(t)) {
+		p.m.denials.WithLabelValues("rate_limited").Inc()
+		w.Header().Set("Retry-After", "1")
+		problem.Write(w, r, problem.New(http.StatusTooManyRequests, "too many requests: slow down"))
+		return
+	}
 	target, err := p.resolver.Resolve(r.Context(), t)
 	if err != nil {
 		log.Warn("proxy: no backend", "err", err)
@@ -158,15 +184,30 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log = log.With("instance", target.Instance)
 	g := grant{ticket: t, token: target.Token, pin: target.Pin}
-	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+	if upgrade {
 		p.serveWS(w, r, g, target, fromSubprotocol, log)
 		return
 	}
 	p.serveHTTP(w, r, g, target, ticketHash(raw), log)
 }
 
-// ticketOf finds the raw ticket in the header, the subprotocol list or the
-// query; the second result tells whether it came as a subprotocol.
+// preflight answers a CORS preflight (Fetch standard, "CORS protocol") for
+// an origin that passed the allow-list: the Janus REST API's methods and the
+// headers janus.js and the ticket header need.
+func (p *Proxy) preflight(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Content-Type, "+TicketHeader)
+	h.Set("Access-Control-Max-Age", "600")
+	h.Add("Vary", "Access-Control-Request-Method")
+	h.Add("Vary", "Access-Control-Request-Headers")
+	h.Set("Allow", "GET, POST, OPTIONS")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ticketOf finds the raw ticket in the header, the subprotocol list, the
+// path (/janus/t/<ticket>/...) or the query; the second result tells
+// whether it came as a subprotocol.
 func ticketOf(r *http.Request) (string, bool) {
 	if t := r.Header.Get(TicketHeader); t != "" {
 		return t, false
@@ -176,7 +217,40 @@ func ticketOf(r *http.Request) (string, bool) {
 			return strings.TrimPrefix(proto, TicketSubprotocolPrefix), true
 		}
 	}
+	if t, _, ok := splitTicketPath(r.URL.Path); ok && t != "" {
+		return t, false
+	}
 	return r.URL.Query().Get("ticket"), false
+}
+
+// TicketPathSegment is the path segment after /janus that introduces a
+// ticket in the path: /janus/t/<ticket>[/<session>[/<handle>]]. A Janus
+// client configured with server "<base>/janus/t/<ticket>" keeps the ticket
+// on every request (janus.js builds HTTP URLs as server + "/" + session).
+const TicketPathSegment = "t"
+
+// splitTicketPath splits a path of the form <prefix>/janus/t/<ticket>/<rest>
+// into the ticket and <prefix>/janus/<rest>; ok is false when the path has
+// no ticket segment (and then rest is the path unchanged).
+func splitTicketPath(path string) (ticket, rest string, ok bool) {
+	const marker = "/janus/" + TicketPathSegment + "/"
+	i := strings.Index(path, marker)
+	if i < 0 {
+		return "", path, false
+	}
+	after := path[i+len(marker):]
+	ticket, tail, _ := strings.Cut(after, "/")
+	return ticket, path[:i] + "/janus/" + tail, true
+}
+
+// logPath is a request path fit for a log line: any ticket in it
+// replaced, then truncated and quoted.
+func logPath(path string) string {
+	if _, rest, ok := splitTicketPath(path); ok {
+		i := strings.Index(rest, "/janus/")
+		path = rest[:i] + "/janus/" + TicketPathSegment + "/REDACTED/" + rest[i+len("/janus/"):]
+	}
+	return quoteClip(path)
 }
 
 func websocketProtocols(r *http.Request) []string {
@@ -207,18 +281,45 @@ func RedactQuery(u *url.URL) string {
 
 func ticketHash(raw string) [32]byte { return sha256.Sum256([]byte(raw)) }
 
-// originAllowed checks Origin against the allow-list; without a list, only
-// same-host origins pass. Requests without Origin pass (not a browser).
+// originAllowed checks Origin against the allow-list (scheme, host and
+// port, normalised as in RFC 6454) and, failing that, requires the same
+// origin: the same host[:port] and the same scheme as the request (https
+// when it came over TLS or with X-Forwarded-Proto: https, else http).
+// Requests without Origin pass (not a browser); "null" and unparsable
+// origins fail.
 func (p *Proxy) originAllowed(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
 		return true
 	}
-	if p.origins != nil {
-		return p.origins[o]
+	n, ok := normaliseOrigin(o)
+	if !ok {
+		return false
 	}
-	u, err := url.Parse(o)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	if p.origins[n] {
+		return true
+	}
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	self, ok := normaliseOrigin(scheme + "://" + r.Host)
+	return ok && n == self
+}
+
+// normaliseOrigin returns o as "scheme://host[:port]" in lower case without
+// a default port; ok is false for anything that is not such an origin.
+func normaliseOrigin(o string) (string, bool) {
+	u, err := url.Parse(strings.TrimSuffix(strings.TrimSpace(o), "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return "", false
+	}
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	if (scheme == "https" && strings.HasSuffix(host, ":443")) || (scheme == "http" && strings.HasSuffix(host, ":80")) {
+		host = host[:strings.LastIndexByte(host, ':')]
+	}
+	return scheme + "://" + host, true
 }
 
 // Connections returns the number of open proxied WebSocket connections.
@@ -245,8 +346,11 @@ func (p *Proxy) CloseInstance(instance string) {
 	}
 }
 
-// Close disconnects every client (1001 going away) and waits for the relays.
+// Close disconnects every client (1001 going away), ends pending HTTP
+// long-polls at once (their clients get an empty reply and poll again
+// elsewhere) and waits for the relays.
 func (p *Proxy) Close() error {
+	p.stop()
 	p.mu.Lock()
 	p.closed = true
 	var all []*wsConn

@@ -53,17 +53,18 @@ func (p *Proxy) serveWS(w http.ResponseWriter, r *http.Request, g grant, target 
 		problem.Write(w, r, problem.New(http.StatusServiceUnavailable, "shutting down"))
 		return
 	}
-	if p.perTkt[g.ticket.ID] >= p.maxConns {
+	key := participantKey(g.ticket)
+	if p.perPart[key] >= p.maxConns {
 		p.mu.Unlock()
 		problem.Write(w, r, problem.Wrap(http.StatusTooManyRequests, ErrTooManyConnections))
 		return
 	}
-	p.perTkt[g.ticket.ID]++
+	p.perPart[key]++
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
-		if p.perTkt[g.ticket.ID]--; p.perTkt[g.ticket.ID] <= 0 {
-			delete(p.perTkt, g.ticket.ID)
+		if p.perPart[key]--; p.perPart[key] <= 0 {
+			delete(p.perPart, key)
 		}
 		p.mu.Unlock()
 	}()
@@ -205,13 +206,13 @@ func (c *wsConn) handle(raw []byte, start time.Time) {
 
 // refuse answers a denied request with a Janus-style error.
 func (c *wsConn) refuse(raw []byte, d *denial) {
-	c.p.m.denials.WithLabelValues(d.verb).Inc()
+	c.p.m.denials.WithLabelValues(denialLabel(d.verb)).Inc()
 	var head struct {
 		Transaction string `json:"transaction"`
 		SessionID   uint64 `json:"session_id"`
 	}
 	_ = json.Unmarshal(raw, &head)
-	c.log.Info("proxy: request denied", "request", d.verb, "code", d.code, "reason", d.reason)
+	c.log.Info("proxy: request denied", "request", denialLabel(d.verb), "code", d.code, "reason", d.reason)
 	c.writeClient(errorReply(head.Transaction, d, head.SessionID))
 }
 
