@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -81,7 +83,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		ri.log.LogAttrs(c.Request().Context(), level, "http request",
 			slog.String("method", req.Method),
-			slog.String("path", req.URL.Path),
+			slog.String("path", logPath(req.URL.Path)),
 			slog.String("route", route),
 			slog.Int("status", res.Status),
 			slog.Int64("bytes", res.Size),
@@ -90,6 +92,33 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		)
 		return nil
 	}
+}
+
+// maxLoggedPath bounds the request path in a log line, in bytes.
+const maxLoggedPath = 256
+
+// logPath is a request path fit for the request log: the call ticket of a
+// /janus/t/<ticket>/... path replaced by REDACTED (a ticket is a bearer
+// credential), and the rest clipped to maxLoggedPath bytes (the slog
+// handler escapes what remains).
+func logPath(p string) string {
+	const marker = "/janus/t/"
+	if i := strings.Index(p, marker); i >= 0 {
+		rest := p[i+len(marker):]
+		tail := ""
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			tail = rest[j:]
+		}
+		p = p[:i] + marker + "REDACTED" + tail
+	}
+	if len(p) > maxLoggedPath {
+		cut := maxLoggedPath
+		for cut > 0 && !utf8.RuneStart(p[cut]) {
+			cut--
+		}
+		p = p[:cut] + "…"
+	}
+	return p
 }
 
 func validRequestID(id string) bool {
