@@ -378,8 +378,8 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	host := newTab(t, b, "host", base, dir)
 	caller := newTab(t, b, "caller", base, dir)
 
-	// The admin signs in, creates the queue with working hours (open all
-	// week in UTC, closed on a holiday next year) and makes the host serve it.
+	// The admin signs in, creates the queue (always open in UTC, closed on
+	// a holiday next year) and makes the host serve it.
 	admin.do("admin sign in", 20*time.Second,
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(chromedp.ID("login-form")),
@@ -394,16 +394,16 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 		chromedp.Navigate(base + "/admin"),
 		chromedp.WaitVisible(chromedp.ID("queue-form")),
 		chromedp.SendKeys(chromedp.ID("q-name"), "Help desk"),
-		chromedp.SendKeys(chromedp.ID("q-slug"), "desk"),
+		chromedp.SetValue(chromedp.ID("q-slug"), "desk"), // replaces the address made from the name
 		chromedp.SendKeys(chromedp.ID("q-desc"), "Ask us anything."),
 		chromedp.SetValue(chromedp.ID("q-media"), media.String()),
-		chromedp.SetValue(chromedp.ID("q-intake"), "topic|What do you need help with?|required"),
+		chromedp.Click(chromedp.ID("q-intake-add")),
+		chromedp.SendKeys(chromedp.CSS(`#q-intake .intake-row input[id^=q-intake-label-]`), "What do you need help with?"),
+		chromedp.SetValue(chromedp.CSS(`#q-intake .intake-row input[id^=q-intake-name-]`), "topic"), // replaces the key made from the question
+		chromedp.Click(chromedp.CSS(`#q-intake .intake-row input[id^=q-intake-req-]`)),
 		chromedp.SetValue(chromedp.ID("q-zone"), "UTC"),
 		chromedp.SetValue(chromedp.ID("q-wrapup"), "60"),
 		chromedp.SetValue(chromedp.ID("q-holidays"), holiday+" closed"),
-	}
-	for d := range 7 {
-		steps = append(steps, chromedp.SetValue(chromedp.ID(fmt.Sprintf("q-day-%d", d)), "00:00-24:00"))
 	}
 	admin.do("create the queue", 20*time.Second, steps...)
 	admin.shot("queue-form")
@@ -418,7 +418,8 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	}
 	hostBox := fmt.Sprintf("hq-%s-%s", hostUser.ID, q.ID)
 	admin.poll("the host's queue checkbox", 10*time.Second, fmt.Sprintf(`!!document.getElementById(%q)`, hostBox))
-	admin.do("make the host serve the queue", 10*time.Second, chromedp.Click(chromedp.ID(hostBox)))
+	admin.do("make the host serve the queue", 10*time.Second, chromedp.Click(chromedp.ID("tab-users")),
+		chromedp.WaitVisible(chromedp.ID(hostBox)), chromedp.Click(chromedp.ID(hostBox)))
 	if !waitFor(10*time.Second, func() bool {
 		h, err := eng.GetHost(ctx, hostUser.ID)
 		return err == nil && len(h.Queues) == 1 && h.Queues[0] == q.ID

@@ -277,6 +277,10 @@ func runWalkthrough(t *testing.T, a *app.App, addr string, media queue.MediaEngi
 
 	// 5. The caller: the desk and that it is open come first, then the
 	// name, the camera check, the intake answer and Join.
+	caller.do("a mistyped address", 15*time.Second, chromedp.Navigate(base+"/q/dsek"))
+	caller.poll("No such desk", 10*time.Second, `!document.querySelector('[data-screen=nodesk]').hidden &&
+	  document.querySelector('[data-screen=nodesk] h2').textContent === 'No such desk' && !/bolt|queue:|wrong/i.test(document.body.innerText)`)
+	caller.shot("no-such-desk")
 	caller.do("open /q/desk", 15*time.Second, chromedp.Navigate(base+"/q/desk"))
 	caller.pick("the name field", labelled("", "Your name"))
 	var first struct {

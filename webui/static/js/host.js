@@ -60,7 +60,8 @@ function onUpdate(m) {
   for (const q of m.queues || []) labels.set(q.queue.id, Object.fromEntries((q.queue.intake || []).map((f) => [f.name, f.label])));
   $('host-state').textContent = stateNames[host.state] || host.state;
   $('host-state').dataset.state = host.state;
-  $('btn-available').disabled = host.state === 'available' || host.state === 'in_call' || host.state === 'offered';
+  // In wrap-up, "Ready for the next caller" is the one way back.
+  $('btn-available').disabled = ['available', 'in_call', 'offered', 'wrap_up'].includes(host.state);
   $('btn-away').disabled = host.state === 'away' || host.state === 'in_call' || host.state === 'offered';
   // Offer.
   const isNew = m.offer && (!lastOffer || lastOffer.id !== m.offer.id);
