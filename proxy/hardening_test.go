@@ -382,3 +382,28 @@ func TestLongPollEndsOnShutdown(t *testing.T) {
 		t.Fatalf("the ended long-poll answered %q, want a keepalive", got)
 	}
 }
+
+// FuzzTicketPath: any request path parses without panicking, a ticket found
+// in it never reaches the logged path, and the logged path stays bounded.
+func FuzzTicketPath(f *testing.F) {
+	for _, s := range []string{"/janus", "/janus/t/abc", "/janus/t/abc/1/2", "/x/janus/t//3", "/janus/t/a/janus/t/b/1", "/janus/1/2/3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		_, _, _ = parsePath(path)
+		ticket, rest, ok := splitTicketPath(path)
+		if !ok {
+			return
+		}
+		if strings.Contains(rest, "/janus/t/"+ticket+"/") && ticket != "" {
+			t.Fatalf("rest %q still holds the ticket %q", rest, ticket)
+		}
+		logged := logPath(path)
+		if len(logged) > 4*maxLoggedClientString+16 { // every byte escaped as \xNN
+			t.Fatalf("logged path of %d bytes", len(logged))
+		}
+		if len(ticket) >= 8 && strings.Count(path, ticket) == 1 && strings.Contains(logged, ticket) {
+			t.Fatalf("logged path %s holds the ticket %q", logged, ticket)
+		}
+	})
+}

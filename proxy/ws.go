@@ -105,10 +105,17 @@ func (p *Proxy) serveWS(w http.ResponseWriter, r *http.Request, g grant, target 
 	}
 	client.SetReadLimit(p.maxMessage)
 	backend.SetReadLimit(16 << 20)
+	// The ping timer exists before the connection is visible to Close and
+	// CloseInstance, whose shutdown stops it.
+	c.armPing()
 	p.mu.Lock()
+	closed := p.closed
 	p.conns[c] = struct{}{}
 	p.wg.Add(1)
 	p.mu.Unlock()
+	if closed {
+		c.shutdown(1001, "server shutting down")
+	}
 	p.m.connections.WithLabelValues("websocket").Inc()
 	defer func() {
 		p.m.connections.WithLabelValues("websocket").Dec()
@@ -121,7 +128,6 @@ func (p *Proxy) serveWS(w http.ResponseWriter, r *http.Request, g grant, target 
 
 	backendDone := make(chan struct{})
 	go func() { defer close(backendDone); c.backendLoop() }()
-	c.armPing()
 	c.clientLoop()
 	<-backendDone
 }
