@@ -637,6 +637,7 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	// level bar in [0, 1] and a peak of one caller waiting in the current
 	// hour or the one before (the call may straddle the hour), each chart
 	// with its numbers in a hidden table for screen readers.
+	admin.do("the dashboard tab", 10*time.Second, chromedp.Click(chromedp.ID("tab-dashboard")), chromedp.WaitVisible(chromedp.ID("dash")))
 	admin.poll("dashboard", 15*time.Second, `(() => { const d = document.querySelector('#dash [data-queue] .completed');
 	  return !!d && d.textContent === '1'; })()`)
 	admin.poll("dashboard charts", 15*time.Second, `(() => {
@@ -658,6 +659,7 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 
 	if media == queue.MediaJanus {
 		// The admin sees the Janus instance and drains it.
+		admin.do("the instances tab", 10*time.Second, chromedp.Click(chromedp.ID("tab-instances")), chromedp.WaitVisible(chromedp.ID("instance-list")))
 		admin.poll("the Janus instance", 15*time.Second, `document.getElementById('instance-list').textContent.includes('janus-webui') &&
 		  document.getElementById('instance-list').textContent.includes('healthy')`)
 		admin.do("drain", 10*time.Second, chromedp.Click(chromedp.CSS(`#instance-list button`)))
