@@ -36,6 +36,10 @@ func TestWalkthrough(t *testing.T) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
+		// The README's pictures are numbered from 01 in every run.
+		shotSeq.Lock()
+		shotSeq.n = 0
+		shotSeq.Unlock()
 	}
 	runWalkthrough(t, a, addr, queue.MediaBuiltin, dir)
 }
