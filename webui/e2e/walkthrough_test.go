@@ -319,7 +319,9 @@ func runWalkthrough(t *testing.T, a *app.App, addr string, media queue.MediaEngi
 		t.Errorf("the offer did not ring (beeps %d)", beeps)
 	}
 	host.shot("offer")
-	host.press("Accept")
+	// The offer says its shortcuts; the host answers with the key A.
+	host.poll("the shortcuts shown", 5*time.Second, `/A accepts, D declines/.test(document.getElementById('offer').innerText)`)
+	host.do("accept with A", 10*time.Second, chromedp.KeyEvent("a"))
 	checkPlaying(t, host, caller)
 	if t.Failed() {
 		t.FailNow()
