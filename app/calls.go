@@ -153,7 +153,13 @@ func (identifier) Identify(r *http.Request) (queue.Principal, error) {
 	out := queue.Principal{ID: p.UserID, Name: p.DisplayName, Guest: p.IsGuest()}
 	switch p.Role {
 	case auth.RoleAdmin:
+		// An API token acts with its user's role limited by its scopes:
+		// without the admin scope an admin's token is refused on every
+		// route that needs the admin role, as auth's own admin routes are.
 		out.Role = queue.RoleAdmin
+		if !p.HasScope(auth.ScopeAdmin) {
+			out.Role = queue.RoleHost
+		}
 	case auth.RoleHost:
 		out.Role = queue.RoleHost
 	default:

@@ -127,14 +127,15 @@ func (s *Service) ListAPITokens(ctx context.Context, userID string) ([]APIToken,
 }
 
 // RevokeAPIToken revokes the token with the given ID; it stops working at
-// once. Users may revoke their own tokens, admins anyone's: ErrNotFound
+// once. Users may revoke their own tokens, admins anyone's (through an API
+// token only with the admin scope): ErrNotFound
 // otherwise (not ErrForbidden, to not reveal other users' token IDs).
 func (s *Service) RevokeAPIToken(ctx context.Context, p *Principal, id, addr string) error {
 	t, err := s.store.GetAPIToken(ctx, id)
 	if err != nil {
 		return fmt.Errorf("auth: revoke API token: %w", err)
 	}
-	if p == nil || (t.UserID != p.UserID && p.Role != RoleAdmin) {
+	if p == nil || (t.UserID != p.UserID && (p.Role != RoleAdmin || !p.HasScope(ScopeAdmin))) {
 		return fmt.Errorf("auth: revoke API token: %w", ErrNotFound)
 	}
 	if err := s.store.RevokeAPIToken(ctx, id, s.nowMS()); err != nil {
