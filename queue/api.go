@@ -449,6 +449,21 @@ func (a *API) hostOf(c echo.Context, queueID string) (Principal, error) {
 	return p, problemFor(fmt.Errorf("queue: not a host of this queue: %w", ErrForbidden))
 }
 
+// hostQueue is the queue named by the path for an admin or one of its
+// hosts. Whether the principal may act at all is checked first, so a
+// request without one gets 401 whether or not the queue exists.
+func (a *API) hostQueue(c echo.Context) (Queue, Principal, error) {
+	if _, err := a.need(c, RoleHost); err != nil {
+		return Queue{}, Principal{}, err
+	}
+	q, err := a.queueParam(c)
+	if err != nil {
+		return q, Principal{}, err
+	}
+	p, err := a.hostOf(c, q.ID)
+	return q, p, err
+}
+
 func (a *API) queueParam(c echo.Context) (Queue, error) {
 	q, err := a.eng.GetQueue(c.Request().Context(), c.Param("id"))
 	return q, problemFor(sayNotFound("No such queue.", err))
@@ -564,11 +579,8 @@ func (a *API) deleteQueue(c echo.Context) error {
 }
 
 func (a *API) setManual(c echo.Context) error {
-	q, err := a.queueParam(c)
+	q, _, err := a.hostQueue(c)
 	if err != nil {
-		return err
-	}
-	if _, err := a.hostOf(c, q.ID); err != nil {
 		return err
 	}
 	var in struct {
@@ -586,11 +598,8 @@ func (a *API) setManual(c echo.Context) error {
 }
 
 func (a *API) listEntries(c echo.Context) error {
-	q, err := a.queueParam(c)
+	q, _, err := a.hostQueue(c)
 	if err != nil {
-		return err
-	}
-	if _, err := a.hostOf(c, q.ID); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -701,11 +710,7 @@ func (a *API) entryView(ctx context.Context, en Entry, viewerID string) EntryJSO
 }
 
 func (a *API) next(c echo.Context) error {
-	q, err := a.queueParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := a.hostOf(c, q.ID)
+	q, p, err := a.hostQueue(c)
 	if err != nil {
 		return err
 	}
@@ -747,11 +752,8 @@ func (a *API) window(c echo.Context) (time.Time, time.Time, error) {
 }
 
 func (a *API) stats(c echo.Context) error {
-	q, err := a.queueParam(c)
+	q, _, err := a.hostQueue(c)
 	if err != nil {
-		return err
-	}
-	if _, err := a.hostOf(c, q.ID); err != nil {
 		return err
 	}
 	from, to, err := a.window(c)
@@ -766,11 +768,8 @@ func (a *API) stats(c echo.Context) error {
 }
 
 func (a *API) historyEntries(c echo.Context) (Queue, []Entry, error) {
-	q, err := a.queueParam(c)
+	q, _, err := a.hostQueue(c)
 	if err != nil {
-		return q, nil, err
-	}
-	if _, err := a.hostOf(c, q.ID); err != nil {
 		return q, nil, err
 	}
 	from, to, err := a.window(c)
