@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/problem"
+	"github.com/frontdesk/frontdesk/ratelimit"
 )
 
 // TicketHeader is the HTTP header that may carry the call ticket.
@@ -91,7 +93,7 @@ type Proxy struct {
 	owners *registry
 	joins  *joinWatch // HTTP publisher joins awaiting their long-poll result
 
-	httpLimits *limiters // HTTP requests, per participant
+	httpLimits *ratelimit.Keyed // HTTP requests, per participant
 
 	mu      sync.Mutex
 	conns   map[*wsConn]struct{}
@@ -116,7 +118,7 @@ func New(v TicketVerifier, r Resolver, opts ...Option) (*Proxy, error) {
 	for _, o := range opts {
 		o(p)
 	}
-	p.httpLimits = newLimiters(p.rate, p.burst)
+	p.httpLimits = ratelimit.New(rate.Limit(p.rate), p.burst)
 	p.stopping, p.stop = context.WithCancel(context.Background())
 	m, err := newMetrics(p.reg)
 	if err != nil {
@@ -166,7 +168,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	log = log.With("ticket_id", t.ID, "call_id", t.CallID, "room", t.Room, "participant", t.ParticipantID)
-	if !upgrade && !p.httpLimits.allow(participantKey(t)) {
+	if !upgrade && !p.allowHTTP(t) {
 		p.m.denials.WithLabelValues("rate_limited").Inc()
 		w.Header().Set("Retry-After", "1")
 		problem.Write(w, r, problem.New(http.StatusTooManyRequests, "too many requests: slow down"))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/problem"
 	"github.com/frontdesk/frontdesk/queue/hours"
+	"github.com/frontdesk/frontdesk/ratelimit"
 	"github.com/labstack/echo/v4"
 )
 
@@ -100,7 +101,7 @@ type API struct {
 	ids   Identifier
 	hub   *Hub
 	log   *slog.Logger
-	joins *addrLimiter
+	joins *ratelimit.Keyed
 }
 
 // APIOption configures an API.
@@ -115,7 +116,7 @@ func WithAPILogger(l *slog.Logger) APIOption { return func(a *API) { a.log = l }
 // over the limit is 429 with "reason":"rate_limited" and Retry-After.
 // Default DefaultJoinsPerMinute and DefaultJoinBurst.
 func WithJoinRate(perMinute, burst int) APIOption {
-	return func(a *API) { a.joins = newAddrLimiter(perMinute, burst) }
+	return func(a *API) { a.joins = ratelimit.PerMinute(perMinute, burst) }
 }
 
 // WithHubInterval sets the live-update coalescing interval (default
@@ -132,7 +133,7 @@ func WithStatsInterval(d time.Duration) APIOption { return func(a *API) { a.hub.
 // decides whether a WebSocket handshake's Origin is allowed (required:
 // nil refuses every cross-origin handshake except same host).
 func NewAPI(eng *Engine, ids Identifier, checkOrigin func(r *http.Request) bool, opts ...APIOption) *API {
-	a := &API{eng: eng, ids: ids, log: slog.Default(), joins: newAddrLimiter(DefaultJoinsPerMinute, DefaultJoinBurst)}
+	a := &API{eng: eng, ids: ids, log: slog.Default(), joins: ratelimit.PerMinute(DefaultJoinsPerMinute, DefaultJoinBurst)}
 	a.hub = newHub(a, checkOrigin)
 	for _, o := range opts {
 		o(a)
@@ -636,7 +637,7 @@ func (a *API) join(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ok, wait := a.joins.allow(c.RealIP(), a.eng.clock.Now()); !ok {
+	if ok, wait := a.joins.Allow(c.RealIP(), a.eng.clock.Now()); !ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
 		return problemFor(&Refusal{Err: ErrCooldown, Reason: "rate_limited"})
 	}
