@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	a.auth, err = auth.New(a.store.Auth(), keys,
 		auth.WithLogger(log), auth.WithSecureCookies(cfg.HTTP.CookieSecure),
 		auth.WithSignup(cfg.Auth.SignupEnabled), auth.WithSessionMaxAge(cfg.Auth.SessionTTL),
-		auth.WithAllowedOrigins(origins...))
+		auth.WithAllowedOrigins(origins...), auth.WithCreateRates(cfg.Auth.SignupsPerMinute, cfg.Auth.GuestsPerMinute))
 	if err != nil {
 		return nil, fmt.Errorf("app: auth: %w", err)
 	}

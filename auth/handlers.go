@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/frontdesk/frontdesk/ratelimit"
 )
 
 // maxBody bounds JSON request bodies of the auth routes (bytes).
 const maxBody = 16 << 10
 
-// Register mounts the auth routes on g (the lead mounts g at /api/v1 with
+// Register mounts the auth routes on g (the server mounts g at /api/v1 with
 // [Service.Middleware] already applied to the group):
 //
 //	POST   /auth/signup          {email, password, display_name} -> 201 user (always a caller; 403 when disabled)
@@ -148,6 +150,9 @@ func (s *Service) handleSignup(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return problemFor(err)
 	}
+	if err := s.admit(c, s.signups); err != nil {
+		return err
+	}
 	// req.Role is deliberately ignored: signup creates callers only.
 	u, err := s.Signup(c.Request().Context(), NewUser{Email: req.Email, Password: req.Password, DisplayName: req.DisplayName}, c.RealIP())
 	if err != nil {
@@ -228,6 +233,9 @@ func (s *Service) handleGuest(c echo.Context) error {
 	}
 	if err := bind(c, &req); err != nil {
 		return problemFor(err)
+	}
+	if err := s.admit(c, s.guests); err != nil {
+		return err
 	}
 	g, tok, err := s.NewGuest(req.DisplayName)
 	if err != nil {
@@ -427,4 +435,16 @@ func (s *Service) handleAudit(c echo.Context) error {
 		out = append(out, AuditView(r))
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// admit takes one token of the client address's bucket in l: nil, or a 429
+// problem with Retry-After when the address is over its rate.
+func (s *Service) admit(c echo.Context, l *ratelimit.Keyed) error {
+	ok, wait := l.Allow(throttleAddr(c.RealIP()), s.now())
+	if ok {
+		return nil
+	}
+	err := &ThrottledError{RetryAfter: max(wait.Round(time.Second), time.Second)}
+	retryAfter(c.Response().Header(), err)
+	return problemFor(err)
 }

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -647,4 +648,43 @@ func TestAdminUserManagement(t *testing.T) {
 	me, _ := ev.st.GetUserByEmail(t.Context(), "admin@example.com")
 	wantCode(t, "delete self", admin.do("DELETE", "/api/v1/users/"+me.ID, nil), 403)
 	wantCode(t, "disable self", admin.do("PUT", "/api/v1/users/"+me.ID+"/disabled", map[string]bool{"disabled": true}), 403)
+}
+
+// TestCreateRatesPerAddress: one address cannot create accounts or guests
+// faster than its rate; the answer is 429 with Retry-After, and a limit of
+// 0 is off.
+func TestCreateRatesPerAddress(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       []auth.Option
+		path       string
+		body       func(i int) any
+		wantBefore int
+		allowed    int
+	}{
+		{"guests at 3 a minute", []auth.Option{auth.WithCreateRates(0, 3)}, "/api/v1/auth/guest",
+			func(i int) any { return map[string]string{"display_name": fmt.Sprintf("Guest %d", i)} }, 201, 3},
+		{"signups at 2 a minute", []auth.Option{auth.WithSignup(true), auth.WithCreateRates(2, 0)}, "/api/v1/auth/signup",
+			func(i int) any {
+				return map[string]string{"email": fmt.Sprintf("u%d@example.com", i), "password": "long-enough-pass-1", "display_name": "U"}
+			}, 201, 2},
+		{"guests without a limit", []auth.Option{auth.WithCreateRates(0, 0)}, "/api/v1/auth/guest",
+			func(i int) any { return map[string]string{"display_name": fmt.Sprintf("Guest %d", i)} }, 201, 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := newEnv(t, tt.opts...)
+			for i := range tt.allowed {
+				wantCode(t, "within the rate", ev.client().do("POST", tt.path, tt.body(i)), tt.wantBefore)
+			}
+			if tt.allowed >= 30 {
+				return
+			}
+			r := ev.client().do("POST", tt.path, tt.body(tt.allowed))
+			wantCode(t, "over the rate", r, 429)
+			if r.header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		})
+	}
 }

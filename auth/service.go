@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/frontdesk/frontdesk/ratelimit"
 )
 
 // Defaults for the optional settings of [New].
@@ -54,6 +56,8 @@ type Service struct {
 	acctLimit      int64
 	addrLimit      int64
 	origins        *OriginChecker
+	signups        *ratelimit.Keyed // account signups per client address
+	guests         *ratelimit.Keyed // new guests per client address
 
 	dummyHash string // verified when the account does not exist, to equalise timing
 }
@@ -122,6 +126,26 @@ func WithLoginThrottle(perAccount, perAddr int, window time.Duration) Option {
 	}
 }
 
+// Default per-address creation limits (see [WithCreateRates]): five
+// signups and twenty new guests a minute on average, in bursts of the same
+// size.
+const (
+	DefaultSignupsPerMinute = 5
+	DefaultGuestsPerMinute  = 20
+)
+
+// WithCreateRates limits how many accounts (signup) and guest identities
+// one client address (an IPv4 address or an IPv6 /64) may create a minute,
+// on average and in bursts of the same size; 0 turns a limit off. Over it,
+// signup and guest answer 429 with Retry-After. Defaults
+// [DefaultSignupsPerMinute], [DefaultGuestsPerMinute].
+func WithCreateRates(signupsPerMinute, guestsPerMinute int) Option {
+	return func(s *Service) {
+		s.signups = ratelimit.PerMinute(signupsPerMinute, signupsPerMinute)
+		s.guests = ratelimit.PerMinute(guestsPerMinute, guestsPerMinute)
+	}
+}
+
 // WithAllowedOrigins sets the browser origins (e.g.
 // "https://desk.example.com") allowed to open WebSockets and to send
 // unauthenticated state-changing requests (login, signup); see
@@ -141,6 +165,8 @@ func New(st Store, keys *KeyRing, opts ...Option) (*Service, error) {
 		secureCookies: true, sessionTTL: DefaultSessionTTL, sessionMaxAge: DefaultSessionMaxAge,
 		ticketTTL: DefaultTicketTTL, guestTTL: DefaultGuestTTL, throttleWindow: DefaultThrottleWindow,
 		acctLimit: DefaultAccountLimit, addrLimit: DefaultAddrLimit, origins: NewOriginChecker(),
+		signups: ratelimit.PerMinute(DefaultSignupsPerMinute, DefaultSignupsPerMinute),
+		guests:  ratelimit.PerMinute(DefaultGuestsPerMinute, DefaultGuestsPerMinute),
 	}
 	for _, o := range opts {
 		o(s)

@@ -205,6 +205,14 @@ type Auth struct {
 	SessionTTL time.Duration `yaml:"session_ttl"`
 	// SignupEnabled lets anyone create a caller account. Default false.
 	SignupEnabled bool `yaml:"signup_enabled"`
+	// SignupsPerMinute is how many accounts one client address (an IPv4
+	// address or an IPv6 /64) may create by signup a minute, in bursts of
+	// the same size (auth.WithCreateRates); 0 turns the limit off. Default 5.
+	SignupsPerMinute int `yaml:"signups_per_minute"`
+	// GuestsPerMinute is how many guest identities one client address may
+	// create a minute, in bursts of the same size; 0 turns the limit off.
+	// Default 20.
+	GuestsPerMinute int `yaml:"guests_per_minute"`
 	// Keys is the JWT signing key ring in the form of auth.ParseKeyRing:
 	// "kid1:base64key1,kid2:base64key2" (keys of 32 bytes or more); the
 	// first entry signs, the others still verify (key rotation). Empty means
@@ -283,7 +291,7 @@ func Default() *Config {
 		},
 		Janus:  Janus{HealthInterval: 5 * time.Second},
 		Events: Events{Path: "/janus/events", MaxBody: 1 << 20},
-		Auth:   Auth{SessionTTL: 12 * time.Hour},
+		Auth:   Auth{SessionTTL: 12 * time.Hour, SignupsPerMinute: 5, GuestsPerMinute: 20},
 		TURN:   TURN{TTL: 24 * time.Hour},
 		Queue:  Queue{JoinPerMinute: 10, JoinBurst: 5},
 	}

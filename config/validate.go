@@ -29,6 +29,12 @@ func (c *Config) Validate() error {
 	v.sfu(c.SFU)
 	v.turn(c.TURN)
 	v.metrics(c.Metrics, c.HTTP)
+	if c.Auth.SignupsPerMinute < 0 {
+		v.fail("auth.signups_per_minute", "%d must be 0 (no limit) or more", c.Auth.SignupsPerMinute)
+	}
+	if c.Auth.GuestsPerMinute < 0 {
+		v.fail("auth.guests_per_minute", "%d must be 0 (no limit) or more", c.Auth.GuestsPerMinute)
+	}
 	if c.Queue.JoinPerMinute < 0 {
 		v.fail("queue.join_per_minute", "%d must be 0 (no limit) or more", c.Queue.JoinPerMinute)
 	}
