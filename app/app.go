@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -107,8 +108,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		log.Warn("app: no auth.keys configured; generated a key ring in the data directory (set FRONTDESK_AUTH_KEYS in production)")
 	}
 	origins := append([]string{}, cfg.HTTP.AllowedOrigins...)
-	if cfg.HTTP.PublicURL != "" {
-		origins = append(origins, cfg.HTTP.PublicURL)
+	if u, err := url.Parse(cfg.HTTP.PublicURL); err == nil && u.Host != "" {
+		origins = append(origins, u.Scheme+"://"+u.Host) // the origin only: public_url may have a path
 	}
 	a.auth, err = auth.New(a.store.Auth(), keys,
 		auth.WithLogger(log), auth.WithSecureCookies(cfg.HTTP.CookieSecure),

@@ -16,9 +16,10 @@ import (
 //     on WebSocket handshakes and cross-origin POSTs);
 //   - Origin equal (scheme, host and port, case-insensitive) to an entry of
 //     the allow-list: allowed;
-//   - Origin whose host[:port] equals the request's Host: allowed
-//     (same-origin; behind a reverse proxy that rewrites Host, list the
-//     public origin instead);
+//   - Origin whose scheme and host[:port] equal the request's own (the
+//     scheme is https when the request came over TLS or with
+//     X-Forwarded-Proto: https, else http): allowed (same-origin; behind a
+//     reverse proxy that rewrites Host, list the public origin instead);
 //   - anything else, including "null": refused.
 type OriginChecker struct {
 	allowed map[string]bool
@@ -39,7 +40,8 @@ func NewOriginChecker(origins ...string) *OriginChecker {
 
 func normaliseOrigin(o string) (string, bool) {
 	u, err := url.Parse(strings.TrimSuffix(strings.TrimSpace(o), "/"))
-	if err != nil || u.Scheme == "" || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 		return "", false
 	}
 	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
@@ -63,10 +65,10 @@ func (c *OriginChecker) Check(r *http.Request) bool {
 	if c.allowed[n] {
 		return true
 	}
-	_, hostport, _ := strings.Cut(n, "://")
-	host := strings.ToLower(r.Host)
-	if strings.HasSuffix(host, ":443") && strings.HasPrefix(n, "https://") || strings.HasSuffix(host, ":80") && strings.HasPrefix(n, "http://") {
-		host = host[:strings.LastIndexByte(host, ':')]
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
 	}
-	return hostport == host
+	self, ok := normaliseOrigin(scheme + "://" + r.Host)
+	return ok && n == self
 }

@@ -94,7 +94,8 @@ func TestOriginChecker(t *testing.T) {
 		{"wrong port", "https://desk.example.com:8443", "api.example.com", false},
 		{"suffix attack", "https://desk.example.com.evil.net", "api.example.com", false},
 		{"null", "null", "api.example.com", false},
-		{"same host", "https://api.example.com", "api.example.com", true},
+		{"same host, same scheme", "http://api.example.com", "api.example.com", true},
+		{"same host, other scheme", "https://api.example.com", "api.example.com", false},
 		{"same host with port", "http://api.example.com:8080", "api.example.com:8080", true},
 		{"same host, other port", "http://api.example.com:9090", "api.example.com:8080", false},
 		{"other site", "https://evil.example.net", "api.example.com", false},
@@ -107,6 +108,17 @@ func TestOriginChecker(t *testing.T) {
 				t.Fatalf("Check(Origin %q, Host %q) = %v, want %v", tc.origin, tc.host, got, tc.ok)
 			}
 		})
+	}
+	// Behind a TLS-terminating proxy the request's scheme is https.
+	r := httptestRequest("https://api.example.com", "api.example.com")
+	r.Header.Set("X-Forwarded-Proto", "https")
+	if !c.Check(r) {
+		t.Fatal("same host over https (X-Forwarded-Proto) refused")
+	}
+	r = httptestRequest("http://api.example.com", "api.example.com")
+	r.Header.Set("X-Forwarded-Proto", "https")
+	if c.Check(r) {
+		t.Fatal("an http page allowed on an https server")
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/frontdesk/frontdesk/auth"
 )
 
 // Defaults of the proxy's optional settings.
@@ -27,14 +29,7 @@ type Option func(*Proxy)
 // requests without Origin (non-browser clients). Listed origins also get
 // CORS answers (preflights and Access-Control-Allow-Origin).
 func WithAllowedOrigins(origins ...string) Option {
-	return func(p *Proxy) {
-		p.origins = map[string]bool{}
-		for _, o := range origins {
-			if n, ok := normaliseOrigin(o); ok {
-				p.origins[n] = true
-			}
-		}
-	}
+	return func(p *Proxy) { p.origins = auth.NewOriginChecker(origins...) }
 }
 
 // WithMaxMessageSize bounds a client message in bytes (default

@@ -79,7 +79,7 @@ type Proxy struct {
 	resolver Resolver
 	evicter  Evicter // nil: none
 
-	origins      map[string]bool
+	origins      *auth.OriginChecker
 	maxMessage   int64
 	rate         float64
 	burst        int
@@ -283,45 +283,13 @@ func RedactQuery(u *url.URL) string {
 
 func ticketHash(raw string) [32]byte { return sha256.Sum256([]byte(raw)) }
 
-// originAllowed checks Origin against the allow-list (scheme, host and
-// port, normalised as in RFC 6454) and, failing that, requires the same
-// origin: the same host[:port] and the same scheme as the request (https
-// when it came over TLS or with X-Forwarded-Proto: https, else http).
-// Requests without Origin pass (not a browser); "null" and unparsable
-// origins fail.
+// originAllowed checks Origin with the allow-list and the same-origin rule
+// of [auth.OriginChecker] (scheme, host and port).
 func (p *Proxy) originAllowed(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return true
+	if p.origins == nil {
+		return auth.NewOriginChecker().Check(r)
 	}
-	n, ok := normaliseOrigin(o)
-	if !ok {
-		return false
-	}
-	if p.origins[n] {
-		return true
-	}
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	self, ok := normaliseOrigin(scheme + "://" + r.Host)
-	return ok && n == self
-}
-
-// normaliseOrigin returns o as "scheme://host[:port]" in lower case without
-// a default port; ok is false for anything that is not such an origin.
-func normaliseOrigin(o string) (string, bool) {
-	u, err := url.Parse(strings.TrimSuffix(strings.TrimSpace(o), "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-		(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return "", false
-	}
-	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	if (scheme == "https" && strings.HasSuffix(host, ":443")) || (scheme == "http" && strings.HasSuffix(host, ":80")) {
-		host = host[:strings.LastIndexByte(host, ':')]
-	}
-	return scheme + "://" + host, true
+	return p.origins.Check(r)
 }
 
 // Connections returns the number of open proxied WebSocket connections.

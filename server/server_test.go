@@ -312,40 +312,6 @@ func TestLogsOmitSecrets(t *testing.T) {
 	}
 }
 
-func TestCheckOrigin(t *testing.T) {
-	cfg := config.Default().HTTP
-	cfg.PublicURL = "https://desk.example.com/app"
-	cfg.AllowedOrigins = []string{"https://intranet.example.com"}
-	s, err := New(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name, host, origin string
-		want               bool
-	}{
-		{"no origin", "desk.local", "", true},
-		{"same origin", "desk.local:8080", "http://desk.local:8080", true},
-		{"public url", "10.0.0.5:8080", "https://desk.example.com", true},
-		{"allowed origin any case", "10.0.0.5:8080", "https://INTRANET.example.com", true},
-		{"other origin", "desk.local:8080", "https://evil.example", false},
-		{"public url wrong scheme", "10.0.0.5:8080", "http://desk.example.com", false},
-		{"garbage", "desk.local", "::::", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodGet, "/ws", nil)
-			r.Host = tt.host
-			if tt.origin != "" {
-				r.Header.Set("Origin", tt.origin)
-			}
-			if got := s.CheckOrigin(r); got != tt.want {
-				t.Errorf("CheckOrigin = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
 // serveTest starts Serve on a loopback listener and returns the base URL,
 // the cancel func that starts shutdown, and a channel that is closed when
 // Serve returns, after which *result holds its error.
