@@ -166,10 +166,17 @@ func (s *Service) handleLogin(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return problemFor(err)
 	}
-	res, err := s.Login(c.Request().Context(), req.Email, req.Password, c.RealIP(), c.Request().UserAgent())
+	var device string
+	if ck, err := c.Cookie(DeviceCookieName); err == nil {
+		device = ck.Value
+	}
+	res, err := s.LoginOnDevice(c.Request().Context(), req.Email, req.Password, c.RealIP(), c.Request().UserAgent(), device)
 	if err != nil {
 		retryAfter(c.Response().Header(), err)
 		return problemFor(err)
+	}
+	if res.Device != "" {
+		s.setCookie(c, DeviceCookieName, res.Device, res.DeviceExpiresAt, true)
 	}
 	s.setCookie(c, SessionCookieName, res.Cookie, res.Session.ExpiresAt, true)
 	s.setCookie(c, CSRFCookieName, res.CSRF, res.Session.ExpiresAt, false)

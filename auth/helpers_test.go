@@ -135,6 +135,12 @@ type client struct {
 	origin  string
 }
 
+// withCookie sets cookie name to value on c and returns c.
+func (c *client) withCookie(name, value string) *client {
+	c.cookies[name] = value
+	return c
+}
+
 func (ev *env) client() *client {
 	return &client{ev: ev, addr: "192.0.2.10", cookies: map[string]string{}}
 }

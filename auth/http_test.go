@@ -396,6 +396,35 @@ func TestLoginThrottling(t *testing.T) {
 			t.Fatalf("audit has %d throttled records, want 1", len(recs))
 		}
 	})
+	t.Run("the owner's known device passes the account limit", func(t *testing.T) {
+		ev := newEnv(t, auth.WithLoginThrottle(3, 100, 15*time.Minute))
+		ev.user("host@example.com", auth.RoleHost)
+		owner := ev.client()
+		owner.addr = "198.51.100.7"
+		owner.login("host@example.com", adminPassword) // this browser becomes known
+		if owner.cookies[auth.DeviceCookieName] == "" {
+			t.Fatal("no device cookie after signing in")
+		}
+		delete(owner.cookies, auth.SessionCookieName)
+		for i := range 3 {
+			c := ev.client()
+			c.addr = "192.0.2." + string(rune('1'+i))
+			wantCode(t, "attacker's wrong password", c.do("POST", "/api/v1/auth/login", map[string]string{"email": "host@example.com", "password": "wrong password!"}), 401)
+		}
+		stranger := ev.client()
+		stranger.addr = "203.0.113.9"
+		wantCode(t, "right password from an unknown browser while throttled",
+			stranger.do("POST", "/api/v1/auth/login", map[string]string{"email": "host@example.com", "password": adminPassword}), 429)
+		// Another account's device cookie does not help.
+		ev.user("other@example.com", auth.RoleHost)
+		other := ev.client()
+		other.login("other@example.com", adminPassword)
+		other.cookies = map[string]string{auth.DeviceCookieName: other.cookies[auth.DeviceCookieName]}
+		wantCode(t, "another account's device", other.do("POST", "/api/v1/auth/login", map[string]string{"email": "host@example.com", "password": adminPassword}), 429)
+		wantCode(t, "forged device cookie", stranger.withCookie(auth.DeviceCookieName, "x.y.z").do("POST", "/api/v1/auth/login",
+			map[string]string{"email": "host@example.com", "password": adminPassword}), 429)
+		owner.login("host@example.com", adminPassword)
+	})
 	t.Run("per address", func(t *testing.T) {
 		ev := newEnv(t, auth.WithLoginThrottle(100, 4, 15*time.Minute))
 		ev.user("host@example.com", auth.RoleHost)

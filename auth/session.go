@@ -28,6 +28,10 @@ type LoginResult struct {
 	Cookie string
 	// CSRF is the CSRF token the browser must echo in X-CSRF-Token.
 	CSRF string
+	// Device is the known-device token to put in the device cookie, valid
+	// until DeviceExpiresAt ("" if it could not be signed).
+	Device          string
+	DeviceExpiresAt time.Time
 }
 
 // ThrottledError is [ErrThrottled] with the time after which a retry may
@@ -73,29 +77,52 @@ func (s *Service) throttleKeys(email, addr string) (acct, address string, end ti
 	end = time.Unix((bucket+1)*w, 0).UTC()
 	// Hashed, so keys are short ASCII and the store holds no emails or
 	// addresses in clear.
-	h := func(s string) string { sum := sha256.Sum256([]byte(s)); return hex.EncodeToString(sum[:12]) }
-	return fmt.Sprintf("login:acct:%d:%s", bucket, h(email)), fmt.Sprintf("login:addr:%d:%s", bucket, h(throttleAddr(addr))), end
+	return fmt.Sprintf("login:acct:%d:%s", bucket, accountHash(email)), fmt.Sprintf("login:addr:%d:%s", bucket, accountHash(throttleAddr(addr))), end
 }
 
-// Login checks email and password and starts a browser session. addr is
-// the client address (for throttling and audit), userAgent is recorded.
-//
-// Throttling: when the account or the address has reached its failure limit
-// in the current window, Login returns a *ThrottledError (errors.Is
-// ErrThrottled) without checking the password. A success clears the
-// account's counter (not the address's). Unknown emails cost the same
-// argon2id work as known ones. Wrong email, wrong password and disabled
-// accounts all give ErrInvalidCredentials.
+// accountHash is the short hash that names an account (or an address) in
+// throttle keys and device tokens, so neither holds it in clear.
+func accountHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:12])
+}
+
+// Login checks email and password and starts a browser session: LoginOnDevice
+// from no known device.
 func (s *Service) Login(ctx context.Context, email, password, addr, userAgent string) (LoginResult, error) {
+	return s.LoginOnDevice(ctx, email, password, addr, userAgent, "")
+}
+
+// LoginOnDevice checks email and password and starts a browser session. addr
+// is the client address (for throttling and audit), userAgent is recorded,
+// device is the known-device token from the device cookie ("" for none).
+//
+// Throttling: when the address has reached its failure limit in the current
+// window, or the account has and device is not a known device of that
+// account, it returns a *ThrottledError (errors.Is ErrThrottled) without
+// checking the password. So strangers guessing an account's password cannot
+// lock its owner out of the browsers the owner signed in from before. A
+// success clears the account's counter (not the address's) and returns a
+// fresh known-device token. Unknown emails cost the same argon2id work as
+// known ones. Wrong email, wrong password and disabled accounts all give
+// ErrInvalidCredentials.
+func (s *Service) LoginOnDevice(ctx context.Context, email, password, addr, userAgent, device string) (LoginResult, error) {
 	norm, err := NormaliseEmail(email)
 	if err != nil {
 		norm = "invalid"
 	}
 	acctKey, addrKey, end := s.throttleKeys(norm, addr)
-	for _, k := range []struct {
+	limits := []struct {
 		key   string
 		limit int64
-	}{{acctKey, s.acctLimit}, {addrKey, s.addrLimit}} {
+	}{{addrKey, s.addrLimit}}
+	if !s.knownDevice(device, accountHash(norm)) {
+		limits = append(limits, struct {
+			key   string
+			limit int64
+		}{acctKey, s.acctLimit})
+	}
+	for _, k := range limits {
 		n, err := s.store.ThrottleCount(ctx, k.key)
 		if err != nil {
 			return LoginResult{}, fmt.Errorf("auth: login throttle: %w", err)
@@ -149,6 +176,7 @@ func (s *Service) Login(ctx context.Context, email, password, addr, userAgent st
 	if err != nil {
 		return LoginResult{}, err
 	}
+	res.Device, res.DeviceExpiresAt = s.deviceToken(accountHash(norm), s.now())
 	s.audit(ctx, event{kind: AuditLoginSuccess, actor: u.ID, subject: u.ID, addr: addr})
 	return res, nil
 }
