@@ -717,3 +717,26 @@ func TestCreateRatesPerAddress(t *testing.T) {
 		})
 	}
 }
+
+// TestGuestNamesFollowTheDisplayNameRule: a guest name with NUL, a line
+// break or a bidi control is refused with 400; a plain one passes.
+func TestGuestNamesFollowTheDisplayNameRule(t *testing.T) {
+	ev := newEnv(t, auth.WithCreateRates(0, 0))
+	tests := []struct {
+		name, display string
+		want          int
+	}{
+		{"plain", "Ada Lovelace", 201},
+		{"accents and scripts", "Zoë 佐藤", 201},
+		{"NUL", "Ada\x00", 400},
+		{"newline", "Ada\nINFO forged", 400},
+		{"right-to-left override", "Ada\u202egnp.exe", 400},
+		{"zero-width joiner", "Ad\u200da", 400},
+		{"line separator", "Ada\u2028Bob", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantCode(t, "guest", ev.client().do("POST", "/api/v1/auth/guest", map[string]string{"display_name": tt.display}), tt.want)
+		})
+	}
+}

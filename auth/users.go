@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -33,8 +34,14 @@ func NormaliseEmail(email string) (string, error) {
 
 func checkDisplay(d string) (string, error) {
 	d = strings.TrimSpace(d)
-	if d == "" || len(d) > MaxDisplayLen || !utf8.ValidString(d) || strings.ContainsFunc(d, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", fmt.Errorf("auth: display name must be 1-%d printable bytes: %w", MaxDisplayLen, ErrInvalidInput)
+	// Control characters (C0, DEL, C1: NUL, line breaks), format characters
+	// (Unicode Cf: bidi overrides and isolates, zero-width characters) and
+	// line/paragraph separators would let a name forge log lines or reorder
+	// the text around it; queue.CleanName applies the same rule to callers.
+	if d == "" || len(d) > MaxDisplayLen || !utf8.ValidString(d) || strings.ContainsFunc(d, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+	}) {
+		return "", fmt.Errorf("auth: display name must be 1-%d bytes without control or bidi characters: %w", MaxDisplayLen, ErrInvalidInput)
 	}
 	return d, nil
 }
