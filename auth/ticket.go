@@ -100,7 +100,7 @@ func (s *Service) IssueTicket(t Ticket) (string, Ticket, error) {
 	if err != nil {
 		return "", Ticket{}, err
 	}
-	s.log.Info("call ticket issued", "ticket_id", t.ID, "call_id", t.CallID, "subject", t.Subject, "role", t.Role.String(), "instance", t.Instance)
+	s.log.Debug("call ticket issued", "ticket_id", t.ID, "call_id", t.CallID, "subject", t.Subject, "role", t.Role.String(), "instance", t.Instance)
 	return raw, t, nil
 }
 

@@ -624,8 +624,29 @@ func TestWebSocketUrgent(t *testing.T) {
 	if d := time.Since(start); d > interval/3 {
 		t.Fatalf("the accepted call reached the caller after %v, want well within the %v interval", d, interval)
 	}
-	if c := m["call"].(map[string]any); c["ticket"] == "" || c["ticket"] == nil {
-		t.Fatalf("the caller's call has no ticket: %v", c)
+	if c := m["call"].(map[string]any); c["room_id"] == nil || c["feed_id"] == nil {
+		t.Fatalf("the caller's call lacks its room or feed: %v", c)
+	}
+	// Live updates carry no ticket and mint none: a ticket is minted when
+	// a page asks for one.
+	issued := a.env.Tickets.Count
+	before := issued()
+	for i := range 2 {
+		// Another caller joining changes the queue: the caller in the call
+		// gets a fresh live update.
+		a.mustDo("POST", "/queues/"+q.ID+"/entries", fmt.Sprintf("carl%d", i), "caller", `{"intake":{"topic":"b"}}`, nil, 201)
+		m = readMsg(t, callerWS, "entry", func(m map[string]any) bool { return m["call"] != nil })
+		if tk, ok := m["call"].(map[string]any)["ticket"]; ok {
+			t.Fatalf("a live update carries a ticket: %v", tk)
+		}
+	}
+	if n := issued(); n != before {
+		t.Fatalf("live updates minted %d tickets", n-before)
+	}
+	var call queue.CallJSON
+	a.mustDo("GET", "/entries/"+joined.Entry.ID+"/call", "bob", "caller", nil, &call, 200)
+	if call.Ticket == "" || issued() != before+1 {
+		t.Fatalf("GET call: ticket %q, %d minted, want one", call.Ticket, issued()-before)
 	}
 }
 

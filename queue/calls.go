@@ -175,24 +175,37 @@ func (e *Engine) ticketFor(ctx context.Context, c *Call, role PartyRole) (string
 // (the caller or the host), while the entry is connecting or in the call.
 // Errors: ErrNotFound, ErrForbidden (not a participant), ErrState.
 func (e *Engine) Ticket(ctx context.Context, entryID, userID string) (string, Call, error) {
-	en, err := e.GetEntry(ctx, entryID)
+	c, role, err := e.CallOf(ctx, entryID, userID)
 	if err != nil {
 		return "", Call{}, err
 	}
+	t, err := e.ticketFor(ctx, &c, role)
+	return t, c, err
+}
+
+// CallOf returns the call of entryID and userID's role in it (the caller or
+// the host), while the entry is connecting or in the call, without minting
+// a ticket (live updates show the call; a ticket is minted only when asked
+// for, by [Engine.Ticket]). Errors: ErrNotFound, ErrForbidden (not a
+// participant), ErrState.
+func (e *Engine) CallOf(ctx context.Context, entryID, userID string) (Call, PartyRole, error) {
+	en, err := e.GetEntry(ctx, entryID)
+	if err != nil {
+		return Call{}, 0, err
+	}
 	if en.State != EntryConnecting && en.State != EntryInCall {
-		return "", Call{}, fmt.Errorf("queue: ticket: entry is %s: %w", en.State, ErrState)
+		return Call{}, 0, fmt.Errorf("queue: call: entry is %s: %w", en.State, ErrState)
 	}
 	c, err := e.store.GetCall(ctx, en.CallID)
 	if err != nil {
-		return "", Call{}, fmt.Errorf("queue: ticket: %w", err)
+		return Call{}, 0, fmt.Errorf("queue: call: %w", err)
 	}
 	for _, p := range c.Participants {
 		if p.UserID == userID {
-			t, err := e.ticketFor(ctx, &c, p.Role)
-			return t, c, err
+			return c, p.Role, nil
 		}
 	}
-	return "", Call{}, fmt.Errorf("queue: ticket: %w", ErrForbidden)
+	return Call{}, 0, fmt.Errorf("queue: call: %w", ErrForbidden)
 }
 
 // CallCredentials returns the room (with secret and pin) and the

@@ -185,7 +185,8 @@ func entryJSONFor(en Entry, viewerID string) EntryJSON {
 // engine and Janus instance, the VideoRoom room id, their own feed id
 // (participant id to join with), the other side's name and feed id, and a
 // fresh call ticket (a new one on every GET, always for the same feed id,
-// so a participant who reloads joins again as the same feed). PeerAwayUntil
+// so a participant who reloads joins again as the same feed; live updates
+// carry no ticket). PeerAwayUntil
 // ("peer_away_until", RFC 3339) is set while the other side has left the
 // room and the call waits for it to come back (see EntryJSON). No room
 // secret, pin or Janus token.
@@ -197,7 +198,7 @@ type CallJSON struct {
 	FeedID   uint64      `json:"feed_id"`
 	PeerName string      `json:"peer_name"`
 	PeerFeed uint64      `json:"peer_feed_id"`
-	Ticket   string      `json:"ticket"`
+	Ticket   string      `json:"ticket,omitempty"`
 
 	PeerAwayUntil *time.Time `json:"peer_away_until,omitempty"`
 }

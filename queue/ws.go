@@ -305,8 +305,10 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 		free := slices.ContainsFunc(s.hosts, func(h Host) bool { return h.State == HostAvailable && h.Serves(s.q.ID) })
 		msg := map[string]any{"type": "entry", "entry": j, "queue": queueJSON(s.q, &s.status), "host_free": free}
 		if en.State == EntryConnecting || en.State == EntryInCall {
-			if ticket, call, err := eng.Ticket(ctx, en.ID, c.who.ID); err == nil {
-				msg["call"] = callJSON(call, en, c.who.ID, ticket)
+			// The call without a ticket: the page asks for one
+			// (GET /entries/:id/call) when it joins, so a flush mints none.
+			if call, _, err := eng.CallOf(ctx, en.ID, c.who.ID); err == nil {
+				msg["call"] = callJSON(call, en, c.who.ID, "")
 			}
 		}
 		return json.Marshal(msg)

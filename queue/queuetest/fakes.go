@@ -138,6 +138,13 @@ type Tickets struct {
 	Issued []queue.TicketRequest
 }
 
+// Count is how many tickets have been issued.
+func (t *Tickets) Count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.Issued)
+}
+
 // IssueTicket implements queue.TicketIssuer: "ticket:<call>:<role>:<user>".
 func (t *Tickets) IssueTicket(_ context.Context, req queue.TicketRequest) (string, error) {
 	t.mu.Lock()
