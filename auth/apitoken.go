@@ -90,14 +90,14 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, raw string) (*Princi
 	}
 	t, err := s.store.GetAPIToken(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("auth: unknown API token: %w", ErrInvalidToken)
+		return nil, fmt.Errorf("auth: API token not accepted: %w", ErrInvalidToken)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: API token: %w", err)
 	}
 	sum := sha256.Sum256([]byte(secret))
 	if subtle.ConstantTimeCompare(sum[:], t.Hash) != 1 {
-		return nil, fmt.Errorf("auth: API token secret mismatch: %w", ErrInvalidToken)
+		return nil, fmt.Errorf("auth: API token not accepted: %w", ErrInvalidToken)
 	}
 	now := s.now()
 	if !t.RevokedAt.IsZero() {
