@@ -7,22 +7,22 @@
 // mounted under /admin only when Janus instances are configured; their
 // path items carry "x-frontdesk-requires: janus"), the ICE servers, the
 // live-update WebSocket, problem JSON errors (RFC 9457) and the security
-// schemes. The package's tests keep it honest: they compare its paths with
-// the routes a running Frontdesk registers, and validate real responses
-// against its schemas.
+// schemes. It is served as openapi.json, generated from the YAML at build
+// time ("go generate ./apidoc/", validated with kin-openapi by package
+// apidoc/spec), so the binary carries no OpenAPI tooling. The tests keep it
+// honest: the JSON must match the YAML, its paths must match the routes a
+// running Frontdesk registers, and real responses must match its schemas.
 package apidoc
 
+//go:generate go run ./gen openapi.json
+
 import (
-	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"sync"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 )
 
@@ -41,69 +41,35 @@ const CacheControl = "public, max-age=3600"
 //go:embed openapi.yaml
 var source []byte
 
+//go:embed openapi.json
+var document []byte
+
 // Source returns the document's YAML source as embedded.
 func Source() []byte { return append([]byte(nil), source...) }
 
-// Load parses the embedded document with kin-openapi and validates it
-// (OpenAPI 3.0.3 rules, $refs resolved). It returns a fresh *openapi3.T on
-// every call, so callers may change it.
-func Load(ctx context.Context) (*openapi3.T, error) {
-	l := openapi3.NewLoader()
-	l.Context = ctx
-	doc, err := l.LoadFromData(source)
-	if err != nil {
-		return nil, fmt.Errorf("apidoc: load: %w", err)
-	}
-	if err := doc.Validate(ctx); err != nil {
-		return nil, fmt.Errorf("apidoc: validate: %w", err)
-	}
-	return doc, nil
-}
+// JSON returns the document as served: openapi.json, generated from the
+// YAML source.
+func JSON() []byte { return append([]byte(nil), document...) }
 
-// rendered is the served JSON and its ETag, built once.
-var rendered = sync.OnceValues(func() (served, error) {
-	doc, err := Load(context.Background())
-	if err != nil {
-		return served{}, err
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return served{}, fmt.Errorf("apidoc: render: %w", err)
-	}
-	sum := sha256.Sum256(b)
-	return served{body: b, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}, nil
+// etag is the served document's strong ETag.
+var etag = sync.OnceValue(func() string {
+	sum := sha256.Sum256(document)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 })
-
-type served struct {
-	body []byte
-	etag string
-}
-
-// JSON returns the document rendered as JSON (what GET /openapi.json
-// serves), or the error that loading or validating it gave.
-func JSON() ([]byte, error) {
-	s, err := rendered()
-	return append([]byte(nil), s.body...), err
-}
 
 // Register serves the document at GET Path on g, public (no principal
 // needed), as application/json with Cache-Control CacheControl and a
-// strong ETag (a matching If-None-Match gets 304). The document is
-// embedded in the binary, so a document that does not load is a build
-// defect: Register panics then (the package's tests catch it first).
+// strong ETag (a matching If-None-Match gets 304).
 func Register(g *echo.Group) {
-	s, err := rendered()
-	if err != nil {
-		panic(err)
-	}
+	tag := etag()
 	g.GET(Path, func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set(echo.HeaderCacheControl, CacheControl)
-		h.Set("ETag", s.etag)
+		h.Set("ETag", tag)
 		h.Set(echo.HeaderXContentTypeOptions, "nosniff")
-		if match(c.Request().Header.Get("If-None-Match"), s.etag) {
+		if match(c.Request().Header.Get("If-None-Match"), tag) {
 			return c.NoContent(http.StatusNotModified)
 		}
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, s.body)
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, document)
 	})
 }

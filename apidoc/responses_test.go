@@ -17,7 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gorilla/websocket"
 
-	"github.com/frontdesk/frontdesk/apidoc"
+	"github.com/frontdesk/frontdesk/apidoc/spec"
 	"github.com/frontdesk/frontdesk/app/apptest"
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/config"
@@ -37,7 +37,7 @@ type validator struct {
 
 func newValidator(t *testing.T, base string) *validator {
 	t.Helper()
-	doc, err := apidoc.Load(context.Background())
+	doc, err := spec.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

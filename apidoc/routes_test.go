@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/frontdesk/frontdesk/apidoc"
+	"github.com/frontdesk/frontdesk/apidoc/spec"
 	"github.com/frontdesk/frontdesk/app/apptest"
 	"github.com/frontdesk/frontdesk/server"
 )
@@ -102,7 +103,7 @@ func TestServedRoutesTranslatesEchoPaths(t *testing.T) {
 // /api/v1 with the document, both ways.
 func checkCoverage(t *testing.T, routes []*echo.Route, have ...string) {
 	t.Helper()
-	doc, err := apidoc.Load(context.Background())
+	doc, err := spec.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

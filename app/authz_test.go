@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/frontdesk/frontdesk/apidoc"
+	"github.com/frontdesk/frontdesk/apidoc/spec"
 	"github.com/frontdesk/frontdesk/app/apptest"
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/config"
@@ -114,7 +115,7 @@ func TestRouteAuthorizationMatrix(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	doc, err := apidoc.Load(ctx)
+	doc, err := spec.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
