@@ -61,7 +61,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// env is a Service mounted on echo at /api/v1 as the lead will mount it.
+// env is a Service mounted on echo at /api/v1, as app mounts it.
 type env struct {
 	t     *testing.T
 	svc   *auth.Service

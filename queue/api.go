@@ -21,7 +21,7 @@ import (
 )
 
 // API serves the queue REST API and the live-update WebSocket under the
-// group it is registered on (the lead mounts it at /api/v1).
+// group it is registered on (app mounts it at /api/v1).
 //
 // Routes (role needed in brackets; "owner" is the entry's caller):
 //

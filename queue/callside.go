@@ -35,7 +35,7 @@ type RoomRequest struct {
 }
 
 // TicketIssuer issues call tickets: short-lived signed credentials naming
-// the room, the participant and their role in the call (auth issue). The
+// the room, the participant and their role in the call (package auth). The
 // browser presents the ticket to the proxy; the ticket must not contain the
 // room secret, pin or Janus token.
 type TicketIssuer interface {

@@ -18,7 +18,7 @@
 //     disconnect grace, max wait) are persisted as Deadline fields and
 //     acted on by [Engine.Sweep], which [Engine.Run] calls periodically, so
 //     any replica can pick up another's work and a restart loses nothing.
-//   - Call side, declared here and wired by the lead: [RoomProvisioner]
+//   - Call side, declared here and wired by package app: [RoomProvisioner]
 //     (Janus VideoRoom or built-in SFU rooms), [TicketIssuer] (call
 //     tickets), [TokenMinter] (Janus stored tokens). Call progress comes in
 //     through [Engine.CallProgress]; the proxy reads room secrets and

@@ -6,4 +6,3 @@ const (
 	DefaultJoinsPerMinute = 10
 	DefaultJoinBurst      = 5
 )
-
