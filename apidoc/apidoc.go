@@ -2,7 +2,7 @@
 // GET /api/v1/openapi.json.
 //
 // The document is written by hand (openapi.yaml, embedded) and describes
-// every route under /api/v1: the queue API (package queue), the auth API
+// every route under /api/v1: the queue API (package queue/queueapi), the auth API
 // (package auth), the Janus pool admin endpoints (package janus/pool,
 // mounted under /admin only when Janus instances are configured; their
 // path items carry "x-frontdesk-requires: janus"), the ICE servers, the

@@ -38,6 +38,7 @@ import (
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/proxy"
 	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/queueapi"
 	"github.com/frontdesk/frontdesk/server"
 	"github.com/frontdesk/frontdesk/sfu"
 	"github.com/frontdesk/frontdesk/store"
@@ -64,7 +65,7 @@ type App struct {
 	sfu     *sfu.Server       // nil when off
 	sfuLn   net.Listener
 	engine  *queue.Engine
-	api     *queue.API
+	api     *queueapi.API
 	proxy   *proxy.Proxy
 	progSub *bus.Subscription
 	echo    *echo.Echo
@@ -190,8 +191,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	a.api = queue.NewAPI(a.engine, identifier{}, a.auth.Origins().Check, queue.WithAPILogger(log),
-		queue.WithJoinRate(cfg.Queue.JoinPerMinute, cfg.Queue.JoinBurst))
+	a.api = queueapi.New(a.engine, identifier{}, a.auth.Origins().Check, queueapi.WithLogger(log),
+		queueapi.WithJoinRate(cfg.Queue.JoinPerMinute, cfg.Queue.JoinBurst))
 	a.api.Register(api)
 	if a.progSub, err = a.bus.Subscribe(bus.Filter{Types: events.TypeCall | events.TypeCore | events.TypeWebRTC | events.TypePlugin},
 		bus.WithName("call-progress"), bus.WithBuffer(4096)); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/frontdesk/frontdesk/janus/videoroom"
 	"github.com/frontdesk/frontdesk/proxy"
 	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/queueapi"
 	"github.com/frontdesk/frontdesk/sfu"
 )
 
@@ -141,29 +142,29 @@ func (r *resolver) Resolve(ctx context.Context, t auth.Ticket) (proxy.Target, er
 }
 
 // identifier gives the queue the principal the auth middleware put in the
-// request context (queue.Identifier).
+// request context (queueapi.Identifier).
 type identifier struct{}
 
-// Identify implements queue.Identifier.
-func (identifier) Identify(r *http.Request) (queue.Principal, error) {
+// Identify implements queueapi.Identifier.
+func (identifier) Identify(r *http.Request) (queueapi.Principal, error) {
 	p, ok := auth.FromContext(r.Context())
 	if !ok {
-		return queue.Principal{}, queue.ErrUnauthenticated
+		return queueapi.Principal{}, queueapi.ErrUnauthenticated
 	}
-	out := queue.Principal{ID: p.UserID, Name: p.DisplayName, Guest: p.IsGuest()}
+	out := queueapi.Principal{ID: p.UserID, Name: p.DisplayName, Guest: p.IsGuest()}
 	switch p.Role {
 	case auth.RoleAdmin:
 		// An API token acts with its user's role limited by its scopes:
 		// without the admin scope an admin's token is refused on every
 		// route that needs the admin role, as auth's own admin routes are.
-		out.Role = queue.RoleAdmin
+		out.Role = queueapi.RoleAdmin
 		if !p.HasScope(auth.ScopeAdmin) {
-			out.Role = queue.RoleHost
+			out.Role = queueapi.RoleHost
 		}
 	case auth.RoleHost:
-		out.Role = queue.RoleHost
+		out.Role = queueapi.RoleHost
 	default:
-		out.Role = queue.RoleCaller
+		out.Role = queueapi.RoleCaller
 	}
 	if out.Name == "" {
 		out.Name = p.Email

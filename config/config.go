@@ -50,7 +50,7 @@ type Config struct {
 // Queue configures the queue API's admission limits.
 type Queue struct {
 	// JoinPerMinute is how many joins (POST /queues/:id/entries) one client
-	// address may make a minute on average (queue.WithJoinRate); 0 turns
+	// address may make a minute on average (queueapi.WithJoinRate); 0 turns
 	// the limit off. Default 10.
 	JoinPerMinute int `yaml:"join_per_minute"`
 	// JoinBurst is how many joins one address may make at once before

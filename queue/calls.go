@@ -83,7 +83,7 @@ func (e *Engine) Accept(ctx context.Context, hostID, entryID string) (Accepted, 
 	}
 	e.log.InfoContext(ctx, "queue: accepted", "queue", q.ID, "entry", en.ID, "host", hostID, "call", call.ID,
 		"engine", call.Room.Engine.String(), "instance", call.Room.Instance, "room", call.Room.ID)
-	e.changedNow(q.ID)
+	e.publish(Event{Kind: EventEntryAccepted, Queue: QueueID(q.ID), Entry: EntryID(en.ID), Host: HostID(hostID), Call: CallID(call.ID)})
 	return Accepted{Entry: en, Call: call, HostTicket: ticket}, nil
 }
 
@@ -112,7 +112,7 @@ func (e *Engine) undoAccept(ctx context.Context, q *Queue, entryID, hostID strin
 	if err != nil && !errors.Is(err, errSkip) {
 		e.log.WarnContext(ctx, "queue: undoing accept", "host", hostID, "err", err)
 	}
-	e.changed(q.ID)
+	e.publish(Event{Kind: EventEntryChanged, Queue: QueueID(q.ID), Entry: EntryID(entryID), Host: HostID(hostID), Reason: reason})
 }
 
 // provision creates the room, tokens, call record and host ticket.
@@ -193,6 +193,11 @@ func (e *Engine) CallOf(ctx context.Context, entryID, userID string) (Call, Part
 	if err != nil {
 		return Call{}, 0, err
 	}
+	return e.callOf(ctx, &en, userID)
+}
+
+// callOf is CallOf for an entry already read.
+func (e *Engine) callOf(ctx context.Context, en *Entry, userID string) (Call, PartyRole, error) {
 	if en.State != EntryConnecting && en.State != EntryInCall {
 		return Call{}, 0, fmt.Errorf("queue: call: entry is %s: %w", en.State, ErrState)
 	}
@@ -259,7 +264,7 @@ func (e *Engine) returnOffer(ctx context.Context, hostID, entryID, reason string
 	}
 	e.releaseHost(ctx, hostID, entryID, HostAway, now)
 	e.log.InfoContext(ctx, "queue: offer returned", "queue", q.ID, "entry", entryID, "host", hostID, "reason", reason)
-	e.changed(q.ID)
+	e.publish(Event{Kind: EventEntryChanged, Queue: QueueID(q.ID), Entry: EntryID(entryID), Host: HostID(hostID), Reason: reason})
 	e.matchQueue(ctx, q)
 	return nil
 }

@@ -41,8 +41,9 @@ type Engine struct {
 	ticketTTL    time.Duration
 	ahtWindow    int
 
+	feed Feed
+
 	mu        sync.Mutex
-	listeners []func(queueID string, urgent bool)
 	paceCache map[string]pace
 }
 
@@ -59,6 +60,10 @@ func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
 // 250 ms); timeouts fire at most this late.
 func WithSweepInterval(d time.Duration) Option { return func(e *Engine) { e.sweepEvery = d } }
 
+// WithFeed sets the feed the engine publishes its events on (default a
+// new [LocalFeed]).
+func WithFeed(f Feed) Option { return func(e *Engine) { e.feed = f } }
+
 // WithTicketTTL sets the lifetime of call tickets (default 2 minutes).
 func WithTicketTTL(d time.Duration) Option { return func(e *Engine) { e.ticketTTL = d } }
 
@@ -73,7 +78,7 @@ func NewEngine(deps Deps, opts ...Option) (*Engine, error) {
 		clock: SystemClock{}, log: slog.Default(),
 		sweepEvery: 250 * time.Millisecond, claimTimeout: 10 * time.Second,
 		ticketTTL: 2 * time.Minute, ahtWindow: 20,
-		paceCache: map[string]pace{},
+		paceCache: map[string]pace{}, feed: &LocalFeed{},
 	}
 	for _, o := range opts {
 		o(e)
@@ -99,33 +104,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// listen registers fn to be called (synchronously, must not block) with
-// the queue ID whenever something in that queue changes, or with
-// "host:"+ID when a host's own settings (its queues) change. urgent is
-// true for the changes that start a call (an offer, an accepted call):
-// someone is waiting on them, so they should not wait for a coalescing
-// interval.
-func (e *Engine) listen(fn func(queueID string, urgent bool)) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.listeners = append(e.listeners, fn)
-}
-
-// changed tells the listeners that something in queueID changed.
-func (e *Engine) changed(queueID string) { e.notify(queueID, false) }
-
-// changedNow is changed for a change someone is waiting on: an offer (the
-// host) or an accepted call (the caller, who joins the room on it).
-func (e *Engine) changedNow(queueID string) { e.notify(queueID, true) }
-
-func (e *Engine) notify(queueID string, urgent bool) {
-	e.mu.Lock()
-	ls := e.listeners
-	e.mu.Unlock()
-	for _, fn := range ls {
-		fn(queueID, urgent)
-	}
-}
+// Feed returns the feed the engine publishes its events on.
+func (e *Engine) Feed() Feed { return e.feed }
 
 // newID returns 16 random bytes in hex.
 func newID() string { return randHex(16) }
@@ -256,8 +236,9 @@ func noShowTimeout(q *Queue) time.Duration { return orDefault(q.Timeouts.NoShow,
 func grace(q *Queue) time.Duration         { return orDefault(q.Timeouts.Grace, DefaultGrace) }
 func serviceLevel(q *Queue) time.Duration  { return orDefault(q.ServiceLevel, DefaultServiceLevel) }
 
-// rejoinGrace is the queue's RejoinGrace: DefaultRejoinGrace when unset.
-func rejoinGrace(q *Queue) time.Duration {
+// RejoinGrace is how long q waits for a side that left a call to come
+// back: Timeouts.RejoinGrace, or DefaultRejoinGrace when unset.
+func RejoinGrace(q *Queue) time.Duration {
 	if q.Timeouts.RejoinGrace == nil {
 		return DefaultRejoinGrace
 	}
@@ -298,3 +279,5 @@ func waitDeadline(q *Queue, en *Entry) time.Time {
 }
 
 func isVersion(err error) bool { return errors.Is(err, ErrVersion) }
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -199,7 +199,7 @@ func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joi
 		return Joined{}, fmt.Errorf("queue: join: %w", err)
 	}
 	e.log.InfoContext(ctx, "queue: joined", "queue", q.ID, "entry", out.ID, "guest", out.Guest)
-	e.changed(q.ID)
+	e.publish(Event{Kind: EventEntryJoined, Queue: QueueID(q.ID), Entry: EntryID(out.ID)})
 	if e.matchQueue(ctx, q) { // the new entry may have been offered at once
 		if latest, err := e.store.GetEntry(ctx, out.ID); err == nil {
 			out = latest
@@ -286,7 +286,7 @@ func (e *Engine) Disconnected(ctx context.Context, entryID string) error {
 		return nil
 	}
 	if err == nil {
-		e.changed(en.QueueID)
+		e.publish(Event{Kind: EventEntryChanged, Queue: QueueID(en.QueueID), Entry: EntryID(en.ID), Reason: "paused"})
 	}
 	return err
 }
@@ -335,7 +335,7 @@ func (e *Engine) Resume(ctx context.Context, entryID, token string) (Entry, erro
 	if err != nil {
 		return Entry{}, err
 	}
-	e.changed(q.ID)
+	e.publish(Event{Kind: EventEntryChanged, Queue: QueueID(q.ID), Entry: EntryID(entryID), Reason: "resumed"})
 	e.matchQueue(ctx, q)
 	return out, nil
 }
@@ -378,7 +378,11 @@ func (e *Engine) endEntryIf(ctx context.Context, entryID string, final EntryStat
 		e.forgetPace(en.QueueID)
 		e.finishCall(ctx, prev, now)
 	}
-	e.changed(en.QueueID)
+	ev := Event{Kind: EventEntryLeft, Queue: QueueID(en.QueueID), Entry: EntryID(en.ID), Host: HostID(prev.HostID), Reason: reason}
+	if prev.State == EntryConnecting || prev.State == EntryInCall {
+		ev.Kind, ev.Call = EventCallEnded, CallID(prev.CallID)
+	}
+	e.publish(ev)
 	return nil
 }
 
@@ -402,9 +406,7 @@ func (e *Engine) releaseHost(ctx context.Context, hostID, entryID string, s Host
 		}
 		return
 	}
-	for _, q := range h.Queues {
-		e.changed(q)
-	}
+	e.hostChanged(h)
 	if s == HostAvailable {
 		e.matchHost(ctx, hostID)
 	}

@@ -43,3 +43,29 @@ var (
 	// is over.
 	ErrResumeToken = errors.New("bad resume token")
 )
+
+// FieldError is a request or queue field that is not valid. Field names it
+// as in the API's JSON ("slug", "hours.zone", "hours.weekly[2]",
+// "timeouts.offer"); Message says what is wrong in a sentence for people
+// (it is the problem's "detail"). It wraps ErrInvalid and Err (the cause,
+// e.g. an *hours.FieldError), so errors.Is works on both; when Err is an
+// ErrConflict (a slug already taken) it wraps only Err.
+type FieldError struct {
+	Field   string
+	Message string
+	Err     error
+}
+
+// Error renders "queue: <field>: <message>".
+func (e *FieldError) Error() string { return "queue: " + e.Field + ": " + e.Message }
+
+// Unwrap returns ErrInvalid and the cause.
+func (e *FieldError) Unwrap() []error {
+	switch {
+	case e.Err == nil:
+		return []error{ErrInvalid}
+	case errors.Is(e.Err, ErrConflict):
+		return []error{e.Err}
+	}
+	return []error{ErrInvalid, e.Err}
+}

@@ -24,9 +24,9 @@ const (
 	paceCacheShortTTL = time.Second
 )
 
-// handleTimePrior is q's expected handle time: HandleTime, else
-// DefaultHandleTime.
-func handleTimePrior(q *Queue) time.Duration { return orDefault(q.HandleTime, DefaultHandleTime) }
+// HandleTimePrior is q's expected handle time before calls are counted:
+// HandleTime, else DefaultHandleTime.
+func HandleTimePrior(q *Queue) time.Duration { return orDefault(q.HandleTime, DefaultHandleTime) }
 
 // pace is what the wait estimate knows about a queue's calls.
 type pace struct {
@@ -52,7 +52,7 @@ func (e *Engine) pace(ctx context.Context, q *Queue) pace {
 	if ok && (now.Sub(c.at) < paceCacheShortTTL || (c.n >= e.ahtWindow && now.Sub(c.at) < paceCacheTTL)) {
 		return c
 	}
-	p := pace{at: now, handle: handleTimePrior(q), ring: DefaultRingTime}
+	p := pace{at: now, handle: HandleTimePrior(q), ring: DefaultRingTime}
 	done, err := e.store.ListEntries(ctx, EntryFilter{QueueID: q.ID, States: []EntryState{EntryCompleted}, CreatedFrom: now.Add(-24 * time.Hour)})
 	if err != nil {
 		e.log.WarnContext(ctx, "queue: wait estimate", "queue", q.ID, "err", err)

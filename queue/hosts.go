@@ -37,17 +37,15 @@ func (e *Engine) PutHost(ctx context.Context, id, name string, queues []string) 
 		})
 		for _, q := range old {
 			if !slices.Contains(queues, q) {
-				e.changed(q) // its hosts changed
+				e.publish(Event{Kind: EventHostChanged, Queue: QueueID(q), Host: HostID(id), Reason: "unassigned"})
 			}
 		}
 	}
 	if err != nil {
 		return Host{}, fmt.Errorf("queue: put host %s: %w", id, err)
 	}
-	for _, q := range queues {
-		e.changed(q)
-	}
-	e.changed(hostKey(id)) // its own live view (its set of queues changed)
+	e.hostChanged(h)
+	e.publish(Event{Kind: EventHostChanged, Host: HostID(id), Reason: "assigned"}) // its own set of queues
 	if h.State == HostAvailable {
 		e.matchHost(ctx, h.ID)
 	}
@@ -81,9 +79,7 @@ func (e *Engine) DeleteHost(ctx context.Context, id string) error {
 	if err := e.store.DeleteHost(ctx, id); err != nil {
 		return fmt.Errorf("queue: delete host %s: %w", id, err)
 	}
-	for _, q := range h.Queues {
-		e.changed(q)
-	}
+	e.hostChanged(h)
 	return nil
 }
 
@@ -112,9 +108,7 @@ func (e *Engine) SetAvailability(ctx context.Context, hostID string, s HostState
 	if err != nil {
 		return Host{}, err
 	}
-	for _, q := range h.Queues {
-		e.changed(q)
-	}
+	e.hostChanged(h)
 	if s == HostAvailable {
 		e.matchHost(ctx, hostID)
 		if h2, err := e.store.GetHost(ctx, hostID); err == nil {
@@ -151,10 +145,8 @@ func (e *Engine) SetServing(ctx context.Context, hostID string, queues []string)
 	if err != nil {
 		return Host{}, err
 	}
-	for _, q := range h.Queues {
-		e.changed(q)
-	}
-	e.changed(hostKey(hostID))
+	e.hostChanged(h)
+	e.publish(Event{Kind: EventHostChanged, Host: HostID(hostID), Reason: "serving"}) // its own served queues
 	added := false
 	for _, q := range h.ServedQueues() {
 		added = added || !slices.Contains(before, q)
@@ -200,12 +192,17 @@ func (e *Engine) availableWithOffer(ctx context.Context, hostID string, now time
 	e.log.DebugContext(ctx, "queue: offered", "queue", en.QueueID, "entry", en.ID, "host", hostID)
 	for _, q := range out.Queues {
 		if q != en.QueueID {
-			e.changed(q)
+			e.publish(Event{Kind: EventHostChanged, Queue: QueueID(q), Host: HostID(hostID)})
 		}
 	}
-	e.changedNow(en.QueueID)
+	e.publish(Event{Kind: EventEntryOffered, Queue: QueueID(en.QueueID), Entry: EntryID(en.ID), Host: HostID(hostID)})
 	return out, true
 }
 
-// hostKey is the change key of a host's own view (see Engine.changed).
-func hostKey(id string) string { return "host:" + id }
+// hostChanged publishes EventHostChanged for each queue h is assigned
+// to: their staffing changed.
+func (e *Engine) hostChanged(h Host) {
+	for _, q := range h.Queues {
+		e.publish(Event{Kind: EventHostChanged, Queue: QueueID(q), Host: HostID(h.ID)})
+	}
+}

@@ -29,7 +29,7 @@ func (e *Engine) offer(ctx context.Context, h Host, qs []Queue) (Entry, error) {
 			return Entry{}, fmt.Errorf("queue: offer to host %s: %w", h.ID, err)
 		}
 		e.log.DebugContext(ctx, "queue: offered", "queue", en.QueueID, "entry", en.ID, "host", h.ID)
-		e.changedNow(en.QueueID)
+		e.publish(Event{Kind: EventEntryOffered, Queue: QueueID(en.QueueID), Entry: EntryID(en.ID), Host: HostID(h.ID)})
 		return en, nil
 	}
 	idle := h.IdleSince
@@ -74,7 +74,7 @@ func (e *Engine) offer(ctx context.Context, h Host, qs []Queue) (Entry, error) {
 		return Entry{}, fmt.Errorf("queue: bind host %s: %w", h.ID, err)
 	}
 	e.log.DebugContext(ctx, "queue: offered", "queue", q.ID, "entry", en.ID, "host", h.ID)
-	e.changedNow(q.ID)
+	e.publish(Event{Kind: EventEntryOffered, Queue: QueueID(q.ID), Entry: EntryID(en.ID), Host: HostID(h.ID)})
 	return en, nil
 }
 

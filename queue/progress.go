@@ -160,12 +160,14 @@ func (e *Engine) applyProgress(ctx context.Context, callID string, role PartyRol
 	}
 	switch p.Kind {
 	case ProgressJoined, ProgressWebRTCUp:
-		_, err := e.casEntry(ctx, c.EntryID, func(x *Entry) error {
+		kind, reason := EventEntryChanged, "back"
+		en, err := e.casEntry(ctx, c.EntryID, func(x *Entry) error {
 			changed := false
 			if p.Kind == ProgressWebRTCUp && role == PartyCaller && x.State == EntryConnecting {
 				x.to(EntryInCall, p.At, x.HostID, "media_up")
 				x.StartedAt, x.Deadline = p.At, time.Time{}
 				changed = true
+				kind, reason = EventCallReady, ""
 			}
 			if away := awayOf(x, role); x.State == EntryInCall && !away.IsZero() {
 				*away = time.Time{}
@@ -184,7 +186,7 @@ func (e *Engine) applyProgress(ctx context.Context, callID string, role PartyRol
 		if err != nil {
 			return err
 		}
-		e.changed(c.QueueID)
+		e.publish(Event{Kind: kind, Queue: QueueID(c.QueueID), Entry: EntryID(en.ID), Host: HostID(en.HostID), Call: CallID(c.ID), Reason: reason})
 	case ProgressLeaving, ProgressHangup:
 		if p.At.Before(rejoinedAt) {
 			return nil // stale: this side joined again after it
@@ -209,7 +211,7 @@ func (e *Engine) leftCall(ctx context.Context, en Entry, role PartyRole, p Progr
 	q, err := e.store.GetQueue(ctx, en.QueueID)
 	g := DefaultRejoinGrace
 	if err == nil {
-		g = rejoinGrace(&q)
+		g = RejoinGrace(&q)
 	}
 	reason := role.String() + "_" + p.Kind.String()
 	if g <= 0 {
@@ -233,7 +235,7 @@ func (e *Engine) leftCall(ctx context.Context, en Entry, role PartyRole, p Progr
 	}
 	e.log.InfoContext(ctx, "queue: participant left the call, waiting for a rejoin", "queue", en.QueueID, "entry", en.ID,
 		"role", role.String(), "grace", g.String())
-	e.changed(en.QueueID)
+	e.publish(Event{Kind: EventEntryChanged, Queue: QueueID(en.QueueID), Entry: EntryID(en.ID), Host: HostID(en.HostID), Call: CallID(en.CallID), Reason: "away"})
 	return nil
 }
 
@@ -299,7 +301,7 @@ func (e *Engine) hostLeftBeforeCaller(ctx context.Context, en Entry, c Call, now
 		return err
 	}
 	e.finishCall(ctx, en, now)
-	e.changed(q.ID)
+	e.publish(Event{Kind: EventEntryChanged, Queue: QueueID(q.ID), Entry: EntryID(en.ID), Host: HostID(en.HostID), Call: CallID(en.CallID), Reason: "host_left"})
 	e.matchQueue(ctx, q)
 	return nil
 }

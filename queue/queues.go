@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/frontdesk/frontdesk/queue/hours"
@@ -70,7 +71,7 @@ func (q *Queue) Validate() error {
 	if err := q.Hours.Validate(); err != nil {
 		var fe *hours.FieldError
 		if errors.As(err, &fe) {
-			return &FieldError{Field: "hours." + fe.Field, Message: hoursMessage(fe), Err: err}
+			return &FieldError{Field: "hours." + fe.Field, Message: HoursMessage(fe), Err: err}
 		}
 		return &FieldError{Field: "hours", Message: "The working hours are not valid.", Err: err}
 	}
@@ -119,7 +120,7 @@ func (e *Engine) UpdateQueue(ctx context.Context, q Queue) (Queue, error) {
 		return Queue{}, slugTaken(fmt.Errorf("queue: update %s: %w", q.ID, err))
 	}
 	e.forgetPace(q.ID) // the handle-time prior may have changed
-	e.changed(q.ID)
+	e.publish(Event{Kind: EventQueueChanged, Queue: QueueID(q.ID)})
 	return out, nil
 }
 
@@ -134,7 +135,7 @@ func (e *Engine) SetManual(ctx context.Context, queueID string, m hours.Manual) 
 		q.Hours.Manual, q.UpdatedAt = m, e.clock.Now()
 		out, err := e.store.UpdateQueue(ctx, q)
 		if err == nil {
-			e.changed(queueID)
+			e.publish(Event{Kind: EventQueueChanged, Queue: QueueID(queueID), Reason: "manual"})
 			return out, nil
 		}
 		if !isVersion(err) {
@@ -178,7 +179,7 @@ func (e *Engine) DeleteQueue(ctx context.Context, id string) error {
 			e.log.WarnContext(ctx, "queue: ending entry of deleted queue", "entry", en.ID, "err", err)
 		}
 	}
-	e.changed(id)
+	e.publish(Event{Kind: EventQueueChanged, Queue: QueueID(id), Reason: "deleted"})
 	return nil
 }
 
@@ -215,4 +216,26 @@ func StatusAt(q *Queue, now time.Time) Status {
 		}
 	}
 	return st
+}
+
+// HoursMessage is a sentence for people saying what is wrong with a
+// schedule field (the problem detail of an invalid "hours" value).
+func HoursMessage(fe *hours.FieldError) string {
+	switch {
+	case errors.Is(fe.Err, hours.ErrBadZone):
+		return "Unknown time zone."
+	case errors.Is(fe.Err, hours.ErrBadManual):
+		return "The manual override must be open, closed or none."
+	case errors.Is(fe.Err, hours.ErrOverlap):
+		return "Two opening times on the same day overlap (" + fe.Detail + ")."
+	case errors.Is(fe.Err, hours.ErrBadRange):
+		return "An opening time must end after it starts on the same day (" + fe.Detail + "); split a night shift at midnight."
+	case errors.Is(fe.Err, hours.ErrBadDate) && strings.HasSuffix(fe.Detail, " twice"):
+		return "There are two special days on " + strings.TrimSuffix(fe.Detail, " twice") + "."
+	case errors.Is(fe.Err, hours.ErrBadDate):
+		return "Not a date; use YYYY-MM-DD, e.g. 2026-12-25."
+	case errors.Is(fe.Err, hours.ErrBadTime):
+		return "Not a time of day; use HH:MM from 00:00 to 24:00."
+	}
+	return "The working hours are not valid."
 }

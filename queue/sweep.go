@@ -105,9 +105,7 @@ func (e *Engine) Sweep(ctx context.Context) error {
 		if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrState) {
 			errs = append(errs, err) // ErrState: another replica got there first
 		}
-		for _, q := range h.Queues {
-			e.changed(q)
-		}
+		e.hostChanged(h)
 	}
 
 	all, err := e.store.ListQueues(ctx)

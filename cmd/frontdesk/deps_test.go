@@ -38,3 +38,27 @@ func TestBinaryDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestDomainImportsNoHTTP: the queue's domain (engine, model, hours,
+// statistics) imports no HTTP or WebSocket package; REST and live updates
+// live in queue/queueapi.
+func TestDomainImportsNoHTTP(t *testing.T) {
+	denied := []string{"net/http", "github.com/labstack/echo/", "github.com/gorilla/websocket", "github.com/gobwas/"}
+	for _, pkg := range []string{"github.com/frontdesk/frontdesk/queue", "github.com/frontdesk/frontdesk/queue/hours"} {
+		out, err := exec.Command("go", "list", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		deps := strings.Fields(string(out))
+		if len(deps) < 10 {
+			t.Fatalf("go list %s named %d packages: the listing is not the package's", pkg, len(deps))
+		}
+		for _, d := range deps {
+			for _, bad := range denied {
+				if d == bad || strings.HasPrefix(d, bad) {
+					t.Errorf("%s depends on %s", pkg, d)
+				}
+			}
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package queue
+package queueapi
 
 // Default per-address join limits (see WithJoinRate): ten joins a minute
 // on average, in bursts of up to five.

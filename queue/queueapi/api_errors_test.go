@@ -1,4 +1,4 @@
-package queue_test
+package queueapi_test
 
 import (
 	"regexp"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/queueapi"
 )
 
 // queueWith is queueBody with its hours replaced by hoursJSON.
@@ -44,7 +45,7 @@ func TestAPIBadScheduleIs400NamingTheField(t *testing.T) {
 			for _, method := range []string{"POST", "PUT"} {
 				path := "/queues"
 				if method == "PUT" {
-					var q queue.QueueJSON
+					var q queueapi.QueueJSON
 					a.mustDo("POST", "/queues", "boss", "admin", queueWith("ok-"+strings.ReplaceAll(tc.name, " ", "-"), `{"zone":"UTC"}`), &q, 201)
 					path += "/" + q.ID
 				}
@@ -102,7 +103,7 @@ func TestAPIQueueWithoutHoursIsOpen(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var q queue.QueueJSON
+			var q queueapi.QueueJSON
 			a.mustDo("POST", "/queues", "boss", "admin", tc.body, &q, 201)
 			if q.Status == nil || q.Status.Open != tc.open || q.Limits.MaxWaiting != tc.maxWaiting || q.Hours.Zone != tc.zone ||
 				len(q.Hours.Weekly[time.Monday]) != tc.weeklyMonday {
@@ -112,7 +113,7 @@ func TestAPIQueueWithoutHoursIsOpen(t *testing.T) {
 	}
 	// A PUT keeps what it is given: empty hours stay closed (with a reason
 	// the admin sees), an absent max_waiting still takes the default.
-	var q queue.QueueJSON
+	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"e","name":"E"}`, &q, 201)
 	a.mustDo("PUT", "/queues/"+q.ID, "boss", "admin", `{"slug":"e","name":"E","version":1,"hours":{"zone":"UTC","manual":"closed"}}`, &q, 200)
 	if q.Status.Open || q.Limits.MaxWaiting != queue.DefaultMaxWaiting {
@@ -129,11 +130,11 @@ var internals = regexp.MustCompile(`\b(queue|bolt|hours|json|mongo|store|auth|ec
 // sentence for people, and names the cases the pages rely on.
 func TestAPIErrorsAreForPeople(t *testing.T) {
 	a := newAPIEnv(t)
-	var q queue.QueueJSON
+	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
 	a.mustDo("PUT", "/hosts/ann", "boss", "admin", `{"name":"Ann","queues":["`+q.ID+`"]}`, nil, 200)
 	var joined struct {
-		Entry queue.EntryJSON `json:"entry"`
+		Entry queueapi.EntryJSON `json:"entry"`
 	}
 	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
 	tests := []struct {

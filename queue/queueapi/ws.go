@@ -1,4 +1,4 @@
-package queue
+package queueapi
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/frontdesk/frontdesk/queue"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
@@ -72,7 +74,7 @@ type Hub struct {
 
 type statsEntry struct {
 	at time.Time
-	st *Stats
+	st *queue.Stats
 }
 
 // markDirtyLater marks queueID dirty again at "at" (when its cached
@@ -112,8 +114,22 @@ func newHub(a *API, checkOrigin func(r *http.Request) bool) *Hub {
 	}
 }
 
-// markDirty notes that queueID changed (called by the engine; never
-// blocks); urgent asks for the short gap (see Hub).
+// onEvent marks what an engine event changed (the event's queue, and the
+// console of the host it names) for the next flush. It never blocks.
+func (h *Hub) onEvent(ev queue.Event) {
+	if ev.Queue != "" {
+		h.markDirty(string(ev.Queue), ev.Urgent())
+	}
+	if ev.Host != "" {
+		h.markDirty(hostKey(string(ev.Host)), ev.Urgent())
+	}
+}
+
+// hostKey is the dirty-set key of a host's own console.
+func hostKey(id string) string { return "host:" + id }
+
+// markDirty notes that key (a queue ID or a hostKey) changed; urgent asks
+// for the short gap (see Hub). It never blocks.
 func (h *Hub) markDirty(queueID string, urgent bool) {
 	h.mu.Lock()
 	h.dirty[queueID] = true
@@ -130,6 +146,8 @@ func (h *Hub) markDirty(queueID string, urgent bool) {
 // dirty): the timer always fires by last+interval, where last is the
 // latest flush that sent something.
 func (h *Hub) run(ctx context.Context) error {
+	unsubscribe := h.api.eng.Feed().Subscribe(h.onEvent)
+	defer unsubscribe()
 	t := time.NewTimer(h.interval)
 	defer t.Stop()
 	var last time.Time
@@ -162,17 +180,6 @@ func (h *Hub) run(ctx context.Context) error {
 	}
 }
 
-// queueSnap is what one flush knows about one queue.
-type queueSnap struct {
-	q        Queue
-	status   Status
-	waiting  []Entry
-	pos      map[string]int
-	hosts    []Host
-	stats    *Stats
-	statsErr error
-}
-
 // flush sends the dirty queues' news to their clients; it reports whether
 // it sent anything.
 func (h *Hub) flush(ctx context.Context) bool {
@@ -203,9 +210,9 @@ func (h *Hub) flush(ctx context.Context) bool {
 	if len(targets) == 0 {
 		return false
 	}
-	snaps := map[string]*queueSnap{}
+	fl := &flushState{snap: h.api.eng.Snapshot(), stats: map[string]*queue.Stats{}}
 	for _, c := range targets {
-		msg, err := h.message(ctx, c, snaps)
+		msg, err := h.message(ctx, c, fl)
 		if err != nil {
 			h.api.log.DebugContext(ctx, "queue: ws snapshot", "err", err)
 			continue
@@ -226,137 +233,107 @@ func (h *Hub) flush(ctx context.Context) bool {
 	return true
 }
 
-func (h *Hub) snap(ctx context.Context, id string, snaps map[string]*queueSnap, withStats bool) (*queueSnap, error) {
-	s, ok := snaps[id]
-	if !ok {
-		eng := h.api.eng
-		q, err := eng.store.GetQueue(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		waiting, err := eng.Waiting(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		hosts, err := eng.store.ListHosts(ctx, HostFilter{QueueID: id})
-		if err != nil {
-			return nil, err
-		}
-		s = &queueSnap{q: q, status: StatusAt(&q, eng.clock.Now()), waiting: waiting, hosts: hosts, pos: make(map[string]int, len(waiting))}
-		for i, en := range waiting {
-			s.pos[en.ID] = i + 1
-		}
-		snaps[id] = s
-	}
-	if withStats && s.stats == nil && s.statsErr == nil {
-		// Statistics read a day of entries: compute them at most once a
-		// second per queue, whatever the update rate.
-		h.mu.Lock()
-		cached, ok := h.statsCache[id]
-		h.mu.Unlock()
-		if ok && time.Since(cached.at) < h.statsEvery {
-			// The day's figures come from the cache, but the live ones
-			// (waiting now, hosts available/staffed) from this flush's
-			// snapshot: a host going available shows at once, not when
-			// the cache expires (the stale "hosts available 0/1").
-			st := *cached.st
-			st.setLive(&s.q, s.waiting, s.hosts, h.api.eng.clock.Now())
-			s.stats = &st
-			h.markDirtyLater(id, cached.at.Add(h.statsEvery))
-		} else {
-			now := h.api.eng.clock.Now()
-			st, err := h.api.eng.Stats(ctx, id, now.Add(-24*time.Hour), now.Add(time.Millisecond))
-			s.stats, s.statsErr = &st, err
-			if err == nil {
-				h.mu.Lock()
-				h.statsCache[id] = statsEntry{at: time.Now(), st: &st}
-				h.mu.Unlock()
-			}
-		}
-	}
-	return s, nil
+// flushState is what one flush reads: one engine snapshot shared by every
+// message, and each queue's statistics computed at most once.
+type flushState struct {
+	snap  *queue.Snapshot
+	stats map[string]*queue.Stats // nil value: could not be computed
 }
 
-func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSnap) ([]byte, error) {
+// statsOf returns queueID's statistics of the last 24 hours. They read a
+// day of entries, so they are computed at most once per statsEvery per
+// queue whatever the update rate; between computations the day's figures
+// come from the cache and the live ones (waiting now, hosts available and
+// staffed) from this flush's snapshot, so a host going available shows at
+// once, not when the cache expires.
+func (h *Hub) statsOf(ctx context.Context, id string, fl *flushState) *queue.Stats {
+	if st, ok := fl.stats[id]; ok {
+		return st
+	}
+	eng := h.api.eng
+	h.mu.Lock()
+	cached, ok := h.statsCache[id]
+	h.mu.Unlock()
+	var out *queue.Stats
+	if ok && time.Since(cached.at) < h.statsEvery {
+		if st, err := fl.snap.LiveStats(ctx, id, *cached.st); err == nil {
+			out = &st
+		}
+		h.markDirtyLater(id, cached.at.Add(h.statsEvery))
+	} else {
+		now := eng.Now()
+		if st, err := eng.Stats(ctx, id, now.Add(-24*time.Hour), now.Add(time.Millisecond)); err == nil {
+			out = &st
+			h.mu.Lock()
+			h.statsCache[id] = statsEntry{at: time.Now(), st: &st}
+			h.mu.Unlock()
+		}
+	}
+	fl.stats[id] = out
+	return out
+}
+
+// hostQueueJSON is one queue on a host's live console.
+type hostQueueJSON struct {
+	Queue        QueueJSON   `json:"queue"`
+	Serving      bool        `json:"serving"`
+	WaitingCount int         `json:"waiting_count"`
+	Waiting      []EntryJSON `json:"waiting"`
+}
+
+// maxConsoleWaiting caps the waiting entries listed per queue on a host's
+// console ("waiting_count" has the full number).
+const maxConsoleWaiting = 100
+
+func (h *Hub) message(ctx context.Context, c *client, fl *flushState) ([]byte, error) {
 	eng := h.api.eng
 	switch c.kind {
 	case kindCaller:
-		en, err := eng.store.GetEntry(ctx, c.entryID)
+		st, err := fl.snap.EntryStatus(ctx, c.entryID, c.who.ID)
 		if err != nil {
 			return nil, err
 		}
-		s, err := h.snap(ctx, en.QueueID, snaps, false)
-		if err != nil {
-			return nil, err
-		}
-		j := entryJSONFor(en, c.who.ID)
-		if p, ok := s.pos[en.ID]; ok {
-			j.Position = p
-			if d, ok := eng.EstimateWait(ctx, &s.q, p, s.hosts); ok {
-				sec := Seconds(d)
-				j.EstimatedWait = &sec
-			}
-		} else if en.State == EntryOffered {
-			sec := Seconds(eng.EstimateAnswer(ctx, &s.q, &en))
-			j.EstimatedWait = &sec
-		}
-		// host_free: a host serving this queue is available now, so the
-		// caller at the head of an automatic queue is about to be offered.
-		free := slices.ContainsFunc(s.hosts, func(h Host) bool { return h.State == HostAvailable && h.Serves(s.q.ID) })
-		msg := map[string]any{"type": "entry", "entry": j, "queue": queueJSON(s.q, &s.status), "host_free": free}
-		if en.State == EntryConnecting || en.State == EntryInCall {
+		msg := map[string]any{"type": "entry", "entry": entryStatusJSON(st, c.who.ID),
+			"queue": queueJSON(st.Board.Queue, &st.Board.Status), "host_free": st.HostFree}
+		if st.Call != nil {
 			// The call without a ticket: the page asks for one
 			// (GET /entries/:id/call) when it joins, so a flush mints none.
-			if call, _, err := eng.CallOf(ctx, en.ID, c.who.ID); err == nil {
-				msg["call"] = callJSON(call, en, c.who.ID, "")
-			}
+			msg["call"] = callJSON(*st.Call, st.Entry, c.who.ID, "")
 		}
 		return json.Marshal(msg)
 	case kindHost:
-		host, err := eng.store.GetHost(ctx, c.who.ID)
+		con, err := fl.snap.Console(ctx, c.who.ID)
 		if err != nil {
 			return nil, err
 		}
 		h.mu.Lock() // follow changes to the host's set of queues
-		c.queues = append(slices.Clone(host.Queues), hostKey(host.ID))
+		c.queues = append(slices.Clone(con.Host.Queues), hostKey(con.Host.ID))
 		h.mu.Unlock()
 		var offer, current *EntryJSON
-		if host.EntryID != "" {
-			if en, err := eng.store.GetEntry(ctx, host.EntryID); err == nil {
-				j := entryJSONFor(en, host.ID)
-				switch host.State {
-				case HostOffered:
-					offer = &j
-				case HostInCall, HostWrapUp:
-					current = &j
-				}
-			}
+		if con.Offer != nil {
+			j := entryJSONFor(*con.Offer, con.Host.ID)
+			offer = &j
 		}
-		type hostQueue struct {
-			Queue        QueueJSON   `json:"queue"`
-			Serving      bool        `json:"serving"`
-			WaitingCount int         `json:"waiting_count"`
-			Waiting      []EntryJSON `json:"waiting"`
+		if con.Current != nil {
+			j := entryJSONFor(*con.Current, con.Host.ID)
+			current = &j
 		}
-		qs := []hostQueue{}
-		for _, id := range host.Queues {
-			s, err := h.snap(ctx, id, snaps, false)
-			if err != nil {
-				continue
-			}
-			hq := hostQueue{Queue: queueJSON(s.q, &s.status), Serving: host.Serves(id), WaitingCount: len(s.waiting), Waiting: []EntryJSON{}}
-			for i, en := range s.waiting[:min(len(s.waiting), 100)] {
+		qs := make([]hostQueueJSON, 0, len(con.Queues))
+		for _, cq := range con.Queues {
+			b := cq.Board
+			hq := hostQueueJSON{Queue: queueJSON(b.Queue, &b.Status), Serving: cq.Serving, WaitingCount: len(b.Waiting), Waiting: []EntryJSON{}}
+			for i, en := range b.Waiting[:min(len(b.Waiting), maxConsoleWaiting)] {
 				j := entryJSON(en)
 				j.Position = i + 1
 				hq.Waiting = append(hq.Waiting, j)
 			}
 			qs = append(qs, hq)
 		}
-		return json.Marshal(map[string]any{"type": "host", "host": host, "offer": offer, "current": current, "queues": qs})
+		return json.Marshal(map[string]any{"type": "host", "host": con.Host, "offer": offer, "current": current, "queues": qs})
 	default:
 		ids := c.queues
 		if c.all {
-			all, err := eng.store.ListQueues(ctx)
+			all, err := eng.ListQueues(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -365,13 +342,11 @@ func (h *Hub) message(ctx context.Context, c *client, snaps map[string]*queueSna
 				ids = append(ids, q.ID)
 			}
 		}
-		stats := []Stats{}
+		stats := []queue.Stats{}
 		for _, id := range ids {
-			s, err := h.snap(ctx, id, snaps, true)
-			if err != nil || s.statsErr != nil {
-				continue
+			if st := h.statsOf(ctx, id, fl); st != nil {
+				stats = append(stats, *st)
 			}
-			stats = append(stats, *s.stats)
 		}
 		return json.Marshal(map[string]any{"type": "stats", "stats": stats})
 	}
@@ -399,7 +374,7 @@ func (h *Hub) serve(c echo.Context) error {
 	case qp.Get("entry") != "":
 		en, err := a.eng.GetEntry(ctx, qp.Get("entry"))
 		if err != nil || en.CallerID != p.ID {
-			return problemFor(say("No such entry.", fmt.Errorf("queue: ws entry: %w", ErrNotFound)))
+			return problemFor(say("No such entry.", fmt.Errorf("queue: ws entry: %w", queue.ErrNotFound)))
 		}
 		if tok := qp.Get("token"); tok != "" && en.Paused {
 			if _, err := a.eng.Resume(ctx, en.ID, tok); err != nil {
@@ -409,7 +384,7 @@ func (h *Hub) serve(c echo.Context) error {
 		cl.kind, cl.entryID, cl.queues = kindCaller, en.ID, []string{en.QueueID}
 	case qp.Get("stats") != "":
 		if p.Role != RoleAdmin {
-			return problemFor(fmt.Errorf("queue: ws stats: %w", ErrForbidden))
+			return problemFor(fmt.Errorf("queue: ws stats: %w", queue.ErrForbidden))
 		}
 		cl.kind, cl.queues, cl.all = kindAdmin, qp["queue"], len(qp["queue"]) == 0
 	case p.Role >= RoleHost:
@@ -494,7 +469,7 @@ func (h *Hub) serve(c echo.Context) error {
 
 // problem400 is a 400 problem whose detail is msg (a sentence for people).
 func problem400(msg string) error {
-	return problemFor(say(msg, fmt.Errorf("queue: %s: %w", msg, ErrInvalid)))
+	return problemFor(say(msg, fmt.Errorf("queue: %s: %w", msg, queue.ErrInvalid)))
 }
 
 // write sends queued messages and pings until the connection fails or the

@@ -1,4 +1,4 @@
-package queue_test
+package queueapi_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/problem"
 	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/queueapi"
 	"github.com/frontdesk/frontdesk/queue/queuetest"
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
@@ -27,20 +28,20 @@ import (
 // X-Guest: 1.
 type headerIDs struct{}
 
-func (headerIDs) Identify(r *http.Request) (queue.Principal, error) {
+func (headerIDs) Identify(r *http.Request) (queueapi.Principal, error) {
 	id := r.Header.Get("X-User")
 	if id == "" {
 		id = r.URL.Query().Get("user") // browsers cannot set headers on WebSocket handshakes
 	}
 	if id == "" {
-		return queue.Principal{}, queue.ErrUnauthenticated
+		return queueapi.Principal{}, queueapi.ErrUnauthenticated
 	}
-	p := queue.Principal{ID: id, Name: "Name " + id, Guest: r.Header.Get("X-Guest") == "1"}
+	p := queueapi.Principal{ID: id, Name: "Name " + id, Guest: r.Header.Get("X-Guest") == "1"}
 	switch r.Header.Get("X-Role") + r.URL.Query().Get("role") {
 	case "host":
-		p.Role = queue.RoleHost
+		p.Role = queueapi.RoleHost
 	case "admin":
-		p.Role = queue.RoleAdmin
+		p.Role = queueapi.RoleAdmin
 	}
 	return p, nil
 }
@@ -48,7 +49,7 @@ func (headerIDs) Identify(r *http.Request) (queue.Principal, error) {
 type apiEnv struct {
 	t    *testing.T
 	env  *queuetest.Env
-	api  *queue.API
+	api  *queueapi.API
 	srv  *httptest.Server
 	logs *syncBuffer
 }
@@ -75,14 +76,14 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	return newAPIEnvWith(t)
 }
 
-func newAPIEnvWith(t *testing.T, opts ...queue.APIOption) *apiEnv {
+func newAPIEnvWith(t *testing.T, opts ...queueapi.Option) *apiEnv {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	env := queuetest.NewEnv(t, queue.NewMemoryStore(), monday10, queue.WithLogger(logger))
-	api := queue.NewAPI(env.Engine, headerIDs{}, func(r *http.Request) bool {
+	api := queueapi.New(env.Engine, headerIDs{}, func(r *http.Request) bool {
 		return r.Header.Get("Origin") == "https://desk.example"
-	}, append([]queue.APIOption{queue.WithAPILogger(logger), queue.WithHubInterval(10 * time.Millisecond), queue.WithJoinRate(0, 0)}, opts...)...)
+	}, append([]queueapi.Option{queueapi.WithLogger(logger), queueapi.WithHubInterval(10 * time.Millisecond), queueapi.WithJoinRate(0, 0)}, opts...)...)
 	e := echo.New()
 	e.HTTPErrorHandler = problem.HTTPErrorHandler(logger)
 	api.Register(e.Group("/api/v1"))
@@ -155,7 +156,7 @@ func TestAPIQueuesAndRefusals(t *testing.T) {
 	a.mustDo("POST", "/queues", "", "", queueBody, nil, 401)
 	a.mustDo("POST", "/queues", "bob", "caller", queueBody, nil, 403)
 	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"x","name":"x","bogus":1}`, nil, 400)
-	var q queue.QueueJSON
+	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
 	if q.ID == "" || q.Timeouts.Offer != queue.Seconds(20*time.Second) || q.Limits.Cooldown != queue.Seconds(5*time.Minute) || q.Status == nil || !q.Status.Open {
 		t.Fatalf("created %+v", q)
@@ -173,8 +174,8 @@ func TestAPIQueuesAndRefusals(t *testing.T) {
 	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"},"priority":9}`, nil, 403)
 
 	var joined struct {
-		Entry       queue.EntryJSON `json:"entry"`
-		ResumeToken string          `json:"resume_token"`
+		Entry       queueapi.EntryJSON `json:"entry"`
+		ResumeToken string             `json:"resume_token"`
 	}
 	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
 	if joined.ResumeToken == "" || joined.Entry.Position != 1 || joined.Entry.State != queue.EntryWaiting {
@@ -184,7 +185,7 @@ func TestAPIQueuesAndRefusals(t *testing.T) {
 	if p["reason"] != "already_queued" || p["entry_id"] != joined.Entry.ID {
 		t.Fatalf("second join %v", p)
 	}
-	var mine []queue.EntryJSON
+	var mine []queueapi.EntryJSON
 	a.mustDo("GET", "/entries", "bob", "caller", nil, &mine, 200)
 	if len(mine) != 1 || mine[0].ID != joined.Entry.ID || mine[0].Position != 1 {
 		t.Fatalf("my entries %+v", mine)
@@ -231,11 +232,11 @@ func TestAPICallFlowKeepsSecrets(t *testing.T) {
 	q := a.queueWithAnn(t)
 	a.mustDo("PUT", "/hosts/ann/availability", "bob", "host", `{"state":"available"}`, nil, 403)
 	var joined struct {
-		Entry       queue.EntryJSON `json:"entry"`
-		ResumeToken string          `json:"resume_token"`
+		Entry       queueapi.EntryJSON `json:"entry"`
+		ResumeToken string             `json:"resume_token"`
 	}
 	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
-	var est queue.EntryJSON
+	var est queueapi.EntryJSON
 	a.mustDo("GET", "/entries/"+joined.Entry.ID, "bob", "caller", nil, &est, 200)
 	if est.EstimatedWait != nil {
 		t.Fatalf("estimate %v with no host staffed", *est.EstimatedWait)
@@ -247,14 +248,14 @@ func TestAPICallFlowKeepsSecrets(t *testing.T) {
 	}
 	a.mustDo("POST", "/entries/"+joined.Entry.ID+"/accept", "zed", "host", nil, nil, 403)
 	var acc struct {
-		Entry queue.EntryJSON `json:"entry"`
-		Call  queue.CallJSON  `json:"call"`
+		Entry queueapi.EntryJSON `json:"entry"`
+		Call  queueapi.CallJSON  `json:"call"`
 	}
 	raw := a.mustDo("POST", "/entries/"+joined.Entry.ID+"/accept", "ann", "host", nil, &acc, 200)
 	if acc.Call.Ticket == "" || acc.Call.RoomID == 0 || acc.Call.FeedID == 0 || acc.Call.PeerName != "Name bob" {
 		t.Fatalf("accepted %s", raw)
 	}
-	var callerCall queue.CallJSON
+	var callerCall queueapi.CallJSON
 	raw2 := a.mustDo("GET", "/entries/"+joined.Entry.ID+"/call", "bob", "caller", nil, &callerCall, 200)
 	if !strings.Contains(callerCall.Ticket, ":caller:bob") || callerCall.FeedID == acc.Call.FeedID {
 		t.Fatalf("caller call %s", raw2)
@@ -264,7 +265,7 @@ func TestAPICallFlowKeepsSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.mustDo("POST", "/entries/"+joined.Entry.ID+"/complete", "ann", "host", nil, nil, 204)
-	var hist []queue.EntryJSON
+	var hist []queueapi.EntryJSON
 	raw3 := a.mustDo("GET", "/queues/"+q.ID+"/history", "boss", "admin", nil, &hist, 200)
 	if len(hist) != 1 || hist[0].State != queue.EntryCompleted {
 		t.Fatalf("history %s", raw3)
@@ -329,8 +330,8 @@ func TestWebSocketLiveUpdates(t *testing.T) {
 	a := newAPIEnv(t)
 	q := a.queueWithAnn(t)
 	var first, second struct {
-		Entry       queue.EntryJSON `json:"entry"`
-		ResumeToken string          `json:"resume_token"`
+		Entry       queueapi.EntryJSON `json:"entry"`
+		ResumeToken string             `json:"resume_token"`
 	}
 	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"a"}}`, &first, 201)
 	a.mustDo("POST", "/queues/"+q.ID+"/entries", "cat", "caller", `{"intake":{"topic":"b"}}`, &second, 201)
@@ -377,7 +378,7 @@ func TestWebSocketLiveUpdates(t *testing.T) {
 	readMsg(t, caller, "entry", func(m map[string]any) bool { return m["entry"].(map[string]any)["position"] == 1.0 })
 
 	// The admin adds the host to a second queue: its live view follows.
-	var q2 queue.QueueJSON
+	var q2 queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", strings.Replace(queueBody, `"slug":"it-help"`, `"slug":"other"`, 1), &q2, 201)
 	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID, q2.ID}}, nil, 200)
 	readMsg(t, hostWS, "host", func(m map[string]any) bool { return len(m["queues"].([]any)) == 2 })
@@ -434,7 +435,7 @@ func TestProblemStatuses(t *testing.T) {
 
 func TestAPIPickMode(t *testing.T) {
 	a := newAPIEnv(t)
-	var q queue.QueueJSON
+	var q queueapi.QueueJSON
 	body := strings.Replace(strings.Replace(queueBody, `"mode":"auto"`, `"mode":"pick"`, 1), `"slug":"it-help"`, `"slug":"office-hours"`, 1)
 	a.mustDo("POST", "/queues", "boss", "admin", body, &q, 201)
 	for _, h := range []string{"ann", "ben"} {
@@ -448,12 +449,12 @@ func TestAPIPickMode(t *testing.T) {
 	var ids []string
 	for _, c := range []string{"c1", "c2", "c3"} {
 		var j struct {
-			Entry queue.EntryJSON `json:"entry"`
+			Entry queueapi.EntryJSON `json:"entry"`
 		}
 		a.mustDo("POST", "/queues/"+q.ID+"/entries", c, "caller", `{"intake":{"topic":"x"}}`, &j, 201)
 		ids = append(ids, j.Entry.ID)
 	}
-	var list []queue.EntryJSON
+	var list []queueapi.EntryJSON
 	a.mustDo("GET", "/queues/"+q.ID+"/entries", "ann", "host", nil, &list, 200)
 	if len(list) != 3 || list[2].Position != 3 {
 		t.Fatalf("list %+v", list)
@@ -484,8 +485,8 @@ func TestAPIPickMode(t *testing.T) {
 		loser = "ben"
 	}
 	var acc struct {
-		Entry queue.EntryJSON `json:"entry"`
-		Call  queue.CallJSON  `json:"call"`
+		Entry queueapi.EntryJSON `json:"entry"`
+		Call  queueapi.CallJSON  `json:"call"`
 	}
 	a.mustDo("POST", "/queues/"+q.ID+"/next", loser, "host", nil, &acc, 200)
 	if acc.Entry.ID != ids[0] || acc.Call.Ticket == "" {
@@ -498,7 +499,7 @@ func TestAPIPickMode(t *testing.T) {
 // are served from the hub's throttle cache (here: for an hour). This was
 // the stale "hosts available 0/1" seen while the host was available.
 func TestDashboardHostsAvailableFresh(t *testing.T) {
-	a := newAPIEnvWith(t, queue.WithStatsInterval(time.Hour))
+	a := newAPIEnvWith(t, queueapi.WithStatsInterval(time.Hour))
 	q := a.queueWithAnn(t)
 	admin, _, err := wsDial(t, a, "user=boss&role=admin&stats=1", "https://desk.example")
 	if err != nil {
@@ -524,9 +525,9 @@ func TestDashboardHostsAvailableFresh(t *testing.T) {
 }
 
 // queueWithAnn creates a queue (queueBody) with the host "ann" on it.
-func (a *apiEnv) queueWithAnn(t *testing.T) queue.QueueJSON {
+func (a *apiEnv) queueWithAnn(t *testing.T) queueapi.QueueJSON {
 	t.Helper()
-	var q queue.QueueJSON
+	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
 	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
 	return q
@@ -534,11 +535,11 @@ func (a *apiEnv) queueWithAnn(t *testing.T) queue.QueueJSON {
 
 // hubEnv is an API whose hub coalesces over interval, with one queue and
 // its host "ann"; the test fails if it leaks goroutines.
-func hubEnv(t *testing.T, interval time.Duration) (*apiEnv, queue.QueueJSON) {
+func hubEnv(t *testing.T, interval time.Duration) (*apiEnv, queueapi.QueueJSON) {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-	a := newAPIEnvWith(t, queue.WithHubInterval(interval))
+	a := newAPIEnvWith(t, queueapi.WithHubInterval(interval))
 	return a, a.queueWithAnn(t)
 }
 
@@ -594,7 +595,7 @@ func TestWebSocketUrgent(t *testing.T) {
 	const interval = 3 * time.Second
 	a, q := hubEnv(t, interval)
 	var joined struct {
-		Entry queue.EntryJSON `json:"entry"`
+		Entry queueapi.EntryJSON `json:"entry"`
 	}
 	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"a"}}`, &joined, 201)
 	hostWS, _, err := wsDial(t, a, "user=ann&role=host", "https://desk.example")
@@ -643,7 +644,7 @@ func TestWebSocketUrgent(t *testing.T) {
 	if n := issued(); n != before {
 		t.Fatalf("live updates minted %d tickets", n-before)
 	}
-	var call queue.CallJSON
+	var call queueapi.CallJSON
 	a.mustDo("GET", "/entries/"+joined.Entry.ID+"/call", "bob", "caller", nil, &call, 200)
 	if call.Ticket == "" || issued() != before+1 {
 		t.Fatalf("GET call: ticket %q, %d minted, want one", call.Ticket, issued()-before)
@@ -664,3 +665,10 @@ func TestZeroTimesOmitted(t *testing.T) {
 		t.Fatalf("host without state_since: %s", body)
 	}
 }
+
+// berlin is the queues' zone; monday10 is Monday 2026-06-01 10:00 there
+// (CEST), the fake clock's start.
+var (
+	berlin, _ = time.LoadLocation("Europe/Berlin")
+	monday10  = time.Date(2026, 6, 1, 10, 0, 0, 0, berlin)
+)

@@ -1,39 +1,13 @@
-package queue
+package queueapi
 
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/frontdesk/frontdesk/queue"
 
 	"github.com/frontdesk/frontdesk/problem"
-	"github.com/frontdesk/frontdesk/queue/hours"
 )
-
-// FieldError is a request or queue field that is not valid. Field names it
-// as in the API's JSON ("slug", "hours.zone", "hours.weekly[2]",
-// "timeouts.offer"); Message says what is wrong in a sentence for people
-// (it is the problem's "detail"). It wraps ErrInvalid and Err (the cause,
-// e.g. an *hours.FieldError), so errors.Is works on both; when Err is an
-// ErrConflict (a slug already taken) it wraps only Err.
-type FieldError struct {
-	Field   string
-	Message string
-	Err     error
-}
-
-// Error renders "queue: <field>: <message>".
-func (e *FieldError) Error() string { return "queue: " + e.Field + ": " + e.Message }
-
-// Unwrap returns ErrInvalid and the cause.
-func (e *FieldError) Unwrap() []error {
-	switch {
-	case e.Err == nil:
-		return []error{ErrInvalid}
-	case errors.Is(e.Err, ErrConflict):
-		return []error{e.Err}
-	}
-	return []error{ErrInvalid, e.Err}
-}
 
 // humanError gives an error a message for people; Error() stays the
 // internal text for logs.
@@ -56,35 +30,14 @@ func say(msg string, err error) error {
 
 // sayNotFound attaches msg to err only when it is ErrNotFound.
 func sayNotFound(msg string, err error) error {
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, queue.ErrNotFound) {
 		return say(msg, err)
 	}
 	return err
 }
 
-// hoursMessage is the message for people about a schedule field error.
-func hoursMessage(fe *hours.FieldError) string {
-	switch {
-	case errors.Is(fe.Err, hours.ErrBadZone):
-		return "Unknown time zone."
-	case errors.Is(fe.Err, hours.ErrBadManual):
-		return "The manual override must be open, closed or none."
-	case errors.Is(fe.Err, hours.ErrOverlap):
-		return "Two opening times on the same day overlap (" + fe.Detail + ")."
-	case errors.Is(fe.Err, hours.ErrBadRange):
-		return "An opening time must end after it starts on the same day (" + fe.Detail + "); split a night shift at midnight."
-	case errors.Is(fe.Err, hours.ErrBadDate) && strings.HasSuffix(fe.Detail, " twice"):
-		return "There are two special days on " + strings.TrimSuffix(fe.Detail, " twice") + "."
-	case errors.Is(fe.Err, hours.ErrBadDate):
-		return "Not a date; use YYYY-MM-DD, e.g. 2026-12-25."
-	case errors.Is(fe.Err, hours.ErrBadTime):
-		return "Not a time of day; use HH:MM from 00:00 to 24:00."
-	}
-	return "The working hours are not valid."
-}
-
 // refusalMessage is the message for people about a refusal.
-func refusalMessage(r *Refusal) string {
+func refusalMessage(r *queue.Refusal) string {
 	switch r.Reason {
 	case "closed":
 		if !r.NextOpen.IsZero() {
@@ -120,29 +73,29 @@ func sentinelMessage(err error) string {
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
 		return "Please sign in first."
-	case errors.Is(err, ErrForbidden):
+	case errors.Is(err, queue.ErrForbidden):
 		return "You are not allowed to do that."
-	case errors.Is(err, ErrResumeToken):
+	case errors.Is(err, queue.ErrResumeToken):
 		return "Your place could not be kept. Please join again."
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, queue.ErrNotFound):
 		return "Not found."
-	case errors.Is(err, ErrNotAssigned):
+	case errors.Is(err, queue.ErrNotAssigned):
 		return "That queue is not assigned to this host."
-	case errors.Is(err, ErrInvalid):
+	case errors.Is(err, queue.ErrInvalid):
 		return "The request is not valid."
-	case errors.Is(err, ErrCooldown):
+	case errors.Is(err, queue.ErrCooldown):
 		return "Please wait a moment before trying again."
-	case errors.Is(err, ErrClosed):
+	case errors.Is(err, queue.ErrClosed):
 		return "This desk is closed."
-	case errors.Is(err, ErrFull):
+	case errors.Is(err, queue.ErrFull):
 		return "The queue is full. Please try again later."
-	case errors.Is(err, ErrAlreadyQueued):
+	case errors.Is(err, queue.ErrAlreadyQueued):
 		return "You are already in this queue."
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, queue.ErrConflict):
 		return "That already exists."
-	case errors.Is(err, ErrVersion):
+	case errors.Is(err, queue.ErrVersion):
 		return "Someone else changed this meanwhile. Reload and try again."
-	case errors.Is(err, ErrState):
+	case errors.Is(err, queue.ErrState):
 		return "That is not possible right now; the page may be out of date."
 	}
 	return problem.InternalDetail
@@ -154,11 +107,11 @@ func humanMessage(err error) string {
 	if errors.As(err, &h) {
 		return h.msg
 	}
-	var fe *FieldError
+	var fe *queue.FieldError
 	if errors.As(err, &fe) {
 		return fe.Message
 	}
-	var r *Refusal
+	var r *queue.Refusal
 	if errors.As(err, &r) {
 		return refusalMessage(r)
 	}

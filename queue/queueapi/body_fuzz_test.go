@@ -1,4 +1,4 @@
-package queue
+package queueapi
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/frontdesk/frontdesk/problem"
+	"github.com/frontdesk/frontdesk/queue"
 	"github.com/labstack/echo/v4"
 )
 
@@ -44,9 +45,9 @@ func FuzzQueueBody(f *testing.F) {
 		applyQueueDefaults(raw, &in, true)
 		q := in.Queue()
 		if err := q.Validate(); err != nil {
-			var fe *FieldError
-			if !errors.As(err, &fe) || fe.Field == "" || !errors.Is(err, ErrInvalid) {
-				t.Fatalf("Validate() = %v, want a FieldError wrapping ErrInvalid", err)
+			var fe *queue.FieldError
+			if !errors.As(err, &fe) || fe.Field == "" || !errors.Is(err, queue.ErrInvalid) {
+				t.Fatalf("Validate() = %v, want a FieldError wrapping queue.ErrInvalid", err)
 			}
 			if msg := humanMessage(err); msg == "" || leak.MatchString(msg) {
 				t.Fatalf("message %q is not for people", msg)

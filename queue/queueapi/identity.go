@@ -1,8 +1,9 @@
-package queue
+package queueapi
 
 import (
 	"errors"
 	"net/http"
+	"strconv"
 )
 
 // Role is what a principal may do in the queue API.
@@ -20,7 +21,12 @@ const (
 var roleNames = []string{"caller", "host", "admin"}
 
 // String returns "caller", "host" or "admin".
-func (r Role) String() string { return enumString("Role", roleNames, int(r)) }
+func (r Role) String() string {
+	if r < 0 || int(r) >= len(roleNames) {
+		return "Role(" + strconv.Itoa(int(r)) + ")"
+	}
+	return roleNames[r]
+}
 
 // Principal is who makes a request.
 type Principal struct {

@@ -1,4 +1,4 @@
-package queue
+package queueapi
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontdesk/frontdesk/queue"
+
 	"github.com/frontdesk/frontdesk/problem"
 	"github.com/frontdesk/frontdesk/queue/hours"
 	"github.com/frontdesk/frontdesk/ratelimit"
@@ -23,36 +25,9 @@ import (
 // API serves the queue REST API and the live-update WebSocket under the
 // group it is registered on (app mounts it at /api/v1).
 //
-// Routes (role needed in brackets; "owner" is the entry's caller):
-//
-//	GET    /queues                      list queues with status [any]
-//	POST   /queues                      create [admin]
-//	GET    /queues/:id                  queue by ID or slug, with status [any]
-//	PUT    /queues/:id                  replace (body carries version) [admin]
-//	DELETE /queues/:id                  delete [admin]
-//	PUT    /queues/:id/manual           {"manual":"open|closed|none"} [host of queue, admin]
-//	GET    /queues/:id/entries          live entries in queue order [host of queue, admin]
-//	POST   /queues/:id/entries          join {"name","intake","priority"} [any; priority host/admin]
-//	POST   /queues/:id/next             take the next caller [host of queue]
-//	GET    /queues/:id/stats?from&to    statistics (RFC 3339; default last 24 h) [host of queue, admin]
-//	GET    /queues/:id/history?from&to  entries that joined in the window [host of queue, admin]
-//	GET    /queues/:id/export.csv?from&to  the same as CSV [host of queue, admin]
-//	GET    /hosts?queue=ID              hosts [admin]
-//	PUT    /hosts/:id                   create/update {"name","queues"} [admin]
-//	GET    /hosts/:id                   host ("me" for oneself) [self, admin]
-//	DELETE /hosts/:id                   delete [admin]
-//	PUT    /hosts/:id/availability      {"state":"available|away|offline"} [self, admin]
-//	PUT    /hosts/:id/serving           {"queues":["<queue id>",…]} the queues served now [self, admin]
-//	GET    /entries                     the principal's own live entries (after a reload) [any]
-//	GET    /entries/:id                 entry with position and estimated wait [owner, host, admin]
-//	DELETE /entries/:id                 leave [owner] or remove [host, admin]; 204
-//	POST   /entries/:id/resume          {"token"} after a reconnect [owner]
-//	POST   /entries/:id/accept          accept an offer [the offered host]
-//	POST   /entries/:id/decline         decline an offer [the offered host]
-//	POST   /entries/:id/pick            take this waiting caller [host of queue]
-//	POST   /entries/:id/complete        end the call at once; 204 [the entry's host or its caller]
-//	GET    /entries/:id/call            call info with a fresh ticket [owner, the entry's host]
-//	GET    /ws                          live updates (see Hub)
+// The routes, who may call each and their bodies are in the OpenAPI
+// document (apidoc/openapi.yaml, served at /api/v1/openapi.json); Register
+// lists them.
 //
 // Errors are problem JSON (RFC 9457) whose "detail" is a sentence for
 // people (never an error's internal text); refusals carry "reason" and,
@@ -97,48 +72,47 @@ import (
 // served now); removing a queue from "queues" removes it from "serving".
 // Statistics count as available/staffed only the hosts serving the queue.
 type API struct {
-	eng   *Engine
+	eng   *queue.Engine
 	ids   Identifier
 	hub   *Hub
 	log   *slog.Logger
 	joins *ratelimit.Keyed
 }
 
-// APIOption configures an API.
-type APIOption func(*API)
+// Option configures an API.
+type Option func(*API)
 
-// WithAPILogger sets the API's logger (default slog.Default()).
-func WithAPILogger(l *slog.Logger) APIOption { return func(a *API) { a.log = l } }
+// WithLogger sets the API's logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
 
 // WithJoinRate limits joins (POST /queues/:id/entries) per client address
 // (echo's RealIP, so as trusted proxies allow) to perMinute a minute on
 // average with bursts of burst; perMinute ≤ 0 removes the limit. A join
 // over the limit is 429 with "reason":"rate_limited" and Retry-After.
 // Default DefaultJoinsPerMinute and DefaultJoinBurst.
-func WithJoinRate(perMinute, burst int) APIOption {
+func WithJoinRate(perMinute, burst int) Option {
 	return func(a *API) { a.joins = ratelimit.PerMinute(perMinute, burst) }
 }
 
 // WithHubInterval sets the live-update coalescing interval (default
 // 250 ms: at most four updates per second per client).
-func WithHubInterval(d time.Duration) APIOption { return func(a *API) { a.hub.interval = d } }
+func WithHubInterval(d time.Duration) Option { return func(a *API) { a.hub.interval = d } }
 
 // WithStatsInterval sets how often the hub recomputes a queue's statistics
 // for admins (default 1 s; they read a day of entries). The live figures
 // (waiting now, longest wait now, hosts available and staffed) are fresh
 // in every message regardless.
-func WithStatsInterval(d time.Duration) APIOption { return func(a *API) { a.hub.statsEvery = d } }
+func WithStatsInterval(d time.Duration) Option { return func(a *API) { a.hub.statsEvery = d } }
 
-// NewAPI returns the API over eng. ids identifies requests; checkOrigin
+// New returns the API over eng. ids identifies requests; checkOrigin
 // decides whether a WebSocket handshake's Origin is allowed (required:
 // nil refuses every cross-origin handshake except same host).
-func NewAPI(eng *Engine, ids Identifier, checkOrigin func(r *http.Request) bool, opts ...APIOption) *API {
+func New(eng *queue.Engine, ids Identifier, checkOrigin func(r *http.Request) bool, opts ...Option) *API {
 	a := &API{eng: eng, ids: ids, log: slog.Default(), joins: ratelimit.PerMinute(DefaultJoinsPerMinute, DefaultJoinBurst)}
 	a.hub = newHub(a, checkOrigin)
 	for _, o := range opts {
 		o(a)
 	}
-	eng.listen(a.hub.markDirty)
 	return a
 }
 
@@ -192,11 +166,11 @@ func problemFor(err error) error {
 	}
 	p := problem.New(statusOf(err), humanMessage(err))
 	p.Err = err
-	var fe *FieldError
+	var fe *queue.FieldError
 	if errors.As(err, &fe) {
 		p.With("field", fe.Field)
 	}
-	var r *Refusal
+	var r *queue.Refusal
 	if errors.As(err, &r) {
 		p.With("reason", r.Reason)
 		if !r.NextOpen.IsZero() {
@@ -219,8 +193,8 @@ func problemFor(err error) error {
 	for _, s := range []struct {
 		err    error
 		reason string
-	}{{ErrNotFound, "not_found"}, {ErrVersion, "version_mismatch"}, {ErrConflict, "conflict"}, {ErrState, "wrong_state"},
-		{ErrForbidden, "forbidden"}, {ErrResumeToken, "bad_resume_token"}, {ErrInvalid, "invalid"}, {ErrUnauthenticated, "unauthenticated"}} {
+	}{{queue.ErrNotFound, "not_found"}, {queue.ErrVersion, "version_mismatch"}, {queue.ErrConflict, "conflict"}, {queue.ErrState, "wrong_state"},
+		{queue.ErrForbidden, "forbidden"}, {queue.ErrResumeToken, "bad_resume_token"}, {queue.ErrInvalid, "invalid"}, {ErrUnauthenticated, "unauthenticated"}} {
 		if errors.Is(err, s.err) {
 			p.With("reason", s.reason)
 			break
@@ -233,18 +207,18 @@ func statusOf(err error) int {
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
 		return http.StatusUnauthorized
-	case errors.Is(err, ErrForbidden), errors.Is(err, ErrResumeToken):
+	case errors.Is(err, queue.ErrForbidden), errors.Is(err, queue.ErrResumeToken):
 		return http.StatusForbidden
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, queue.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrInvalid):
+	case errors.Is(err, queue.ErrInvalid):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrNotAssigned):
+	case errors.Is(err, queue.ErrNotAssigned):
 		return http.StatusUnprocessableEntity
-	case errors.Is(err, ErrCooldown):
+	case errors.Is(err, queue.ErrCooldown):
 		return http.StatusTooManyRequests
-	case errors.Is(err, ErrClosed), errors.Is(err, ErrFull), errors.Is(err, ErrAlreadyQueued),
-		errors.Is(err, ErrConflict), errors.Is(err, ErrVersion), errors.Is(err, ErrState):
+	case errors.Is(err, queue.ErrClosed), errors.Is(err, queue.ErrFull), errors.Is(err, queue.ErrAlreadyQueued),
+		errors.Is(err, queue.ErrConflict), errors.Is(err, queue.ErrVersion), errors.Is(err, queue.ErrState):
 		return http.StatusConflict
 	}
 	return http.StatusInternalServerError
@@ -349,7 +323,7 @@ func bodyProblem(err error) *problem.Details {
 	var mbe *http.MaxBytesError
 	var ute *json.UnmarshalTypeError
 	var se *json.SyntaxError
-	var fe *FieldError
+	var fe *queue.FieldError
 	switch {
 	case errors.As(err, &mbe):
 		p := problem.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than %d KiB.", maxBody>>10)).With("reason", "too_large")
@@ -366,9 +340,9 @@ func bodyProblem(err error) *problem.Details {
 	case errors.As(err, &fe):
 		return bad(fe.Message, fe.Field)
 	case errors.Is(err, hours.ErrBadTime):
-		return bad(hoursMessage(&hours.FieldError{Err: hours.ErrBadTime}), "hours")
+		return bad(queue.HoursMessage(&hours.FieldError{Err: hours.ErrBadTime}), "hours")
 	case errors.Is(err, hours.ErrBadManual):
-		return bad(hoursMessage(&hours.FieldError{Err: hours.ErrBadManual}), "")
+		return bad(queue.HoursMessage(&hours.FieldError{Err: hours.ErrBadManual}), "")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return bad(fmt.Sprintf("Unknown field %q.", name), name)
@@ -379,7 +353,7 @@ func bodyProblem(err error) *problem.Details {
 // kindOf says in words what a JSON value for a Go type must be.
 func kindOf(t reflect.Type) string {
 	switch {
-	case t == reflect.TypeFor[Seconds]():
+	case t == reflect.TypeFor[queue.Seconds]():
 		return "a number of seconds (0 or more)"
 	case t == reflect.TypeFor[hours.Minute]():
 		return `a time of day "HH:MM"`
@@ -428,7 +402,7 @@ func (a *API) need(c echo.Context, min Role) (Principal, error) {
 		return p, err
 	}
 	if p.Role < min {
-		return p, problemFor(fmt.Errorf("queue: needs role %s: %w", min, ErrForbidden))
+		return p, problemFor(fmt.Errorf("queue: needs role %s: %w", min, queue.ErrForbidden))
 	}
 	return p, nil
 }
@@ -439,23 +413,22 @@ func (a *API) hostOf(c echo.Context, queueID string) (Principal, error) {
 	if err != nil || p.Role == RoleAdmin {
 		return p, err
 	}
-	h, err := a.eng.store.GetHost(c.Request().Context(), p.ID)
-	if err == nil {
-		for _, q := range h.Queues {
-			if q == queueID {
-				return p, nil
-			}
-		}
+	ok, err := a.eng.IsHostOf(c.Request().Context(), p.ID, queueID)
+	if err != nil {
+		return p, problemFor(err)
 	}
-	return p, problemFor(fmt.Errorf("queue: not a host of this queue: %w", ErrForbidden))
+	if !ok {
+		return p, problemFor(fmt.Errorf("queueapi: not a host of this queue: %w", queue.ErrForbidden))
+	}
+	return p, nil
 }
 
 // hostQueue is the queue named by the path for an admin or one of its
 // hosts. Whether the principal may act at all is checked first, so a
 // request without one gets 401 whether or not the queue exists.
-func (a *API) hostQueue(c echo.Context) (Queue, Principal, error) {
+func (a *API) hostQueue(c echo.Context) (queue.Queue, Principal, error) {
 	if _, err := a.need(c, RoleHost); err != nil {
-		return Queue{}, Principal{}, err
+		return queue.Queue{}, Principal{}, err
 	}
 	q, err := a.queueParam(c)
 	if err != nil {
@@ -465,7 +438,7 @@ func (a *API) hostQueue(c echo.Context) (Queue, Principal, error) {
 	return q, p, err
 }
 
-func (a *API) queueParam(c echo.Context) (Queue, error) {
+func (a *API) queueParam(c echo.Context) (queue.Queue, error) {
 	q, err := a.eng.GetQueue(c.Request().Context(), c.Param("id"))
 	return q, problemFor(sayNotFound("No such queue.", err))
 }
@@ -478,10 +451,10 @@ func (a *API) listQueues(c echo.Context) error {
 	if err != nil {
 		return problemFor(err)
 	}
-	now := a.eng.clock.Now()
+	now := a.eng.Now()
 	out := make([]QueueJSON, 0, len(qs))
 	for _, q := range qs {
-		st := StatusAt(&q, now)
+		st := queue.StatusAt(&q, now)
 		out = append(out, queueJSON(q, &st))
 	}
 	return c.JSON(http.StatusOK, out)
@@ -501,7 +474,7 @@ func (a *API) createQueue(c echo.Context) error {
 	if err != nil {
 		return problemFor(err)
 	}
-	st := StatusAt(&q, a.eng.clock.Now())
+	st := queue.StatusAt(&q, a.eng.Now())
 	return c.JSON(http.StatusCreated, queueJSON(q, &st))
 }
 
@@ -520,7 +493,7 @@ func applyQueueDefaults(raw []byte, in *QueueJSON, create bool) {
 	}
 	_ = json.Unmarshal(raw, &probe) // raw decoded strictly already
 	if len(probe.Limits.MaxWaiting) == 0 {
-		in.Limits.MaxWaiting = DefaultMaxWaiting
+		in.Limits.MaxWaiting = queue.DefaultMaxWaiting
 	}
 	if create && in.Hours.Empty() {
 		zone := in.Hours.Zone
@@ -537,7 +510,7 @@ func (a *API) getQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st := StatusAt(&q, a.eng.clock.Now())
+	st := queue.StatusAt(&q, a.eng.Now())
 	return c.JSON(http.StatusOK, queueJSON(q, &st))
 }
 
@@ -561,7 +534,7 @@ func (a *API) putQueue(c echo.Context) error {
 	if err != nil {
 		return problemFor(err)
 	}
-	st := StatusAt(&q, a.eng.clock.Now())
+	st := queue.StatusAt(&q, a.eng.Now())
 	return c.JSON(http.StatusOK, queueJSON(q, &st))
 }
 
@@ -594,7 +567,7 @@ func (a *API) setManual(c echo.Context) error {
 	if err != nil {
 		return problemFor(err)
 	}
-	st := StatusAt(&q, a.eng.clock.Now())
+	st := queue.StatusAt(&q, a.eng.Now())
 	return c.JSON(http.StatusOK, queueJSON(q, &st))
 }
 
@@ -603,8 +576,7 @@ func (a *API) listEntries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	live, err := a.eng.store.ListEntries(ctx, EntryFilter{QueueID: q.ID, States: []EntryState{EntryWaiting, EntryOffered, EntryConnecting, EntryInCall}})
+	live, err := a.eng.LiveEntries(c.Request().Context(), q.ID)
 	if err != nil {
 		return problemFor(err)
 	}
@@ -612,7 +584,7 @@ func (a *API) listEntries(c echo.Context) error {
 	pos := 0
 	for _, en := range live {
 		j := entryJSON(en)
-		if en.State == EntryWaiting {
+		if en.State == queue.EntryWaiting {
 			pos++
 			j.Position = pos
 		}
@@ -637,9 +609,9 @@ func (a *API) join(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ok, wait := a.joins.Allow(c.RealIP(), a.eng.clock.Now()); !ok {
+	if ok, wait := a.joins.Allow(c.RealIP(), a.eng.Now()); !ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
-		return problemFor(&Refusal{Err: ErrCooldown, Reason: "rate_limited"})
+		return problemFor(&queue.Refusal{Err: queue.ErrCooldown, Reason: "rate_limited"})
 	}
 	var in joinBody
 	if c.Request().ContentLength != 0 {
@@ -648,66 +620,39 @@ func (a *API) join(c echo.Context) error {
 		}
 	}
 	if in.Priority != 0 && p.Role < RoleHost {
-		return problemFor(fmt.Errorf("queue: only hosts and admins set a priority: %w", ErrForbidden))
+		return problemFor(fmt.Errorf("queue: only hosts and admins set a priority: %w", queue.ErrForbidden))
 	}
 	name := in.Name
 	if name == "" {
 		name = p.Name
 	}
 	ctx := c.Request().Context()
-	j, err := a.eng.Join(ctx, q.ID, JoinRequest{Caller: Caller{ID: p.ID, Name: name, Guest: p.Guest}, Intake: in.Intake, Priority: in.Priority})
+	j, err := a.eng.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: p.ID, Name: name, Guest: p.Guest}, Intake: in.Intake, Priority: in.Priority})
 	if err != nil {
-		var r *Refusal
+		var r *queue.Refusal
 		if errors.As(err, &r) && !r.RetryAfter.IsZero() {
-			secs := int(r.RetryAfter.Sub(a.eng.clock.Now()).Seconds() + 0.999)
+			secs := int(r.RetryAfter.Sub(a.eng.Now()).Seconds() + 0.999)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		}
 		a.logFor(c).InfoContext(ctx, "queue: join refused", "queue", q.ID, "err", err)
 		return problemFor(err)
 	}
-	view := a.entryView(ctx, j.Entry, p.ID)
+	view := a.entryView(ctx, a.eng.Snapshot(), j.Entry, p.ID)
 	return c.JSON(http.StatusCreated, struct {
 		Entry       EntryJSON `json:"entry"`
 		ResumeToken string    `json:"resume_token"`
 	}{view, j.ResumeToken})
 }
 
-// entryView renders an entry with its position and estimated wait, and
-// peer_away_until as seen by viewerID.
-func (a *API) entryView(ctx context.Context, en Entry, viewerID string) EntryJSON {
-	j := entryJSONFor(en, viewerID)
-	if en.State == EntryOffered {
-		if q, err := a.eng.store.GetQueue(ctx, en.QueueID); err == nil {
-			s := Seconds(a.eng.EstimateAnswer(ctx, &q, &en))
-			j.EstimatedWait = &s
-		}
-	}
-	if en.State != EntryWaiting {
-		return j
-	}
-	waiting, err := a.eng.Waiting(ctx, en.QueueID)
+// entryView renders an entry's status (position, estimated wait,
+// peer_away_until) as viewerID sees it, from the engine's read model; an
+// entry whose queue cannot be read is rendered without them.
+func (a *API) entryView(ctx context.Context, snap *queue.Snapshot, en queue.Entry, viewerID string) EntryJSON {
+	st, err := snap.EntryStatusOf(ctx, en, viewerID)
 	if err != nil {
-		return j
+		return entryJSONFor(en, viewerID)
 	}
-	for i, w := range waiting {
-		if w.ID == en.ID {
-			j.Position = i + 1
-			break
-		}
-	}
-	q, err := a.eng.store.GetQueue(ctx, en.QueueID)
-	if err != nil {
-		return j
-	}
-	hosts, err := a.eng.store.ListHosts(ctx, HostFilter{QueueID: en.QueueID, States: []HostState{HostAvailable, HostOffered, HostInCall, HostWrapUp}})
-	if err != nil {
-		return j
-	}
-	if d, ok := a.eng.EstimateWait(ctx, &q, j.Position, hosts); ok {
-		s := Seconds(d)
-		j.EstimatedWait = &s
-	}
-	return j
+	return entryStatusJSON(st, viewerID)
 }
 
 func (a *API) next(c echo.Context) error {
@@ -722,7 +667,7 @@ func (a *API) next(c echo.Context) error {
 	return c.JSON(http.StatusOK, acceptedJSON(acc, p.ID))
 }
 
-func acceptedJSON(acc Accepted, hostID string) any {
+func acceptedJSON(acc queue.Accepted, hostID string) any {
 	return struct {
 		Entry EntryJSON `json:"entry"`
 		Call  CallJSON  `json:"call"`
@@ -731,7 +676,7 @@ func acceptedJSON(acc Accepted, hostID string) any {
 
 // window parses ?from=&to= (RFC 3339); the default is the last 24 hours.
 func (a *API) window(c echo.Context) (time.Time, time.Time, error) {
-	now := a.eng.clock.Now()
+	now := a.eng.Now()
 	from, to := now.Add(-24*time.Hour), now.Add(time.Millisecond) // up to and including now
 	for _, f := range []struct {
 		name string
@@ -768,7 +713,7 @@ func (a *API) stats(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-func (a *API) historyEntries(c echo.Context) (Queue, []Entry, error) {
+func (a *API) historyEntries(c echo.Context) (queue.Queue, []queue.Entry, error) {
 	q, _, err := a.hostQueue(c)
 	if err != nil {
 		return q, nil, err
@@ -777,7 +722,7 @@ func (a *API) historyEntries(c echo.Context) (Queue, []Entry, error) {
 	if err != nil {
 		return q, nil, err
 	}
-	es, err := a.eng.store.ListEntries(c.Request().Context(), EntryFilter{QueueID: q.ID, CreatedFrom: from, CreatedTo: to})
+	es, err := a.eng.History(c.Request().Context(), q.ID, from, to)
 	return q, es, problemFor(err)
 }
 
@@ -818,7 +763,7 @@ func (a *API) listHosts(c echo.Context) error {
 		return problemFor(err)
 	}
 	if hs == nil {
-		hs = []Host{}
+		hs = []queue.Host{}
 	}
 	return c.JSON(http.StatusOK, hs)
 }
@@ -852,7 +797,7 @@ func (a *API) selfOrAdmin(c echo.Context) (Principal, string, error) {
 		id = p.ID
 	}
 	if id != p.ID && p.Role != RoleAdmin {
-		return p, "", problemFor(fmt.Errorf("queue: another host: %w", ErrForbidden))
+		return p, "", problemFor(fmt.Errorf("queue: another host: %w", queue.ErrForbidden))
 	}
 	return p, id, nil
 }
@@ -885,7 +830,7 @@ func (a *API) setAvailability(c echo.Context) error {
 		return err
 	}
 	var in struct {
-		State HostState `json:"state"`
+		State queue.HostState `json:"state"`
 	}
 	if err := decode(c, &in); err != nil {
 		return err
@@ -929,21 +874,21 @@ func (a *API) setServing(c echo.Context) error {
 
 // entryFor loads :id and checks the principal may see it: its caller, a
 // host of its queue, or an admin. It reports whether p is the owner.
-func (a *API) entryFor(c echo.Context) (Principal, Entry, bool, error) {
+func (a *API) entryFor(c echo.Context) (Principal, queue.Entry, bool, error) {
 	p, err := a.who(c)
 	if err != nil {
-		return p, Entry{}, false, err
+		return p, queue.Entry{}, false, err
 	}
 	en, err := a.eng.GetEntry(c.Request().Context(), c.Param("id"))
 	if err != nil {
-		return p, Entry{}, false, problemFor(sayNotFound("No such entry.", err))
+		return p, queue.Entry{}, false, problemFor(sayNotFound("No such entry.", err))
 	}
 	if en.CallerID == p.ID {
 		return p, en, true, nil
 	}
 	if _, err := a.hostOf(c, en.QueueID); err != nil {
 		// Do not reveal that someone else's entry exists.
-		return p, Entry{}, false, problemFor(say("No such entry.", fmt.Errorf("queue: entry %s: %w", en.ID, ErrNotFound)))
+		return p, queue.Entry{}, false, problemFor(say("No such entry.", fmt.Errorf("queue: entry %s: %w", en.ID, queue.ErrNotFound)))
 	}
 	return p, en, false, nil
 }
@@ -954,13 +899,14 @@ func (a *API) myEntries(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	live, err := a.eng.store.ListEntries(ctx, EntryFilter{CallerID: p.ID, States: []EntryState{EntryWaiting, EntryOffered, EntryConnecting, EntryInCall}})
+	live, err := a.eng.CallerEntries(ctx, p.ID)
 	if err != nil {
 		return problemFor(err)
 	}
+	snap := a.eng.Snapshot()
 	out := make([]EntryJSON, 0, len(live))
 	for _, en := range live {
-		out = append(out, a.entryView(ctx, en, p.ID))
+		out = append(out, a.entryView(ctx, snap, en, p.ID))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -970,7 +916,7 @@ func (a *API) getEntry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), en, p.ID))
+	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), a.eng.Snapshot(), en, p.ID))
 }
 
 func (a *API) leave(c echo.Context) error {
@@ -996,7 +942,7 @@ func (a *API) resume(c echo.Context) error {
 		return err
 	}
 	if !owner {
-		return problemFor(fmt.Errorf("queue: resume: %w", ErrForbidden))
+		return problemFor(fmt.Errorf("queue: resume: %w", queue.ErrForbidden))
 	}
 	var in struct {
 		Token string `json:"token"`
@@ -1008,20 +954,20 @@ func (a *API) resume(c echo.Context) error {
 	if err != nil {
 		return problemFor(err)
 	}
-	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), out, out.CallerID))
+	return c.JSON(http.StatusOK, a.entryView(c.Request().Context(), a.eng.Snapshot(), out, out.CallerID))
 }
 
-func (a *API) hostAction(c echo.Context) (Principal, Entry, error) {
+func (a *API) hostAction(c echo.Context) (Principal, queue.Entry, error) {
 	p, err := a.need(c, RoleHost)
 	if err != nil {
-		return p, Entry{}, err
+		return p, queue.Entry{}, err
 	}
 	en, err := a.eng.GetEntry(c.Request().Context(), c.Param("id"))
 	if err != nil {
-		return p, Entry{}, problemFor(sayNotFound("No such entry.", err))
+		return p, queue.Entry{}, problemFor(sayNotFound("No such entry.", err))
 	}
 	if _, err := a.hostOf(c, en.QueueID); err != nil {
-		return p, Entry{}, err
+		return p, queue.Entry{}, err
 	}
 	return p, en, nil
 }

@@ -1,4 +1,4 @@
-package queue_test
+package queueapi_test
 
 import (
 	"bytes"
@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/queueapi"
 )
 
 func TestJoinRefusesUnsafeNames(t *testing.T) {
 	a := newAPIEnv(t)
-	var q queue.QueueJSON
+	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"n","name":"N","hours":{"zone":"UTC","manual":"open"}}`, &q, 201)
 	tests := []struct {
 		name, caller string
@@ -36,7 +37,7 @@ func TestJoinRefusesUnsafeNames(t *testing.T) {
 	for i, tc := range tests {
 		body := map[string]string{"name": tc.caller}
 		var out struct {
-			Entry queue.EntryJSON `json:"entry"`
+			Entry queueapi.EntryJSON `json:"entry"`
 		}
 		var p map[string]any
 		user := "c" + string(rune('a'+i))
@@ -78,7 +79,7 @@ func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			en := queue.Entry{ID: "e", QueueID: "q", State: queue.EntryWaiting, CallerID: "c", CallerName: tc.in, CreatedAt: t0}
 			var buf bytes.Buffer
-			if err := queue.WriteCSV(&buf, []queue.Entry{en}, time.UTC); err != nil {
+			if err := queueapi.WriteCSV(&buf, []queue.Entry{en}, time.UTC); err != nil {
 				t.Fatal(err)
 			}
 			rows, err := csv.NewReader(&buf).ReadAll()
@@ -94,8 +95,8 @@ func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 }
 
 func TestJoinRateLimitPerAddress(t *testing.T) {
-	a := newAPIEnvWith(t, queue.WithJoinRate(6, 3)) // one every 10 s, bursts of 3
-	var q queue.QueueJSON
+	a := newAPIEnvWith(t, queueapi.WithJoinRate(6, 3)) // one every 10 s, bursts of 3
+	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"r","name":"R","hours":{"zone":"UTC","manual":"open"}}`, &q, 201)
 	join := func(i int) (int, map[string]any, string) {
 		var p map[string]any
@@ -121,8 +122,8 @@ func TestJoinRateLimitPerAddress(t *testing.T) {
 }
 
 func TestDefaultJoinRateStopsAFlood(t *testing.T) {
-	a := newAPIEnvWith(t, queue.WithJoinRate(queue.DefaultJoinsPerMinute, queue.DefaultJoinBurst))
-	var q queue.QueueJSON
+	a := newAPIEnvWith(t, queueapi.WithJoinRate(queueapi.DefaultJoinsPerMinute, queueapi.DefaultJoinBurst))
+	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"f","name":"F"}`, &q, 201)
 	admitted := 0
 	for i := range 100 {
@@ -130,7 +131,7 @@ func TestDefaultJoinRateStopsAFlood(t *testing.T) {
 			admitted++
 		}
 	}
-	if admitted != queue.DefaultJoinBurst {
-		t.Fatalf("a flood of 100 joins from one address admitted %d, want the burst of %d", admitted, queue.DefaultJoinBurst)
+	if admitted != queueapi.DefaultJoinBurst {
+		t.Fatalf("a flood of 100 joins from one address admitted %d, want the burst of %d", admitted, queueapi.DefaultJoinBurst)
 	}
 }
