@@ -58,8 +58,10 @@ type JoinRequest struct {
 
 // Joined is the result of a successful join.
 type Joined struct {
-	// Entry is the new entry.
+	// Entry is the new entry (offered already when a host was free).
 	Entry Entry
+	// Queue is the queue as read for the join.
+	Queue Queue
 	// ResumeToken lets the caller resume after a disconnect within the
 	// grace period. It is shown once; only its hash is stored.
 	ResumeToken string
@@ -110,14 +112,14 @@ func checkIntake(q *Queue, in map[string]string) error {
 	return nil
 }
 
-// Join puts a caller in the queue. It refuses with a *Refusal when the
+// Join puts a caller in the queue (queueID is its ID or slug). It refuses with a *Refusal when the
 // queue is closed or about to close (with the next opening time in the
 // queue's zone), full, the caller already has a live entry, is in the
 // re-entry cooldown, needs an account, or the intake is incomplete.
 // Errors: *Refusal (wrapping ErrClosed, ErrFull, ErrAlreadyQueued,
 // ErrCooldown, ErrForbidden, ErrInvalid), ErrNotFound (no such queue).
 func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joined, error) {
-	q, err := e.store.GetQueue(ctx, queueID)
+	q, err := e.GetQueue(ctx, queueID)
 	if err != nil {
 		return Joined{}, fmt.Errorf("queue: join: %w", err)
 	}
@@ -200,12 +202,12 @@ func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joi
 	}
 	e.log.InfoContext(ctx, "queue: joined", "queue", q.ID, "entry", out.ID, "guest", out.Guest)
 	e.publish(Event{Kind: EventEntryJoined, Queue: QueueID(q.ID), Entry: EntryID(out.ID)})
-	if e.matchQueue(ctx, q) { // the new entry may have been offered at once
-		if latest, err := e.store.GetEntry(ctx, out.ID); err == nil {
-			out = latest
+	for _, en := range e.matchQueue(ctx, q) { // the new entry may have been offered at once
+		if en.ID == out.ID {
+			out = en
 		}
 	}
-	return Joined{Entry: out, ResumeToken: tok}, nil
+	return Joined{Entry: out, Queue: q, ResumeToken: tok}, nil
 }
 
 // GetEntry returns entry id. Errors: ErrNotFound.

@@ -137,14 +137,14 @@ func (e *Engine) matchHost(ctx context.Context, hostID string) bool {
 // matchQueue offers waiting callers of an auto-mode queue to the available
 // hosts serving it, longest idle first, until one side runs out. It
 // reports whether any offer was made.
-func (e *Engine) matchQueue(ctx context.Context, q Queue) (offered bool) {
+func (e *Engine) matchQueue(ctx context.Context, q Queue) (offered []Entry) {
 	if q.Mode != ModeAuto {
-		return false
+		return nil
 	}
 	hosts, err := e.store.ListHosts(ctx, HostFilter{QueueID: q.ID, States: []HostState{HostAvailable}})
 	if err != nil {
 		e.log.WarnContext(ctx, "queue: listing hosts", "queue", q.ID, "err", err)
-		return false
+		return nil
 	}
 	for _, h := range hosts {
 		if !h.Serves(q.ID) {
@@ -156,10 +156,10 @@ func (e *Engine) matchQueue(ctx context.Context, q Queue) (offered bool) {
 		} else {
 			qs = []Queue{q}
 		}
-		_, err := e.offer(ctx, h, qs)
+		en, err := e.offer(ctx, h, qs)
 		switch {
 		case err == nil:
-			offered = true
+			offered = append(offered, en)
 		case errors.Is(err, ErrVersion):
 			continue
 		case errors.Is(err, ErrNotFound):

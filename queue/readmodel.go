@@ -16,11 +16,22 @@ type Snapshot struct {
 	e      *Engine
 	now    time.Time
 	boards map[string]*Board
+	queues map[string]Queue // read already, board not built yet
 }
 
 // Snapshot returns an empty snapshot at the engine's time now.
 func (e *Engine) Snapshot() *Snapshot {
-	return &Snapshot{e: e, now: e.clock.Now(), boards: map[string]*Board{}}
+	return &Snapshot{e: e, now: e.clock.Now(), boards: map[string]*Board{}, queues: map[string]Queue{}}
+}
+
+// WithQueue records q as read at the snapshot's moment (by the command
+// that just ran, e.g. Joined.Queue), so the queries do not read it again.
+// It returns s.
+func (s *Snapshot) WithQueue(q Queue) *Snapshot {
+	if _, ok := s.boards[q.ID]; !ok {
+		s.queues[q.ID] = q
+	}
+	return s
 }
 
 // Now is the snapshot's time (the engine's clock when it was taken).
@@ -55,6 +66,9 @@ func (b *Board) HostFree() bool {
 func (s *Snapshot) Board(ctx context.Context, queueID string) (*Board, error) {
 	if b, ok := s.boards[queueID]; ok {
 		return b, nil
+	}
+	if q, ok := s.queues[queueID]; ok {
+		return s.boardOf(ctx, q)
 	}
 	q, err := s.e.store.GetQueue(ctx, queueID)
 	if err != nil {

@@ -605,10 +605,6 @@ func (a *API) join(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := a.queueParam(c)
-	if err != nil {
-		return err
-	}
 	if ok, wait := a.joins.Allow(c.RealIP(), a.eng.Now()); !ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
 		return problemFor(&queue.Refusal{Err: queue.ErrCooldown, Reason: "rate_limited"})
@@ -627,17 +623,17 @@ func (a *API) join(c echo.Context) error {
 		name = p.Name
 	}
 	ctx := c.Request().Context()
-	j, err := a.eng.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: p.ID, Name: name, Guest: p.Guest}, Intake: in.Intake, Priority: in.Priority})
+	j, err := a.eng.Join(ctx, c.Param("id"), queue.JoinRequest{Caller: queue.Caller{ID: p.ID, Name: name, Guest: p.Guest}, Intake: in.Intake, Priority: in.Priority})
 	if err != nil {
 		var r *queue.Refusal
 		if errors.As(err, &r) && !r.RetryAfter.IsZero() {
 			secs := int(r.RetryAfter.Sub(a.eng.Now()).Seconds() + 0.999)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		}
-		a.logFor(c).InfoContext(ctx, "queue: join refused", "queue", q.ID, "err", err)
-		return problemFor(err)
+		a.logFor(c).InfoContext(ctx, "queue: join refused", "queue", c.Param("id"), "err", err)
+		return problemFor(sayNotFound("No such queue.", err))
 	}
-	view := a.entryView(ctx, a.eng.Snapshot(), j.Entry, p.ID)
+	view := a.entryView(ctx, a.eng.Snapshot().WithQueue(j.Queue), j.Entry, p.ID)
 	return c.JSON(http.StatusCreated, struct {
 		Entry       EntryJSON `json:"entry"`
 		ResumeToken string    `json:"resume_token"`

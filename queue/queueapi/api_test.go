@@ -78,9 +78,15 @@ func newAPIEnv(t *testing.T) *apiEnv {
 
 func newAPIEnvWith(t *testing.T, opts ...queueapi.Option) *apiEnv {
 	t.Helper()
+	return newAPIEnvOn(t, queue.NewMemoryStore(), opts...)
+}
+
+// newAPIEnvOn is newAPIEnvWith on store st.
+func newAPIEnvOn(t *testing.T, st queue.Store, opts ...queueapi.Option) *apiEnv {
+	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	env := queuetest.NewEnv(t, queue.NewMemoryStore(), monday10, queue.WithLogger(logger))
+	env := queuetest.NewEnv(t, st, monday10, queue.WithLogger(logger))
 	api := queueapi.New(env.Engine, headerIDs{}, func(r *http.Request) bool {
 		return r.Header.Get("Origin") == "https://desk.example"
 	}, append([]queueapi.Option{queueapi.WithLogger(logger), queueapi.WithHubInterval(10 * time.Millisecond), queueapi.WithJoinRate(0, 0)}, opts...)...)
