@@ -1,12 +1,16 @@
 package queue_test
 
 import (
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/queuetest"
 	"github.com/frontdesk/frontdesk/store/bolt"
+	"go.etcd.io/bbolt"
 )
 
 func memStore(testing.TB) queue.Store { return queue.NewMemoryStore() }
@@ -23,17 +27,60 @@ func boltStore(tb testing.TB) queue.Store {
 }
 
 // BenchmarkJoin: joins/s through the engine on the embedded store (bbolt
-// file in a temp dir, fsync on: an acknowledged join is on disk); issue
-// target ≥ 5,000/s.
+// file in a temp dir, fsync on: an acknowledged join is on disk); target
+// ≥ 20,000/s.
 func BenchmarkJoin(b *testing.B) { queuetest.BenchJoin(b, boltStore) }
 
 // BenchmarkJoinLimited: BenchmarkJoin into a queue with max-waiting and
 // one-entry-per-caller limits and 10,000 callers already waiting.
 func BenchmarkJoinLimited(b *testing.B) { queuetest.BenchJoinLimited(b, boltStore) }
 
-// BenchmarkAssign: host available → offer made with 10,000 callers
-// waiting, on the embedded store (fsync on); issue target p99 ≤ 5 ms.
-func BenchmarkAssign(b *testing.B) { queuetest.BenchAssign(b, boltStore) }
+// BenchmarkAssign: host available → offer made with 10,000 and with
+// 100,000 callers waiting, on the embedded store (fsync on); targets p99
+// ≤ 5 ms with 10,000 and ≤ 2 ms with 100,000 (the offer takes the head
+// of the queue from an index, so the queue's length should not show).
+func BenchmarkAssign(b *testing.B) {
+	// The reference, measured in the same run: one bare bbolt commit of
+	// 1 KiB with fsync, the floor of any acknowledged write on this disk.
+	b.Run("reference=bare-commit", benchBareCommit)
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("waiting=%d", n), func(b *testing.B) { queuetest.BenchAssignWaiting(b, boltStore, n) })
+	}
+}
+
+// benchBareCommit measures one bbolt read-write transaction that puts
+// 1 KiB (fsync on), reporting "p50-ms" and "p99-ms" like BenchAssign.
+func benchBareCommit(b *testing.B) {
+	db, err := bbolt.Open(filepath.Join(b.TempDir(), "bare.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	val := make([]byte, 1024)
+	lat := make([]time.Duration, 0, 1024)
+	i := 0
+	for b.Loop() {
+		t0 := time.Now()
+		err := db.Update(func(tx *bbolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("b"))
+			if err != nil {
+				return err
+			}
+			i++
+			return bk.Put([]byte(fmt.Sprintf("k%07d", i)), val)
+		})
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(pct(0.50), "p50-ms")
+}
 
 // BenchmarkJoinMemory is BenchmarkJoin on the in-memory store (the
 // engine's own cost, no disk).
