@@ -137,70 +137,46 @@ func randHex(n int) string {
 // maxCAS bounds read-modify-write retries under contention.
 const maxCAS = 50
 
-// casEntry re-reads entry id and applies fn until the update wins.
-func (e *Engine) casEntry(ctx context.Context, id string, fn func(*Entry) error) (Entry, error) {
+// cas re-reads document id with get, applies fn and writes it with put
+// until the write wins the compare-and-set (put returns ErrVersion when
+// the document changed since it was read), at most maxCAS times. what
+// names the document kind in errors ("entry", "host", "call").
+func cas[T any](ctx context.Context, what, id string, get func(context.Context, string) (T, error),
+	put func(context.Context, T) (T, error), fn func(*T) error) (T, error) {
+	var zero T
 	for range maxCAS {
-		en, err := e.store.GetEntry(ctx, id)
+		doc, err := get(ctx, id)
 		if err != nil {
-			return Entry{}, fmt.Errorf("queue: entry %s: %w", id, err)
+			return zero, fmt.Errorf("queue: %s %s: %w", what, id, err)
 		}
-		if err := fn(&en); err != nil {
-			return Entry{}, err
+		if err := fn(&doc); err != nil {
+			return zero, err
 		}
-		out, err := e.store.UpdateEntry(ctx, en)
+		out, err := put(ctx, doc)
 		if errors.Is(err, ErrVersion) {
 			continue
 		}
 		if err != nil {
-			return Entry{}, fmt.Errorf("queue: update entry %s: %w", id, err)
+			return zero, fmt.Errorf("queue: update %s %s: %w", what, id, err)
 		}
 		return out, nil
 	}
-	return Entry{}, fmt.Errorf("queue: entry %s: contention: %w", id, ErrVersion)
+	return zero, fmt.Errorf("queue: %s %s: contention: %w", what, id, ErrVersion)
+}
+
+// casEntry re-reads entry id and applies fn until the update wins.
+func (e *Engine) casEntry(ctx context.Context, id string, fn func(*Entry) error) (Entry, error) {
+	return cas(ctx, "entry", id, e.store.GetEntry, e.store.UpdateEntry, fn)
 }
 
 // casHost re-reads host id and applies fn until the update wins.
 func (e *Engine) casHost(ctx context.Context, id string, fn func(*Host) error) (Host, error) {
-	for range maxCAS {
-		h, err := e.store.GetHost(ctx, id)
-		if err != nil {
-			return Host{}, fmt.Errorf("queue: host %s: %w", id, err)
-		}
-		if err := fn(&h); err != nil {
-			return Host{}, err
-		}
-		out, err := e.store.UpdateHost(ctx, h)
-		if errors.Is(err, ErrVersion) {
-			continue
-		}
-		if err != nil {
-			return Host{}, fmt.Errorf("queue: update host %s: %w", id, err)
-		}
-		return out, nil
-	}
-	return Host{}, fmt.Errorf("queue: host %s: contention: %w", id, ErrVersion)
+	return cas(ctx, "host", id, e.store.GetHost, e.store.UpdateHost, fn)
 }
 
 // casCall re-reads call id and applies fn until the update wins.
 func (e *Engine) casCall(ctx context.Context, id string, fn func(*Call) error) (Call, error) {
-	for range maxCAS {
-		c, err := e.store.GetCall(ctx, id)
-		if err != nil {
-			return Call{}, fmt.Errorf("queue: call %s: %w", id, err)
-		}
-		if err := fn(&c); err != nil {
-			return Call{}, err
-		}
-		out, err := e.store.UpdateCall(ctx, c)
-		if errors.Is(err, ErrVersion) {
-			continue
-		}
-		if err != nil {
-			return Call{}, fmt.Errorf("queue: update call %s: %w", id, err)
-		}
-		return out, nil
-	}
-	return Call{}, fmt.Errorf("queue: call %s: contention: %w", id, ErrVersion)
+	return cas(ctx, "call", id, e.store.GetCall, e.store.UpdateCall, fn)
 }
 
 // to moves the entry to state s at time at, recording the transition.
@@ -277,7 +253,5 @@ func waitDeadline(q *Queue, en *Entry) time.Time {
 	}
 	return d
 }
-
-func isVersion(err error) bool { return errors.Is(err, ErrVersion) }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -127,22 +127,15 @@ func (e *Engine) UpdateQueue(ctx context.Context, q Queue) (Queue, error) {
 // SetManual sets the queue's manual open/closed override, retrying on
 // concurrent updates. Errors: ErrNotFound.
 func (e *Engine) SetManual(ctx context.Context, queueID string, m hours.Manual) (Queue, error) {
-	for range maxCAS {
-		q, err := e.store.GetQueue(ctx, queueID)
-		if err != nil {
-			return Queue{}, fmt.Errorf("queue: manual: %w", err)
-		}
+	out, err := cas(ctx, "queue", queueID, e.store.GetQueue, e.store.UpdateQueue, func(q *Queue) error {
 		q.Hours.Manual, q.UpdatedAt = m, e.clock.Now()
-		out, err := e.store.UpdateQueue(ctx, q)
-		if err == nil {
-			e.publish(Event{Kind: EventQueueChanged, Queue: QueueID(queueID), Reason: "manual"})
-			return out, nil
-		}
-		if !isVersion(err) {
-			return Queue{}, fmt.Errorf("queue: manual: %w", err)
-		}
+		return nil
+	})
+	if err != nil {
+		return Queue{}, err
 	}
-	return Queue{}, fmt.Errorf("queue: manual: %w", ErrVersion)
+	e.publish(Event{Kind: EventQueueChanged, Queue: QueueID(queueID), Reason: "manual"})
+	return out, nil
 }
 
 // GetQueue returns a queue by ID or, failing that, by slug. Errors: ErrNotFound.
