@@ -430,3 +430,30 @@ func (e *Engine) revokeTokens(ctx context.Context, c *Call) {
 		}
 	}
 }
+
+// wrappingUp is the entry h is wrapping up after, or "".
+func wrappingUp(h *Host) string {
+	if h.State == HostWrapUp {
+		return h.EntryID
+	}
+	return ""
+}
+
+// endWrapUp records on entryID ("" does nothing) that its host's wrap-up
+// ended at at, for the handle time (see Stats.AHT). A failure is logged:
+// the statistics then count the queue's wrap-up timeout instead.
+func (e *Engine) endWrapUp(ctx context.Context, entryID string, at time.Time) {
+	if entryID == "" {
+		return
+	}
+	_, err := e.casEntry(ctx, entryID, func(x *Entry) error {
+		if x.State.Live() || !x.WrapUpEndedAt.IsZero() {
+			return errSkip
+		}
+		x.WrapUpEndedAt = at
+		return nil
+	})
+	if err != nil && !errors.Is(err, errSkip) {
+		e.log.WarnContext(ctx, "queue: recording the end of wrap-up", "entry", entryID, "err", err)
+	}
+}

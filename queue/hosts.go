@@ -79,6 +79,7 @@ func (e *Engine) DeleteHost(ctx context.Context, id string) error {
 	if err := e.store.DeleteHost(ctx, id); err != nil {
 		return fmt.Errorf("queue: delete host %s: %w", id, err)
 	}
+	e.endWrapUp(ctx, wrappingUp(&h), e.clock.Now())
 	e.hostChanged(h)
 	return nil
 }
@@ -98,16 +99,19 @@ func (e *Engine) SetAvailability(ctx context.Context, hostID string, s HostState
 			return h, nil
 		}
 	}
+	var wrapped string // the entry whose wrap-up this ends
 	h, err := e.casHost(ctx, hostID, func(h *Host) error {
 		if h.State == HostOffered || h.State == HostInCall {
 			return fmt.Errorf("queue: host %s is %s: %w", hostID, h.State, ErrState)
 		}
+		wrapped = wrappingUp(h)
 		h.to(s, now)
 		return nil
 	})
 	if err != nil {
 		return Host{}, err
 	}
+	e.endWrapUp(ctx, wrapped, now)
 	e.hostChanged(h)
 	if s == HostAvailable {
 		e.matchHost(ctx, hostID)
@@ -190,6 +194,7 @@ func (e *Engine) availableWithOffer(ctx context.Context, hostID string, now time
 		return Host{}, false
 	}
 	e.log.DebugContext(ctx, "queue: offered", "queue", en.QueueID, "entry", en.ID, "host", hostID)
+	e.endWrapUp(ctx, wrappingUp(&h), now)
 	for _, q := range out.Queues {
 		if q != en.QueueID {
 			e.publish(Event{Kind: EventHostChanged, Queue: QueueID(q), Host: HostID(hostID)})

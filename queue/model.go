@@ -34,9 +34,11 @@ type Queue struct {
 	Intake []IntakeField `json:"intake,omitempty" bson:"intake,omitempty"`
 	// Media is where calls are hosted: janus, builtin or auto.
 	Media MediaEngine `json:"media" bson:"media"`
-	// ServiceLevel is the answer-time threshold for the service-level
-	// statistic (share of callers answered within it); 0 means 60 s.
-	ServiceLevel time.Duration `json:"service_level" bson:"service_level"`
+	// ServiceLevelThreshold is the answer-time threshold of the service
+	// level (Stats.ServiceLevel: answered within it); 0 means
+	// DefaultServiceLevelThreshold. Stores keep it under its first name,
+	// "service_level", so queues stored before the rename keep theirs.
+	ServiceLevelThreshold time.Duration `json:"service_level" bson:"service_level"`
 	// HandleTime is the admin's expected handle time of one call: how long
 	// a host is busy with a caller, answer to hang-up (0–24 h). It is the
 	// wait estimate's prior until real calls have ended; see
@@ -104,7 +106,7 @@ const (
 	DefaultNoShowTimeout = 60 * time.Second
 	DefaultGrace         = 60 * time.Second
 	DefaultRejoinGrace   = 30 * time.Second
-	DefaultServiceLevel  = 60 * time.Second
+	DefaultServiceLevelThreshold  = 60 * time.Second
 	// DefaultHandleTime is the expected handle time of a queue whose
 	// HandleTime is 0.
 	DefaultHandleTime = 5 * time.Minute
@@ -244,6 +246,11 @@ type Entry struct {
 	StartedAt time.Time `json:"started_at,omitzero" bson:"started_at,omitempty"`
 	// EndedAt is when the entry reached a final state.
 	EndedAt time.Time `json:"ended_at,omitzero" bson:"ended_at,omitempty"`
+	// WrapUpEndedAt is when the host left wrap-up after this entry's call
+	// (became available, away or offline, or the wrap-up timeout passed);
+	// zero while the host is still wrapping up, or for an entry that had
+	// no call.
+	WrapUpEndedAt time.Time `json:"wrap_up_ended_at,omitzero" bson:"wrap_up_ended_at,omitempty"`
 	// DisconnectedAt is when the caller's connection dropped (grace start).
 	DisconnectedAt time.Time `json:"disconnected_at,omitzero" bson:"disconnected_at,omitempty"`
 	// CallerAwayUntil and HostAwayUntil are set while that side of an

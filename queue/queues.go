@@ -51,8 +51,8 @@ func (q *Queue) Validate() error {
 	case neg(q.Timeouts.Offer, q.Timeouts.NoShow, q.Timeouts.WrapUp, q.Timeouts.Grace),
 		q.Timeouts.RejoinGrace != nil && *q.Timeouts.RejoinGrace < 0:
 		return bad("timeouts", "Timeouts must not be negative.")
-	case q.ServiceLevel < 0:
-		return bad("service_level", "The service-level threshold must not be negative.")
+	case q.ServiceLevelThreshold < 0:
+		return bad("service_level_threshold", "The service-level threshold must not be negative.")
 	case q.HandleTime < 0 || q.HandleTime > 24*time.Hour:
 		return bad("handle_time", "The expected handle time must be between 0 and 24 hours.")
 	case len(q.Intake) > 20:

@@ -61,11 +61,19 @@ func jsonKind(b []byte) string {
 //     ended unanswered, until they ended; AvgWait is its mean over entries
 //     that are no longer waiting.
 //   - ASA (average speed of answer): mean join → answer of answered entries.
-//   - AHT (average handle time): mean answer → end of completed entries.
+//   - talk time of a completed entry: answer → end (EndedAt − AnsweredAt);
+//     AvgTalk is its mean over completed answered entries.
+//   - wrap-up of a completed entry: end → the host leaving wrap-up
+//     (WrapUpEndedAt − EndedAt); while the host is still wrapping up, or
+//     when that time was not recorded, the queue's wrap-up timeout, cut
+//     at now. AvgWrapUp is its mean over the same entries.
+//   - AHT (average handle time), as contact centers define it: talk time
+//     plus wrap-up, averaged over completed answered entries (AvgTalk +
+//     AvgWrapUp).
 //   - AbandonmentRate: abandoned / (answered + abandoned); 0 when both are 0.
-//   - ServiceLevel: answered within the threshold / (answered + abandoned
-//     after the threshold); callers who hang up before the threshold do not
-//     count against it. 1 when the denominator is 0.
+//   - ServiceLevel: answered within ServiceLevelThreshold / (answered +
+//     abandoned after the threshold); callers who hang up before the
+//     threshold do not count against it. 1 when the denominator is 0.
 //   - waiting intervals (for HourStats.MaxWaiting and AvgWaiting): from the
 //     entry's History, a caller waits from each transition into waiting
 //     (the join, or a return to the queue after an offer timed out or was
@@ -95,9 +103,11 @@ type Stats struct {
 	Expired   int `json:"expired"`
 	Removed   int `json:"removed"`
 	// Averages.
-	AvgWait Seconds `json:"avg_wait"`
-	ASA     Seconds `json:"asa"`
-	AHT     Seconds `json:"aht"`
+	AvgWait   Seconds `json:"avg_wait"`
+	ASA       Seconds `json:"asa"`
+	AvgTalk   Seconds `json:"avg_talk"`
+	AvgWrapUp Seconds `json:"avg_wrap_up"`
+	AHT       Seconds `json:"aht"`
 	// Rates in [0, 1].
 	AbandonmentRate       float64 `json:"abandonment_rate"`
 	ServiceLevel          float64 `json:"service_level"`
@@ -110,7 +120,8 @@ type Stats struct {
 	Hourly []HourStats `json:"hourly"`
 }
 
-// HostStats are one host's figures in the window.
+// HostStats are one host's figures in the window (ASA and AHT as on
+// Stats, over the entries the host answered).
 type HostStats struct {
 	HostID    string  `json:"host_id"`
 	Answered  int     `json:"answered"`
@@ -384,7 +395,7 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 	sl := serviceLevel(q)
 	st := Stats{QueueID: q.ID, From: from, To: to, ServiceLevelThreshold: Seconds(sl)}
 	st.setLive(q, waiting, hosts, now)
-	var wait, asa, aht mean
+	var wait, asa, aht, talks, wraps mean
 	slHit, slDen := 0, 0
 	type hostAcc struct {
 		answered, completed int
@@ -426,14 +437,17 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 			pa.asa.add(d)
 			if en.State == EntryCompleted {
 				pa.completed++
-				pa.aht.add(en.EndedAt.Sub(en.AnsweredAt))
+				pa.aht.add(en.EndedAt.Sub(en.AnsweredAt) + wrapUpOf(q, en, now))
 			}
 		}
 		switch en.State {
 		case EntryCompleted:
 			st.Completed++
 			if answered {
-				aht.add(en.EndedAt.Sub(en.AnsweredAt))
+				talk, wrap := en.EndedAt.Sub(en.AnsweredAt), wrapUpOf(q, en, now)
+				talks.add(talk)
+				wraps.add(wrap)
+				aht.add(talk + wrap)
 			}
 		case EntryAbandoned:
 			if !answered {
@@ -453,6 +467,7 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 		}
 	}
 	st.AvgWait, st.ASA, st.AHT = wait.get(), asa.get(), aht.get()
+	st.AvgTalk, st.AvgWrapUp = talks.get(), wraps.get()
 	if d := st.Answered + st.Abandoned; d > 0 {
 		st.AbandonmentRate = float64(st.Abandoned) / float64(d)
 	}
@@ -493,6 +508,15 @@ func (e *Engine) Stats(ctx context.Context, queueID string, from, to time.Time) 
 		return Stats{}, fmt.Errorf("queue: stats: %w", err)
 	}
 	return ComputeStats(&q, entries, waiting, hosts, from, to, e.clock.Now()), nil
+}
+
+// wrapUpOf is the wrap-up after en's call (see Stats): WrapUpEndedAt −
+// EndedAt when recorded, else q's wrap-up timeout cut at now.
+func wrapUpOf(q *Queue, en *Entry, now time.Time) time.Duration {
+	if !en.WrapUpEndedAt.IsZero() {
+		return max(en.WrapUpEndedAt.Sub(en.EndedAt), 0)
+	}
+	return min(q.Timeouts.WrapUp, max(now.Sub(en.EndedAt), 0))
 }
 
 // WaitTime is how long en waited before it was answered or left (a

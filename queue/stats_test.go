@@ -13,7 +13,7 @@ import (
 
 func TestComputeStats(t *testing.T) {
 	t0 := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC) // 10:00 Berlin
-	q := queue.Queue{ID: "q", Hours: hours.Schedule{Zone: "Europe/Berlin"}, ServiceLevel: 30 * time.Second}
+	q := queue.Queue{ID: "q", Hours: hours.Schedule{Zone: "Europe/Berlin"}, ServiceLevelThreshold: 30 * time.Second}
 	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
 	ent := func(host string, state queue.EntryState, joined, answered, ended time.Duration) queue.Entry {
 		en := queue.Entry{QueueID: "q", HostID: host, State: state, CreatedAt: t0.Add(joined)}
@@ -291,7 +291,7 @@ func TestComputeStatsHourly(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			q := queue.Queue{ID: "q", Hours: hours.Schedule{Zone: cmp.Or(tc.zone, "UTC")}, ServiceLevel: tc.threshold}
+			q := queue.Queue{ID: "q", Hours: hours.Schedule{Zone: cmp.Or(tc.zone, "UTC")}, ServiceLevelThreshold: tc.threshold}
 			st := queue.ComputeStats(&q, tc.entries, nil, nil, tc.from, tc.to, tc.now)
 			if len(st.Hourly) != len(tc.want) {
 				t.Fatalf("%d hourly rows, want %d: %+v", len(st.Hourly), len(tc.want), st.Hourly)
@@ -318,7 +318,7 @@ func TestComputeStatsHourly(t *testing.T) {
 func BenchmarkComputeStats(b *testing.B) {
 	const n = 10000
 	t0 := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	q := queue.Queue{ID: "q", Hours: hours.Schedule{Zone: "Europe/Berlin"}, ServiceLevel: 30 * time.Second}
+	q := queue.Queue{ID: "q", Hours: hours.Schedule{Zone: "Europe/Berlin"}, ServiceLevelThreshold: 30 * time.Second}
 	entries := make([]queue.Entry, n)
 	for i := range entries {
 		j := t0.Add(time.Duration(i) * 24 * time.Hour / n)
@@ -337,4 +337,50 @@ func BenchmarkComputeStats(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
+
+// TestAHTIncludesWrapUp: handle time is talk time plus wrap-up. One call
+// talks 3 minutes and the host ends wrap-up after 20 s; the other talks 1
+// minute and its wrap-up runs to the queue's 1-minute timeout.
+func TestAHTIncludesWrapUp(t *testing.T) {
+	h := newHarness(t, queue.ModeAuto, wrapUp) // wrap-up timeout 1 min
+	h.host("h1")
+	first := h.join("c1", 0).Entry.ID
+	second := h.join("c2", 0).Entry.ID
+	if got := h.take("h1"); got != first {
+		t.Fatalf("took %s, want %s", got, first)
+	}
+	h.env.Clock.Advance(3 * time.Minute)
+	h.finish("h1", first)
+	h.env.Clock.Advance(20 * time.Second)
+	// Going available ends the wrap-up and brings the second offer.
+	if got := h.take("h1"); got != second {
+		t.Fatalf("took %s, want %s", got, second)
+	}
+	h.env.Clock.Advance(time.Minute)
+	h.finish("h1", second)
+	h.sweep(61 * time.Second) // the wrap-up timeout passes
+
+	for _, tc := range []struct {
+		name     string
+		id       string
+		wantWrap time.Duration
+	}{{"ended by the host", first, 20 * time.Second}, {"ended by the timeout", second, 61 * time.Second}} {
+		en := h.entry(tc.id)
+		if got := en.WrapUpEndedAt.Sub(en.EndedAt); got != tc.wantWrap {
+			t.Errorf("%s: wrap-up recorded %s, want %s", tc.name, got, tc.wantWrap)
+		}
+	}
+	now := h.env.Clock.Now()
+	st, err := h.eng.Stats(t.Context(), h.q.ID, now.Add(-time.Hour), now.Add(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := func(d time.Duration) queue.Seconds { return queue.Seconds(d) }
+	if st.AvgTalk != sec(2*time.Minute) || st.AvgWrapUp != sec(40500*time.Millisecond) || st.AHT != sec(160500*time.Millisecond) {
+		t.Fatalf("talk %v, wrap-up %v, AHT %v; want 2m, 40.5s, 2m40.5s", time.Duration(st.AvgTalk), time.Duration(st.AvgWrapUp), time.Duration(st.AHT))
+	}
+	if len(st.PerHost) != 1 || st.PerHost[0].AHT != st.AHT {
+		t.Fatalf("per host %+v, want h1 with AHT %v", st.PerHost, time.Duration(st.AHT))
+	}
 }

@@ -83,13 +83,18 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	for _, h := range hosts {
 		switch {
 		case h.State == HostWrapUp:
+			var wrapped string
 			_, err = e.casHost(ctx, h.ID, func(x *Host) error {
 				if x.State != HostWrapUp || x.Deadline.After(now) {
 					return errSkip
 				}
+				wrapped = wrappingUp(x)
 				x.to(HostAvailable, now)
 				return nil
 			})
+			if err == nil {
+				e.endWrapUp(ctx, wrapped, now)
+			}
 		case h.State == HostOffered && h.EntryID == "":
 			// A claim whose replica died between the protocol's steps.
 			_, err = e.casHost(ctx, h.ID, func(x *Host) error {

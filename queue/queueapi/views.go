@@ -12,24 +12,28 @@ import (
 // on Queue, durations are (fractional) seconds, enums are their String
 // forms. Status is output only; Version must be echoed back on PUT.
 type QueueJSON struct {
-	ID           string              `json:"id"`
-	Slug         string              `json:"slug"`
-	Name         string              `json:"name"`
-	Description  string              `json:"description"`
-	Hours        hours.Schedule      `json:"hours"`
-	Mode         queue.Mode          `json:"mode"`
-	Identity     queue.Identity      `json:"identity"`
-	Media        queue.MediaEngine   `json:"media"`
-	Limits       LimitsJSON          `json:"limits"`
-	Closing      ClosingJSON         `json:"closing"`
-	Timeouts     TimeoutsJSON        `json:"timeouts"`
-	Intake       []queue.IntakeField `json:"intake"`
-	ServiceLevel queue.Seconds       `json:"service_level"`
-	HandleTime   queue.Seconds       `json:"handle_time"`
-	Version      int64               `json:"version"`
-	CreatedAt    time.Time           `json:"created_at"`
-	UpdatedAt    time.Time           `json:"updated_at"`
-	Status       *queue.Status       `json:"status,omitempty"`
+	ID          string              `json:"id"`
+	Slug        string              `json:"slug"`
+	Name        string              `json:"name"`
+	Description string              `json:"description"`
+	Hours       hours.Schedule      `json:"hours"`
+	Mode        queue.Mode          `json:"mode"`
+	Identity    queue.Identity      `json:"identity"`
+	Media       queue.MediaEngine   `json:"media"`
+	Limits      LimitsJSON          `json:"limits"`
+	Closing     ClosingJSON         `json:"closing"`
+	Timeouts    TimeoutsJSON        `json:"timeouts"`
+	Intake      []queue.IntakeField `json:"intake"`
+	// ServiceLevelThreshold: see queue.Queue.
+	ServiceLevelThreshold queue.Seconds `json:"service_level_threshold"`
+	// LegacyServiceLevel is the threshold's former name, still read (when
+	// "service_level_threshold" is absent or 0) and never written.
+	LegacyServiceLevel *queue.Seconds `json:"service_level,omitempty"`
+	HandleTime         queue.Seconds  `json:"handle_time"`
+	Version            int64          `json:"version"`
+	CreatedAt          time.Time      `json:"created_at"`
+	UpdatedAt          time.Time      `json:"updated_at"`
+	Status             *queue.Status  `json:"status,omitempty"`
 }
 
 // LimitsJSON is Limits with durations in seconds.
@@ -68,7 +72,7 @@ func queueJSON(q queue.Queue, st *queue.Status) QueueJSON {
 		Limits:   LimitsJSON{q.Limits.MaxWaiting, queue.Seconds(q.Limits.MaxWait), q.Limits.OnePerCaller, queue.Seconds(q.Limits.Cooldown)},
 		Closing:  ClosingJSON{queue.Seconds(q.Closing.StopAdmitting), q.Closing.AtClose},
 		Timeouts: TimeoutsJSON{queue.Seconds(q.Timeouts.Offer), queue.Seconds(q.Timeouts.NoShow), queue.Seconds(q.Timeouts.WrapUp), queue.Seconds(q.Timeouts.Grace), &rejoin},
-		Intake:   in, ServiceLevel: queue.Seconds(q.ServiceLevel), HandleTime: queue.Seconds(queue.HandleTimePrior(&q)),
+		Intake:   in, ServiceLevelThreshold: queue.Seconds(q.ServiceLevelThreshold), HandleTime: queue.Seconds(queue.HandleTimePrior(&q)),
 		Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt, Status: st}
 }
 
@@ -79,7 +83,10 @@ func (j QueueJSON) Queue() queue.Queue {
 		Limits:   queue.Limits{MaxWaiting: j.Limits.MaxWaiting, MaxWait: time.Duration(j.Limits.MaxWait), OnePerCaller: j.Limits.OnePerCaller, Cooldown: time.Duration(j.Limits.Cooldown)},
 		Closing:  queue.Closing{StopAdmitting: time.Duration(j.Closing.StopAdmitting), AtClose: j.Closing.AtClose},
 		Timeouts: queue.Timeouts{Offer: time.Duration(j.Timeouts.Offer), NoShow: time.Duration(j.Timeouts.NoShow), WrapUp: time.Duration(j.Timeouts.WrapUp), Grace: time.Duration(j.Timeouts.Grace)},
-		Intake:   j.Intake, ServiceLevel: time.Duration(j.ServiceLevel), HandleTime: time.Duration(j.HandleTime), Version: j.Version}
+		Intake:   j.Intake, ServiceLevelThreshold: time.Duration(j.ServiceLevelThreshold), HandleTime: time.Duration(j.HandleTime), Version: j.Version}
+	if q.ServiceLevelThreshold == 0 && j.LegacyServiceLevel != nil {
+		q.ServiceLevelThreshold = time.Duration(*j.LegacyServiceLevel)
+	}
 	if j.Timeouts.RejoinGrace != nil {
 		d := time.Duration(*j.Timeouts.RejoinGrace)
 		q.Timeouts.RejoinGrace = &d

@@ -112,7 +112,7 @@ func sampleQueue(id, slug string) queue.Queue {
 		Timeouts:     queue.Timeouts{Offer: 20 * time.Second, NoShow: time.Minute, WrapUp: 30 * time.Second, Grace: 45 * time.Second, RejoinGrace: new(time.Duration)},
 		Intake:       []queue.IntakeField{{Name: "topic", Label: "Topic", Required: true, Options: []string{"a", "b"}, MaxLen: 100}},
 		Media:        queue.MediaJanus,
-		ServiceLevel: 20 * time.Second,
+		ServiceLevelThreshold: 20 * time.Second,
 		CreatedAt:    base, UpdatedAt: base,
 	}
 }
