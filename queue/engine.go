@@ -210,7 +210,9 @@ func (h *Host) to(s HostState, at time.Time) {
 func offerTimeout(q *Queue) time.Duration  { return orDefault(q.Timeouts.Offer, DefaultOfferTimeout) }
 func noShowTimeout(q *Queue) time.Duration { return orDefault(q.Timeouts.NoShow, DefaultNoShowTimeout) }
 func grace(q *Queue) time.Duration         { return orDefault(q.Timeouts.Grace, DefaultGrace) }
-func serviceLevel(q *Queue) time.Duration  { return orDefault(q.ServiceLevelThreshold, DefaultServiceLevelThreshold) }
+func serviceLevel(q *Queue) time.Duration {
+	return orDefault(q.ServiceLevelThreshold, DefaultServiceLevelThreshold)
+}
 
 // RejoinGrace is how long q waits for a side that left a call to come
 // back: Timeouts.RejoinGrace, or DefaultRejoinGrace when unset.

@@ -102,11 +102,11 @@ type Timeouts struct {
 // when it is nil; an explicit 0 is kept), and the default service-level
 // threshold.
 const (
-	DefaultOfferTimeout  = 30 * time.Second
-	DefaultNoShowTimeout = 60 * time.Second
-	DefaultGrace         = 60 * time.Second
-	DefaultRejoinGrace   = 30 * time.Second
-	DefaultServiceLevelThreshold  = 60 * time.Second
+	DefaultOfferTimeout          = 30 * time.Second
+	DefaultNoShowTimeout         = 60 * time.Second
+	DefaultGrace                 = 60 * time.Second
+	DefaultRejoinGrace           = 30 * time.Second
+	DefaultServiceLevelThreshold = 60 * time.Second
 	// DefaultHandleTime is the expected handle time of a queue whose
 	// HandleTime is 0.
 	DefaultHandleTime = 5 * time.Minute

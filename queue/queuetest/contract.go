@@ -107,13 +107,13 @@ func sampleQueue(id, slug string) queue.Queue {
 	return queue.Queue{
 		ID: id, Slug: slug, Name: "Queue " + slug, Description: "desc",
 		Hours: h, Mode: queue.ModePick, Identity: queue.IdentityAccount,
-		Limits:       queue.Limits{MaxWaiting: 50, MaxWait: 30 * time.Minute, OnePerCaller: true, Cooldown: 2 * time.Minute},
-		Closing:      queue.Closing{StopAdmitting: 10 * time.Minute, AtClose: queue.AtCloseRelease},
-		Timeouts:     queue.Timeouts{Offer: 20 * time.Second, NoShow: time.Minute, WrapUp: 30 * time.Second, Grace: 45 * time.Second, RejoinGrace: new(time.Duration)},
-		Intake:       []queue.IntakeField{{Name: "topic", Label: "Topic", Required: true, Options: []string{"a", "b"}, MaxLen: 100}},
-		Media:        queue.MediaJanus,
+		Limits:                queue.Limits{MaxWaiting: 50, MaxWait: 30 * time.Minute, OnePerCaller: true, Cooldown: 2 * time.Minute},
+		Closing:               queue.Closing{StopAdmitting: 10 * time.Minute, AtClose: queue.AtCloseRelease},
+		Timeouts:              queue.Timeouts{Offer: 20 * time.Second, NoShow: time.Minute, WrapUp: 30 * time.Second, Grace: 45 * time.Second, RejoinGrace: new(time.Duration)},
+		Intake:                []queue.IntakeField{{Name: "topic", Label: "Topic", Required: true, Options: []string{"a", "b"}, MaxLen: 100}},
+		Media:                 queue.MediaJanus,
 		ServiceLevelThreshold: 20 * time.Second,
-		CreatedAt:    base, UpdatedAt: base,
+		CreatedAt:             base, UpdatedAt: base,
 	}
 }
 
