@@ -4,44 +4,65 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/hours"
-	"go.uber.org/goleak"
+	"github.com/frontdesk/frontdesk/queue/queuetest"
 )
 
-// TestRunSweepsOnTheClock drives Run with the fake clock: an offer times
-// out only when the clock passes the deadline, and Run stops on cancel
-// leaving no goroutine behind.
+// TestRunSweepsOnTheClock runs Run on the real clock inside a synctest
+// bubble (virtual time): an offer with a 20 s timeout is still out after
+// 19.9 s and back in the queue within one sweep interval after 20 s; Run
+// returns on cancel and leaves no goroutine behind (synctest.Test fails
+// otherwise).
 func TestRunSweepsOnTheClock(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	h := newHarness(t, queue.ModeAuto, nil)
-	h.host("h1")
-	id := h.join("c1", 0).Entry.ID
-	h.available("h1")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.eng.Run(ctx) }()
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			h.env.Clock.Advance(100 * time.Millisecond) // wakes Run's After
-			time.Sleep(time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		env := queuetest.NewEnvWith(t, queue.NewMemoryStore(), queuetest.NewClock(time.Now()), &queuetest.Rooms{}, &queuetest.Tickets{},
+			&queuetest.Tokens{}, queue.WithClock(queue.SystemClock{}), queue.WithSweepInterval(250*time.Millisecond))
+		ctx := t.Context()
+		q, err := env.Engine.CreateQueue(ctx, queue.Queue{Slug: "run", Name: "Run", Mode: queue.ModeAuto, Hours: hours.AlwaysOpen(),
+			Timeouts: queue.Timeouts{Offer: 20 * time.Second}})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	waitFor("offer timeout", func() bool { return h.entry(id).State == queue.EntryWaiting })
-	if got := h.env.Clock.Now().Sub(monday10); got < 20*time.Second {
-		t.Fatalf("offer timed out after %s, before its 20 s", got)
-	}
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run returned %v", err)
-	}
+		if _, err := env.Engine.PutHost(ctx, "h1", "Host", []string{q.ID}); err != nil {
+			t.Fatal(err)
+		}
+		j, err := env.Engine.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: "c1", Name: "Caller"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h, err := env.Engine.SetAvailability(ctx, "h1", queue.HostAvailable); err != nil || h.State != queue.HostOffered {
+			t.Fatalf("host %+v, %v: want offered", h, err)
+		}
+		state := func() queue.EntryState {
+			en, err := env.Engine.GetEntry(ctx, j.Entry.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return en.State
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- env.Engine.Run(runCtx) }()
+
+		time.Sleep(19900 * time.Millisecond)
+		synctest.Wait()
+		if st := state(); st != queue.EntryOffered {
+			t.Fatalf("after 19.9 s the entry is %s, want still offered", st)
+		}
+		time.Sleep(100*time.Millisecond + 250*time.Millisecond)
+		synctest.Wait()
+		if st := state(); st != queue.EntryWaiting {
+			t.Fatalf("one sweep interval after the 20 s timeout the entry is %s, want waiting", st)
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run returned %v", err)
+		}
+	})
 }
 
 // TestSweepRepairsAbandonedClaim: a replica that died between claiming a
