@@ -242,3 +242,17 @@ type AuditFilter struct {
 	// Limit caps the number of records returned; 0 means no limit.
 	Limit int
 }
+
+// Match reports whether r passes every field of f except Limit (which caps
+// a list, not a record). Every [Store] that filters in Go uses it, so the
+// rules above are written once.
+func (f AuditFilter) Match(r AuditRecord) bool {
+	switch {
+	case !f.Since.IsZero() && r.Time.Before(f.Since),
+		!f.Until.IsZero() && !r.Time.Before(f.Until),
+		f.Kind != "" && r.Kind != f.Kind,
+		f.UserID != "" && r.ActorID != f.UserID && r.SubjectID != f.UserID:
+		return false
+	}
+	return true
+}
