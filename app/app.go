@@ -12,8 +12,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +31,7 @@ import (
 	"github.com/frontdesk/frontdesk/auth/janusauth"
 	"github.com/frontdesk/frontdesk/bus"
 	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/idgen"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/frontdesk/frontdesk/janus/pool"
@@ -229,7 +228,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	}))
 
 	// The Janus API proxy for browsers.
-	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP, tokenKey: randomBytes(32)}
+	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP, tokenKey: idgen.Bytes(32)}
 	if a.sfu != nil {
 		res.builtin = a.sfu
 	}
@@ -366,7 +365,7 @@ func (a *App) Routes() []*echo.Route { return a.echo.Routes() }
 func sfuConfig(cfg *config.Config) sfu.Config {
 	c := sfu.Config{
 		UDPPortMin: uint16(cfg.SFU.UDPPortMin), UDPPortMax: uint16(cfg.SFU.UDPPortMax),
-		Interfaces: cfg.SFU.Interfaces, Name: BuiltinInstance, AdminKey: hex.EncodeToString(randomBytes(32)),
+		Interfaces: cfg.SFU.Interfaces, Name: BuiltinInstance, AdminKey: idgen.Hex(32),
 	}
 	if cfg.SFU.NAT1To1IP != "" {
 		c.NAT1To1IPs = []string{cfg.SFU.NAT1To1IP}
@@ -399,14 +398,6 @@ func webhookConfig(cfg *config.Config, sources []netip.Prefix) webhook.Config {
 		}
 	}
 	return wc
-}
-
-// randomBytes returns n bytes from crypto/rand (which never fails on
-// supported platforms).
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return b
 }
 
 // noJanusTokens is the token minter when no Janus is configured: builtin

@@ -2,13 +2,12 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/idgen"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
@@ -65,7 +64,7 @@ func (r *rooms) createJanus(ctx context.Context, req queue.RoomRequest) (queue.R
 		return queue.Room{}, fmt.Errorf("app: create room: no Janus instance configured: %w", pool.ErrNoCapacity)
 	}
 	for attempt := 0; ; attempt++ {
-		id := jsSafeID()
+		id := idgen.Uint53() // browsers parse JSON numbers as doubles
 		inst, err := r.pool.Place(ctx, id, max(req.Publishers, 2))
 		if err != nil {
 			return queue.Room{}, fmt.Errorf("app: create room: %w", err)
@@ -111,12 +110,4 @@ func (r *rooms) DestroyRoom(ctx context.Context, room queue.Room) error {
 		}
 		return r.pool.Release(ctx, room.ID)
 	}
-}
-
-// jsSafeID returns a random id in [1, 2^53): browsers parse JSON numbers as
-// doubles, so room and participant ids must stay below 2^53.
-func jsSafeID() uint64 {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return binary.BigEndian.Uint64(b[:])%(1<<53-1) + 1
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // VideoRoomPlugin is the only plugin Frontdesk's Janus stored tokens may
@@ -112,7 +114,7 @@ func (j *JanusTokens) Mint(ctx context.Context, instance, callID, participant st
 		return JanusToken{}, fmt.Errorf("auth: mint Janus token on %q: %w", instance, ErrUnknownInstance)
 	}
 	now := j.now().UTC().Truncate(time.Millisecond)
-	t := JanusToken{Token: randomHex(32), Instance: instance, CallID: callID, ParticipantID: participant, CreatedAt: now, ExpiresAt: now.Add(j.ttl)}
+	t := JanusToken{Token: idgen.Hex(32), Instance: instance, CallID: callID, ParticipantID: participant, CreatedAt: now, ExpiresAt: now.Add(j.ttl)}
 	if err := j.store.CreateJanusToken(ctx, t); err != nil {
 		return JanusToken{}, fmt.Errorf("auth: record Janus token: %w", err)
 	}
@@ -273,7 +275,7 @@ func (j *JanusTokens) reconcileOne(ctx context.Context, name string, adm JanusAd
 	if res.Strays > 0 {
 		at := j.now().UTC().Truncate(time.Millisecond)
 		rec := AuditRecord{
-			ID: fmt.Sprintf("%013d-%s", at.UnixMilli(), randomHex(6)), Time: at, Kind: AuditJanusTokenStray,
+			ID: NewAuditID(at), Time: at, Kind: AuditJanusTokenStray,
 			Detail: fmt.Sprintf("instance %s: %d stray token(s) removed", name, res.Strays),
 		}
 		if err := j.store.AppendAudit(ctx, rec); err != nil {

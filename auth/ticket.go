@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // CallRole is a participant's role in one call (not the account's [Role]).
@@ -82,7 +84,7 @@ func (s *Service) IssueTicket(t Ticket) (string, Ticket, error) {
 		return "", Ticket{}, fmt.Errorf("auth: issue ticket: incomplete ticket: %w", ErrInvalidInput)
 	}
 	now := s.now().UTC().Truncate(time.Second)
-	t.ID = randomID(12)
+	t.ID = idgen.Base64URL(12)
 	ttl := s.ticketTTL
 	if t.TTL > 0 {
 		ttl = min(t.TTL, MaxTicketTTL)
