@@ -28,13 +28,13 @@ import (
 
 	"github.com/frontdesk/frontdesk/apidoc"
 	"github.com/frontdesk/frontdesk/auth"
-	"github.com/frontdesk/frontdesk/auth/janusauth"
 	"github.com/frontdesk/frontdesk/bus"
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/idgen"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/frontdesk/frontdesk/janus/pool"
+	"github.com/frontdesk/frontdesk/janus/tokens"
 	"github.com/frontdesk/frontdesk/proxy"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/server"
@@ -58,9 +58,9 @@ type App struct {
 	bus     *bus.Bus
 	auth    *auth.Service
 	setup   *auth.Setup
-	tokens  *auth.JanusTokens // nil without Janus
-	pool    *pool.Pool        // nil without Janus
-	sfu     *sfu.Server       // nil when off
+	tokens  *tokens.Manager // nil without Janus
+	pool    *pool.Pool      // nil without Janus
+	sfu     *sfu.Server     // nil when off
 	sfuLn   net.Listener
 	engine  *queue.Engine
 	api     *queue.API
@@ -139,11 +139,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	// Janus instances and their stored tokens.
 	if len(cfg.Janus.Instances) > 0 {
 		var cfgs []pool.InstanceConfig
-		admins := map[string]auth.JanusAdmin{}
+		admins := map[string]tokens.Admin{}
 		for _, in := range cfg.Janus.Instances {
 			cfgs = append(cfgs, pool.InstanceConfig{Name: in.Name, WSURL: in.WSURL, HTTPURL: in.HTTPURL, AdminURL: in.AdminURL,
 				AdminSecret: in.AdminSecret.Reveal(), AdminKey: in.AdminKey.Reveal(), Capacity: in.Capacity})
-			admins[in.Name] = janusauth.Admin(janus.NewAdmin(in.AdminURL, in.AdminSecret.Reveal()))
+			admins[in.Name] = tokens.FromJanus(janus.NewAdmin(in.AdminURL, in.AdminSecret.Reveal()))
 		}
 		a.pool, err = pool.New(ctx, cfgs, a.store.Placements(), pool.WithHealthInterval(cfg.Janus.HealthInterval),
 			pool.WithLogger(log), pool.WithRegisterer(reg))
@@ -151,7 +151,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 			return nil, fmt.Errorf("app: %w", err)
 		}
 		a.pool.Register(admin)
-		a.tokens = auth.NewJanusTokens(a.store.Auth(), admins, auth.WithJanusLogger(log))
+		a.tokens = tokens.New(a.store.Auth(), admins, tokens.WithLogger(log))
 	}
 
 	// Built-in SFU, on a loopback listener only the proxy dials: every Janus

@@ -191,7 +191,8 @@ type APIToken struct {
 // JanusToken is a Janus stored token (Janus Admin API add_token) that
 // Frontdesk issued for one participant of one call on one Janus instance.
 // Janus keeps stored tokens in memory only; this record is how Frontdesk
-// knows which tokens on an instance are its own (see [JanusTokens.Reconcile]).
+// knows which tokens on an instance are its own (package janus/tokens
+// mints them and reconciles each instance against these records).
 type JanusToken struct {
 	// Token is 256 bits of randomness as 64 lowercase hex characters;
 	// primary key. It is a secret: it never reaches a browser or a log.

@@ -41,7 +41,7 @@ type Ticket struct {
 	Instance string
 	// Subject is the participant's identity: a user ID or "guest:<id>". It
 	// is also the participant key of the Janus stored token
-	// ([JanusTokens.TokenFor]).
+	// (JanusToken.ParticipantID).
 	Subject string
 	// ParticipantID is the VideoRoom participant id ("id" in join).
 	ParticipantID uint64

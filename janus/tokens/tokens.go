@@ -1,4 +1,12 @@
-package auth
+// Package tokens manages Janus stored tokens (Janus Admin API add_token,
+// remove_token, list_tokens; core option token_auth): one token per
+// participant per call, added to the Janus instance that holds the call's
+// room and limited to the VideoRoom plugin. The records of the tokens are
+// kept by a [Store] (auth.Store implements it), which is the source of
+// truth: [Manager.Reconcile] removes from each instance every token no
+// live record names, and expired ones. Tokens are secrets: they are never
+// logged and never reach a browser (the proxy adds them to requests).
+package tokens
 
 import (
 	"context"
@@ -8,24 +16,38 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/idgen"
+	"github.com/frontdesk/frontdesk/janus/videoroom"
 )
 
-// VideoRoomPlugin is the only plugin Frontdesk's Janus stored tokens may
-// attach to (Janus Admin API add_token "plugins"; without it a token would
-// allow every plugin).
-const VideoRoomPlugin = "janus.plugin.videoroom"
+// DefaultTTL is how long a Janus stored token lives at most when its call
+// never ends cleanly; reconcile removes it after that.
+const DefaultTTL = 4 * time.Hour
 
-// DefaultJanusTokenTTL is how long a Janus stored token lives at most when
-// its call never ends cleanly; reconcile removes it after that.
-const DefaultJanusTokenTTL = 4 * time.Hour
+// ErrUnknownInstance means a Janus instance name has no registered [Admin].
+var ErrUnknownInstance = errors.New("tokens: unknown Janus instance")
 
-// JanusAdmin is the part of the Janus Admin API (Janus docs, "Admin/Monitor
+// Store is what [Manager] needs of the store that persists token records
+// (auth.Store implements it): the records (auth.JanusToken, one per token)
+// and the audit log, where stray removals are recorded.
+type Store interface {
+	// CreateJanusToken stores a new record; auth.ErrConflict if the token
+	// exists.
+	CreateJanusToken(ctx context.Context, t auth.JanusToken) error
+	// ListJanusTokens returns the records matching f, oldest first.
+	ListJanusTokens(ctx context.Context, f auth.JanusTokenFilter) ([]auth.JanusToken, error)
+	// DeleteJanusToken removes a record; auth.ErrNotFound if absent.
+	DeleteJanusToken(ctx context.Context, token string) error
+	// AppendAudit adds an audit record.
+	AppendAudit(ctx context.Context, rec auth.AuditRecord) error
+}
+
+// Admin is the part of the Janus Admin API (Janus docs, "Admin/Monitor
 // API", token management: add_token, remove_token, list_tokens) that
-// [JanusTokens] needs, for one Janus instance. Package auth/janusauth adapts
-// a *janus.Admin to it (janusauth.Admin); [JanusAdminFuncs] adapts plain
-// functions.
-type JanusAdmin interface {
+// [Manager] needs, for one Janus instance. [FromJanus] adapts a
+// *janus.Admin to it; [AdminFuncs] adapts plain functions.
+type Admin interface {
 	// AddToken adds a stored token allowed to attach to the named plugins.
 	AddToken(ctx context.Context, token string, plugins ...string) error
 	// RemoveToken removes a stored token.
@@ -34,64 +56,57 @@ type JanusAdmin interface {
 	ListTokens(ctx context.Context) ([]string, error)
 }
 
-// JanusAdminFuncs adapts three functions to [JanusAdmin], e.g. for a
-// janus.Admin a:
-//
-//	auth.JanusAdminFuncs{Add: a.AddToken, Remove: a.RemoveToken, List: func(ctx context.Context) ([]string, error) {
-//		ts, err := a.ListTokens(ctx) // []janus.StoredToken
-//		... collect ts[i].Token ...
-//	}}
-type JanusAdminFuncs struct {
+// AdminFuncs adapts three functions to [Admin] (e.g. a test double whose
+// removal fails).
+type AdminFuncs struct {
 	Add    func(ctx context.Context, token string, plugins ...string) error // add_token
 	Remove func(ctx context.Context, token string) error                    // remove_token
 	List   func(ctx context.Context) ([]string, error)                      // list_tokens, token strings only
 }
 
-// AddToken implements [JanusAdmin].
-func (f JanusAdminFuncs) AddToken(ctx context.Context, token string, plugins ...string) error {
+// AddToken implements [Admin].
+func (f AdminFuncs) AddToken(ctx context.Context, token string, plugins ...string) error {
 	return f.Add(ctx, token, plugins...)
 }
 
-// RemoveToken implements [JanusAdmin].
-func (f JanusAdminFuncs) RemoveToken(ctx context.Context, token string) error {
+// RemoveToken implements [Admin].
+func (f AdminFuncs) RemoveToken(ctx context.Context, token string) error {
 	return f.Remove(ctx, token)
 }
 
-// ListTokens implements [JanusAdmin].
-func (f JanusAdminFuncs) ListTokens(ctx context.Context) ([]string, error) { return f.List(ctx) }
+// ListTokens implements [Admin].
+func (f AdminFuncs) ListTokens(ctx context.Context) ([]string, error) { return f.List(ctx) }
 
-// JanusTokens mints, looks up, removes and reconciles Janus stored tokens,
+// Manager mints, looks up, removes and reconciles Janus stored tokens,
 // one per participant per call, on the instance holding the call's room.
 // The store is the source of truth: a token on an instance without a live
 // record is a stray and reconcile removes it. Tokens are never logged.
-type JanusTokens struct {
+// It is safe for concurrent use.
+type Manager struct {
 	store  Store
-	admins map[string]JanusAdmin
+	admins map[string]Admin
 	log    *slog.Logger
 	now    func() time.Time
 	ttl    time.Duration
 }
 
-// JanusTokensOption sets an optional setting of [NewJanusTokens].
-type JanusTokensOption func(*JanusTokens)
+// Option sets an optional setting of [New].
+type Option func(*Manager)
 
-// WithJanusLogger sets the logger (default slog.Default()).
-func WithJanusLogger(l *slog.Logger) JanusTokensOption { return func(j *JanusTokens) { j.log = l } }
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(j *Manager) { j.log = l } }
 
-// WithJanusClock sets the time source (default time.Now).
-func WithJanusClock(now func() time.Time) JanusTokensOption {
-	return func(j *JanusTokens) { j.now = now }
-}
+// WithClock sets the time source (default time.Now).
+func WithClock(now func() time.Time) Option { return func(j *Manager) { j.now = now } }
 
-// WithJanusTokenTTL sets the maximum token lifetime (default
-// [DefaultJanusTokenTTL]).
-func WithJanusTokenTTL(d time.Duration) JanusTokensOption { return func(j *JanusTokens) { j.ttl = d } }
+// WithTTL sets the maximum token lifetime (default [DefaultTTL]).
+func WithTTL(d time.Duration) Option { return func(j *Manager) { j.ttl = d } }
 
-// NewJanusTokens returns a manager for the given instances (instance name →
-// its Admin API). The map is copied; instances are fixed for the manager's
+// New returns a manager for the given instances (instance name → its
+// Admin API). The map is copied; instances are fixed for the manager's
 // life.
-func NewJanusTokens(st Store, admins map[string]JanusAdmin, opts ...JanusTokensOption) *JanusTokens {
-	j := &JanusTokens{store: st, admins: make(map[string]JanusAdmin, len(admins)), log: slog.Default(), now: time.Now, ttl: DefaultJanusTokenTTL}
+func New(st Store, admins map[string]Admin, opts ...Option) *Manager {
+	j := &Manager{store: st, admins: make(map[string]Admin, len(admins)), log: slog.Default(), now: time.Now, ttl: DefaultTTL}
 	for k, v := range admins {
 		j.admins[k] = v
 	}
@@ -103,26 +118,26 @@ func NewJanusTokens(st Store, admins map[string]JanusAdmin, opts ...JanusTokensO
 
 // Mint creates a 256-bit random token for participant (the call ticket's
 // Subject) in call on instance (callID and participant may be empty: see
-// [JanusTokens.MintToken]), records it, then adds it to the instance
-// limited to [VideoRoomPlugin]. The record is written first so a concurrent
+// [Manager.MintToken]), records it, then adds it to the instance
+// limited to the VideoRoom plugin. The record is written first so a concurrent
 // reconcile never mistakes the new token for a stray. If Janus refuses, the
 // record is removed again and the error returned. ErrUnknownInstance for an
 // instance without an admin.
-func (j *JanusTokens) Mint(ctx context.Context, instance, callID, participant string) (JanusToken, error) {
+func (j *Manager) Mint(ctx context.Context, instance, callID, participant string) (auth.JanusToken, error) {
 	adm, ok := j.admins[instance]
 	if !ok {
-		return JanusToken{}, fmt.Errorf("auth: mint Janus token on %q: %w", instance, ErrUnknownInstance)
+		return auth.JanusToken{}, fmt.Errorf("tokens: mint Janus token on %q: %w", instance, ErrUnknownInstance)
 	}
 	now := j.now().UTC().Truncate(time.Millisecond)
-	t := JanusToken{Token: idgen.Hex(32), Instance: instance, CallID: callID, ParticipantID: participant, CreatedAt: now, ExpiresAt: now.Add(j.ttl)}
+	t := auth.JanusToken{Token: idgen.Hex(32), Instance: instance, CallID: callID, ParticipantID: participant, CreatedAt: now, ExpiresAt: now.Add(j.ttl)}
 	if err := j.store.CreateJanusToken(ctx, t); err != nil {
-		return JanusToken{}, fmt.Errorf("auth: record Janus token: %w", err)
+		return auth.JanusToken{}, fmt.Errorf("tokens: record Janus token: %w", err)
 	}
-	if err := adm.AddToken(ctx, t.Token, VideoRoomPlugin); err != nil {
+	if err := adm.AddToken(ctx, t.Token, videoroom.Plugin); err != nil {
 		if derr := j.store.DeleteJanusToken(context.WithoutCancel(ctx), t.Token); derr != nil {
 			j.log.ErrorContext(ctx, "could not drop record of a Janus token Janus refused", "instance", instance, "call_id", callID, "err", derr)
 		}
-		return JanusToken{}, fmt.Errorf("auth: add_token on %q: %w", instance, err)
+		return auth.JanusToken{}, fmt.Errorf("tokens: add_token on %q: %w", instance, err)
 	}
 	j.log.InfoContext(ctx, "Janus token minted", "instance", instance, "call_id", callID, "participant", participant)
 	return t, nil
@@ -130,9 +145,9 @@ func (j *JanusTokens) Mint(ctx context.Context, instance, callID, participant st
 
 // MintToken mints a token on instance that is not tied to a call record
 // and returns it; the caller keeps it (e.g. in its call) and removes it with
-// [JanusTokens.RevokeToken]. It expires after the token TTL like any other.
+// [Manager.RevokeToken]. It expires after the token TTL like any other.
 // With RevokeToken it implements queue.TokenMinter.
-func (j *JanusTokens) MintToken(ctx context.Context, instance string) (string, error) {
+func (j *Manager) MintToken(ctx context.Context, instance string) (string, error) {
 	t, err := j.Mint(ctx, instance, "", "")
 	if err != nil {
 		return "", err
@@ -144,13 +159,13 @@ func (j *JanusTokens) MintToken(ctx context.Context, instance string) (string, e
 // it. An unknown token is not an error. If Janus is unreachable the record
 // is still deleted and the error returned; the next reconcile removes the
 // token from Janus.
-func (j *JanusTokens) RevokeToken(ctx context.Context, instance, token string) error {
-	if err := j.store.DeleteJanusToken(ctx, token); err != nil && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("auth: revoke Janus token: %w", err)
+func (j *Manager) RevokeToken(ctx context.Context, instance, token string) error {
+	if err := j.store.DeleteJanusToken(ctx, token); err != nil && !errors.Is(err, auth.ErrNotFound) {
+		return fmt.Errorf("tokens: revoke Janus token: %w", err)
 	}
 	adm, ok := j.admins[instance]
 	if !ok {
-		return fmt.Errorf("auth: revoke Janus token on %q: %w", instance, ErrUnknownInstance)
+		return fmt.Errorf("tokens: revoke Janus token on %q: %w", instance, ErrUnknownInstance)
 	}
 	if err := adm.RemoveToken(ctx, token); err != nil {
 		// Janus answers 470 for a token it does not know; check before
@@ -158,18 +173,18 @@ func (j *JanusTokens) RevokeToken(ctx context.Context, instance, token string) e
 		if list, lerr := adm.ListTokens(ctx); lerr == nil && !slices.Contains(list, token) {
 			return nil
 		}
-		return fmt.Errorf("auth: remove_token on %q: %w", instance, err)
+		return fmt.Errorf("tokens: remove_token on %q: %w", instance, err)
 	}
 	return nil
 }
 
 // TokenFor returns the live token minted for participant in call (the
 // newest if several). The proxy adds it to every Janus request of that
-// participant. ErrNotFound if there is none or it expired.
-func (j *JanusTokens) TokenFor(ctx context.Context, callID, participant string) (string, error) {
-	ts, err := j.store.ListJanusTokens(ctx, JanusTokenFilter{CallID: callID})
+// participant. auth.ErrNotFound if there is none or it expired.
+func (j *Manager) TokenFor(ctx context.Context, callID, participant string) (string, error) {
+	ts, err := j.store.ListJanusTokens(ctx, auth.JanusTokenFilter{CallID: callID})
 	if err != nil {
-		return "", fmt.Errorf("auth: Janus token lookup: %w", err)
+		return "", fmt.Errorf("tokens: Janus token lookup: %w", err)
 	}
 	now := j.now()
 	for i := len(ts) - 1; i >= 0; i-- {
@@ -177,7 +192,7 @@ func (j *JanusTokens) TokenFor(ctx context.Context, callID, participant string) 
 			return ts[i].Token, nil
 		}
 	}
-	return "", fmt.Errorf("auth: no Janus token for participant in call %q: %w", callID, ErrNotFound)
+	return "", fmt.Errorf("tokens: no Janus token for participant in call %q: %w", callID, auth.ErrNotFound)
 }
 
 // EndCall removes every token of the call from Janus and from the store, so
@@ -185,27 +200,27 @@ func (j *JanusTokens) TokenFor(ctx context.Context, callID, participant string) 
 // best effort: the record is deleted even if Janus is unreachable, and the
 // next reconcile removes any token left behind as a stray. It returns the
 // first Janus error, if any, after processing all tokens.
-func (j *JanusTokens) EndCall(ctx context.Context, callID string) error {
-	ts, err := j.store.ListJanusTokens(ctx, JanusTokenFilter{CallID: callID})
+func (j *Manager) EndCall(ctx context.Context, callID string) error {
+	ts, err := j.store.ListJanusTokens(ctx, auth.JanusTokenFilter{CallID: callID})
 	if err != nil {
-		return fmt.Errorf("auth: end call tokens: %w", err)
+		return fmt.Errorf("tokens: end call tokens: %w", err)
 	}
 	var first error
 	for _, t := range ts {
 		if adm, ok := j.admins[t.Instance]; ok {
 			if err := adm.RemoveToken(ctx, t.Token); err != nil && first == nil {
-				first = fmt.Errorf("auth: remove_token on %q: %w", t.Instance, err)
+				first = fmt.Errorf("tokens: remove_token on %q: %w", t.Instance, err)
 			}
 		}
-		if err := j.store.DeleteJanusToken(ctx, t.Token); err != nil && !errors.Is(err, ErrNotFound) && first == nil {
-			first = fmt.Errorf("auth: delete Janus token record: %w", err)
+		if err := j.store.DeleteJanusToken(ctx, t.Token); err != nil && !errors.Is(err, auth.ErrNotFound) && first == nil {
+			first = fmt.Errorf("tokens: delete Janus token record: %w", err)
 		}
 	}
 	j.log.InfoContext(ctx, "Janus tokens removed for call", "call_id", callID, "count", len(ts), "err", first)
 	return first
 }
 
-// ReconcileResult counts what [JanusTokens.Reconcile] did on one instance.
+// ReconcileResult counts what [Manager.Reconcile] did on one instance.
 type ReconcileResult struct {
 	// Strays is the number of tokens Janus held that Frontdesk did not know
 	// (removed).
@@ -221,26 +236,26 @@ type ReconcileResult struct {
 // before the store, so a token minted during the run (record first, then
 // add_token) is never taken for a stray. Errors on one instance do not stop
 // the others; the joined errors are returned with per-instance results.
-func (j *JanusTokens) Reconcile(ctx context.Context) (map[string]ReconcileResult, error) {
+func (j *Manager) Reconcile(ctx context.Context) (map[string]ReconcileResult, error) {
 	results := map[string]ReconcileResult{}
 	var errs []error
 	for name, adm := range j.admins {
 		r, err := j.reconcileOne(ctx, name, adm)
 		results[name] = r
 		if err != nil {
-			errs = append(errs, fmt.Errorf("auth: reconcile %q: %w", name, err))
+			errs = append(errs, fmt.Errorf("tokens: reconcile %q: %w", name, err))
 		}
 	}
 	return results, errors.Join(errs...)
 }
 
-func (j *JanusTokens) reconcileOne(ctx context.Context, name string, adm JanusAdmin) (ReconcileResult, error) {
+func (j *Manager) reconcileOne(ctx context.Context, name string, adm Admin) (ReconcileResult, error) {
 	var res ReconcileResult
 	onJanus, err := adm.ListTokens(ctx)
 	if err != nil {
 		return res, fmt.Errorf("list_tokens: %w", err)
 	}
-	recs, err := j.store.ListJanusTokens(ctx, JanusTokenFilter{Instance: name})
+	recs, err := j.store.ListJanusTokens(ctx, auth.JanusTokenFilter{Instance: name})
 	if err != nil {
 		return res, fmt.Errorf("list records: %w", err)
 	}
@@ -254,7 +269,7 @@ func (j *JanusTokens) reconcileOne(ctx context.Context, name string, adm JanusAd
 			continue
 		}
 		expired[r.Token] = true
-		if err := j.store.DeleteJanusToken(ctx, r.Token); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := j.store.DeleteJanusToken(ctx, r.Token); err != nil && !errors.Is(err, auth.ErrNotFound) {
 			errs = append(errs, err)
 			continue
 		}
@@ -274,8 +289,8 @@ func (j *JanusTokens) reconcileOne(ctx context.Context, name string, adm JanusAd
 	}
 	if res.Strays > 0 {
 		at := j.now().UTC().Truncate(time.Millisecond)
-		rec := AuditRecord{
-			ID: NewAuditID(at), Time: at, Kind: AuditJanusTokenStray,
+		rec := auth.AuditRecord{
+			ID: auth.NewAuditID(at), Time: at, Kind: auth.AuditJanusTokenStray,
 			Detail: fmt.Sprintf("instance %s: %d stray token(s) removed", name, res.Strays),
 		}
 		if err := j.store.AppendAudit(ctx, rec); err != nil {
@@ -292,9 +307,9 @@ func (j *JanusTokens) reconcileOne(ctx context.Context, name string, adm JanusAd
 // returns ctx's error. The caller owns the goroutine that runs it (start it
 // with a WaitGroup or errgroup and cancel ctx to stop, then wait). Errors
 // are logged, never fatal.
-func (j *JanusTokens) Run(ctx context.Context, interval time.Duration) error {
+func (j *Manager) Run(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
-		return fmt.Errorf("auth: reconcile interval %v: %w", interval, ErrInvalidInput)
+		return fmt.Errorf("tokens: reconcile interval %v is not positive", interval)
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
