@@ -60,8 +60,8 @@ type App struct {
 	setup   *auth.Setup
 	tokens  *tokens.Manager // nil without Janus
 	pool    *pool.Pool      // nil without Janus
-	sfu     *sfu.Server     // nil when off
-	sfuLn   net.Listener
+	sfu     *sfu.Server     // nil when sfu.enabled is false
+	sfuLn   net.Listener    // nil when sfu.enabled is false
 	engine  *queue.Engine
 	api     *queue.API
 	proxy   *proxy.Proxy
@@ -154,12 +154,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		a.tokens = tokens.New(a.store.Auth(), admins, tokens.WithLogger(log))
 	}
 
-	// Built-in SFU, on a loopback listener only the proxy dials: every Janus
-	// API request needs a stored token the resolver adds for a live room's
-	// participant, and VideoRoom "create" an admin key nobody holds (rooms
-	// are created from Go).
+	// Built-in SFU (sfu.enabled), on a loopback listener only the proxy
+	// dials: every Janus API request needs a stored token the resolver adds
+	// for a live room's participant, and VideoRoom "create" an admin key
+	// nobody holds (rooms are created from Go). Off, a.sfu, a.sfuLn and the
+	// builtin URLs stay empty and no room is placed on it.
 	var builtinWS, builtinHTTP string
-	{
+	if cfg.SFU.Enabled {
 		a.sfu, err = sfu.New(sfuConfig(cfg), sfu.WithLogger(log), sfu.WithStoredTokens(),
 			sfu.WithEmitter(sfu.EmitterFunc(func(ev *events.Event) { a.bus.Publish(ev) })))
 		if err != nil {
@@ -173,6 +174,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		}
 		builtinWS = "ws://" + a.sfuLn.Addr().String() + "/janus"
 		builtinHTTP = "http://" + a.sfuLn.Addr().String() + "/janus"
+	}
+	if !cfg.SFU.Enabled && len(cfg.Janus.Instances) == 0 {
+		log.Warn("app: sfu.enabled is false and no Janus instance is configured: no call can start")
 	}
 
 	// Queue.
@@ -346,7 +350,7 @@ func (a *App) Auth() *auth.Service { return a.auth }
 func (a *App) Setup() *auth.Setup { return a.setup }
 
 // BuiltinSFUAddr returns the built-in SFU's loopback listener address
-// ("127.0.0.1:port"; "" when off), for tests: every Janus API request there
+// ("127.0.0.1:port"; "" when sfu.enabled is false), for tests: every Janus API request there
 // needs a stored token only the proxy is handed.
 func (a *App) BuiltinSFUAddr() string {
 	if a.sfuLn == nil {
