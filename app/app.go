@@ -350,8 +350,8 @@ func (a *App) Auth() *auth.Service { return a.auth }
 func (a *App) Setup() *auth.Setup { return a.setup }
 
 // BuiltinSFUAddr returns the built-in SFU's loopback listener address
-// ("127.0.0.1:port"; "" when sfu.enabled is false), for tests: every Janus API request there
-// needs a stored token only the proxy is handed.
+// ("127.0.0.1:port"; "" when sfu.enabled is false), for tests: every Janus
+// API request there needs a stored token only the proxy is handed.
 func (a *App) BuiltinSFUAddr() string {
 	if a.sfuLn == nil {
 		return ""

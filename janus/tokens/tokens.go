@@ -118,11 +118,11 @@ func New(st Store, admins map[string]Admin, opts ...Option) *Manager {
 
 // Mint creates a 256-bit random token for participant (the call ticket's
 // Subject) in call on instance (callID and participant may be empty: see
-// [Manager.MintToken]), records it, then adds it to the instance
-// limited to the VideoRoom plugin. The record is written first so a concurrent
-// reconcile never mistakes the new token for a stray. If Janus refuses, the
-// record is removed again and the error returned. ErrUnknownInstance for an
-// instance without an admin.
+// [Manager.MintToken]), records it, then adds it to the instance limited
+// to the VideoRoom plugin (add_token "plugins": [videoroom.Plugin]). The
+// record is written first so a concurrent reconcile never mistakes the new
+// token for a stray. If Janus refuses, the record is removed again and the
+// error returned. [ErrUnknownInstance] for an instance without an admin.
 func (j *Manager) Mint(ctx context.Context, instance, callID, participant string) (auth.JanusToken, error) {
 	adm, ok := j.admins[instance]
 	if !ok {
