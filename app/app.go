@@ -12,8 +12,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,12 +28,13 @@ import (
 
 	"github.com/frontdesk/frontdesk/apidoc"
 	"github.com/frontdesk/frontdesk/auth"
-	"github.com/frontdesk/frontdesk/auth/janusauth"
 	"github.com/frontdesk/frontdesk/bus"
 	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/idgen"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/frontdesk/frontdesk/janus/pool"
+	"github.com/frontdesk/frontdesk/janus/tokens"
 	"github.com/frontdesk/frontdesk/proxy"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/queueapi"
@@ -60,10 +59,10 @@ type App struct {
 	bus     *bus.Bus
 	auth    *auth.Service
 	setup   *auth.Setup
-	tokens  *auth.JanusTokens // nil without Janus
-	pool    *pool.Pool        // nil without Janus
-	sfu     *sfu.Server       // nil when off
-	sfuLn   net.Listener
+	tokens  *tokens.Manager // nil without Janus
+	pool    *pool.Pool      // nil without Janus
+	sfu     *sfu.Server     // nil when sfu.enabled is false
+	sfuLn   net.Listener    // nil when sfu.enabled is false
 	engine  *queue.Engine
 	api     *queueapi.API
 	proxy   *proxy.Proxy
@@ -141,11 +140,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	// Janus instances and their stored tokens.
 	if len(cfg.Janus.Instances) > 0 {
 		var cfgs []pool.InstanceConfig
-		admins := map[string]auth.JanusAdmin{}
+		admins := map[string]tokens.Admin{}
 		for _, in := range cfg.Janus.Instances {
 			cfgs = append(cfgs, pool.InstanceConfig{Name: in.Name, WSURL: in.WSURL, HTTPURL: in.HTTPURL, AdminURL: in.AdminURL,
 				AdminSecret: in.AdminSecret.Reveal(), AdminKey: in.AdminKey.Reveal(), Capacity: in.Capacity})
-			admins[in.Name] = janusauth.Admin(janus.NewAdmin(in.AdminURL, in.AdminSecret.Reveal()))
+			admins[in.Name] = tokens.FromJanus(janus.NewAdmin(in.AdminURL, in.AdminSecret.Reveal()))
 		}
 		a.pool, err = pool.New(ctx, cfgs, a.store.Placements(), pool.WithHealthInterval(cfg.Janus.HealthInterval),
 			pool.WithLogger(log), pool.WithRegisterer(reg))
@@ -153,15 +152,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 			return nil, fmt.Errorf("app: %w", err)
 		}
 		a.pool.Register(admin)
-		a.tokens = auth.NewJanusTokens(a.store.Auth(), admins, auth.WithJanusLogger(log))
+		a.tokens = tokens.New(a.store.Auth(), admins, tokens.WithLogger(log))
 	}
 
-	// Built-in SFU, on a loopback listener only the proxy dials: every Janus
-	// API request needs a stored token the resolver adds for a live room's
-	// participant, and VideoRoom "create" an admin key nobody holds (rooms
-	// are created from Go).
+	// Built-in SFU (sfu.enabled), on a loopback listener only the proxy
+	// dials: every Janus API request needs a stored token the resolver adds
+	// for a live room's participant, and VideoRoom "create" an admin key
+	// nobody holds (rooms are created from Go). Off, a.sfu, a.sfuLn and the
+	// builtin URLs stay empty and no room is placed on it.
 	var builtinWS, builtinHTTP string
-	{
+	if cfg.SFU.Enabled {
 		a.sfu, err = sfu.New(sfuConfig(cfg), sfu.WithLogger(log), sfu.WithStoredTokens(),
 			sfu.WithEmitter(sfu.EmitterFunc(func(ev *events.Event) { a.bus.Publish(ev) })))
 		if err != nil {
@@ -175,6 +175,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		}
 		builtinWS = "ws://" + a.sfuLn.Addr().String() + "/janus"
 		builtinHTTP = "http://" + a.sfuLn.Addr().String() + "/janus"
+	}
+	if !cfg.SFU.Enabled && len(cfg.Janus.Instances) == 0 {
+		log.Warn("app: sfu.enabled is false and no Janus instance is configured: no call can start")
 	}
 
 	// Queue.
@@ -230,7 +233,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	}))
 
 	// The Janus API proxy for browsers.
-	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP, tokenKey: randomBytes(32)}
+	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP, tokenKey: idgen.Bytes(32)}
 	if a.sfu != nil {
 		res.builtin = a.sfu
 	}
@@ -348,8 +351,8 @@ func (a *App) Auth() *auth.Service { return a.auth }
 func (a *App) Setup() *auth.Setup { return a.setup }
 
 // BuiltinSFUAddr returns the built-in SFU's loopback listener address
-// ("127.0.0.1:port"; "" when off), for tests: every Janus API request there
-// needs a stored token only the proxy is handed.
+// ("127.0.0.1:port"; "" when sfu.enabled is false), for tests: every Janus
+// API request there needs a stored token only the proxy is handed.
 func (a *App) BuiltinSFUAddr() string {
 	if a.sfuLn == nil {
 		return ""
@@ -367,7 +370,7 @@ func (a *App) Routes() []*echo.Route { return a.echo.Routes() }
 func sfuConfig(cfg *config.Config) sfu.Config {
 	c := sfu.Config{
 		UDPPortMin: uint16(cfg.SFU.UDPPortMin), UDPPortMax: uint16(cfg.SFU.UDPPortMax),
-		Interfaces: cfg.SFU.Interfaces, Name: BuiltinInstance, AdminKey: hex.EncodeToString(randomBytes(32)),
+		Interfaces: cfg.SFU.Interfaces, Name: BuiltinInstance, AdminKey: idgen.Hex(32),
 	}
 	if cfg.SFU.NAT1To1IP != "" {
 		c.NAT1To1IPs = []string{cfg.SFU.NAT1To1IP}
@@ -400,14 +403,6 @@ func webhookConfig(cfg *config.Config, sources []netip.Prefix) webhook.Config {
 		}
 	}
 	return wc
-}
-
-// randomBytes returns n bytes from crypto/rand (which never fails on
-// supported platforms).
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return b
 }
 
 // noJanusTokens is the token minter when no Janus is configured: builtin

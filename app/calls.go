@@ -49,8 +49,8 @@ type credentials interface {
 type resolver struct {
 	calls      credentials
 	pool       *pool.Pool     // nil without Janus
-	builtin    builtinBackend // nil when the SFU is off
-	builtinWS  string         // ws://127.0.0.1:port/janus of the SFU, "" when off
+	builtin    builtinBackend // nil when sfu.enabled is false
+	builtinWS  string         // ws://127.0.0.1:port/janus of the SFU, "" when sfu.enabled is false
 	builtinAPI string         // http://127.0.0.1:port/janus
 	// tokenKey derives the built-in SFU's per-participant stored tokens
 	// (builtinToken); random per process, like the SFU's rooms.

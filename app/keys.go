@@ -1,7 +1,6 @@
 package app
 
 import (
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // keyRing returns the configured JWT key ring, or, when none is configured,
@@ -31,13 +31,7 @@ func keyRing(configured, keyFile string) (*auth.KeyRing, bool, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, false, fmt.Errorf("app: key file: %w", err)
 	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, false, err
-	}
-	kid := make([]byte, 4)
-	_, _ = rand.Read(kid)
-	spec := fmt.Sprintf("k%x:%s", kid, base64.RawURLEncoding.EncodeToString(key))
+	spec := fmt.Sprintf("k%s:%s", idgen.Hex(4), base64.RawURLEncoding.EncodeToString(idgen.Bytes(32)))
 	if err := os.WriteFile(keyFile, []byte(spec+"\n"), 0o600); err != nil {
 		return nil, false, fmt.Errorf("app: write key file: %w", err)
 	}

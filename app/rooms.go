@@ -2,16 +2,17 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/idgen"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/problem"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/sfu"
 )
@@ -33,22 +34,26 @@ type roomMaker interface {
 // instance is healthy or has capacity.
 type rooms struct {
 	pool    *pool.Pool // nil without Janus instances
-	builtin roomMaker  // nil when the SFU is off
+	builtin roomMaker  // nil when sfu.enabled is false
 	log     *slog.Logger
 }
 
 // CreateRoom implements queue.RoomProvisioner.
 func (r *rooms) CreateRoom(ctx context.Context, req queue.RoomRequest) (queue.Room, error) {
 	useJanus := req.Engine == queue.MediaJanus || (req.Engine == queue.MediaAuto && r.pool != nil)
+	var janusErr error
 	if useJanus {
 		room, err := r.createJanus(ctx, req)
 		if err == nil || req.Engine == queue.MediaJanus || !errors.Is(err, pool.ErrNoCapacity) {
 			return room, err
 		}
-		r.log.Warn("app: no Janus capacity, using the built-in SFU", "call_id", req.CallID)
+		if r.builtin != nil {
+			r.log.Warn("app: no Janus capacity, using the built-in SFU", "call_id", req.CallID)
+		}
+		janusErr = err
 	}
 	if r.builtin == nil {
-		return queue.Room{}, fmt.Errorf("app: create room: the built-in SFU is off and no Janus instance can take the call")
+		return queue.Room{}, noMediaEngine(req.Engine, janusErr)
 	}
 	id, err := r.builtin.CreateRoom(ctx, sfu.RoomConfig{
 		Description: "Frontdesk call " + req.CallID, Secret: req.Secret, PIN: req.PIN, Publishers: req.Publishers,
@@ -60,12 +65,42 @@ func (r *rooms) CreateRoom(ctx context.Context, req queue.RoomRequest) (queue.Ro
 	return queue.Room{Engine: queue.MediaBuiltin, Instance: BuiltinInstance, ID: id, Secret: req.Secret, PIN: req.PIN}, nil
 }
 
+// ReasonNoMediaEngine is the problem "reason" of a call that no media
+// engine can host (see noMediaEngine).
+const ReasonNoMediaEngine = "no_media_engine"
+
+// noMediaEngine is the refusal of a call on engine when the built-in SFU
+// is off (sfu.enabled false) and Janus cannot take it either: janusErr is
+// why Janus could not (nil when no Janus was tried). It is a problem
+// document (503, reason [ReasonNoMediaEngine]) whose detail says which
+// setting keeps the call from starting; the queue API returns it as is.
+func noMediaEngine(engine queue.MediaEngine, janusErr error) error {
+	var detail string
+	switch {
+	case engine == queue.MediaBuiltin:
+		detail = "This queue's calls use the built-in SFU, which is turned off (sfu.enabled is false): " +
+			"turn it on, or set the queue's media to janus or auto with a Janus instance configured."
+	case janusErr != nil:
+		detail = "No Janus instance can take the call now and the built-in SFU is turned off (sfu.enabled is false)."
+	default:
+		detail = "No media server can host the call: the built-in SFU is turned off (sfu.enabled is false) " +
+			"and no Janus instance is configured."
+	}
+	cause := errors.New("app: create room: the built-in SFU is off")
+	if janusErr != nil {
+		cause = fmt.Errorf("%w; Janus: %w", cause, janusErr)
+	}
+	p := problem.New(http.StatusServiceUnavailable, detail).With("reason", ReasonNoMediaEngine).With("media", engine.String())
+	p.Err = cause
+	return p
+}
+
 func (r *rooms) createJanus(ctx context.Context, req queue.RoomRequest) (queue.Room, error) {
 	if r.pool == nil {
 		return queue.Room{}, fmt.Errorf("app: create room: no Janus instance configured: %w", pool.ErrNoCapacity)
 	}
 	for attempt := 0; ; attempt++ {
-		id := jsSafeID()
+		id := idgen.Uint53() // browsers parse JSON numbers as doubles
 		inst, err := r.pool.Place(ctx, id, max(req.Publishers, 2))
 		if err != nil {
 			return queue.Room{}, fmt.Errorf("app: create room: %w", err)
@@ -111,12 +146,4 @@ func (r *rooms) DestroyRoom(ctx context.Context, room queue.Room) error {
 		}
 		return r.pool.Release(ctx, room.ID)
 	}
-}
-
-// jsSafeID returns a random id in [1, 2^53): browsers parse JSON numbers as
-// doubles, so room and participant ids must stay below 2^53.
-func jsSafeID() uint64 {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return binary.BigEndian.Uint64(b[:])%(1<<53-1) + 1
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // API token format: "fdt_" + ID (24 lowercase hex) + "_" + secret (43
@@ -50,10 +52,10 @@ func (s *Service) CreateAPIToken(ctx context.Context, p *Principal, req NewAPITo
 	if req.TTL < 0 {
 		return APIToken{}, "", fmt.Errorf("auth: negative token lifetime: %w", ErrInvalidInput)
 	}
-	secret := randomID(32)
+	secret := idgen.Base64URL(32)
 	sum := sha256.Sum256([]byte(secret))
 	now := s.nowMS()
-	t := APIToken{ID: randomHex(12), UserID: p.UserID, Name: name, Hash: sum[:], Scopes: scopes, CreatedAt: now}
+	t := APIToken{ID: idgen.Hex(12), UserID: p.UserID, Name: name, Hash: sum[:], Scopes: scopes, CreatedAt: now}
 	if req.TTL > 0 {
 		t.ExpiresAt = now.Add(req.TTL)
 	}

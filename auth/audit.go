@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // Audit event kinds (AuditRecord.Kind).
@@ -25,6 +28,13 @@ const (
 	AuditJanusTokenStray = "janus_token.stray_removed" // reconcile removed unknown Janus stored tokens
 )
 
+// NewAuditID returns a fresh [AuditRecord] ID for a record made at at: the
+// Unix milliseconds of at as 13 decimal digits, "-", then 48 random bits
+// as 12 hex digits, so IDs sort by creation within the same Time.
+func NewAuditID(at time.Time) string {
+	return fmt.Sprintf("%013d-%s", at.UnixMilli(), idgen.Hex(6))
+}
+
 // event describes one audit event.
 type event struct {
 	kind, actor, subject, addr, detail string
@@ -36,7 +46,7 @@ type event struct {
 func (s *Service) audit(ctx context.Context, ev event) {
 	now := s.nowMS()
 	rec := AuditRecord{
-		ID:   fmt.Sprintf("%013d-%s", now.UnixMilli(), randomHex(6)),
+		ID:   NewAuditID(now),
 		Time: now, Kind: ev.kind, ActorID: ev.actor, SubjectID: ev.subject, Addr: ev.addr, Detail: ev.detail,
 	}
 	s.logFor(ctx).LogAttrs(ctx, slog.LevelInfo, "audit",

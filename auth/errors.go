@@ -43,7 +43,4 @@ var (
 	ErrInvalidInput = errors.New("auth: invalid input")
 	// ErrSignupDisabled means self-service signup is turned off.
 	ErrSignupDisabled = errors.New("auth: signup is disabled")
-	// ErrUnknownInstance means a Janus instance name has no registered
-	// [JanusAdmin].
-	ErrUnknownInstance = errors.New("auth: unknown Janus instance")
 )

@@ -65,12 +65,8 @@ func Example_wiring() {
 		return conn.Close()
 	}, auth.RequireAuth())
 
-	// Janus stored tokens: one JanusAdmin per instance (janusauth.Admin(
-	// janus.NewAdmin(url, secret)) in the binary), reconciled periodically
-	// by a goroutine the server owns; sessions swept likewise.
-	jt := auth.NewJanusTokens(svc.Store(), map[string]auth.JanusAdmin{}, auth.WithJanusLogger(logger))
+	// Expired sessions are swept by a goroutine the server owns.
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = jt.Run(ctx, time.Minute) })
 	wg.Go(func() { _ = svc.RunSweeper(ctx, 5*time.Minute) })
 
 	stop() // shutdown: cancel, then wait for the loops

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // GuestPrefix starts the UserID of every guest principal ("guest:<id>").
@@ -38,7 +40,7 @@ func (s *Service) NewGuest(displayName string) (Guest, string, error) {
 		return Guest{}, "", err
 	}
 	now := s.now().UTC().Truncate(time.Second)
-	g := Guest{ID: randomID(16), DisplayName: name, ExpiresAt: now.Add(s.guestTTL)}
+	g := Guest{ID: idgen.Base64URL(16), DisplayName: name, ExpiresAt: now.Add(s.guestTTL)}
 	tok, err := s.keys.sign(purposeGuest, guestClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: jwtIssuer, Audience: jwt.ClaimStrings{audGuest}, Subject: g.ID,

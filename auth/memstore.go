@@ -311,19 +311,9 @@ func (m *MemoryStore) ListAudit(ctx context.Context, f AuditFilter) ([]AuditReco
 	defer m.mu.Unlock()
 	var out []AuditRecord
 	for _, r := range m.audit {
-		if !f.Since.IsZero() && r.Time.Before(f.Since) {
-			continue
+		if f.Match(r) {
+			out = append(out, r)
 		}
-		if !f.Until.IsZero() && !r.Time.Before(f.Until) {
-			continue
-		}
-		if f.Kind != "" && r.Kind != f.Kind {
-			continue
-		}
-		if f.UserID != "" && r.ActorID != f.UserID && r.SubjectID != f.UserID {
-			continue
-		}
-		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b AuditRecord) int {
 		if c := b.Time.Compare(a.Time); c != 0 {

@@ -61,27 +61,12 @@ func TestSecretsNeverLogged(t *testing.T) {
 		t.Fatal("tampered ticket verified")
 	}
 
-	fj := newFakeJanus()
-	jt := auth.NewJanusTokens(ev.st, map[string]auth.JanusAdmin{"janus-a": fj}, auth.WithJanusLogger(slogFrom(ev)))
-	jtok, err := jt.Mint(ctx, "janus-a", "c1", "u")
-	if err != nil {
-		t.Fatal(err)
-	}
-	add(jtok.Token)
-	_ = fj.AddToken(ctx, "stray-secret-token-value", auth.VideoRoomPlugin)
-	add("stray-secret-token-value")
-	if _, err := jt.Reconcile(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := jt.EndCall(ctx, "c1"); err != nil {
-		t.Fatal(err)
-	}
 	// Formatting the key ring must not print keys either.
 	ev.svc.Store() // keep the service referenced
 	slogFrom(ev).Info("key ring", "keys", keys, "as_string", fmt.Sprint(keys), "go_string", fmt.Sprintf("%#v", keys))
 
 	logs := ev.logs.String()
-	if !strings.Contains(logs, "login.failure") || !strings.Contains(logs, "call ticket issued") || !strings.Contains(logs, "Janus token minted") {
+	if !strings.Contains(logs, "login.failure") || !strings.Contains(logs, "call ticket issued") {
 		t.Fatalf("log capture did not see the events; logs:\n%s", logs)
 	}
 	recs, _ := ev.st.ListAudit(ctx, auth.AuditFilter{})

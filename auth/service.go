@@ -2,9 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"time"
@@ -193,24 +190,6 @@ func (s *Service) Store() Store { return s.store }
 // nowMS returns the current time in UTC truncated to the millisecond, the
 // precision every Store keeps.
 func (s *Service) nowMS() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
-
-// randomID returns n random bytes as unpadded base64url.
-func randomID(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("auth: crypto/rand failed: " + err.Error()) // never happens on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// randomHex returns n random bytes as lowercase hex.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("auth: crypto/rand failed: " + err.Error())
-	}
-	return hex.EncodeToString(b)
-}
 
 // Sweep removes expired sessions and throttle counters from the store. Call
 // it periodically (e.g. every few minutes) from a loop the binary owns.

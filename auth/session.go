@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 type sessionClaims struct {
@@ -191,7 +193,7 @@ func truncate(s string, n int) string {
 func (s *Service) startSession(ctx context.Context, u User, addr, userAgent string) (LoginResult, error) {
 	now := s.nowMS()
 	sess := Session{
-		ID: randomID(16), UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.sessionTTL),
+		ID: idgen.Base64URL(16), UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.sessionTTL),
 		UserAgent: truncate(userAgent, 256), Addr: truncate(addr, 256),
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {

@@ -191,7 +191,8 @@ type APIToken struct {
 // JanusToken is a Janus stored token (Janus Admin API add_token) that
 // Frontdesk issued for one participant of one call on one Janus instance.
 // Janus keeps stored tokens in memory only; this record is how Frontdesk
-// knows which tokens on an instance are its own (see [JanusTokens.Reconcile]).
+// knows which tokens on an instance are its own (package janus/tokens
+// mints them and reconciles each instance against these records).
 type JanusToken struct {
 	// Token is 256 bits of randomness as 64 lowercase hex characters;
 	// primary key. It is a secret: it never reaches a browser or a log.
@@ -241,4 +242,18 @@ type AuditFilter struct {
 	UserID string
 	// Limit caps the number of records returned; 0 means no limit.
 	Limit int
+}
+
+// Match reports whether r passes every field of f except Limit (which caps
+// a list, not a record). Every [Store] that filters in Go uses it, so the
+// rules above are written once.
+func (f AuditFilter) Match(r AuditRecord) bool {
+	switch {
+	case !f.Since.IsZero() && r.Time.Before(f.Since),
+		!f.Until.IsZero() && !r.Time.Before(f.Until),
+		f.Kind != "" && r.Kind != f.Kind,
+		f.UserID != "" && r.ActorID != f.UserID && r.SubjectID != f.UserID:
+		return false
+	}
+	return true
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // CallRole is a participant's role in one call (not the account's [Role]).
@@ -39,7 +41,7 @@ type Ticket struct {
 	Instance string
 	// Subject is the participant's identity: a user ID or "guest:<id>". It
 	// is also the participant key of the Janus stored token
-	// ([JanusTokens.TokenFor]).
+	// (JanusToken.ParticipantID).
 	Subject string
 	// ParticipantID is the VideoRoom participant id ("id" in join).
 	ParticipantID uint64
@@ -82,7 +84,7 @@ func (s *Service) IssueTicket(t Ticket) (string, Ticket, error) {
 		return "", Ticket{}, fmt.Errorf("auth: issue ticket: incomplete ticket: %w", ErrInvalidInput)
 	}
 	now := s.now().UTC().Truncate(time.Second)
-	t.ID = randomID(12)
+	t.ID = idgen.Base64URL(12)
 	ttl := s.ticketTTL
 	if t.TTL > 0 {
 		ttl = min(t.TTL, MaxTicketTTL)

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // MaxDisplayLen is the maximum display name length in bytes.
@@ -90,7 +92,7 @@ func (s *Service) newUser(ctx context.Context, nu NewUser) (User, error) {
 		return User{}, err
 	}
 	now := s.nowMS()
-	u := User{ID: randomID(16), Email: email, DisplayName: display, Role: nu.Role, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	u := User{ID: idgen.Base64URL(16), Email: email, DisplayName: display, Role: nu.Role, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return User{}, fmt.Errorf("auth: an account with this email exists: %w", ErrConflict)

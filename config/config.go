@@ -132,7 +132,7 @@ type MongoDB struct {
 // Janus lists the Janus servers.
 type Janus struct {
 	// Instances are the Janus servers, YAML-only. Empty means no Janus:
-	// calls go to the built-in SFU.
+	// calls go to the built-in SFU (if sfu.enabled).
 	Instances []JanusInstance `yaml:"instances"`
 	// HealthInterval is how often each instance's Admin API is pinged.
 	// Default 5s.
@@ -234,6 +234,10 @@ type Auth struct {
 
 // SFU configures the built-in Pion SFU.
 type SFU struct {
+	// Enabled runs the built-in SFU (FRONTDESK_SFU_ENABLED). Default true.
+	// Off, there is no SFU listener and no call can be hosted on it: a queue
+	// whose media is builtin cannot start calls, and auto uses Janus only.
+	Enabled bool `yaml:"enabled"`
 	// UDPPortMin and UDPPortMax bound the UDP ports used for ICE; both 0
 	// (the default) lets the OS choose.
 	UDPPortMin int `yaml:"udp_port_min"`
@@ -292,6 +296,7 @@ func Default() *Config {
 		Janus:  Janus{HealthInterval: 5 * time.Second},
 		Events: Events{Path: "/janus/events", MaxBody: 1 << 20},
 		Auth:   Auth{SessionTTL: 12 * time.Hour, SignupsPerMinute: 5, GuestsPerMinute: 20},
+		SFU:    SFU{Enabled: true},
 		TURN:   TURN{TTL: 24 * time.Hour},
 		Queue:  Queue{JoinPerMinute: 10, JoinBurst: 5},
 	}

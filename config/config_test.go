@@ -398,3 +398,39 @@ func TestShortDuration(t *testing.T) {
 		})
 	}
 }
+
+// TestSFUEnabled: the built-in SFU is on unless a source turns it off, and
+// an sfu block that does not name enabled keeps the default.
+func TestSFUEnabled(t *testing.T) {
+	partial := writeFile(t, "sfu:\n  udp_port_min: 50000\n  udp_port_max: 50100\n")
+	off := writeFile(t, "sfu:\n  enabled: false\n")
+	tests := []struct {
+		name string
+		file string
+		env  []string
+		args []string
+		want bool
+	}{
+		{name: "default", want: true},
+		{name: "file without the key", file: partial, want: true},
+		{name: "file", file: off, want: false},
+		{name: "env", env: []string{"FRONTDESK_SFU_ENABLED=false"}, want: false},
+		{name: "flag", args: []string{"--sfu.enabled=false"}, want: false},
+		{name: "flag over file", file: off, args: []string{"--sfu.enabled=true"}, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := tt.args
+			if tt.file != "" {
+				args = append([]string{"--config", tt.file}, args...)
+			}
+			c, err := Load(parseFlags(t, args...), tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SFU.Enabled != tt.want {
+				t.Errorf("sfu.enabled = %v, want %v", c.SFU.Enabled, tt.want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/store/bolt"
 	"github.com/frontdesk/frontdesk/store/mongo"
@@ -48,7 +49,7 @@ type Backend struct {
 	driver     Driver
 	queue      queue.Store
 	auth       auth.Store
-	placements Placements
+	placements pool.Placements
 	ping       func(context.Context) error
 	close      func(context.Context) error
 }
@@ -102,8 +103,9 @@ func (b *Backend) Queue() queue.Store { return b.queue }
 // Auth returns the auth store (users, sessions, tokens, audit, throttling).
 func (b *Backend) Auth() auth.Store { return b.auth }
 
-// Placements returns the Janus room placement map.
-func (b *Backend) Placements() Placements { return b.placements }
+// Placements returns the Janus room placement map, of the interface the
+// Janus instance pool declares.
+func (b *Backend) Placements() pool.Placements { return b.placements }
 
 // Ready reports whether the backend can serve requests (bbolt: the file is
 // open and intact; MongoDB: the primary answers a ping). It has the shape

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/hours"
 	"github.com/frontdesk/frontdesk/store"
@@ -134,7 +135,7 @@ func TestPlacements(t *testing.T) {
 	for name, cfg := range configs(t) {
 		t.Run(name, func(t *testing.T) {
 			n := 0
-			storetest.RunPlacements(t, func(t *testing.T) store.Placements {
+			storetest.RunPlacements(t, func(t *testing.T) pool.Placements {
 				c := cfg
 				n++
 				if c.Driver == store.DriverEmbedded {

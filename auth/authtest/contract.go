@@ -401,7 +401,7 @@ func testJanusTokens(t *testing.T, s auth.Store) {
 func testAudit(t *testing.T, s auth.Store) {
 	recs := []auth.AuditRecord{
 		{ID: "a1", Time: at(1), Kind: "login.success", ActorID: "u1", Addr: "192.0.2.1"},
-		{ID: "a2", Time: at(2), Kind: "login.failure", Detail: "bad password", Addr: "192.0.2.9"},
+		{ID: "a2", Time: at(2), Kind: "login.failure", SubjectID: "u3", Detail: "bad password", Addr: "192.0.2.9"},
 		{ID: "a3", Time: at(3), Kind: "role.change", ActorID: "admin", SubjectID: "u1", Detail: "caller -> host"},
 		{ID: "a4", Time: at(3), Kind: "login.success", ActorID: "u2"},
 	}
@@ -431,6 +431,14 @@ func testAudit(t *testing.T, s auth.Store) {
 		{"since inclusive", auth.AuditFilter{Since: at(2)}, []string{"a4", "a3", "a2"}},
 		{"until exclusive", auth.AuditFilter{Until: at(3)}, []string{"a2", "a1"}},
 		{"window", auth.AuditFilter{Since: at(2), Until: at(3)}, []string{"a2"}},
+		{"user as subject only", auth.AuditFilter{UserID: "u3"}, []string{"a2"}},
+		{"user matching nothing", auth.AuditFilter{UserID: "nobody"}, nil},
+		{"kind and user", auth.AuditFilter{Kind: "login.success", UserID: "u1"}, []string{"a1"}},
+		{"window and kind", auth.AuditFilter{Since: at(1), Until: at(3), Kind: "login.failure"}, []string{"a2"}},
+		{"limit after kind", auth.AuditFilter{Kind: "login.success", Limit: 1}, []string{"a4"}},
+		{"limit after user", auth.AuditFilter{UserID: "u1", Limit: 1}, []string{"a3"}},
+		{"limit after until", auth.AuditFilter{Until: at(3), Limit: 1}, []string{"a2"}},
+		{"every field", auth.AuditFilter{Since: at(1), Until: at(4), Kind: "role.change", UserID: "u1", Limit: 5}, []string{"a3"}},
 	}
 	for _, c := range cases {
 		if got := ids(c.f); !slices.Equal(got, c.want) {

@@ -19,12 +19,21 @@ import (
 	"github.com/frontdesk/frontdesk/janus"
 )
 
-// Placements persists the room-to-instance map (store/bolt and store/mongo
-// implement it).
+// Placements is the persisted room-to-instance map of the pool (which
+// Janus instance, by configured name, holds which VideoRoom room, by Janus
+// room id), so a restart of Frontdesk keeps it. Both storage backends
+// implement it (store/bolt and store/mongo, returned by
+// store.Backend.Placements); store/storetest holds its contract test.
 type Placements interface {
+	// Put records that room lives on instance (non-empty), replacing an
+	// earlier placement.
 	Put(ctx context.Context, room uint64, instance string) error
+	// Get returns the instance holding room; ok is false when room has no
+	// placement.
 	Get(ctx context.Context, room uint64) (instance string, ok bool, err error)
+	// Delete forgets room's placement; an absent room is not an error.
 	Delete(ctx context.Context, room uint64) error
+	// List returns every placement as room id → instance name.
 	List(ctx context.Context) (map[uint64]string, error)
 }
 

@@ -398,7 +398,7 @@ func (s *AuthStore) AppendAudit(ctx context.Context, rec auth.AuditRecord) error
 }
 
 // ListAudit implements [auth.Store]: a reverse cursor walk from Until down
-// to Since.
+// to Since, keeping the records [auth.AuditFilter.Match] accepts.
 func (s *AuthStore) ListAudit(ctx context.Context, f auth.AuditFilter) ([]auth.AuditRecord, error) {
 	var out []auth.AuditRecord
 	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
@@ -421,15 +421,9 @@ func (s *AuthStore) ListAudit(ctx context.Context, f auth.AuditFilter) ([]auth.A
 				return err
 			}
 			if !f.Since.IsZero() && rec.Time.Before(f.Since) {
-				break
+				break // keys are in Time order: nothing older can match
 			}
-			if !f.Until.IsZero() && !rec.Time.Before(f.Until) {
-				continue
-			}
-			if f.Kind != "" && rec.Kind != f.Kind {
-				continue
-			}
-			if f.UserID != "" && rec.ActorID != f.UserID && rec.SubjectID != f.UserID {
+			if !f.Match(rec) {
 				continue
 			}
 			out = append(out, rec)

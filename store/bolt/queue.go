@@ -164,27 +164,21 @@ func (s *QueueStore) ListQueues(ctx context.Context) ([]queue.Queue, error) {
 func (s *QueueStore) UpdateQueue(ctx context.Context, q queue.Queue) (queue.Queue, error) {
 	q = q.Clone()
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		old, err := getQueue(tx, q.ID)
-		if err != nil {
-			return err
-		}
-		if old.Version != q.Version {
-			return fmt.Errorf("stored version %d, given %d: %w", old.Version, q.Version, queue.ErrVersion)
-		}
-		slugs := tx.Bucket(bucketQueueSlugs)
-		if q.Slug != old.Slug {
-			if slugs.Get([]byte(q.Slug)) != nil {
-				return fmt.Errorf("queue slug %q: %w", q.Slug, queue.ErrConflict)
+		return casUpdate(tx, bucketQueues, q.ID, &q, queueVersion, func(old, q *queue.Queue) error {
+			slugs := tx.Bucket(bucketQueueSlugs)
+			if q.Slug != old.Slug {
+				if slugs.Get([]byte(q.Slug)) != nil {
+					return fmt.Errorf("queue slug %q: %w", q.Slug, queue.ErrConflict)
+				}
+				if err := slugs.Delete([]byte(old.Slug)); err != nil {
+					return err
+				}
+				if err := slugs.Put([]byte(q.Slug), []byte(q.ID)); err != nil {
+					return err
+				}
 			}
-			if err := slugs.Delete([]byte(old.Slug)); err != nil {
-				return err
-			}
-			if err := slugs.Put([]byte(q.Slug), []byte(q.ID)); err != nil {
-				return err
-			}
-		}
-		q.Version++
-		return putJSON(tx.Bucket(bucketQueues), []byte(q.ID), q)
+			return putJSON(tx.Bucket(bucketQueues), []byte(q.ID), q)
+		})
 	})
 	if err != nil {
 		return queue.Queue{}, fmt.Errorf("bolt: update queue %s: %w", q.ID, err)
@@ -283,19 +277,9 @@ func hostMatches(h *queue.Host, f queue.HostFilter) bool {
 func (s *QueueStore) UpdateHost(ctx context.Context, h queue.Host) (queue.Host, error) {
 	h = h.Clone()
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketHosts)
-		old, ok, err := getJSON[queue.Host](b, []byte(h.ID))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return queue.ErrNotFound
-		}
-		if old.Version != h.Version {
-			return fmt.Errorf("stored version %d, given %d: %w", old.Version, h.Version, queue.ErrVersion)
-		}
-		h.Version++
-		return putHost(tx, &old, &h)
+		return casUpdate(tx, bucketHosts, h.ID, &h, hostVersion, func(old, h *queue.Host) error {
+			return putHost(tx, old, h)
+		})
 	})
 	if err != nil {
 		return queue.Host{}, fmt.Errorf("bolt: update host %s: %w", h.ID, err)
@@ -445,16 +429,10 @@ func (s *QueueStore) UpdateEntry(ctx context.Context, e queue.Entry) (queue.Entr
 	}
 	e = e.Clone()
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		old, err := getEntry(tx, e.ID)
-		if err != nil {
-			return err
-		}
-		if old.Version != e.Version {
-			return fmt.Errorf("stored version %d, given %d: %w", old.Version, e.Version, queue.ErrVersion)
-		}
-		e.Seq, e.QueueID = old.Seq, old.QueueID
-		e.Version++
-		return putEntry(tx, &old, &e)
+		return casUpdate(tx, bucketEntries, e.ID, &e, entryVersion, func(old, e *queue.Entry) error {
+			e.Seq, e.QueueID = old.Seq, old.QueueID
+			return putEntry(tx, old, e)
+		})
 	})
 	if err != nil {
 		return queue.Entry{}, fmt.Errorf("bolt: update entry %s: %w", e.ID, err)
@@ -676,19 +654,9 @@ func (s *QueueStore) GetCall(ctx context.Context, id string) (queue.Call, error)
 func (s *QueueStore) UpdateCall(ctx context.Context, c queue.Call) (queue.Call, error) {
 	c = c.Clone()
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketCalls)
-		old, ok, err := getJSON[queue.Call](b, []byte(c.ID))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return queue.ErrNotFound
-		}
-		if old.Version != c.Version {
-			return fmt.Errorf("stored version %d, given %d: %w", old.Version, c.Version, queue.ErrVersion)
-		}
-		c.Version++
-		return putJSON(b, []byte(c.ID), c)
+		return casUpdate(tx, bucketCalls, c.ID, &c, callVersion, func(_, c *queue.Call) error {
+			return putJSON(tx.Bucket(bucketCalls), []byte(c.ID), c)
+		})
 	})
 	if err != nil {
 		return queue.Call{}, fmt.Errorf("bolt: update call %s: %w", c.ID, err)

@@ -345,7 +345,8 @@ func (s *AuthStore) AppendAudit(ctx context.Context, rec auth.AuditRecord) error
 	return nil
 }
 
-// ListAudit implements [auth.Store].
+// ListAudit implements [auth.Store] with one query that selects what
+// [auth.AuditFilter.Match] accepts (the contract test checks they agree).
 func (s *AuthStore) ListAudit(ctx context.Context, f auth.AuditFilter) ([]auth.AuditRecord, error) {
 	filter := bson.D{}
 	tr := bson.D{}

@@ -9,8 +9,6 @@ package mongotest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -24,6 +22,8 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // EnvURI names the environment variable that, when set, points the tests at
@@ -133,9 +133,7 @@ func DatabaseName(t testing.TB) string {
 	if len(base) > 40 {
 		base = base[len(base)-40:]
 	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("t_%s_%s", base, hex.EncodeToString(b[:]))
+	return fmt.Sprintf("t_%s_%s", base, idgen.Hex(4))
 }
 
 // testWriter sends FerretDB's log lines (errors only) to t.Log.

@@ -1,18 +1,19 @@
-// Package storetest holds contract tests for the interfaces package store
-// declares itself ([store.Placements]); queue.Store and auth.Store have
-// theirs in queuetest and authtest.
+// Package storetest holds the contract test of [pool.Placements], the
+// interface the Janus instance pool declares and the storage backends
+// implement; queue.Store and auth.Store have theirs in queuetest and
+// authtest.
 package storetest
 
 import (
 	"maps"
 	"testing"
 
-	"github.com/frontdesk/frontdesk/store"
+	"github.com/frontdesk/frontdesk/janus/pool"
 )
 
-// RunPlacements runs the [store.Placements] contract against fresh maps
+// RunPlacements runs the [pool.Placements] contract against fresh maps
 // made by open (one per subtest; open registers its own cleanup).
-func RunPlacements(t *testing.T, open func(t *testing.T) store.Placements) {
+func RunPlacements(t *testing.T, open func(t *testing.T) pool.Placements) {
 	t.Run("PutGetDeleteList", func(t *testing.T) {
 		p := open(t)
 		ctx := t.Context()

@@ -1,4 +1,4 @@
-package janusauth_test
+package tokens_test
 
 import (
 	"bytes"
@@ -13,9 +13,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/frontdesk/frontdesk/auth"
-	"github.com/frontdesk/frontdesk/auth/janusauth"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/janustest"
+	"github.com/frontdesk/frontdesk/janus/tokens"
+	"github.com/frontdesk/frontdesk/janus/videoroom"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -36,7 +37,7 @@ func dial(t *testing.T, url, token string) *janus.Client {
 	return c
 }
 
-func onJanus(t *testing.T, a auth.JanusAdmin, tok string) bool {
+func onJanus(t *testing.T, a tokens.Admin, tok string) bool {
 	t.Helper()
 	ts, err := a.ListTokens(ctxT(t, 5*time.Second))
 	if err != nil {
@@ -51,11 +52,11 @@ func onJanus(t *testing.T, a auth.JanusAdmin, tok string) bool {
 // Frontdesk's back and keeps live ones. Over WebSocket and HTTP.
 func TestStoredTokensAgainstRealJanus(t *testing.T) {
 	inst := janustest.Start(t, janustest.Options{})
-	adm := janusauth.Admin(inst.Admin())
+	adm := tokens.FromJanus(inst.Admin())
 	var logs bytes.Buffer
 	st := auth.NewMemoryStore()
-	jt := auth.NewJanusTokens(st, map[string]auth.JanusAdmin{"janus-a": adm},
-		auth.WithJanusLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	jt := tokens.New(st, map[string]tokens.Admin{"janus-a": adm},
+		tokens.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 
 	for _, tr := range []struct{ name, url string }{{"websocket", inst.WSURL}, {"http", inst.HTTPURL}} {
 		t.Run(tr.name, func(t *testing.T) {
@@ -78,7 +79,7 @@ func TestStoredTokensAgainstRealJanus(t *testing.T) {
 				if err != nil {
 					t.Fatalf("create with a minted token: %v", err)
 				}
-				if _, err := s.Attach(ctx, auth.VideoRoomPlugin); err != nil {
+				if _, err := s.Attach(ctx, videoroom.Plugin); err != nil {
 					t.Fatalf("attach VideoRoom with a minted token: %v", err)
 				}
 				if _, err := s.Attach(ctx, "janus.plugin.echotest"); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorizedPlugin}) {
@@ -95,7 +96,7 @@ func TestStoredTokensAgainstRealJanus(t *testing.T) {
 				if onJanus(t, adm, tok.Token) {
 					t.Fatal("token still in list_tokens after the call ended")
 				}
-				if _, err := sessions[i].Attach(ctx, auth.VideoRoomPlugin); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}) {
+				if _, err := sessions[i].Attach(ctx, videoroom.Plugin); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}) {
 					t.Fatalf("attach after call end: %v, want 403", err)
 				}
 				if _, err := dial(t, tr.url, tok.Token).CreateSession(ctx); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}) {
@@ -112,7 +113,7 @@ func TestStoredTokensAgainstRealJanus(t *testing.T) {
 			t.Fatal(err)
 		}
 		const stray = "stray-token-added-behind-frontdesks-back"
-		if err := inst.Admin().AddToken(ctx, stray, auth.VideoRoomPlugin); err != nil {
+		if err := inst.Admin().AddToken(ctx, stray, videoroom.Plugin); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := dial(t, inst.WSURL, stray).CreateSession(ctx); err != nil {
@@ -135,7 +136,7 @@ func TestStoredTokensAgainstRealJanus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("live token after reconcile: %v", err)
 		}
-		if _, err := s.Attach(ctx, auth.VideoRoomPlugin); err != nil {
+		if _, err := s.Attach(ctx, videoroom.Plugin); err != nil {
 			t.Fatal(err)
 		}
 		if err := jt.EndCall(ctx, "call-live"); err != nil {

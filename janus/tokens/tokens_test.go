@@ -1,15 +1,24 @@
-package auth_test
+package tokens_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/janus/tokens"
+	"github.com/frontdesk/frontdesk/janus/videoroom"
 )
+
+// Every auth store keeps the token records.
+var _ tokens.Store = auth.Store(nil)
 
 // fakeJanus is a tiny in-memory Janus Admin API for stored tokens.
 type fakeJanus struct {
@@ -66,13 +75,13 @@ func (f *fakeJanus) listCount() int {
 	return f.lists
 }
 
-func TestJanusTokens(t *testing.T) {
+func TestManager(t *testing.T) {
 	ctx := t.Context()
 	st := auth.NewMemoryStore()
 	clk := newClock()
 	a, b := newFakeJanus(), newFakeJanus()
-	jt := auth.NewJanusTokens(st, map[string]auth.JanusAdmin{"janus-a": a, "janus-b": b},
-		auth.WithJanusClock(clk.Now), auth.WithJanusTokenTTL(time.Hour))
+	jt := tokens.New(st, map[string]tokens.Admin{"janus-a": a, "janus-b": b},
+		tokens.WithClock(clk.Now), tokens.WithTTL(time.Hour))
 
 	host, err := jt.Mint(ctx, "janus-a", "call-1", "u-host")
 	if err != nil {
@@ -91,7 +100,7 @@ func TestJanusTokens(t *testing.T) {
 			if len(tok.Token) != 64 || !a.has(tok.Token) || b.has(tok.Token) {
 				t.Fatalf("token %d chars, on a=%v b=%v", len(tok.Token), a.has(tok.Token), b.has(tok.Token))
 			}
-			if p := a.tokens[tok.Token]; !slices.Equal(p, []string{auth.VideoRoomPlugin}) {
+			if p := a.tokens[tok.Token]; !slices.Equal(p, []string{videoroom.Plugin}) {
 				t.Fatalf("plugins = %v", p)
 			}
 		}
@@ -118,7 +127,7 @@ func TestJanusTokens(t *testing.T) {
 		}
 	})
 	t.Run("reconcile removes a stray only", func(t *testing.T) {
-		_ = a.AddToken(ctx, "stray-behind-our-back", auth.VideoRoomPlugin)
+		_ = a.AddToken(ctx, "stray-behind-our-back", videoroom.Plugin)
 		res, err := jt.Reconcile(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -162,11 +171,11 @@ func TestJanusTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		down := auth.NewJanusTokens(st, map[string]auth.JanusAdmin{"janus-a": auth.JanusAdminFuncs{
+		down := tokens.New(st, map[string]tokens.Admin{"janus-a": tokens.AdminFuncs{
 			Add:    a.AddToken,
 			Remove: func(context.Context, string) error { return errors.New("connection refused") },
 			List:   a.ListTokens,
-		}}, auth.WithJanusClock(clk.Now))
+		}}, tokens.WithClock(clk.Now))
 		if err := down.EndCall(ctx, "call-3"); err == nil {
 			t.Fatal("EndCall hid the Janus error")
 		}
@@ -191,16 +200,16 @@ func TestJanusTokens(t *testing.T) {
 		}
 	})
 	t.Run("unknown instance", func(t *testing.T) {
-		if _, err := jt.Mint(ctx, "janus-z", "c", "u"); !errors.Is(err, auth.ErrUnknownInstance) {
+		if _, err := jt.Mint(ctx, "janus-z", "c", "u"); !errors.Is(err, tokens.ErrUnknownInstance) {
 			t.Fatalf("Mint on unknown instance: %v", err)
 		}
 	})
 }
 
-func TestJanusTokensRunLoop(t *testing.T) {
+func TestRunLoop(t *testing.T) {
 	a := newFakeJanus()
-	jt := auth.NewJanusTokens(auth.NewMemoryStore(), map[string]auth.JanusAdmin{"janus-a": a})
-	_ = a.AddToken(t.Context(), "stray", auth.VideoRoomPlugin)
+	jt := tokens.New(auth.NewMemoryStore(), map[string]tokens.Admin{"janus-a": a})
+	_ = a.AddToken(t.Context(), "stray", videoroom.Plugin)
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	var runErr error
@@ -220,43 +229,8 @@ func TestJanusTokensRunLoop(t *testing.T) {
 	if !errors.Is(runErr, context.Canceled) {
 		t.Fatalf("Run returned %v, want context.Canceled", runErr)
 	}
-	if err := jt.Run(t.Context(), 0); !errors.Is(err, auth.ErrInvalidInput) {
+	if err := jt.Run(t.Context(), 0); err == nil {
 		t.Fatalf("Run(0) = %v", err)
-	}
-}
-
-func TestSweeperLoop(t *testing.T) {
-	ev := newEnv(t)
-	now := ev.clock.Now()
-	for _, sess := range []auth.Session{
-		{ID: "expired", UserID: "u", CreatedAt: now.Add(-time.Hour), LastSeenAt: now.Add(-time.Hour), ExpiresAt: now.Add(-time.Minute)},
-		{ID: "live", UserID: "u", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Minute)},
-	} {
-		if err := ev.st.CreateSession(t.Context(), sess); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	var wg sync.WaitGroup
-	var runErr error
-	wg.Go(func() { runErr = ev.svc.RunSweeper(ctx, 2*time.Millisecond) })
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := ev.st.GetSession(t.Context(), "expired"); errors.Is(err, auth.ErrNotFound) {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	wg.Wait()
-	if _, err := ev.st.GetSession(t.Context(), "expired"); !errors.Is(err, auth.ErrNotFound) {
-		t.Fatalf("sweeper kept the expired session: %v", err)
-	}
-	if _, err := ev.st.GetSession(t.Context(), "live"); err != nil {
-		t.Fatalf("sweeper removed the live session: %v", err)
-	}
-	if !errors.Is(runErr, context.Canceled) {
-		t.Fatalf("RunSweeper returned %v", runErr)
 	}
 }
 
@@ -264,7 +238,7 @@ func TestSweeperLoop(t *testing.T) {
 func TestMintTokenRevokeToken(t *testing.T) {
 	ctx := t.Context()
 	a := newFakeJanus()
-	jt := auth.NewJanusTokens(auth.NewMemoryStore(), map[string]auth.JanusAdmin{"janus-a": a})
+	jt := tokens.New(auth.NewMemoryStore(), map[string]tokens.Admin{"janus-a": a})
 	tok, err := jt.MintToken(ctx, "janus-a")
 	if err != nil || len(tok) != 64 || !a.has(tok) {
 		t.Fatalf("MintToken = %q, %v", tok, err)
@@ -279,7 +253,69 @@ func TestMintTokenRevokeToken(t *testing.T) {
 	if err := jt.RevokeToken(ctx, "janus-a", tok); err != nil {
 		t.Fatalf("revoking twice: %v", err)
 	}
-	if err := jt.RevokeToken(ctx, "janus-z", tok); !errors.Is(err, auth.ErrUnknownInstance) {
+	if err := jt.RevokeToken(ctx, "janus-z", tok); !errors.Is(err, tokens.ErrUnknownInstance) {
 		t.Fatalf("RevokeToken on unknown instance: %v", err)
+	}
+}
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// TestTokensNeverLogged mints, reconciles a stray and ends a call with a
+// debug-level JSON logger and checks no token appears in the log or the
+// audit records.
+func TestTokensNeverLogged(t *testing.T) {
+	ctx := t.Context()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	st := auth.NewMemoryStore()
+	fj := newFakeJanus()
+	jt := tokens.New(st, map[string]tokens.Admin{"janus-a": fj}, tokens.WithLogger(log))
+	tok, err := jt.Mint(ctx, "janus-a", "c1", "u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const stray = "stray-secret-token-value"
+	_ = fj.AddToken(ctx, stray, videoroom.Plugin)
+	if res, err := jt.Reconcile(ctx); err != nil || res["janus-a"].Strays != 1 {
+		t.Fatalf("Reconcile = %+v, %v; want one stray", res, err)
+	}
+	if err := jt.EndCall(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Janus token minted", "Janus tokens reconciled", "Janus tokens removed for call"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Fatalf("log capture did not see %q; logs:\n%s", want, logs.String())
+		}
+	}
+	recs, _ := st.ListAudit(ctx, auth.AuditFilter{})
+	if len(recs) == 0 {
+		t.Fatal("no audit record of the stray removal")
+	}
+	audit := fmt.Sprintf("%+v", recs)
+	for _, secret := range []string{tok.Token, stray} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("token %.6s… appears in the logs", secret)
+		}
+		if strings.Contains(audit, secret) {
+			t.Errorf("token %.6s… appears in the audit log", secret)
+		}
 	}
 }
