@@ -2,12 +2,13 @@ package queue
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // Accepted is what a host gets on accepting an offer (or taking a caller
@@ -23,17 +24,7 @@ type Accepted struct {
 
 // randPIN returns 8 random decimal digits.
 func randPIN() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%08d", binary.BigEndian.Uint64(b[:])%100_000_000)
-}
-
-// randFeed returns a random VideoRoom participant id below 2^53 (so it
-// survives JavaScript numbers), never 0.
-func randFeed() uint64 {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return binary.BigEndian.Uint64(b[:])%(1<<53-1) + 1
+	return fmt.Sprintf("%08d", binary.BigEndian.Uint64(idgen.Bytes(8))%100_000_000)
 }
 
 // Accept accepts the offer of entryID to hostID: the entry becomes
@@ -118,14 +109,14 @@ func (e *Engine) undoAccept(ctx context.Context, q *Queue, entryID, hostID strin
 // provision creates the room, tokens, call record and host ticket.
 func (e *Engine) provision(ctx context.Context, q *Queue, en Entry, h Host, callID string, now time.Time) (Call, string, error) {
 	room, err := e.rooms.CreateRoom(ctx, RoomRequest{CallID: callID, QueueID: q.ID, Engine: q.Media,
-		Secret: randHex(16), PIN: randPIN(), Publishers: 2})
+		Secret: idgen.Hex(16), PIN: randPIN(), Publishers: 2})
 	if err != nil {
 		return Call{}, "", fmt.Errorf("queue: create room: %w", err)
 	}
 	call := Call{ID: callID, QueueID: q.ID, EntryID: en.ID, HostID: h.ID, Room: room, State: CallCreated, CreatedAt: now,
 		Participants: []Participant{
-			{Role: PartyHost, UserID: h.ID, Name: h.Name, FeedID: randFeed()},
-			{Role: PartyCaller, UserID: en.CallerID, Name: en.CallerName, FeedID: randFeed()},
+			{Role: PartyHost, UserID: h.ID, Name: h.Name, FeedID: idgen.Uint53()},
+			{Role: PartyCaller, UserID: en.CallerID, Name: en.CallerName, FeedID: idgen.Uint53()},
 		}}
 	cleanup := func() {
 		e.revokeTokens(ctx, &call)

@@ -2,13 +2,14 @@ package queue
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // Deps are the engine's required collaborators.
@@ -107,8 +108,8 @@ func (e *Engine) Run(ctx context.Context) error {
 // Feed returns the feed the engine publishes its events on.
 func (e *Engine) Feed() Feed { return e.feed }
 
-// newID returns 16 random bytes in hex.
-func newID() string { return randHex(16) }
+// newID returns 16 random bytes in hex (128 bits).
+func newID() string { return idgen.Hex(16) }
 
 // newEntryID returns a 32-hex-digit entry ID that sorts by creation time:
 // 6 bytes of Unix milliseconds of the real time now (not the engine's
@@ -124,14 +125,8 @@ func newEntryID() string {
 	for i := range 6 {
 		b[i] = byte(ms >> (8 * (5 - i)))
 	}
-	_, _ = rand.Read(b[6:]) // never fails (crypto/rand)
+	copy(b[6:], idgen.Bytes(10))
 	return hex.EncodeToString(b[:])
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // never fails (crypto/rand)
-	return hex.EncodeToString(b)
 }
 
 // maxCAS bounds read-modify-write retries under contention.

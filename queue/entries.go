@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // MaxNameLen is the longest caller name, in bytes.
@@ -176,7 +178,7 @@ func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joi
 			return Joined{}, &Refusal{Err: ErrCooldown, Reason: "cooldown", RetryAfter: last.Add(q.Limits.Cooldown)}
 		}
 	}
-	tok := randHex(32)
+	tok := idgen.Hex(32)
 	en := Entry{
 		ID: newEntryID(), QueueID: q.ID, Priority: req.Priority,
 		CallerID: req.Caller.ID, CallerName: req.Caller.Name, Guest: req.Caller.Guest,
