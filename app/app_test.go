@@ -48,7 +48,7 @@ func waitEntry(t *testing.T, eng *queue.Engine, id string, state queue.EntryStat
 	var e queue.Entry
 	if !janustest.WaitFor(15*time.Second, func() bool {
 		var err error
-		e, err = eng.GetEntry(context.Background(), id)
+		e, err = eng.GetEntry(context.Background(), queue.EntryID(id))
 		return err == nil && e.State == state
 	}) {
 		t.Fatalf("entry %s is %v, want %v", id, e.State, state)
@@ -89,7 +89,7 @@ func acceptCall(ctx context.Context, t *testing.T, eng *queue.Engine, media queu
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.PutHost(ctx, "host-1", "Hana Host", []string{q.ID}); err != nil {
+	if _, err := eng.PutHost(ctx, "host-1", "Hana Host", []queue.QueueID{q.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := eng.SetAvailability(ctx, "host-1", queue.HostAvailable); err != nil {
@@ -99,7 +99,7 @@ func acceptCall(ctx context.Context, t *testing.T, eng *queue.Engine, media queu
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry := waitEntry(t, eng, joined.Entry.ID, queue.EntryOffered)
+	entry := waitEntry(t, eng, string(joined.Entry.ID), queue.EntryOffered)
 	acc, err := eng.Accept(ctx, "host-1", entry.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func testCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine, ap
 		}
 	}
 	// The SFU's events reached the queue: the caller is in the call.
-	waitEntry(t, eng, entry.ID, queue.EntryInCall)
+	waitEntry(t, eng, string(entry.ID), queue.EntryInCall)
 
 	// The host sees the caller's video and hears them.
 	subH, err := hostH.Session().Attach(ctx, videoroom.Plugin)
@@ -215,7 +215,7 @@ func testCall(t *testing.T, a *app.App, addr string, media queue.MediaEngine, ap
 	if away.State != queue.EntryInCall {
 		t.Fatalf("entry %s within the rejoin grace, want in_call", away.State)
 	}
-	waitEntry(t, eng, entry.ID, queue.EntryCompleted)
+	waitEntry(t, eng, string(entry.ID), queue.EntryCompleted)
 	if d := time.Since(left); d < rejoin {
 		t.Fatalf("call completed %v after the leave, before the %v rejoin grace", d, rejoin)
 	}

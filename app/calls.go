@@ -31,7 +31,7 @@ func (t tickets) IssueTicket(_ context.Context, req queue.TicketRequest) (string
 		role = auth.CallHost
 	}
 	raw, _, err := t.svc.IssueTicket(auth.Ticket{
-		CallID: req.CallID, Room: req.RoomID, Instance: req.Instance, Subject: req.UserID,
+		CallID: string(req.CallID), Room: req.RoomID, Instance: req.Instance, Subject: req.UserID,
 		ParticipantID: req.FeedID, Display: req.Name, Role: role, TTL: req.TTL,
 	})
 	return raw, err
@@ -39,7 +39,7 @@ func (t tickets) IssueTicket(_ context.Context, req queue.TicketRequest) (string
 
 // credentials is the part of the queue engine the resolver reads.
 type credentials interface {
-	CallCredentials(ctx context.Context, callID string, feedID uint64) (queue.Room, queue.Participant, error)
+	CallCredentials(ctx context.Context, callID queue.CallID, feedID uint64) (queue.Room, queue.Participant, error)
 }
 
 // resolver tells the proxy where a ticket's call lives and which secrets
@@ -81,7 +81,7 @@ func (r *resolver) builtinToken(room, participant uint64) string {
 // participant in its room, with the room secret (through the instance's
 // Admin API, or the built-in SFU). A participant already gone is fine.
 func (r *resolver) EvictStale(ctx context.Context, t auth.Ticket) error {
-	room, _, err := r.calls.CallCredentials(ctx, t.CallID, t.ParticipantID)
+	room, _, err := r.calls.CallCredentials(ctx, queue.CallID(t.CallID), t.ParticipantID)
 	if err != nil {
 		return fmt.Errorf("app: evict: %w", err)
 	}
@@ -113,7 +113,7 @@ func (r *resolver) EvictStale(ctx context.Context, t auth.Ticket) error {
 
 // Resolve implements proxy.Resolver.
 func (r *resolver) Resolve(ctx context.Context, t auth.Ticket) (proxy.Target, error) {
-	room, part, err := r.calls.CallCredentials(ctx, t.CallID, t.ParticipantID)
+	room, part, err := r.calls.CallCredentials(ctx, queue.CallID(t.CallID), t.ParticipantID)
 	if err != nil {
 		return proxy.Target{}, fmt.Errorf("%w: %v", proxy.ErrRoomUnavailable, err)
 	}

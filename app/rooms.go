@@ -56,7 +56,7 @@ func (r *rooms) CreateRoom(ctx context.Context, req queue.RoomRequest) (queue.Ro
 		return queue.Room{}, noMediaEngine(req.Engine, janusErr)
 	}
 	id, err := r.builtin.CreateRoom(ctx, sfu.RoomConfig{
-		Description: "Frontdesk call " + req.CallID, Secret: req.Secret, PIN: req.PIN, Publishers: req.Publishers,
+		Description: string("Frontdesk call " + req.CallID), Secret: req.Secret, PIN: req.PIN, Publishers: req.Publishers,
 		IsPrivate: true, // hidden from VideoRoom "list", as on Janus
 	})
 	if err != nil {
@@ -106,7 +106,7 @@ func (r *rooms) createJanus(ctx context.Context, req queue.RoomRequest) (queue.R
 			return queue.Room{}, fmt.Errorf("app: create room: %w", err)
 		}
 		_, err = videoroom.Create(ctx, inst.Admin().PluginRequester(videoroom.Plugin), videoroom.CreateRequest{
-			Room: id, Description: "Frontdesk call " + req.CallID, Secret: req.Secret, Pin: req.PIN,
+			Room: id, Description: string("Frontdesk call " + req.CallID), Secret: req.Secret, Pin: req.PIN,
 			Publishers: req.Publishers, AdminKey: inst.Config().AdminKey, IsPrivate: true,
 		})
 		if err == nil {

@@ -26,18 +26,18 @@ func offerTo(ctx context.Context, t *testing.T, eng *queue.Engine, slug string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.PutHost(ctx, hostID, "Host "+hostID, []string{q.ID}); err != nil {
+	if _, err := eng.PutHost(ctx, queue.HostID(hostID), "Host "+hostID, []queue.QueueID{q.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.SetAvailability(ctx, hostID, queue.HostAvailable); err != nil {
+	if _, err := eng.SetAvailability(ctx, queue.HostID(hostID), queue.HostAvailable); err != nil {
 		t.Fatal(err)
 	}
 	joined, err := eng.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: "caller-" + slug, Name: "Cal " + slug}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry := waitEntry(t, eng, joined.Entry.ID, queue.EntryOffered)
-	return eng.Accept(ctx, hostID, entry.ID)
+	entry := waitEntry(t, eng, string(joined.Entry.ID), queue.EntryOffered)
+	return eng.Accept(ctx, queue.HostID(hostID), entry.ID)
 }
 
 // wantNoMediaEngine checks err is the 503 problem that names the setting.

@@ -34,7 +34,7 @@ func randPIN() string {
 // the room cannot be created the entry returns to the head of the queue
 // and the host becomes available. Errors: ErrNotFound, ErrState (not
 // offered to this host any more, e.g. timed out), provisioning errors.
-func (e *Engine) Accept(ctx context.Context, hostID, entryID string) (Accepted, error) {
+func (e *Engine) Accept(ctx context.Context, hostID HostID, entryID EntryID) (Accepted, error) {
 	now := e.clock.Now()
 	en, err := e.store.GetEntry(ctx, entryID)
 	if err != nil {
@@ -44,7 +44,7 @@ func (e *Engine) Accept(ctx context.Context, hostID, entryID string) (Accepted, 
 	if err != nil {
 		return Accepted{}, fmt.Errorf("queue: accept: %w", err)
 	}
-	callID := newID()
+	callID := CallID(newID())
 	en, err = e.casEntry(ctx, entryID, func(x *Entry) error {
 		if x.State != EntryOffered || x.HostID != hostID {
 			return fmt.Errorf("queue: accept %s: entry is %s: %w", entryID, x.State, ErrState)
@@ -80,7 +80,7 @@ func (e *Engine) Accept(ctx context.Context, hostID, entryID string) (Accepted, 
 
 // undoAccept returns an accepted entry to waiting (it keeps its place)
 // and its host to available after a failed accept.
-func (e *Engine) undoAccept(ctx context.Context, q *Queue, entryID, hostID string, now time.Time, reason string) {
+func (e *Engine) undoAccept(ctx context.Context, q *Queue, entryID EntryID, hostID HostID, now time.Time, reason string) {
 	_, err := e.casEntry(ctx, entryID, func(x *Entry) error {
 		if x.State != EntryConnecting || x.HostID != hostID {
 			return errSkip
@@ -107,7 +107,7 @@ func (e *Engine) undoAccept(ctx context.Context, q *Queue, entryID, hostID strin
 }
 
 // provision creates the room, tokens, call record and host ticket.
-func (e *Engine) provision(ctx context.Context, q *Queue, en Entry, h Host, callID string, now time.Time) (Call, string, error) {
+func (e *Engine) provision(ctx context.Context, q *Queue, en Entry, h Host, callID CallID, now time.Time) (Call, string, error) {
 	room, err := e.rooms.CreateRoom(ctx, RoomRequest{CallID: callID, QueueID: q.ID, Engine: q.Media,
 		Secret: idgen.Hex(16), PIN: randPIN(), Publishers: 2})
 	if err != nil {
@@ -115,7 +115,7 @@ func (e *Engine) provision(ctx context.Context, q *Queue, en Entry, h Host, call
 	}
 	call := Call{ID: callID, QueueID: q.ID, EntryID: en.ID, HostID: h.ID, Room: room, State: CallCreated, CreatedAt: now,
 		Participants: []Participant{
-			{Role: PartyHost, UserID: h.ID, Name: h.Name, FeedID: idgen.Uint53()},
+			{Role: PartyHost, UserID: string(h.ID), Name: h.Name, FeedID: idgen.Uint53()},
 			{Role: PartyCaller, UserID: en.CallerID, Name: en.CallerName, FeedID: idgen.Uint53()},
 		}}
 	cleanup := func() {
@@ -165,7 +165,7 @@ func (e *Engine) ticketFor(ctx context.Context, c *Call, role PartyRole) (string
 // Ticket issues a fresh call ticket for userID in the call of entryID
 // (the caller or the host), while the entry is connecting or in the call.
 // Errors: ErrNotFound, ErrForbidden (not a participant), ErrState.
-func (e *Engine) Ticket(ctx context.Context, entryID, userID string) (string, Call, error) {
+func (e *Engine) Ticket(ctx context.Context, entryID EntryID, userID string) (string, Call, error) {
 	c, role, err := e.CallOf(ctx, entryID, userID)
 	if err != nil {
 		return "", Call{}, err
@@ -179,7 +179,7 @@ func (e *Engine) Ticket(ctx context.Context, entryID, userID string) (string, Ca
 // a ticket (live updates show the call; a ticket is minted only when asked
 // for, by [Engine.Ticket]). Errors: ErrNotFound, ErrForbidden (not a
 // participant), ErrState.
-func (e *Engine) CallOf(ctx context.Context, entryID, userID string) (Call, PartyRole, error) {
+func (e *Engine) CallOf(ctx context.Context, entryID EntryID, userID string) (Call, PartyRole, error) {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
 		return Call{}, 0, err
@@ -208,7 +208,7 @@ func (e *Engine) callOf(ctx context.Context, en *Entry, userID string) (Call, Pa
 // participant (with Janus token) for the bearer of a valid ticket: the
 // proxy calls it after checking a ticket, to inject the secrets the
 // browser never sees. Errors: ErrNotFound, ErrState (call ended).
-func (e *Engine) CallCredentials(ctx context.Context, callID string, feedID uint64) (Room, Participant, error) {
+func (e *Engine) CallCredentials(ctx context.Context, callID CallID, feedID uint64) (Room, Participant, error) {
 	c, err := e.store.GetCall(ctx, callID)
 	if err != nil {
 		return Room{}, Participant{}, fmt.Errorf("queue: credentials: %w", err)
@@ -226,13 +226,13 @@ func (e *Engine) CallCredentials(ctx context.Context, callID string, feedID uint
 
 // Decline returns an offered entry to the head of the queue and sets the
 // host away. Errors: ErrNotFound, ErrState (not offered to this host).
-func (e *Engine) Decline(ctx context.Context, hostID, entryID string) error {
+func (e *Engine) Decline(ctx context.Context, hostID HostID, entryID EntryID) error {
 	return e.returnOffer(ctx, hostID, entryID, "declined", e.clock.Now())
 }
 
 // returnOffer puts an offered entry back to waiting (keeping its place)
 // and the host away.
-func (e *Engine) returnOffer(ctx context.Context, hostID, entryID, reason string, now time.Time) error {
+func (e *Engine) returnOffer(ctx context.Context, hostID HostID, entryID EntryID, reason string, now time.Time) error {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
 		return err
@@ -265,7 +265,7 @@ func (e *Engine) returnOffer(ctx context.Context, hostID, entryID, reason string
 // the offer is accepted at once. Errors: ErrNotFound (nobody waiting),
 // ErrForbidden (not a host of the queue), ErrState (host not available, or
 // not serving the queue now, see Host.Serving).
-func (e *Engine) Next(ctx context.Context, hostID, queueID string) (Accepted, error) {
+func (e *Engine) Next(ctx context.Context, hostID HostID, queueID QueueID) (Accepted, error) {
 	h, q, err := e.hostOfQueue(ctx, hostID, queueID)
 	if err != nil {
 		return Accepted{}, err
@@ -285,7 +285,7 @@ func (e *Engine) Next(ctx context.Context, hostID, queueID string) (Accepted, er
 // offer is accepted at once. Errors: ErrNotFound, ErrForbidden, ErrState
 // (host not available or not serving the entry's queue now, or entry no
 // longer waiting).
-func (e *Engine) Pick(ctx context.Context, hostID, entryID string) (Accepted, error) {
+func (e *Engine) Pick(ctx context.Context, hostID HostID, entryID EntryID) (Accepted, error) {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
 		return Accepted{}, err
@@ -321,7 +321,7 @@ func (e *Engine) Pick(ctx context.Context, hostID, entryID string) (Accepted, er
 // hostOfQueue loads an available host serving queueID: ErrForbidden when
 // the queue is not assigned to it, ErrState when it is assigned but not
 // ticked in Host.Serving, or the host is not available.
-func (e *Engine) hostOfQueue(ctx context.Context, hostID, queueID string) (Host, Queue, error) {
+func (e *Engine) hostOfQueue(ctx context.Context, hostID HostID, queueID QueueID) (Host, Queue, error) {
 	h, err := e.GetHost(ctx, hostID)
 	if err != nil {
 		return Host{}, Queue{}, err
@@ -348,14 +348,14 @@ func (e *Engine) hostOfQueue(ctx context.Context, hostID, queueID string) (Host,
 // The reason recorded is "completed" (host) or "caller_completed".
 // Errors: ErrNotFound, ErrForbidden (neither the entry's host nor its
 // caller), ErrState (not connecting or in a call, e.g. already completed).
-func (e *Engine) Complete(ctx context.Context, userID, entryID string) error {
+func (e *Engine) Complete(ctx context.Context, userID string, entryID EntryID) error {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
 		return err
 	}
 	reason := "completed"
 	switch {
-	case userID != "" && en.HostID == userID:
+	case userID != "" && en.HostID == HostID(userID):
 	case userID != "" && en.CallerID == userID:
 		reason = "caller_completed"
 	default:
@@ -423,7 +423,7 @@ func (e *Engine) revokeTokens(ctx context.Context, c *Call) {
 }
 
 // wrappingUp is the entry h is wrapping up after, or "".
-func wrappingUp(h *Host) string {
+func wrappingUp(h *Host) EntryID {
 	if h.State == HostWrapUp {
 		return h.EntryID
 	}
@@ -433,7 +433,7 @@ func wrappingUp(h *Host) string {
 // endWrapUp records on entryID ("" does nothing) that its host's wrap-up
 // ended at at, for the handle time (see Stats.AHT). A failure is logged:
 // the statistics then count the queue's wrap-up timeout instead.
-func (e *Engine) endWrapUp(ctx context.Context, entryID string, at time.Time) {
+func (e *Engine) endWrapUp(ctx context.Context, entryID EntryID, at time.Time) {
 	if entryID == "" {
 		return
 	}

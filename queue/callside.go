@@ -22,8 +22,8 @@ type RoomProvisioner interface {
 // RoomRequest asks for a room for one call.
 type RoomRequest struct {
 	// CallID and QueueID identify the call (for logs and room descriptions).
-	CallID  string
-	QueueID string
+	CallID  CallID
+	QueueID QueueID
 	// Engine is the queue's media engine (janus, builtin or auto).
 	Engine MediaEngine
 	// Secret is the random room secret (VideoRoom "secret"), 32 hex chars.
@@ -46,7 +46,7 @@ type TicketIssuer interface {
 // TicketRequest is what a call ticket names.
 type TicketRequest struct {
 	// CallID is the call.
-	CallID string
+	CallID CallID
 	// Engine, Instance and RoomID say where the room is.
 	Engine   MediaEngine
 	Instance string

@@ -45,7 +45,7 @@ type Engine struct {
 	feed Feed
 
 	mu        sync.Mutex
-	paceCache map[string]pace
+	paceCache map[QueueID]pace
 }
 
 // Option configures an Engine.
@@ -79,7 +79,7 @@ func NewEngine(deps Deps, opts ...Option) (*Engine, error) {
 		clock: SystemClock{}, log: slog.Default(),
 		sweepEvery: 250 * time.Millisecond, claimTimeout: 10 * time.Second,
 		ticketTTL: 2 * time.Minute, ahtWindow: 20,
-		paceCache: map[string]pace{}, feed: &LocalFeed{},
+		paceCache: map[QueueID]pace{}, feed: &LocalFeed{},
 	}
 	for _, o := range opts {
 		o(e)
@@ -118,7 +118,7 @@ func newID() string { return idgen.Hex(16) }
 // Time-ordered keys make a store's inserts append at the end of its ID
 // index instead of touching a random page each (bbolt: fewer dirty pages
 // per commit, smaller fsyncs).
-func newEntryID() string {
+func newEntryID() EntryID {
 	now := time.Now()
 	var b [16]byte
 	ms := uint64(now.UnixMilli())
@@ -126,7 +126,7 @@ func newEntryID() string {
 		b[i] = byte(ms >> (8 * (5 - i)))
 	}
 	copy(b[6:], idgen.Bytes(10))
-	return hex.EncodeToString(b[:])
+	return EntryID(hex.EncodeToString(b[:]))
 }
 
 // maxCAS bounds read-modify-write retries under contention.
@@ -136,7 +136,7 @@ const maxCAS = 50
 // until the write wins the compare-and-set (put returns ErrVersion when
 // the document changed since it was read), at most maxCAS times. what
 // names the document kind in errors ("entry", "host", "call").
-func cas[T any](ctx context.Context, what, id string, get func(context.Context, string) (T, error),
+func cas[T any, ID ~string](ctx context.Context, what string, id ID, get func(context.Context, ID) (T, error),
 	put func(context.Context, T) (T, error), fn func(*T) error) (T, error) {
 	var zero T
 	for range maxCAS {
@@ -160,23 +160,23 @@ func cas[T any](ctx context.Context, what, id string, get func(context.Context, 
 }
 
 // casEntry re-reads entry id and applies fn until the update wins.
-func (e *Engine) casEntry(ctx context.Context, id string, fn func(*Entry) error) (Entry, error) {
+func (e *Engine) casEntry(ctx context.Context, id EntryID, fn func(*Entry) error) (Entry, error) {
 	return cas(ctx, "entry", id, e.store.GetEntry, e.store.UpdateEntry, fn)
 }
 
 // casHost re-reads host id and applies fn until the update wins.
-func (e *Engine) casHost(ctx context.Context, id string, fn func(*Host) error) (Host, error) {
+func (e *Engine) casHost(ctx context.Context, id HostID, fn func(*Host) error) (Host, error) {
 	return cas(ctx, "host", id, e.store.GetHost, e.store.UpdateHost, fn)
 }
 
 // casCall re-reads call id and applies fn until the update wins.
-func (e *Engine) casCall(ctx context.Context, id string, fn func(*Call) error) (Call, error) {
+func (e *Engine) casCall(ctx context.Context, id CallID, fn func(*Call) error) (Call, error) {
 	return cas(ctx, "call", id, e.store.GetCall, e.store.UpdateCall, fn)
 }
 
 // to moves the entry to state s at time at, recording the transition.
 // Final states set EndedAt and clear Paused and Deadline.
-func (en *Entry) to(s EntryState, at time.Time, hostID, reason string) {
+func (en *Entry) to(s EntryState, at time.Time, hostID HostID, reason string) {
 	en.State = s
 	en.History = append(en.History, Transition{State: s, At: at, HostID: hostID, Reason: reason})
 	if !s.Live() {

@@ -27,7 +27,7 @@ func TestRunSweepsOnTheClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := env.Engine.PutHost(ctx, "h1", "Host", []string{q.ID}); err != nil {
+		if _, err := env.Engine.PutHost(ctx, "h1", "Host", []queue.QueueID{q.ID}); err != nil {
 			t.Fatal(err)
 		}
 		j, err := env.Engine.Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: "c1", Name: "Caller"}})

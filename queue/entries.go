@@ -120,8 +120,8 @@ func checkIntake(q *Queue, in map[string]string) error {
 // re-entry cooldown, needs an account, or the intake is incomplete.
 // Errors: *Refusal (wrapping ErrClosed, ErrFull, ErrAlreadyQueued,
 // ErrCooldown, ErrForbidden, ErrInvalid), ErrNotFound (no such queue).
-func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joined, error) {
-	q, err := e.GetQueue(ctx, queueID)
+func (e *Engine) Join(ctx context.Context, queueID QueueID, req JoinRequest) (Joined, error) {
+	q, err := e.GetQueue(ctx, string(queueID))
 	if err != nil {
 		return Joined{}, fmt.Errorf("queue: join: %w", err)
 	}
@@ -186,7 +186,7 @@ func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joi
 		History: []Transition{{State: EntryWaiting, At: now, Reason: "join"}},
 	}
 	if q.Limits.OnePerCaller {
-		en.ActiveKey = q.ID + "|" + req.Caller.ID
+		en.ActiveKey = string(q.ID) + "|" + req.Caller.ID
 	}
 	en.Deadline = waitDeadline(&q, &en)
 	out, err := e.store.CreateEntry(ctx, en)
@@ -213,7 +213,7 @@ func (e *Engine) Join(ctx context.Context, queueID string, req JoinRequest) (Joi
 }
 
 // GetEntry returns entry id. Errors: ErrNotFound.
-func (e *Engine) GetEntry(ctx context.Context, id string) (Entry, error) {
+func (e *Engine) GetEntry(ctx context.Context, id EntryID) (Entry, error) {
 	en, err := e.store.GetEntry(ctx, id)
 	if err != nil {
 		return Entry{}, fmt.Errorf("queue: entry %s: %w", id, err)
@@ -223,7 +223,7 @@ func (e *Engine) GetEntry(ctx context.Context, id string) (Entry, error) {
 
 // Waiting returns the waiting entries of a queue in queue order (the first
 // is next).
-func (e *Engine) Waiting(ctx context.Context, queueID string) ([]Entry, error) {
+func (e *Engine) Waiting(ctx context.Context, queueID QueueID) ([]Entry, error) {
 	return e.store.ListEntries(ctx, EntryFilter{QueueID: queueID, States: []EntryState{EntryWaiting}})
 }
 
@@ -232,7 +232,7 @@ func (e *Engine) Waiting(ctx context.Context, queueID string) ([]Entry, error) {
 // caller's Complete: the call ends at once (no rejoin grace). Errors:
 // ErrNotFound, ErrForbidden (not the caller's entry), ErrState (already
 // ended).
-func (e *Engine) Leave(ctx context.Context, callerID, entryID string) error {
+func (e *Engine) Leave(ctx context.Context, callerID string, entryID EntryID) error {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
 		return err
@@ -252,7 +252,7 @@ func (e *Engine) Leave(ctx context.Context, callerID, entryID string) error {
 
 // Remove ends an entry as removed on behalf of a host or admin. Errors:
 // ErrNotFound, ErrState (already ended).
-func (e *Engine) Remove(ctx context.Context, entryID, by string) error {
+func (e *Engine) Remove(ctx context.Context, entryID EntryID, by string) error {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
 		return err
@@ -267,7 +267,7 @@ func (e *Engine) Remove(ctx context.Context, entryID, by string) error {
 // entry keeps its place but is paused (not offered) until the caller
 // resumes or the grace period ends (then abandoned). Other states are left
 // alone (an accepted caller has the no-show timeout). Errors: ErrNotFound.
-func (e *Engine) Disconnected(ctx context.Context, entryID string) error {
+func (e *Engine) Disconnected(ctx context.Context, entryID EntryID) error {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
 		return err
@@ -302,7 +302,7 @@ var errSkip = errors.New("skip")
 // token from Join; the entry keeps its place. Resuming a live entry that
 // is not paused is a no-op. Errors: ErrNotFound, ErrResumeToken (wrong
 // token, or the entry already ended, e.g. abandoned after the grace).
-func (e *Engine) Resume(ctx context.Context, entryID, token string) (Entry, error) {
+func (e *Engine) Resume(ctx context.Context, entryID EntryID, token string) (Entry, error) {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
 		return Entry{}, err
@@ -347,13 +347,13 @@ func (e *Engine) Resume(ctx context.Context, entryID, token string) (Entry, erro
 // endEntry moves a live entry to a final state and cleans up after it:
 // an offered host is released (available again), a call is ended and its
 // host put in wrap-up. An entry already ended is left alone.
-func (e *Engine) endEntry(ctx context.Context, entryID string, final EntryState, reason string, now time.Time) error {
+func (e *Engine) endEntry(ctx context.Context, entryID EntryID, final EntryState, reason string, now time.Time) error {
 	return e.endEntryIf(ctx, entryID, final, func(*Entry) (string, bool) { return reason, true }, now)
 }
 
 // endEntryIf is endEntry when cond, checked on the stored entry inside the
 // compare-and-set, says so and gives the reason.
-func (e *Engine) endEntryIf(ctx context.Context, entryID string, final EntryState, cond func(*Entry) (string, bool), now time.Time) error {
+func (e *Engine) endEntryIf(ctx context.Context, entryID EntryID, final EntryState, cond func(*Entry) (string, bool), now time.Time) error {
 	var prev Entry
 	var reason string
 	en, err := e.casEntry(ctx, entryID, func(x *Entry) error {
@@ -393,7 +393,7 @@ func (e *Engine) endEntryIf(ctx context.Context, entryID string, final EntryStat
 // releaseHost moves the host holding entryID (offered or in a call) to
 // state s; wrap_up gets the queue's wrap-up deadline. An available host is
 // matched again.
-func (e *Engine) releaseHost(ctx context.Context, hostID, entryID string, s HostState, now time.Time) {
+func (e *Engine) releaseHost(ctx context.Context, hostID HostID, entryID EntryID, s HostState, now time.Time) {
 	if hostID == "" {
 		return
 	}

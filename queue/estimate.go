@@ -62,7 +62,7 @@ func (e *Engine) pace(ctx context.Context, q *Queue) pace {
 	slices.SortFunc(done, func(a, b Entry) int { return a.EndedAt.Compare(b.EndedAt) })
 	// Each host's previous call (over the whole day) says when it was
 	// free; the last ahtWindow calls are averaged.
-	freeAt := map[string]time.Time{}
+	freeAt := map[HostID]time.Time{}
 	var handle, ring time.Duration
 	for i, en := range done {
 		if i >= len(done)-e.ahtWindow {
@@ -87,7 +87,7 @@ func (e *Engine) pace(ctx context.Context, q *Queue) pace {
 // the (last) offer to the accept; in pick mode from when the caller and a
 // free host were both there (the later of the join and the end of the
 // host's previous call in the sample, freeAt) to the pick.
-func answerDelay(q *Queue, en *Entry, freeAt map[string]time.Time) time.Duration {
+func answerDelay(q *Queue, en *Entry, freeAt map[HostID]time.Time) time.Duration {
 	from := en.OfferedAt
 	if q.Mode == ModePick || from.IsZero() {
 		from = en.CreatedAt
@@ -99,7 +99,7 @@ func answerDelay(q *Queue, en *Entry, freeAt map[string]time.Time) time.Duration
 }
 
 // forgetPace drops queueID's cached pace: a call just ended there.
-func (e *Engine) forgetPace(queueID string) {
+func (e *Engine) forgetPace(queueID QueueID) {
 	e.mu.Lock()
 	delete(e.paceCache, queueID)
 	e.mu.Unlock()

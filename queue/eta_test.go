@@ -112,10 +112,10 @@ func simulateETA(tb testing.TB, rg etaRegime, seed uint64) etaResult {
 	hostIDs := make([]string, rg.hosts)
 	for i := range hostIDs {
 		hostIDs[i] = "h" + strconv.Itoa(i)
-		if _, err := eng.PutHost(ctx, hostIDs[i], "Host", []string{q.ID}); err != nil {
+		if _, err := eng.PutHost(ctx, queue.HostID(hostIDs[i]), "Host", []queue.QueueID{q.ID}); err != nil {
 			tb.Fatal(err)
 		}
-		if _, err := eng.SetAvailability(ctx, hostIDs[i], queue.HostAvailable); err != nil {
+		if _, err := eng.SetAvailability(ctx, queue.HostID(hostIDs[i]), queue.HostAvailable); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -147,7 +147,7 @@ func simulateETA(tb testing.TB, rg etaRegime, seed uint64) etaResult {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		slices.SortFunc(hs, func(a, b queue.Host) int { return cmpString(a.ID, b.ID) })
+		slices.SortFunc(hs, func(a, b queue.Host) int { return cmpString(string(a.ID), string(b.ID)) })
 		waiting, err := eng.Waiting(ctx, q.ID)
 		if err != nil {
 			tb.Fatal(err)
@@ -155,8 +155,8 @@ func simulateETA(tb testing.TB, rg etaRegime, seed uint64) etaResult {
 		for _, h := range hs {
 			switch h.State {
 			case queue.HostOffered:
-				if c := callers[h.EntryID]; c != nil && !accepting[h.EntryID] {
-					accepting[h.EntryID] = true
+				if c := callers[string(h.EntryID)]; c != nil && !accepting[string(h.EntryID)] {
+					accepting[string(h.EntryID)] = true
 					host, entry := h.ID, h.EntryID
 					at(now.Add(c.ring), func() {
 						if _, err := eng.Accept(ctx, host, entry); err != nil {
@@ -165,11 +165,11 @@ func simulateETA(tb testing.TB, rg etaRegime, seed uint64) etaResult {
 					})
 				}
 			case queue.HostInCall:
-				if c := callers[h.EntryID]; c != nil && !completing[h.EntryID] {
-					completing[h.EntryID] = true
+				if c := callers[string(h.EntryID)]; c != nil && !completing[string(h.EntryID)] {
+					completing[string(h.EntryID)] = true
 					host, entry := h.ID, h.EntryID
 					at(now.Add(c.handle), func() {
-						if err := eng.Complete(ctx, host, entry); err != nil {
+						if err := eng.Complete(ctx, string(host), entry); err != nil {
 							tb.Fatalf("complete: %v", err)
 						}
 					})
@@ -184,11 +184,11 @@ func simulateETA(tb testing.TB, rg etaRegime, seed uint64) etaResult {
 					})
 				}
 			case queue.HostAvailable:
-				if rg.mode == queue.ModePick && len(waiting) > 0 && !picking[h.ID] {
-					picking[h.ID] = true
+				if rg.mode == queue.ModePick && len(waiting) > 0 && !picking[string(h.ID)] {
+					picking[string(h.ID)] = true
 					host := h.ID
 					at(now.Add(uniform(rng, etaRingMin, etaRingMax)), func() {
-						picking[host] = false
+						picking[string(host)] = false
 						if _, err := eng.Next(ctx, host, q.ID); err != nil && !isNotFound(err) {
 							tb.Fatalf("next: %v", err)
 						}
@@ -205,8 +205,8 @@ func simulateETA(tb testing.TB, rg etaRegime, seed uint64) etaResult {
 		if err != nil {
 			tb.Fatalf("join: %v", err)
 		}
-		callers[j.Entry.ID] = c
-		order = append(order, j.Entry.ID)
+		callers[string(j.Entry.ID)] = c
+		order = append(order, string(j.Entry.ID))
 		c.estimate = estimateAtJoin(tb, eng, &q, j.Entry.ID)
 		if n+1 < etaCallers {
 			gap := time.Duration(rng.ExpFloat64() * float64(meanGap))
@@ -223,7 +223,7 @@ func simulateETA(tb testing.TB, rg etaRegime, seed uint64) etaResult {
 
 	var waits, errs []time.Duration
 	for _, id := range order {
-		en, err := eng.GetEntry(ctx, id)
+		en, err := eng.GetEntry(ctx, queue.EntryID(id))
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -242,7 +242,7 @@ func simulateETA(tb testing.TB, rg etaRegime, seed uint64) etaResult {
 }
 
 // estimateAtJoin is the estimate the API shows right after the join.
-func estimateAtJoin(tb testing.TB, eng *queue.Engine, q *queue.Queue, entryID string) time.Duration {
+func estimateAtJoin(tb testing.TB, eng *queue.Engine, q *queue.Queue, entryID queue.EntryID) time.Duration {
 	tb.Helper()
 	ctx := context.Background()
 	en, err := eng.GetEntry(ctx, entryID)

@@ -22,12 +22,12 @@ func (l *eventLog) add(ev queue.Event) {
 }
 
 // of returns the recorded events about entry id, in order.
-func (l *eventLog) of(id string) []queue.Event {
+func (l *eventLog) of(id queue.EntryID) []queue.Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []queue.Event
 	for _, ev := range l.evs {
-		if ev.Entry == queue.EntryID(id) {
+		if ev.Entry == id {
 			out = append(out, ev)
 		}
 	}

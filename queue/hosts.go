@@ -13,7 +13,7 @@ import (
 // from the host's queues is removed from its Serving too; a queue added is
 // served at once only when the host serves all its queues (Serving nil).
 // Errors: ErrInvalid, ErrNotFound (a queue does not exist).
-func (e *Engine) PutHost(ctx context.Context, id, name string, queues []string) (Host, error) {
+func (e *Engine) PutHost(ctx context.Context, id HostID, name string, queues []QueueID) (Host, error) {
 	if id == "" || len(name) > 200 {
 		return Host{}, &FieldError{Field: "name", Message: "A host's name must be at most 200 characters long."}
 	}
@@ -26,12 +26,12 @@ func (e *Engine) PutHost(ctx context.Context, id, name string, queues []string) 
 	now := e.clock.Now()
 	h, err := e.store.CreateHost(ctx, Host{ID: id, Name: name, Queues: queues, State: HostOffline, StateSince: now, IdleSince: now})
 	if errors.Is(err, ErrConflict) {
-		var old []string
+		var old []QueueID
 		h, err = e.casHost(ctx, id, func(h *Host) error {
 			old = h.Queues
 			h.Name, h.Queues = name, queues
 			if h.Serving != nil {
-				h.Serving = slices.DeleteFunc(slices.Clone(h.Serving), func(q string) bool { return !slices.Contains(queues, q) })
+				h.Serving = slices.DeleteFunc(slices.Clone(h.Serving), func(q QueueID) bool { return !slices.Contains(queues, q) })
 			}
 			return nil
 		})
@@ -53,7 +53,7 @@ func (e *Engine) PutHost(ctx context.Context, id, name string, queues []string) 
 }
 
 // GetHost returns host id. Errors: ErrNotFound.
-func (e *Engine) GetHost(ctx context.Context, id string) (Host, error) {
+func (e *Engine) GetHost(ctx context.Context, id HostID) (Host, error) {
 	h, err := e.store.GetHost(ctx, id)
 	if err != nil {
 		return Host{}, fmt.Errorf("queue: host %s: %w", id, err)
@@ -62,13 +62,13 @@ func (e *Engine) GetHost(ctx context.Context, id string) (Host, error) {
 }
 
 // ListHosts returns the hosts of queueID ("" for all), longest idle first.
-func (e *Engine) ListHosts(ctx context.Context, queueID string) ([]Host, error) {
+func (e *Engine) ListHosts(ctx context.Context, queueID QueueID) ([]Host, error) {
 	return e.store.ListHosts(ctx, HostFilter{QueueID: queueID})
 }
 
 // DeleteHost removes a host that is not offered or in a call. Errors:
 // ErrNotFound, ErrState.
-func (e *Engine) DeleteHost(ctx context.Context, id string) error {
+func (e *Engine) DeleteHost(ctx context.Context, id HostID) error {
 	h, err := e.GetHost(ctx, id)
 	if err != nil {
 		return err
@@ -89,7 +89,7 @@ func (e *Engine) DeleteHost(ctx context.Context, id string) error {
 // early); a host with an offer or in a call gets ErrState. Becoming
 // available triggers matching in auto-mode queues. Errors: ErrInvalid,
 // ErrNotFound, ErrState.
-func (e *Engine) SetAvailability(ctx context.Context, hostID string, s HostState) (Host, error) {
+func (e *Engine) SetAvailability(ctx context.Context, hostID HostID, s HostState) (Host, error) {
 	if s != HostAvailable && s != HostAway && s != HostOffline {
 		return Host{}, &FieldError{Field: "state", Message: fmt.Sprintf("A host may set available, away or offline, not %s.", s)}
 	}
@@ -99,7 +99,7 @@ func (e *Engine) SetAvailability(ctx context.Context, hostID string, s HostState
 			return h, nil
 		}
 	}
-	var wrapped string // the entry whose wrap-up this ends
+	var wrapped EntryID // the entry whose wrap-up this ends
 	h, err := e.casHost(ctx, hostID, func(h *Host) error {
 		if h.State == HostOffered || h.State == HostInCall {
 			return fmt.Errorf("queue: host %s is %s: %w", hostID, h.State, ErrState)
@@ -131,11 +131,11 @@ func (e *Engine) SetAvailability(ctx context.Context, hostID string, s HostState
 // host state (an offer or call in progress is not affected). Errors:
 // *Refusal wrapping ErrNotAssigned (Reason "not_assigned", Field "queues")
 // when an ID is not among the host's queues, ErrNotFound.
-func (e *Engine) SetServing(ctx context.Context, hostID string, queues []string) (Host, error) {
+func (e *Engine) SetServing(ctx context.Context, hostID HostID, queues []QueueID) (Host, error) {
 	if queues != nil { // keep an empty list non-nil: it means "none"
-		queues = append(make([]string, 0, len(queues)), slices.Compact(slices.Sorted(slices.Values(queues)))...)
+		queues = append(make([]QueueID, 0, len(queues)), slices.Compact(slices.Sorted(slices.Values(queues)))...)
 	}
-	var before []string
+	var before []QueueID
 	h, err := e.casHost(ctx, hostID, func(h *Host) error {
 		for _, q := range queues {
 			if !slices.Contains(h.Queues, q) {
@@ -169,7 +169,7 @@ func (e *Engine) SetServing(ctx context.Context, hostID string, queues []string)
 // host's served auto-mode queues in one store write. It reports false
 // (nothing changed) when the store cannot, nobody is waiting, or the host
 // changed meanwhile; SetAvailability then goes the plain way.
-func (e *Engine) availableWithOffer(ctx context.Context, hostID string, now time.Time) (Host, bool) {
+func (e *Engine) availableWithOffer(ctx context.Context, hostID HostID, now time.Time) (Host, bool) {
 	os, ok := e.store.(OfferStore)
 	if !ok {
 		return Host{}, false

@@ -13,7 +13,3 @@ type HostID string
 
 // CallID identifies a call: 32 hex digits.
 type CallID string
-
-// CallerID identifies a caller: the account subject, or the guest
-// identifier of a guest.
-type CallerID string

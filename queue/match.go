@@ -81,7 +81,7 @@ func (e *Engine) offer(ctx context.Context, h Host, qs []Queue) (Entry, error) {
 // autoQueues returns the auto-mode queues among ids, ordered so the queue
 // whose head entry has waited longest comes first (only computed when
 // there is more than one).
-func (e *Engine) autoQueues(ctx context.Context, ids []string) []Queue {
+func (e *Engine) autoQueues(ctx context.Context, ids []QueueID) []Queue {
 	var qs []Queue
 	for _, id := range ids {
 		q, err := e.store.GetQueue(ctx, id)
@@ -92,7 +92,7 @@ func (e *Engine) autoQueues(ctx context.Context, ids []string) []Queue {
 	if len(qs) < 2 {
 		return qs
 	}
-	head := map[string]time.Time{}
+	head := map[QueueID]time.Time{}
 	for _, q := range qs {
 		w, err := e.store.ListEntries(ctx, EntryFilter{QueueID: q.ID, States: []EntryState{EntryWaiting}, Limit: 1})
 		if err == nil && len(w) == 1 {
@@ -118,7 +118,7 @@ func (e *Engine) autoQueues(ctx context.Context, ids []string) []Queue {
 // matchHost offers the longest-waiting caller of the auto-mode queues the
 // host serves (Host.ServedQueues) to hostID if it is available. It reports
 // whether an offer was made.
-func (e *Engine) matchHost(ctx context.Context, hostID string) bool {
+func (e *Engine) matchHost(ctx context.Context, hostID HostID) bool {
 	h, err := e.store.GetHost(ctx, hostID)
 	if err != nil || h.State != HostAvailable {
 		return false

@@ -12,20 +12,20 @@ import (
 // everything is lost when the process exits. It is safe for concurrent use.
 type MemoryStore struct {
 	mu      sync.Mutex
-	queues  map[string]Queue
-	hosts   map[string]Host
-	entries map[string]Entry
-	calls   map[string]Call
-	seq     map[string]int64  // per-queue counter
-	unique  map[string]string // Entry.UniqueKey → entry ID
-	waiting map[string][]wkey // queue ID → waiting entries in queue order
+	queues  map[QueueID]Queue
+	hosts   map[HostID]Host
+	entries map[EntryID]Entry
+	calls   map[CallID]Call
+	seq     map[QueueID]int64  // per-queue counter
+	unique  map[string]EntryID // Entry.UniqueKey → entry ID
+	waiting map[QueueID][]wkey // queue ID → waiting entries in queue order
 }
 
 // wkey is a waiting entry's place in queue order.
 type wkey struct {
 	prio int
 	seq  int64
-	id   string
+	id   EntryID
 }
 
 func (a wkey) cmp(b wkey) int {
@@ -43,13 +43,13 @@ func keyOf(e *Entry) wkey { return wkey{prio: e.Priority, seq: e.Seq, id: e.ID} 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		queues:  map[string]Queue{},
-		hosts:   map[string]Host{},
-		entries: map[string]Entry{},
-		calls:   map[string]Call{},
-		seq:     map[string]int64{},
-		unique:  map[string]string{},
-		waiting: map[string][]wkey{},
+		queues:  map[QueueID]Queue{},
+		hosts:   map[HostID]Host{},
+		entries: map[EntryID]Entry{},
+		calls:   map[CallID]Call{},
+		seq:     map[QueueID]int64{},
+		unique:  map[string]EntryID{},
+		waiting: map[QueueID][]wkey{},
 	}
 }
 
@@ -73,7 +73,7 @@ func (m *MemoryStore) CreateQueue(_ context.Context, q Queue) (Queue, error) {
 }
 
 // GetQueue implements Store.
-func (m *MemoryStore) GetQueue(_ context.Context, id string) (Queue, error) {
+func (m *MemoryStore) GetQueue(_ context.Context, id QueueID) (Queue, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	q, ok := m.queues[id]
@@ -129,7 +129,7 @@ func (m *MemoryStore) UpdateQueue(_ context.Context, q Queue) (Queue, error) {
 }
 
 // DeleteQueue implements Store.
-func (m *MemoryStore) DeleteQueue(_ context.Context, id string) error {
+func (m *MemoryStore) DeleteQueue(_ context.Context, id QueueID) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.queues[id]; !ok {
@@ -152,7 +152,7 @@ func (m *MemoryStore) CreateHost(_ context.Context, h Host) (Host, error) {
 }
 
 // GetHost implements Store.
-func (m *MemoryStore) GetHost(_ context.Context, id string) (Host, error) {
+func (m *MemoryStore) GetHost(_ context.Context, id HostID) (Host, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	h, ok := m.hosts[id]
@@ -205,7 +205,7 @@ func (m *MemoryStore) UpdateHost(_ context.Context, h Host) (Host, error) {
 }
 
 // DeleteHost implements Store.
-func (m *MemoryStore) DeleteHost(_ context.Context, id string) error {
+func (m *MemoryStore) DeleteHost(_ context.Context, id HostID) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.hosts[id]; !ok {
@@ -255,7 +255,7 @@ func (m *MemoryStore) CreateEntry(_ context.Context, e Entry) (Entry, error) {
 }
 
 // GetEntry implements Store.
-func (m *MemoryStore) GetEntry(_ context.Context, id string) (Entry, error) {
+func (m *MemoryStore) GetEntry(_ context.Context, id EntryID) (Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.entries[id]
@@ -409,7 +409,7 @@ func (m *MemoryStore) CreateCall(_ context.Context, c Call) (Call, error) {
 }
 
 // GetCall implements Store.
-func (m *MemoryStore) GetCall(_ context.Context, id string) (Call, error) {
+func (m *MemoryStore) GetCall(_ context.Context, id CallID) (Call, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.calls[id]

@@ -11,7 +11,7 @@ import (
 // document in the store; Version is bumped by every successful update.
 type Queue struct {
 	// ID is the unique, immutable identifier (random, URL-safe).
-	ID string `json:"id" bson:"_id"`
+	ID QueueID `json:"id" bson:"_id"`
 	// Slug is a unique, URL-safe short name ("it-help"), [a-z0-9-], 1–64.
 	Slug string `json:"slug" bson:"slug"`
 	// Name is the display name.
@@ -134,12 +134,12 @@ type IntakeField struct {
 // user; Version is bumped by every successful update.
 type Host struct {
 	// ID is the user's subject identifier from auth.
-	ID string `json:"id" bson:"_id"`
+	ID HostID `json:"id" bson:"_id"`
 	// Name is the display name.
 	Name string `json:"name" bson:"name"`
 	// Queues are the IDs of the queues this host may serve, assigned by an
 	// admin (sorted, no duplicates).
-	Queues []string `json:"queues" bson:"queues"`
+	Queues []QueueID `json:"queues" bson:"queues"`
 	// Serving is the subset of Queues the host is serving now, chosen by
 	// the host (sorted, no duplicates). nil (JSON null) means all of
 	// Queues — a new host, or one that never chose; an empty non-nil list
@@ -147,7 +147,7 @@ type Host struct {
 	// callers. Stores must keep nil and empty apart. Matching (auto-mode
 	// offers, pick and next) considers only served queues; see
 	// [Host.Serves].
-	Serving []string `json:"serving" bson:"serving"`
+	Serving []QueueID `json:"serving" bson:"serving"`
 	// State is the current state.
 	State HostState `json:"state" bson:"state"`
 	// StateSince is when State was entered.
@@ -157,7 +157,7 @@ type Host struct {
 	IdleSince time.Time `json:"idle_since" bson:"idle_since"`
 	// EntryID is the entry offered to or being served by this host ("" when
 	// none, including the short claim window, see Store).
-	EntryID string `json:"entry_id,omitempty" bson:"entry_id,omitempty"`
+	EntryID EntryID `json:"entry_id,omitempty" bson:"entry_id,omitempty"`
 	// Deadline is when the engine must next look at this host (offer
 	// timeout, end of wrap-up, stale claim); zero when nothing is due.
 	Deadline time.Time `json:"deadline,omitzero" bson:"deadline,omitempty"`
@@ -167,7 +167,7 @@ type Host struct {
 
 // Serves reports whether the host serves queueID now: it is assigned
 // (in Queues) and, when Serving is set, ticked in Serving.
-func (h *Host) Serves(queueID string) bool {
+func (h *Host) Serves(queueID QueueID) bool {
 	if !slices.Contains(h.Queues, queueID) {
 		return false
 	}
@@ -176,8 +176,8 @@ func (h *Host) Serves(queueID string) bool {
 
 // ServedQueues returns the IDs of the queues the host serves now (Queues
 // filtered by Serving), in Queues order; never nil.
-func (h *Host) ServedQueues() []string {
-	out := make([]string, 0, len(h.Queues))
+func (h *Host) ServedQueues() []QueueID {
+	out := make([]QueueID, 0, len(h.Queues))
 	for _, q := range h.Queues {
 		if h.Serving == nil || slices.Contains(h.Serving, q) {
 			out = append(out, q)
@@ -193,7 +193,7 @@ type Transition struct {
 	// At is when it was entered.
 	At time.Time `json:"at" bson:"at"`
 	// HostID is the host involved, if any.
-	HostID string `json:"host_id,omitempty" bson:"host_id,omitempty"`
+	HostID HostID `json:"host_id,omitempty" bson:"host_id,omitempty"`
 	// Reason is a short machine-readable cause ("offer_timeout",
 	// "declined", "left", "grace_over", "max_wait", "closed", ...).
 	Reason string `json:"reason,omitempty" bson:"reason,omitempty"`
@@ -203,9 +203,9 @@ type Transition struct {
 // per entry; Version is bumped by every successful update.
 type Entry struct {
 	// ID is the unique identifier (random, URL-safe).
-	ID string `json:"id" bson:"_id"`
+	ID EntryID `json:"id" bson:"_id"`
 	// QueueID is the queue.
-	QueueID string `json:"queue_id" bson:"queue_id"`
+	QueueID QueueID `json:"queue_id" bson:"queue_id"`
 	// Seq is the per-queue sequence number assigned by Store.CreateEntry,
 	// strictly increasing in creation order (gaps allowed).
 	Seq int64 `json:"seq" bson:"seq"`
@@ -223,9 +223,9 @@ type Entry struct {
 	State EntryState `json:"state" bson:"state"`
 	// HostID is the host the entry is offered to or served by ("" when
 	// waiting).
-	HostID string `json:"host_id,omitempty" bson:"host_id,omitempty"`
+	HostID HostID `json:"host_id,omitempty" bson:"host_id,omitempty"`
 	// CallID is the call, once accepted.
-	CallID string `json:"call_id,omitempty" bson:"call_id,omitempty"`
+	CallID CallID `json:"call_id,omitempty" bson:"call_id,omitempty"`
 	// Paused marks a waiting entry whose caller is disconnected within the
 	// grace period: it keeps its place but is not offered.
 	Paused bool `json:"paused,omitempty" bson:"paused,omitempty"`
@@ -276,7 +276,7 @@ func (e Entry) UniqueKey() string {
 	if e.ActiveKey != "" && e.State.Live() {
 		return e.ActiveKey
 	}
-	return "entry:" + e.ID
+	return "entry:" + string(e.ID)
 }
 
 // Participant is one side of a call. Token is a Janus stored token and is
@@ -308,11 +308,11 @@ type Participant struct {
 // them (the JSON tags are for stores), the API never renders this type.
 type Call struct {
 	// ID is the unique identifier.
-	ID string `json:"id" bson:"_id"`
+	ID CallID `json:"id" bson:"_id"`
 	// QueueID, EntryID and HostID link the call to its entry.
-	QueueID string `json:"queue_id" bson:"queue_id"`
-	EntryID string `json:"entry_id" bson:"entry_id"`
-	HostID  string `json:"host_id" bson:"host_id"`
+	QueueID QueueID `json:"queue_id" bson:"queue_id"`
+	EntryID EntryID `json:"entry_id" bson:"entry_id"`
+	HostID  HostID  `json:"host_id" bson:"host_id"`
 	// Room is where the call is hosted.
 	Room Room `json:"room" bson:"room"`
 	// Participants are the host and the caller.

@@ -29,7 +29,7 @@ type OfferStore interface {
 // OfferRequest is the argument of OfferStore.OfferNext.
 type OfferRequest struct {
 	// HostID and HostVersion name the host as the engine read it.
-	HostID      string
+	HostID      HostID
 	HostVersion int64
 	// Available makes the host available and offers to it in the same
 	// step (a host going available with callers waiting: one write, one
@@ -46,7 +46,7 @@ type OfferRequest struct {
 // OfferQueue is one queue of an OfferRequest with its offer deadline.
 type OfferQueue struct {
 	// ID is the queue.
-	ID string
+	ID QueueID
 	// Deadline is when an offer from this queue times out.
 	Deadline time.Time
 }

@@ -104,7 +104,7 @@ func awayOf(en *Entry, role PartyRole) *time.Time {
 	return &en.CallerAwayUntil
 }
 
-func (e *Engine) applyProgress(ctx context.Context, callID string, role PartyRole, p Progress) error {
+func (e *Engine) applyProgress(ctx context.Context, callID CallID, role PartyRole, p Progress) error {
 	back := p.Kind == ProgressJoined || p.Kind == ProgressWebRTCUp
 	var rejoinedAt time.Time
 	c, err := e.casCall(ctx, callID, func(c *Call) error {

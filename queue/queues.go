@@ -95,7 +95,7 @@ func (e *Engine) CreateQueue(ctx context.Context, q Queue) (Queue, error) {
 		return Queue{}, err
 	}
 	now := e.clock.Now()
-	q.ID, q.CreatedAt, q.UpdatedAt = newID(), now, now
+	q.ID, q.CreatedAt, q.UpdatedAt = QueueID(newID()), now, now
 	out, err := e.store.CreateQueue(ctx, q)
 	if err != nil {
 		return Queue{}, slugTaken(fmt.Errorf("queue: create %q: %w", q.Slug, err))
@@ -126,7 +126,7 @@ func (e *Engine) UpdateQueue(ctx context.Context, q Queue) (Queue, error) {
 
 // SetManual sets the queue's manual open/closed override, retrying on
 // concurrent updates. Errors: ErrNotFound.
-func (e *Engine) SetManual(ctx context.Context, queueID string, m hours.Manual) (Queue, error) {
+func (e *Engine) SetManual(ctx context.Context, queueID QueueID, m hours.Manual) (Queue, error) {
 	out, err := cas(ctx, "queue", queueID, e.store.GetQueue, e.store.UpdateQueue, func(q *Queue) error {
 		q.Hours.Manual, q.UpdatedAt = m, e.clock.Now()
 		return nil
@@ -140,7 +140,7 @@ func (e *Engine) SetManual(ctx context.Context, queueID string, m hours.Manual) 
 
 // GetQueue returns a queue by ID or, failing that, by slug. Errors: ErrNotFound.
 func (e *Engine) GetQueue(ctx context.Context, idOrSlug string) (Queue, error) {
-	q, err := e.store.GetQueue(ctx, idOrSlug)
+	q, err := e.store.GetQueue(ctx, QueueID(idOrSlug))
 	if err == nil {
 		return q, nil
 	}
@@ -158,7 +158,7 @@ func (e *Engine) ListQueues(ctx context.Context) ([]Queue, error) {
 
 // DeleteQueue deletes a queue; its live entries end as removed. Errors:
 // ErrNotFound.
-func (e *Engine) DeleteQueue(ctx context.Context, id string) error {
+func (e *Engine) DeleteQueue(ctx context.Context, id QueueID) error {
 	live, err := e.store.ListEntries(ctx, EntryFilter{QueueID: id, States: []EntryState{EntryWaiting, EntryOffered}})
 	if err != nil {
 		return fmt.Errorf("queue: delete: %w", err)

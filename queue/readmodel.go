@@ -15,13 +15,13 @@ import (
 type Snapshot struct {
 	e      *Engine
 	now    time.Time
-	boards map[string]*Board
-	queues map[string]Queue // read already, board not built yet
+	boards map[QueueID]*Board
+	queues map[QueueID]Queue // read already, board not built yet
 }
 
 // Snapshot returns an empty snapshot at the engine's time now.
 func (e *Engine) Snapshot() *Snapshot {
-	return &Snapshot{e: e, now: e.clock.Now(), boards: map[string]*Board{}, queues: map[string]Queue{}}
+	return &Snapshot{e: e, now: e.clock.Now(), boards: map[QueueID]*Board{}, queues: map[QueueID]Queue{}}
 }
 
 // WithQueue records q as read at the snapshot's moment (by the command
@@ -49,12 +49,12 @@ type Board struct {
 	// Hosts are the hosts assigned to the queue, in any state.
 	Hosts []Host
 
-	pos map[string]int
+	pos map[EntryID]int
 }
 
 // Position is entryID's 1-based place among the waiting entries (1 is
 // next), or 0 when it is not waiting.
-func (b *Board) Position(entryID string) int { return b.pos[entryID] }
+func (b *Board) Position(entryID EntryID) int { return b.pos[entryID] }
 
 // HostFree reports whether a host serving the queue now is available: the
 // caller at the head of an auto queue is about to be offered.
@@ -63,7 +63,7 @@ func (b *Board) HostFree() bool {
 }
 
 // Board returns queueID's board (by ID, not slug). Errors: ErrNotFound.
-func (s *Snapshot) Board(ctx context.Context, queueID string) (*Board, error) {
+func (s *Snapshot) Board(ctx context.Context, queueID QueueID) (*Board, error) {
 	if b, ok := s.boards[queueID]; ok {
 		return b, nil
 	}
@@ -90,7 +90,7 @@ func (s *Snapshot) boardOf(ctx context.Context, q Queue) (*Board, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue: board %s: %w", q.ID, err)
 	}
-	b := &Board{Queue: q, Status: StatusAt(&q, s.now), Waiting: waiting, Hosts: hosts, pos: make(map[string]int, len(waiting))}
+	b := &Board{Queue: q, Status: StatusAt(&q, s.now), Waiting: waiting, Hosts: hosts, pos: make(map[EntryID]int, len(waiting))}
 	for i, en := range waiting {
 		b.pos[en.ID] = i + 1
 	}
@@ -124,7 +124,7 @@ type EntryStatus struct {
 
 // EntryStatus returns entryID's status as viewerID (a user ID) sees it.
 // Errors: ErrNotFound.
-func (s *Snapshot) EntryStatus(ctx context.Context, entryID, viewerID string) (EntryStatus, error) {
+func (s *Snapshot) EntryStatus(ctx context.Context, entryID EntryID, viewerID string) (EntryStatus, error) {
 	en, err := s.e.GetEntry(ctx, entryID)
 	if err != nil {
 		return EntryStatus{}, err
@@ -177,7 +177,7 @@ type ConsoleQueue struct {
 }
 
 // Console returns hostID's console. Errors: ErrNotFound.
-func (s *Snapshot) Console(ctx context.Context, hostID string) (Console, error) {
+func (s *Snapshot) Console(ctx context.Context, hostID HostID) (Console, error) {
 	h, err := s.e.GetHost(ctx, hostID)
 	if err != nil {
 		return Console{}, err
@@ -207,7 +207,7 @@ func (s *Snapshot) Console(ctx context.Context, hostID string) (Console, error) 
 // the live figures (waiting now, longest wait now, hosts available and
 // staffed) recomputed from queueID's board at the snapshot's time, so a
 // cached day of statistics never shows a stale staffing figure.
-func (s *Snapshot) LiveStats(ctx context.Context, queueID string, day Stats) (Stats, error) {
+func (s *Snapshot) LiveStats(ctx context.Context, queueID QueueID, day Stats) (Stats, error) {
 	b, err := s.Board(ctx, queueID)
 	if err != nil {
 		return day, err
@@ -221,7 +221,7 @@ var liveStates = []EntryState{EntryWaiting, EntryOffered, EntryConnecting, Entry
 
 // LiveEntries returns queueID's entries that have not ended, in queue
 // order (waiting entries first by position, then the others).
-func (e *Engine) LiveEntries(ctx context.Context, queueID string) ([]Entry, error) {
+func (e *Engine) LiveEntries(ctx context.Context, queueID QueueID) ([]Entry, error) {
 	es, err := e.store.ListEntries(ctx, EntryFilter{QueueID: queueID, States: liveStates})
 	if err != nil {
 		return nil, fmt.Errorf("queue: live entries: %w", err)
@@ -241,7 +241,7 @@ func (e *Engine) CallerEntries(ctx context.Context, callerID string) ([]Entry, e
 
 // History returns queueID's entries that joined in [from, to), in queue
 // order, whatever their state.
-func (e *Engine) History(ctx context.Context, queueID string, from, to time.Time) ([]Entry, error) {
+func (e *Engine) History(ctx context.Context, queueID QueueID, from, to time.Time) ([]Entry, error) {
 	es, err := e.store.ListEntries(ctx, EntryFilter{QueueID: queueID, CreatedFrom: from, CreatedTo: to})
 	if err != nil {
 		return nil, fmt.Errorf("queue: history: %w", err)
@@ -251,7 +251,7 @@ func (e *Engine) History(ctx context.Context, queueID string, from, to time.Time
 
 // IsHostOf reports whether hostID is a host assigned to queueID (whether
 // or not it serves it now). An unknown host is not a host of any queue.
-func (e *Engine) IsHostOf(ctx context.Context, hostID, queueID string) (bool, error) {
+func (e *Engine) IsHostOf(ctx context.Context, hostID HostID, queueID QueueID) (bool, error) {
 	h, err := e.store.GetHost(ctx, hostID)
 	switch {
 	case isNotFound(err):

@@ -22,12 +22,12 @@ type Refusal struct {
 	// RetryAfter is when the caller may try again (cooldown).
 	RetryAfter time.Time
 	// EntryID is the caller's existing live entry (already_queued).
-	EntryID string
+	EntryID EntryID
 	// Field is the intake field at fault (intake_*), or the request field
 	// at fault ("queues" for not_assigned).
 	Field string
 	// Queue is the queue ID at fault (not_assigned).
-	Queue string
+	Queue QueueID
 }
 
 // Error implements error.
@@ -40,7 +40,7 @@ func (r *Refusal) Error() string {
 		msg += ", field " + r.Field
 	}
 	if r.Queue != "" {
-		msg += ", queue " + r.Queue
+		msg += ", queue " + string(r.Queue)
 	}
 	return msg
 }

@@ -15,7 +15,7 @@ import (
 // inCall is an entry in a call with both sides' media up.
 type inCall struct {
 	h     *harness
-	entry string
+	entry queue.EntryID
 	call  queue.Call
 	feed  map[queue.PartyRole]uint64
 }

@@ -59,14 +59,14 @@ func (h *harness) join(caller string, prio int) queue.Joined {
 	return j
 }
 
-func (h *harness) host(id string) {
+func (h *harness) host(id queue.HostID) {
 	h.t.Helper()
-	if _, err := h.eng.PutHost(h.t.Context(), id, "Host "+id, []string{h.q.ID}); err != nil {
+	if _, err := h.eng.PutHost(h.t.Context(), id, string("Host "+id), []queue.QueueID{h.q.ID}); err != nil {
 		h.t.Fatal(err)
 	}
 }
 
-func (h *harness) available(id string) queue.Host {
+func (h *harness) available(id queue.HostID) queue.Host {
 	h.t.Helper()
 	host, err := h.eng.SetAvailability(h.t.Context(), id, queue.HostAvailable)
 	if err != nil {
@@ -75,7 +75,7 @@ func (h *harness) available(id string) queue.Host {
 	return host
 }
 
-func (h *harness) entry(id string) queue.Entry {
+func (h *harness) entry(id queue.EntryID) queue.Entry {
 	h.t.Helper()
 	en, err := h.eng.GetEntry(h.t.Context(), id)
 	if err != nil {
@@ -84,7 +84,7 @@ func (h *harness) entry(id string) queue.Entry {
 	return en
 }
 
-func (h *harness) hostState(id string) queue.Host {
+func (h *harness) hostState(id queue.HostID) queue.Host {
 	h.t.Helper()
 	host, err := h.eng.GetHost(h.t.Context(), id)
 	if err != nil {
@@ -105,7 +105,7 @@ func (h *harness) sweep(d time.Duration) {
 // auto mode the host becomes available, gets an offer and accepts; in
 // pick mode it becomes available and presses "next". It returns the
 // caller's entry ID.
-func (h *harness) take(id string) string {
+func (h *harness) take(id queue.HostID) queue.EntryID {
 	h.t.Helper()
 	host := h.hostState(id)
 	if host.State != queue.HostOffered {
@@ -134,9 +134,9 @@ func (h *harness) take(id string) string {
 }
 
 // finish completes host id's current entry.
-func (h *harness) finish(hostID, entryID string) {
+func (h *harness) finish(hostID queue.HostID, entryID queue.EntryID) {
 	h.t.Helper()
-	if err := h.eng.Complete(h.t.Context(), hostID, entryID); err != nil {
+	if err := h.eng.Complete(h.t.Context(), string(hostID), entryID); err != nil {
 		h.t.Fatalf("complete: %v", err)
 	}
 }
@@ -169,7 +169,7 @@ func TestScenarios(t *testing.T) {
 	}{
 		{"FIFO", nil, modes, func(t *testing.T, h *harness) {
 			h.host("h1")
-			var ids []string
+			var ids []queue.EntryID
 			for i := range 3 {
 				ids = append(ids, h.join(fmt.Sprint("c", i), 0).Entry.ID)
 			}
@@ -187,7 +187,7 @@ func TestScenarios(t *testing.T) {
 			b := h.join("b", 5).Entry.ID
 			c := h.join("c", 0).Entry.ID
 			d := h.join("d", 5).Entry.ID
-			for _, want := range []string{b, d, a, c} {
+			for _, want := range []queue.EntryID{b, d, a, c} {
 				got := h.take("h1")
 				if got != want {
 					t.Fatalf("served %s, want %s", got, want)
@@ -275,12 +275,12 @@ func TestScenarios(t *testing.T) {
 			if _, err := h.eng.Pick(t.Context(), "h2", b); !errors.Is(err, queue.ErrState) {
 				t.Fatalf("second pick of the same entry: %v, want ErrState", err)
 			}
-			for _, want := range []string{a, c} {
+			for _, want := range []queue.EntryID{a, c} {
 				acc, err := h.eng.Next(t.Context(), "h2", h.q.ID)
 				if err != nil || acc.Entry.ID != want {
 					t.Fatalf("next = %v %s, want %s", err, acc.Entry.ID, want)
 				}
-				h.finish("h2", want)
+				h.finish("h2", queue.EntryID(want))
 			}
 			if _, err := h.eng.Next(t.Context(), "h2", h.q.ID); !errors.Is(err, queue.ErrNotFound) {
 				t.Fatalf("next on empty queue: %v", err)
@@ -566,7 +566,7 @@ func TestScenarios(t *testing.T) {
 		}},
 		{"longest idle host first", nil, []queue.Mode{queue.ModeAuto}, func(t *testing.T, h *harness) {
 			for _, id := range []string{"h1", "h2", "h3"} {
-				h.host(id)
+				h.host(queue.HostID(id))
 			}
 			h.available("h2")
 			h.env.Clock.Advance(time.Second)
@@ -576,7 +576,7 @@ func TestScenarios(t *testing.T) {
 			var got []string
 			for i := range 3 {
 				en := h.join(fmt.Sprint("c", i), 0).Entry
-				got = append(got, en.HostID)
+				got = append(got, string(en.HostID))
 			}
 			if fmt.Sprint(got) != "[h2 h3 h1]" {
 				t.Fatalf("offer order %v, want [h2 h3 h1]", got)

@@ -20,7 +20,7 @@ func (h *harness) secondQueue(m queue.Mode) queue.Queue {
 	return b
 }
 
-func (h *harness) joinQ(queueID, caller string) string {
+func (h *harness) joinQ(queueID queue.QueueID, caller string) queue.EntryID {
 	h.t.Helper()
 	j, err := h.eng.Join(h.t.Context(), queueID, queue.JoinRequest{Caller: queue.Caller{ID: caller, Name: "Caller " + caller}})
 	if err != nil {
@@ -34,14 +34,14 @@ func TestServing(t *testing.T) {
 		h := newHarness(t, queue.ModeAuto, nil)
 		b := h.secondQueue(queue.ModeAuto)
 		ctx := t.Context()
-		if _, err := h.eng.PutHost(ctx, "h1", "Host", []string{h.q.ID, b.ID}); err != nil {
+		if _, err := h.eng.PutHost(ctx, "h1", "Host", []queue.QueueID{h.q.ID, b.ID}); err != nil {
 			t.Fatal(err)
 		}
 		if got := h.hostState("h1"); got.Serving != nil || !got.Serves(h.q.ID) || !got.Serves(b.ID) {
 			t.Fatalf("new host serving %v, want nil (all)", got.Serving)
 		}
-		host, err := h.eng.SetServing(ctx, "h1", []string{h.q.ID})
-		if err != nil || !slices.Equal(host.Serving, []string{h.q.ID}) {
+		host, err := h.eng.SetServing(ctx, "h1", []queue.QueueID{h.q.ID})
+		if err != nil || !slices.Equal(host.Serving, []queue.QueueID{h.q.ID}) {
 			t.Fatalf("serving = %v, %v", host.Serving, err)
 		}
 		inB := h.joinQ(b.ID, "cb")
@@ -53,21 +53,21 @@ func TestServing(t *testing.T) {
 			t.Fatalf("after sweep host %s, entry %s", got.State, h.entry(inB).State)
 		}
 		// Ticking B makes the offer at once.
-		host, err = h.eng.SetServing(ctx, "h1", []string{b.ID, h.q.ID, b.ID})
+		host, err = h.eng.SetServing(ctx, "h1", []queue.QueueID{b.ID, h.q.ID, b.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if host.State != queue.HostOffered || host.EntryID != inB {
 			t.Fatalf("after ticking B: host %s offered %q, want offered %s", host.State, host.EntryID, inB)
 		}
-		if want := slices.Sorted(slices.Values([]string{h.q.ID, b.ID})); !slices.Equal(host.Serving, want) {
+		if want := slices.Sorted(slices.Values([]queue.QueueID{h.q.ID, b.ID})); !slices.Equal(host.Serving, want) {
 			t.Fatalf("serving %v, want sorted and deduplicated %v", host.Serving, want)
 		}
 	})
 	t.Run("serving none gets no offers; unknown queue refused", func(t *testing.T) {
 		h := newHarness(t, queue.ModeAuto, nil)
 		h.host("h1")
-		host, err := h.eng.SetServing(t.Context(), "h1", []string{})
+		host, err := h.eng.SetServing(t.Context(), "h1", []queue.QueueID{})
 		if err != nil || host.Serving == nil || len(host.Serving) != 0 {
 			t.Fatalf("serving none = %#v, %v; want an empty non-nil list", host.Serving, err)
 		}
@@ -75,7 +75,7 @@ func TestServing(t *testing.T) {
 		if got := h.available("h1"); got.State != queue.HostAvailable {
 			t.Fatalf("host serving none got %s", got.State)
 		}
-		_, err = h.eng.SetServing(t.Context(), "h1", []string{h.q.ID, "elsewhere"})
+		_, err = h.eng.SetServing(t.Context(), "h1", []queue.QueueID{h.q.ID, "elsewhere"})
 		var r *queue.Refusal
 		if !errors.As(err, &r) || !errors.Is(err, queue.ErrNotAssigned) || r.Field != "queues" || r.Queue != "elsewhere" {
 			t.Fatalf("err = %v, want a not_assigned refusal on field queues", err)
@@ -92,10 +92,10 @@ func TestServing(t *testing.T) {
 	t.Run("pick and next only in served queues", func(t *testing.T) {
 		h := newHarness(t, queue.ModePick, nil)
 		b := h.secondQueue(queue.ModePick)
-		if _, err := h.eng.PutHost(t.Context(), "h1", "Host", []string{h.q.ID, b.ID}); err != nil {
+		if _, err := h.eng.PutHost(t.Context(), "h1", "Host", []queue.QueueID{h.q.ID, b.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.eng.SetServing(t.Context(), "h1", []string{h.q.ID}); err != nil {
+		if _, err := h.eng.SetServing(t.Context(), "h1", []queue.QueueID{h.q.ID}); err != nil {
 			t.Fatal(err)
 		}
 		inB := h.joinQ(b.ID, "cb")
@@ -106,7 +106,7 @@ func TestServing(t *testing.T) {
 		if _, err := h.eng.Pick(t.Context(), "h1", inB); !errors.Is(err, queue.ErrState) {
 			t.Fatalf("pick in an unserved queue: %v, want ErrState", err)
 		}
-		if _, err := h.eng.SetServing(t.Context(), "h1", []string{b.ID}); err != nil {
+		if _, err := h.eng.SetServing(t.Context(), "h1", []queue.QueueID{b.ID}); err != nil {
 			t.Fatal(err)
 		}
 		if acc, err := h.eng.Pick(t.Context(), "h1", inB); err != nil || acc.Entry.ID != inB {
@@ -117,19 +117,19 @@ func TestServing(t *testing.T) {
 		h := newHarness(t, queue.ModeAuto, nil)
 		b := h.secondQueue(queue.ModeAuto)
 		ctx := t.Context()
-		if _, err := h.eng.PutHost(ctx, "h1", "Host", []string{h.q.ID, b.ID}); err != nil {
+		if _, err := h.eng.PutHost(ctx, "h1", "Host", []queue.QueueID{h.q.ID, b.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.eng.SetServing(ctx, "h1", []string{h.q.ID, b.ID}); err != nil {
+		if _, err := h.eng.SetServing(ctx, "h1", []queue.QueueID{h.q.ID, b.ID}); err != nil {
 			t.Fatal(err)
 		}
-		host, err := h.eng.PutHost(ctx, "h1", "Host", []string{b.ID})
-		if err != nil || !slices.Equal(host.Serving, []string{b.ID}) {
+		host, err := h.eng.PutHost(ctx, "h1", "Host", []queue.QueueID{b.ID})
+		if err != nil || !slices.Equal(host.Serving, []queue.QueueID{b.ID}) {
 			t.Fatalf("after removing A: serving %v, %v", host.Serving, err)
 		}
 		// Assigning A again does not tick it: the host chose explicitly.
-		host, err = h.eng.PutHost(ctx, "h1", "Host", []string{h.q.ID, b.ID})
-		if err != nil || !slices.Equal(host.Serving, []string{b.ID}) {
+		host, err = h.eng.PutHost(ctx, "h1", "Host", []queue.QueueID{h.q.ID, b.ID})
+		if err != nil || !slices.Equal(host.Serving, []queue.QueueID{b.ID}) {
 			t.Fatalf("after re-adding A: serving %v, %v", host.Serving, err)
 		}
 	})
@@ -139,7 +139,7 @@ func TestServing(t *testing.T) {
 		h.host("h2")
 		h.available("h1")
 		h.available("h2")
-		if _, err := h.eng.SetServing(t.Context(), "h2", []string{}); err != nil {
+		if _, err := h.eng.SetServing(t.Context(), "h2", []queue.QueueID{}); err != nil {
 			t.Fatal(err)
 		}
 		st, err := h.eng.Stats(t.Context(), h.q.ID, monday10.Add(-1), h.env.Clock.Now().Add(1))

@@ -1,13 +1,13 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -86,7 +86,7 @@ func jsonKind(b []byte) string {
 //     Only entries that joined in the window count, so callers who joined
 //     before From are not in the first hour's figures.
 type Stats struct {
-	QueueID string    `json:"queue_id"`
+	QueueID QueueID   `json:"queue_id"`
 	From    time.Time `json:"from"`
 	To      time.Time `json:"to"`
 	// Live figures at To (or now).
@@ -123,7 +123,7 @@ type Stats struct {
 // HostStats are one host's figures in the window (ASA and AHT as on
 // Stats, over the entries the host answered).
 type HostStats struct {
-	HostID    string  `json:"host_id"`
+	HostID    HostID  `json:"host_id"`
 	Answered  int     `json:"answered"`
 	Completed int     `json:"completed"`
 	ASA       Seconds `json:"asa"`
@@ -401,7 +401,7 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 		answered, completed int
 		asa, aht            mean
 	}
-	per := map[string]*hostAcc{}
+	per := map[HostID]*hostAcc{}
 	hourly := hourTable{loc: loc, m: map[int64]*hourAcc{}}
 	seen := minTime(to, now) // waiting is observed in [from, seen)
 	var spans []span
@@ -479,7 +479,7 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 	for id, pa := range per {
 		st.PerHost = append(st.PerHost, HostStats{HostID: id, Answered: pa.answered, Completed: pa.completed, ASA: pa.asa.get(), AHT: pa.aht.get()})
 	}
-	slices.SortFunc(st.PerHost, func(a, b HostStats) int { return strings.Compare(a.HostID, b.HostID) })
+	slices.SortFunc(st.PerHost, func(a, b HostStats) int { return cmp.Compare(a.HostID, b.HostID) })
 	hourly.addWaiting(spans)
 	st.Hourly = hourly.rows(from, seen)
 	return st
@@ -487,7 +487,7 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 
 // Stats computes the statistics of queueID over entries that joined in
 // [from, to). Errors: ErrNotFound, ErrInvalid (to before from).
-func (e *Engine) Stats(ctx context.Context, queueID string, from, to time.Time) (Stats, error) {
+func (e *Engine) Stats(ctx context.Context, queueID QueueID, from, to time.Time) (Stats, error) {
 	if to.Before(from) {
 		return Stats{}, &FieldError{Field: "to", Message: "The window ends before it starts."}
 	}

@@ -16,7 +16,7 @@ func TestComputeStats(t *testing.T) {
 	q := queue.Queue{ID: "q", Hours: hours.Schedule{Zone: "Europe/Berlin"}, ServiceLevelThreshold: 30 * time.Second}
 	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
 	ent := func(host string, state queue.EntryState, joined, answered, ended time.Duration) queue.Entry {
-		en := queue.Entry{QueueID: "q", HostID: host, State: state, CreatedAt: t0.Add(joined)}
+		en := queue.Entry{QueueID: "q", HostID: queue.HostID(host), State: state, CreatedAt: t0.Add(joined)}
 		if answered >= 0 {
 			en.AnsweredAt = t0.Add(answered)
 		}
@@ -35,7 +35,7 @@ func TestComputeStats(t *testing.T) {
 	}
 	waiting := []queue.Entry{{CreatedAt: t0.Add(2 * time.Hour)}, {CreatedAt: t0.Add(2*time.Hour + sec(30))}}
 	hosts := []queue.Host{{ID: "h1", State: queue.HostAvailable}, {ID: "h2", State: queue.HostInCall}, {ID: "h3", State: queue.HostAway},
-		{ID: "h4", State: queue.HostAvailable, Serving: []string{"other"}}} // not serving q now
+		{ID: "h4", State: queue.HostAvailable, Serving: []queue.QueueID{"other"}}} // not serving q now
 	now := t0.Add(2*time.Hour + sec(90))
 	st := queue.ComputeStats(&q, entries, waiting, hosts, t0, t0.Add(24*time.Hour), now)
 
@@ -84,10 +84,10 @@ func TestEstimateWait(t *testing.T) {
 	ring := queue.DefaultRingTime
 	q := queue.Queue{ID: "q", HandleTime: 4 * time.Minute}
 	host := func(id string, s queue.HostState, since time.Duration) queue.Host {
-		return queue.Host{ID: id, Queues: []string{"q"}, State: s, StateSince: now.Add(-since)}
+		return queue.Host{ID: queue.HostID(id), Queues: []queue.QueueID{"q"}, State: s, StateSince: now.Add(-since)}
 	}
 	notServing := host("x", queue.HostAvailable, 0)
-	notServing.Serving = []string{}
+	notServing.Serving = []queue.QueueID{}
 	tests := []struct {
 		name   string
 		pos    int
@@ -365,8 +365,8 @@ func TestAHTIncludesWrapUp(t *testing.T) {
 		name     string
 		id       string
 		wantWrap time.Duration
-	}{{"ended by the host", first, 20 * time.Second}, {"ended by the timeout", second, 61 * time.Second}} {
-		en := h.entry(tc.id)
+	}{{"ended by the host", string(first), 20 * time.Second}, {"ended by the timeout", string(second), 61 * time.Second}} {
+		en := h.entry(queue.EntryID(tc.id))
 		if got := en.WrapUpEndedAt.Sub(en.EndedAt); got != tc.wantWrap {
 			t.Errorf("%s: wrap-up recorded %s, want %s", tc.name, got, tc.wantWrap)
 		}

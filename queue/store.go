@@ -66,7 +66,7 @@ type Store interface {
 	// Errors: ErrConflict when the ID or the Slug is taken.
 	CreateQueue(ctx context.Context, q Queue) (Queue, error)
 	// GetQueue returns the queue with id. Errors: ErrNotFound.
-	GetQueue(ctx context.Context, id string) (Queue, error)
+	GetQueue(ctx context.Context, id QueueID) (Queue, error)
 	// GetQueueBySlug returns the queue with slug. Errors: ErrNotFound.
 	GetQueueBySlug(ctx context.Context, slug string) (Queue, error)
 	// ListQueues returns all queues ordered by Slug.
@@ -77,13 +77,13 @@ type Store interface {
 	UpdateQueue(ctx context.Context, q Queue) (Queue, error)
 	// DeleteQueue removes the queue (its entries and calls stay, as
 	// history). Errors: ErrNotFound.
-	DeleteQueue(ctx context.Context, id string) error
+	DeleteQueue(ctx context.Context, id QueueID) error
 
 	// CreateHost stores a new host with Version 1 and returns it.
 	// Errors: ErrConflict when the ID is taken.
 	CreateHost(ctx context.Context, h Host) (Host, error)
 	// GetHost returns the host with id. Errors: ErrNotFound.
-	GetHost(ctx context.Context, id string) (Host, error)
+	GetHost(ctx context.Context, id HostID) (Host, error)
 	// ListHosts returns the hosts matching f ordered by IdleSince
 	// ascending, then ID (so the longest-idle host comes first).
 	ListHosts(ctx context.Context, f HostFilter) ([]Host, error)
@@ -91,7 +91,7 @@ type Store interface {
 	// and returns it with Version+1. Errors: ErrNotFound, ErrVersion.
 	UpdateHost(ctx context.Context, h Host) (Host, error)
 	// DeleteHost removes the host. Errors: ErrNotFound.
-	DeleteHost(ctx context.Context, id string) error
+	DeleteHost(ctx context.Context, id HostID) error
 
 	// CreateEntry stores a new entry: it assigns Seq from the queue's
 	// counter (strictly greater than every Seq assigned before in that
@@ -101,7 +101,7 @@ type Store interface {
 	// ActiveKey: one live entry per caller).
 	CreateEntry(ctx context.Context, e Entry) (Entry, error)
 	// GetEntry returns the entry with id. Errors: ErrNotFound.
-	GetEntry(ctx context.Context, id string) (Entry, error)
+	GetEntry(ctx context.Context, id EntryID) (Entry, error)
 	// UpdateEntry replaces the entry if the stored Version equals e.Version
 	// and returns it with Version+1 (Seq, QueueID and ID are kept from the
 	// stored copy). Errors: ErrNotFound, ErrVersion, ErrConflict (the
@@ -125,7 +125,7 @@ type Store interface {
 	// Errors: ErrConflict when the ID is taken.
 	CreateCall(ctx context.Context, c Call) (Call, error)
 	// GetCall returns the call with id. Errors: ErrNotFound.
-	GetCall(ctx context.Context, id string) (Call, error)
+	GetCall(ctx context.Context, id CallID) (Call, error)
 	// UpdateCall replaces the call if the stored Version equals c.Version
 	// and returns it with Version+1. Errors: ErrNotFound, ErrVersion.
 	UpdateCall(ctx context.Context, c Call) (Call, error)
@@ -137,9 +137,9 @@ type Store interface {
 // Claim is the argument of Store.ClaimNext.
 type Claim struct {
 	// QueueID is the queue to take the entry from.
-	QueueID string
+	QueueID QueueID
 	// HostID is the host the entry is offered to.
-	HostID string
+	HostID HostID
 	// At is the offer time (OfferedAt, the history timestamp).
 	At time.Time
 	// Deadline is when the offer times out (stored in Entry.Deadline).
@@ -149,7 +149,7 @@ type Claim struct {
 // HostFilter selects hosts; zero fields match everything.
 type HostFilter struct {
 	// QueueID keeps hosts whose Queues contain it.
-	QueueID string
+	QueueID QueueID
 	// States keeps hosts in one of these states.
 	States []HostState
 	// DeadlineBefore keeps hosts with a non-zero Deadline before it.
@@ -159,11 +159,11 @@ type HostFilter struct {
 // EntryFilter selects entries; zero fields match everything.
 type EntryFilter struct {
 	// QueueID keeps entries of this queue.
-	QueueID string
+	QueueID QueueID
 	// CallerID keeps entries of this caller.
 	CallerID string
 	// HostID keeps entries whose HostID is this host.
-	HostID string
+	HostID HostID
 	// States keeps entries in one of these states.
 	States []EntryState
 	// CreatedFrom keeps entries with CreatedAt >= it (inclusive).
@@ -179,9 +179,9 @@ type EntryFilter struct {
 // CallFilter selects calls; zero fields match everything.
 type CallFilter struct {
 	// QueueID, HostID and EntryID keep calls linked to them.
-	QueueID string
-	HostID  string
-	EntryID string
+	QueueID QueueID
+	HostID  HostID
+	EntryID EntryID
 	// Instance and RoomID keep calls in that room (RoomID 0 matches any).
 	Instance string
 	RoomID   uint64

@@ -24,8 +24,8 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("queue: sweep: %w", err)
 	}
-	queues := map[string]*Queue{}
-	queueOf := func(id string) (*Queue, error) {
+	queues := map[QueueID]*Queue{}
+	queueOf := func(id QueueID) (*Queue, error) {
 		if q, ok := queues[id]; ok {
 			return q, nil
 		}
@@ -83,7 +83,7 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	for _, h := range hosts {
 		switch {
 		case h.State == HostWrapUp:
-			var wrapped string
+			var wrapped EntryID
 			_, err = e.casHost(ctx, h.ID, func(x *Host) error {
 				if x.State != HostWrapUp || x.Deadline.After(now) {
 					return errSkip

@@ -173,11 +173,11 @@ func TestRestart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := qs.CreateHost(ctx, queue.Host{ID: "h1", Name: "Ada", Queues: []string{"q1"}, State: queue.HostAvailable, IdleSince: base}); err != nil {
+			if _, err := qs.CreateHost(ctx, queue.Host{ID: "h1", Name: "Ada", Queues: []queue.QueueID{"q1"}, State: queue.HostAvailable, IdleSince: base}); err != nil {
 				t.Fatal(err)
 			}
 			for i := range 12 {
-				e := queue.Entry{ID: fmt.Sprintf("e%02d", i), QueueID: "q1", CallerID: fmt.Sprint("c", i), Priority: i % 3,
+				e := queue.Entry{ID: queue.EntryID(fmt.Sprintf("e%02d", i)), QueueID: "q1", CallerID: fmt.Sprint("c", i), Priority: i % 3,
 					State: queue.EntryWaiting, CreatedAt: base.Add(time.Duration(i) * time.Second), Paused: i == 4,
 					History: []queue.Transition{{State: queue.EntryWaiting, At: base, Reason: "join"}}}
 				if _, err := qs.CreateEntry(ctx, e); err != nil {
@@ -230,7 +230,7 @@ func TestRestart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := firstWaiting(before); next.ID != want {
+			if want := firstWaiting(before); string(next.ID) != want {
 				t.Fatalf("claim after restart took %s, want %s", next.ID, want)
 			}
 			e, err := qs.CreateEntry(ctx, queue.Entry{ID: "late", QueueID: "q1", CallerID: "late", State: queue.EntryWaiting, CreatedAt: base})
@@ -267,7 +267,7 @@ func sameQueue(got, want queue.Queue) bool {
 func firstWaiting(es []queue.Entry) string {
 	for _, e := range es {
 		if e.State == queue.EntryWaiting && !e.Paused {
-			return e.ID
+			return string(e.ID)
 		}
 	}
 	return ""

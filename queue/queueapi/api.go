@@ -408,12 +408,12 @@ func (a *API) need(c echo.Context, min Role) (Principal, error) {
 }
 
 // hostOf requires an admin, or a host who serves queueID.
-func (a *API) hostOf(c echo.Context, queueID string) (Principal, error) {
+func (a *API) hostOf(c echo.Context, queueID queue.QueueID) (Principal, error) {
 	p, err := a.need(c, RoleHost)
 	if err != nil || p.Role == RoleAdmin {
 		return p, err
 	}
-	ok, err := a.eng.IsHostOf(c.Request().Context(), p.ID, queueID)
+	ok, err := a.eng.IsHostOf(c.Request().Context(), queue.HostID(p.ID), queueID)
 	if err != nil {
 		return p, problemFor(err)
 	}
@@ -623,7 +623,7 @@ func (a *API) join(c echo.Context) error {
 		name = p.Name
 	}
 	ctx := c.Request().Context()
-	j, err := a.eng.Join(ctx, c.Param("id"), queue.JoinRequest{Caller: queue.Caller{ID: p.ID, Name: name, Guest: p.Guest}, Intake: in.Intake, Priority: in.Priority})
+	j, err := a.eng.Join(ctx, queue.QueueID(c.Param("id")), queue.JoinRequest{Caller: queue.Caller{ID: p.ID, Name: name, Guest: p.Guest}, Intake: in.Intake, Priority: in.Priority})
 	if err != nil {
 		var r *queue.Refusal
 		if errors.As(err, &r) && !r.RetryAfter.IsZero() {
@@ -656,7 +656,7 @@ func (a *API) next(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acc, err := a.eng.Next(c.Request().Context(), p.ID, q.ID)
+	acc, err := a.eng.Next(c.Request().Context(), queue.HostID(p.ID), q.ID)
 	if err != nil {
 		return problemFor(err)
 	}
@@ -754,7 +754,7 @@ func (a *API) listHosts(c echo.Context) error {
 	if _, err := a.need(c, RoleAdmin); err != nil {
 		return err
 	}
-	hs, err := a.eng.ListHosts(c.Request().Context(), c.QueryParam("queue"))
+	hs, err := a.eng.ListHosts(c.Request().Context(), queue.QueueID(c.QueryParam("queue")))
 	if err != nil {
 		return problemFor(err)
 	}
@@ -769,13 +769,13 @@ func (a *API) putHost(c echo.Context) error {
 		return err
 	}
 	var in struct {
-		Name   string   `json:"name"`
-		Queues []string `json:"queues"`
+		Name   string          `json:"name"`
+		Queues []queue.QueueID `json:"queues"`
 	}
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	h, err := a.eng.PutHost(c.Request().Context(), c.Param("id"), in.Name, in.Queues)
+	h, err := a.eng.PutHost(c.Request().Context(), queue.HostID(c.Param("id")), in.Name, in.Queues)
 	if err != nil {
 		return problemFor(sayNotFound("No such queue among \"queues\".", err))
 	}
@@ -803,7 +803,7 @@ func (a *API) getHost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := a.eng.GetHost(c.Request().Context(), id)
+	h, err := a.eng.GetHost(c.Request().Context(), queue.HostID(id))
 	if err != nil {
 		return problemFor(sayNotFound("No such host.", err))
 	}
@@ -814,7 +814,7 @@ func (a *API) deleteHost(c echo.Context) error {
 	if _, err := a.need(c, RoleAdmin); err != nil {
 		return err
 	}
-	if err := a.eng.DeleteHost(c.Request().Context(), c.Param("id")); err != nil {
+	if err := a.eng.DeleteHost(c.Request().Context(), queue.HostID(c.Param("id"))); err != nil {
 		return problemFor(sayNotFound("No such host.", err))
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -831,7 +831,7 @@ func (a *API) setAvailability(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	h, err := a.eng.SetAvailability(c.Request().Context(), id, in.State)
+	h, err := a.eng.SetAvailability(c.Request().Context(), queue.HostID(id), in.State)
 	if err != nil {
 		return problemFor(sayNotFound("No such host.", err))
 	}
@@ -853,15 +853,15 @@ func (a *API) setServing(c echo.Context) error {
 		return problem.New(http.StatusBadRequest, `"queues" is required (an array of queue ids, or null for all)`).
 			With("reason", "bad_body").With("field", "queues")
 	}
-	var queues []string
+	var queues []queue.QueueID
 	if err := json.Unmarshal(in.Queues, &queues); err != nil {
 		return problem.New(http.StatusBadRequest, `"queues" must be an array of queue ids or null`).
 			With("reason", "bad_body").With("field", "queues")
 	}
 	if queues == nil && string(in.Queues) != "null" {
-		queues = []string{}
+		queues = []queue.QueueID{}
 	}
-	h, err := a.eng.SetServing(c.Request().Context(), id, queues)
+	h, err := a.eng.SetServing(c.Request().Context(), queue.HostID(id), queues)
 	if err != nil {
 		return problemFor(sayNotFound("No such host.", err))
 	}
@@ -875,7 +875,7 @@ func (a *API) entryFor(c echo.Context) (Principal, queue.Entry, bool, error) {
 	if err != nil {
 		return p, queue.Entry{}, false, err
 	}
-	en, err := a.eng.GetEntry(c.Request().Context(), c.Param("id"))
+	en, err := a.eng.GetEntry(c.Request().Context(), queue.EntryID(c.Param("id")))
 	if err != nil {
 		return p, queue.Entry{}, false, problemFor(sayNotFound("No such entry.", err))
 	}
@@ -958,7 +958,7 @@ func (a *API) hostAction(c echo.Context) (Principal, queue.Entry, error) {
 	if err != nil {
 		return p, queue.Entry{}, err
 	}
-	en, err := a.eng.GetEntry(c.Request().Context(), c.Param("id"))
+	en, err := a.eng.GetEntry(c.Request().Context(), queue.EntryID(c.Param("id")))
 	if err != nil {
 		return p, queue.Entry{}, problemFor(sayNotFound("No such entry.", err))
 	}
@@ -973,7 +973,7 @@ func (a *API) accept(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acc, err := a.eng.Accept(c.Request().Context(), p.ID, en.ID)
+	acc, err := a.eng.Accept(c.Request().Context(), queue.HostID(p.ID), en.ID)
 	if err != nil {
 		return problemFor(err)
 	}
@@ -985,7 +985,7 @@ func (a *API) decline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.eng.Decline(c.Request().Context(), p.ID, en.ID); err != nil {
+	if err := a.eng.Decline(c.Request().Context(), queue.HostID(p.ID), en.ID); err != nil {
 		return problemFor(err)
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -996,7 +996,7 @@ func (a *API) pick(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acc, err := a.eng.Pick(c.Request().Context(), p.ID, en.ID)
+	acc, err := a.eng.Pick(c.Request().Context(), queue.HostID(p.ID), en.ID)
 	if err != nil {
 		return problemFor(err)
 	}

@@ -47,7 +47,7 @@ func TestAPIBadScheduleIs400NamingTheField(t *testing.T) {
 				if method == "PUT" {
 					var q queueapi.QueueJSON
 					a.mustDo("POST", "/queues", "boss", "admin", queueWith("ok-"+strings.ReplaceAll(tc.name, " ", "-"), `{"zone":"UTC"}`), &q, 201)
-					path += "/" + q.ID
+					path += "/" + string(q.ID)
 				}
 				a.mustDo(method, path, "boss", "admin", queueWith("bad", tc.hours), &p, 400)
 				if p["field"] != tc.field || !strings.Contains(p["detail"].(string), tc.says) {
@@ -115,7 +115,7 @@ func TestAPIQueueWithoutHoursIsOpen(t *testing.T) {
 	// the admin sees), an absent max_waiting still takes the default.
 	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"e","name":"E"}`, &q, 201)
-	a.mustDo("PUT", "/queues/"+q.ID, "boss", "admin", `{"slug":"e","name":"E","version":1,"hours":{"zone":"UTC","manual":"closed"}}`, &q, 200)
+	a.mustDo("PUT", string("/queues/"+q.ID), "boss", "admin", `{"slug":"e","name":"E","version":1,"hours":{"zone":"UTC","manual":"closed"}}`, &q, 200)
 	if q.Status.Open || q.Limits.MaxWaiting != queue.DefaultMaxWaiting {
 		t.Fatalf("after PUT: %+v", q)
 	}
@@ -136,7 +136,7 @@ func TestAPIErrorsAreForPeople(t *testing.T) {
 	var joined struct {
 		Entry queueapi.EntryJSON `json:"entry"`
 	}
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
 	tests := []struct {
 		name, method, path, user, role, body string
 		status                               int
@@ -149,20 +149,20 @@ func TestAPIErrorsAreForPeople(t *testing.T) {
 		{"no such queue to delete", "DELETE", "/queues/nope", "boss", "admin", "", 404, "No such queue"},
 		{"stats of no queue", "GET", "/queues/nope/stats", "boss", "admin", "", 404, "No such queue"},
 		{"no such entry", "GET", "/entries/nope", "bob", "caller", "", 404, "No such entry"},
-		{"someone else's entry", "GET", "/entries/" + joined.Entry.ID, "eve", "caller", "", 404, "No such entry"},
+		{"someone else's entry", "GET", string("/entries/" + joined.Entry.ID), "eve", "caller", "", 404, "No such entry"},
 		{"no such host", "GET", "/hosts/nobody", "boss", "admin", "", 404, "No such host"},
 		{"host with unknown queue", "PUT", "/hosts/ben", "boss", "admin", `{"name":"Ben","queues":["nope"]}`, 404, "No such queue"},
 		{"not signed in", "GET", "/queues", "", "", "", 401, "sign in"},
 		{"not an admin", "POST", "/queues", "bob", "caller", queueBody, 403, "not allowed"},
-		{"not a host of the queue", "GET", "/queues/" + q.ID + "/entries", "zed", "host", "", 403, "not allowed"},
-		{"stale version", "PUT", "/queues/" + q.ID, "boss", "admin", strings.Replace(queueBody, `"slug"`, `"version":9,"slug"`, 1), 409, "changed this meanwhile"},
-		{"already queued", "POST", "/queues/" + q.ID + "/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, 409, "already in this queue"},
-		{"intake missing", "POST", "/queues/" + q.ID + "/entries", "eve", "caller", `{}`, 400, "topic"},
-		{"complete a waiting entry", "POST", "/entries/" + joined.Entry.ID + "/complete", "bob", "caller", "", 409, "not possible"},
+		{"not a host of the queue", "GET", string("/queues/" + q.ID + "/entries"), "zed", "host", "", 403, "not allowed"},
+		{"stale version", "PUT", string("/queues/" + q.ID), "boss", "admin", strings.Replace(queueBody, `"slug"`, `"version":9,"slug"`, 1), 409, "changed this meanwhile"},
+		{"already queued", "POST", string("/queues/" + q.ID + "/entries"), "bob", "caller", `{"intake":{"topic":"wifi"}}`, 409, "already in this queue"},
+		{"intake missing", "POST", string("/queues/" + q.ID + "/entries"), "eve", "caller", `{}`, 400, "topic"},
+		{"complete a waiting entry", "POST", string("/entries/" + joined.Entry.ID + "/complete"), "bob", "caller", "", 409, "not possible"},
 		{"bad availability", "PUT", "/hosts/ann/availability", "ann", "host", `{"state":"busy"}`, 400, "host state"},
 		{"bad body", "POST", "/queues", "boss", "admin", `{"slug":`, 400, "cut short"},
 		{"unknown field", "POST", "/queues", "boss", "admin", `{"slug":"x","name":"x","bogus":1}`, 400, "bogus"},
-		{"bad window", "GET", "/queues/" + q.ID + "/stats?from=yesterday", "boss", "admin", "", 400, "RFC 3339"},
+		{"bad window", "GET", string("/queues/" + q.ID + "/stats?from=yesterday"), "boss", "admin", "", 400, "RFC 3339"},
 		{"no ws target", "GET", "/ws", "bob", "caller", "", 400, "entry"},
 	}
 	for _, tc := range tests {
@@ -185,7 +185,7 @@ func TestAPIErrorsAreForPeople(t *testing.T) {
 	// The closed desk says when it opens, in words.
 	a.env.Clock.Set(time.Date(2026, 6, 1, 17, 0, 0, 0, berlin))
 	var p map[string]any
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "carl", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "carl", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
 	if d := p["detail"].(string); internals.MatchString(d) || !strings.Contains(d, "closed") || !strings.Contains(d, "Tuesday") {
 		t.Fatalf("closed: %q", d)
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -114,8 +115,8 @@ func (a *apiEnv) do(method, path, user, role string, body any, out any) (int, ht
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
-		if s, ok := body.(string); ok {
-			b = []byte(s)
+		if v := reflect.ValueOf(body); v.Kind() == reflect.String { // a raw body, also when typed (a queue.QueueID path part joined in)
+			b = []byte(v.String())
 		}
 		rd = bytes.NewReader(b)
 	}
@@ -172,23 +173,23 @@ func TestAPIQueuesAndRefusals(t *testing.T) {
 	a.mustDo("GET", "/queues/it-help", "bob", "caller", nil, &q, 200)
 
 	// Intake required.
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{}`, &p, 400)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{}`, &p, 400)
 	if p["reason"] != "intake_missing" || p["field"] != "topic" {
 		t.Fatalf("intake refusal %v", p)
 	}
 	// A caller may not set a priority.
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"},"priority":9}`, nil, 403)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{"intake":{"topic":"wifi"},"priority":9}`, nil, 403)
 
 	var joined struct {
 		Entry       queueapi.EntryJSON `json:"entry"`
 		ResumeToken string             `json:"resume_token"`
 	}
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
 	if joined.ResumeToken == "" || joined.Entry.Position != 1 || joined.Entry.State != queue.EntryWaiting {
 		t.Fatalf("joined %+v", joined)
 	}
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
-	if p["reason"] != "already_queued" || p["entry_id"] != joined.Entry.ID {
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
+	if p["reason"] != "already_queued" || p["entry_id"] != string(joined.Entry.ID) {
 		t.Fatalf("second join %v", p)
 	}
 	var mine []queueapi.EntryJSON
@@ -201,33 +202,33 @@ func TestAPIQueuesAndRefusals(t *testing.T) {
 		t.Fatalf("eve sees %+v", mine)
 	}
 	// Someone else cannot see or leave bob's entry.
-	a.mustDo("GET", "/entries/"+joined.Entry.ID, "eve", "caller", nil, nil, 404)
-	a.mustDo("DELETE", "/entries/"+joined.Entry.ID, "eve", "caller", nil, nil, 404)
-	a.mustDo("DELETE", "/entries/"+joined.Entry.ID, "bob", "caller", nil, nil, 204)
-	code, hdr, raw := a.do("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &p)
+	a.mustDo("GET", string("/entries/"+joined.Entry.ID), "eve", "caller", nil, nil, 404)
+	a.mustDo("DELETE", string("/entries/"+joined.Entry.ID), "eve", "caller", nil, nil, 404)
+	a.mustDo("DELETE", string("/entries/"+joined.Entry.ID), "bob", "caller", nil, nil, 204)
+	code, hdr, raw := a.do("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{"intake":{"topic":"wifi"}}`, &p)
 	if code != 429 || p["reason"] != "cooldown" || hdr.Get("Retry-After") != "300" || hdr.Get("Content-Type") != problem.ContentType {
 		t.Fatalf("cooldown: %d %s %v", code, raw, hdr)
 	}
 
 	// Closed: Monday 17:00 Berlin → next opening Tuesday 09:00 +02:00.
 	a.env.Clock.Set(time.Date(2026, 6, 1, 17, 0, 0, 0, berlin))
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "carl", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "carl", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
 	if p["reason"] != "closed" || p["next_open"] != "2026-06-02T09:00:00+02:00" {
 		t.Fatalf("closed refusal %v", p)
 	}
 	// Stop admitting 10 minutes before close.
 	a.env.Clock.Set(time.Date(2026, 6, 2, 16, 50, 0, 0, berlin))
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "carl", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "carl", "caller", `{"intake":{"topic":"wifi"}}`, &p, 409)
 	if p["reason"] != "closing_soon" || p["next_open"] != "2026-06-08T09:00:00+02:00" {
 		t.Fatalf("closing refusal %v", p)
 	}
 	// Manual open overrides the hours.
-	a.mustDo("PUT", "/queues/"+q.ID+"/manual", "boss", "admin", `{"manual":"open"}`, &q, 200)
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "carl", "caller", `{"intake":{"topic":"wifi"}}`, nil, 201)
+	a.mustDo("PUT", string("/queues/"+q.ID+"/manual"), "boss", "admin", `{"manual":"open"}`, &q, 200)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "carl", "caller", `{"intake":{"topic":"wifi"}}`, nil, 201)
 
 	// Optimistic concurrency on PUT.
 	stale := strings.Replace(queueBody, `"slug"`, `"version":1,"slug"`, 1)
-	a.mustDo("PUT", "/queues/"+q.ID, "boss", "admin", stale, &p, 409)
+	a.mustDo("PUT", string("/queues/"+q.ID), "boss", "admin", stale, &p, 409)
 	if p["reason"] != "version_mismatch" {
 		t.Fatalf("stale put %v", p)
 	}
@@ -241,9 +242,9 @@ func TestAPICallFlowKeepsSecrets(t *testing.T) {
 		Entry       queueapi.EntryJSON `json:"entry"`
 		ResumeToken string             `json:"resume_token"`
 	}
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{"intake":{"topic":"wifi"}}`, &joined, 201)
 	var est queueapi.EntryJSON
-	a.mustDo("GET", "/entries/"+joined.Entry.ID, "bob", "caller", nil, &est, 200)
+	a.mustDo("GET", string("/entries/"+joined.Entry.ID), "bob", "caller", nil, &est, 200)
 	if est.EstimatedWait != nil {
 		t.Fatalf("estimate %v with no host staffed", *est.EstimatedWait)
 	}
@@ -252,38 +253,38 @@ func TestAPICallFlowKeepsSecrets(t *testing.T) {
 	if host.State != queue.HostOffered || host.EntryID != joined.Entry.ID {
 		t.Fatalf("host after available: %+v", host)
 	}
-	a.mustDo("POST", "/entries/"+joined.Entry.ID+"/accept", "zed", "host", nil, nil, 403)
+	a.mustDo("POST", string("/entries/"+joined.Entry.ID+"/accept"), "zed", "host", nil, nil, 403)
 	var acc struct {
 		Entry queueapi.EntryJSON `json:"entry"`
 		Call  queueapi.CallJSON  `json:"call"`
 	}
-	raw := a.mustDo("POST", "/entries/"+joined.Entry.ID+"/accept", "ann", "host", nil, &acc, 200)
+	raw := a.mustDo("POST", string("/entries/"+joined.Entry.ID+"/accept"), "ann", "host", nil, &acc, 200)
 	if acc.Call.Ticket == "" || acc.Call.RoomID == 0 || acc.Call.FeedID == 0 || acc.Call.PeerName != "Name bob" {
 		t.Fatalf("accepted %s", raw)
 	}
 	var callerCall queueapi.CallJSON
-	raw2 := a.mustDo("GET", "/entries/"+joined.Entry.ID+"/call", "bob", "caller", nil, &callerCall, 200)
+	raw2 := a.mustDo("GET", string("/entries/"+joined.Entry.ID+"/call"), "bob", "caller", nil, &callerCall, 200)
 	if !strings.Contains(callerCall.Ticket, ":caller:bob") || callerCall.FeedID == acc.Call.FeedID {
 		t.Fatalf("caller call %s", raw2)
 	}
-	call, err := a.env.Engine.Store().GetCall(t.Context(), acc.Call.ID)
+	call, err := a.env.Engine.Store().GetCall(t.Context(), queue.CallID(acc.Call.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.mustDo("POST", "/entries/"+joined.Entry.ID+"/complete", "ann", "host", nil, nil, 204)
+	a.mustDo("POST", string("/entries/"+joined.Entry.ID+"/complete"), "ann", "host", nil, nil, 204)
 	var hist []queueapi.EntryJSON
-	raw3 := a.mustDo("GET", "/queues/"+q.ID+"/history", "boss", "admin", nil, &hist, 200)
+	raw3 := a.mustDo("GET", string("/queues/"+q.ID+"/history"), "boss", "admin", nil, &hist, 200)
 	if len(hist) != 1 || hist[0].State != queue.EntryCompleted {
 		t.Fatalf("history %s", raw3)
 	}
 	var st queue.Stats
-	a.mustDo("GET", "/queues/"+q.ID+"/stats", "ann", "host", nil, &st, 200)
+	a.mustDo("GET", string("/queues/"+q.ID+"/stats"), "ann", "host", nil, &st, 200)
 	if st.Answered != 1 || st.Completed != 1 || st.ServiceLevel != 1 {
 		t.Fatalf("stats %+v", st)
 	}
-	a.mustDo("GET", "/queues/"+q.ID+"/stats", "bob", "caller", nil, nil, 403)
-	csvBody := a.mustDo("GET", "/queues/"+q.ID+"/export.csv", "boss", "admin", nil, nil, 200)
-	if !strings.HasPrefix(csvBody, "id,queue_id,seq,state") || !strings.Contains(csvBody, joined.Entry.ID) {
+	a.mustDo("GET", string("/queues/"+q.ID+"/stats"), "bob", "caller", nil, nil, 403)
+	csvBody := a.mustDo("GET", string("/queues/"+q.ID+"/export.csv"), "boss", "admin", nil, nil, 200)
+	if !strings.HasPrefix(csvBody, "id,queue_id,seq,state") || !strings.Contains(csvBody, string(joined.Entry.ID)) {
 		t.Fatalf("csv %q", csvBody)
 	}
 
@@ -339,16 +340,16 @@ func TestWebSocketLiveUpdates(t *testing.T) {
 		Entry       queueapi.EntryJSON `json:"entry"`
 		ResumeToken string             `json:"resume_token"`
 	}
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"a"}}`, &first, 201)
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "cat", "caller", `{"intake":{"topic":"b"}}`, &second, 201)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{"intake":{"topic":"a"}}`, &first, 201)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "cat", "caller", `{"intake":{"topic":"b"}}`, &second, 201)
 
-	if _, resp, err := wsDial(t, a, "user=cat&entry="+second.Entry.ID, "https://evil.example"); err == nil || resp == nil || resp.StatusCode != 403 {
+	if _, resp, err := wsDial(t, a, string("user=cat&entry="+second.Entry.ID), "https://evil.example"); err == nil || resp == nil || resp.StatusCode != 403 {
 		t.Fatalf("bad origin: err %v resp %v", err, resp)
 	}
-	if _, resp, err := wsDial(t, a, "user=eve&entry="+second.Entry.ID, "https://desk.example"); err == nil || resp.StatusCode != 404 {
+	if _, resp, err := wsDial(t, a, string("user=eve&entry="+second.Entry.ID), "https://desk.example"); err == nil || resp.StatusCode != 404 {
 		t.Fatalf("someone else's entry: err %v", err)
 	}
-	caller, _, err := wsDial(t, a, "user=cat&entry="+second.Entry.ID, "https://desk.example")
+	caller, _, err := wsDial(t, a, string("user=cat&entry="+second.Entry.ID), "https://desk.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,38 +380,38 @@ func TestWebSocketLiveUpdates(t *testing.T) {
 	a.mustDo("PUT", "/hosts/me/availability", "ann", "host", `{"state":"available"}`, nil, 200)
 	readMsg(t, hostWS, "host", func(m map[string]any) bool {
 		o, _ := m["offer"].(map[string]any)
-		return o != nil && o["id"] == first.Entry.ID
+		return o != nil && o["id"] == string(first.Entry.ID)
 	})
 	readMsg(t, caller, "entry", func(m map[string]any) bool { return m["entry"].(map[string]any)["position"] == 1.0 })
 
 	// The admin adds the host to a second queue: its live view follows.
 	var q2 queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", strings.Replace(queueBody, `"slug":"it-help"`, `"slug":"other"`, 1), &q2, 201)
-	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID, q2.ID}}, nil, 200)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{string(q.ID), string(q2.ID)}}, nil, 200)
 	readMsg(t, hostWS, "host", func(m map[string]any) bool { return len(m["queues"].([]any)) == 2 })
 
 	// A second tab: closing one socket does not pause the entry.
-	tab2, _, err := wsDial(t, a, "user=cat&entry="+second.Entry.ID, "https://desk.example")
+	tab2, _, err := wsDial(t, a, string("user=cat&entry="+second.Entry.ID), "https://desk.example")
 	if err != nil {
 		t.Fatal(err)
 	}
 	readMsg(t, tab2, "entry", func(map[string]any) bool { return true })
 	caller.Close()
 	time.Sleep(100 * time.Millisecond)
-	if a.entry(second.Entry.ID).Paused {
+	if a.entry(string(second.Entry.ID)).Paused {
 		t.Fatal("paused while another tab is still connected")
 	}
 	// The last socket drops: the entry is paused (grace), and resuming
 	// over a new socket with the token un-pauses it.
 	tab2.Close()
 	deadline := time.Now().Add(5 * time.Second)
-	for !a.entry(second.Entry.ID).Paused {
+	for !a.entry(string(second.Entry.ID)).Paused {
 		if time.Now().After(deadline) {
 			t.Fatal("entry not paused after the socket closed")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	again, _, err := wsDial(t, a, "user=cat&entry="+second.Entry.ID+"&token="+second.ResumeToken, "https://desk.example")
+	again, _, err := wsDial(t, a, "user=cat&entry="+string(second.Entry.ID)+"&token="+second.ResumeToken, "https://desk.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +421,7 @@ func TestWebSocketLiveUpdates(t *testing.T) {
 
 func (a *apiEnv) entry(id string) queue.Entry {
 	a.t.Helper()
-	en, err := a.env.Engine.GetEntry(a.t.Context(), id)
+	en, err := a.env.Engine.GetEntry(a.t.Context(), queue.EntryID(id))
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -445,7 +446,7 @@ func TestAPIPickMode(t *testing.T) {
 	body := strings.Replace(strings.Replace(queueBody, `"mode":"auto"`, `"mode":"pick"`, 1), `"slug":"it-help"`, `"slug":"office-hours"`, 1)
 	a.mustDo("POST", "/queues", "boss", "admin", body, &q, 201)
 	for _, h := range []string{"ann", "ben"} {
-		a.mustDo("PUT", "/hosts/"+h, "boss", "admin", map[string]any{"name": h, "queues": []string{q.ID}}, nil, 200)
+		a.mustDo("PUT", "/hosts/"+h, "boss", "admin", map[string]any{"name": h, "queues": []string{string(q.ID)}}, nil, 200)
 		var host queue.Host
 		a.mustDo("PUT", "/hosts/me/availability", h, "host", `{"state":"available"}`, &host, 200)
 		if host.State != queue.HostAvailable {
@@ -457,15 +458,15 @@ func TestAPIPickMode(t *testing.T) {
 		var j struct {
 			Entry queueapi.EntryJSON `json:"entry"`
 		}
-		a.mustDo("POST", "/queues/"+q.ID+"/entries", c, "caller", `{"intake":{"topic":"x"}}`, &j, 201)
-		ids = append(ids, j.Entry.ID)
+		a.mustDo("POST", string("/queues/"+q.ID+"/entries"), c, "caller", `{"intake":{"topic":"x"}}`, &j, 201)
+		ids = append(ids, string(j.Entry.ID))
 	}
 	var list []queueapi.EntryJSON
-	a.mustDo("GET", "/queues/"+q.ID+"/entries", "ann", "host", nil, &list, 200)
+	a.mustDo("GET", string("/queues/"+q.ID+"/entries"), "ann", "host", nil, &list, 200)
 	if len(list) != 3 || list[2].Position != 3 {
 		t.Fatalf("list %+v", list)
 	}
-	a.mustDo("GET", "/queues/"+q.ID+"/entries", "c1", "caller", nil, nil, 403)
+	a.mustDo("GET", string("/queues/"+q.ID+"/entries"), "c1", "caller", nil, nil, 403)
 
 	// Both hosts pick c3 at once: exactly one wins.
 	codes := make(chan int, 2)
@@ -494,8 +495,8 @@ func TestAPIPickMode(t *testing.T) {
 		Entry queueapi.EntryJSON `json:"entry"`
 		Call  queueapi.CallJSON  `json:"call"`
 	}
-	a.mustDo("POST", "/queues/"+q.ID+"/next", loser, "host", nil, &acc, 200)
-	if acc.Entry.ID != ids[0] || acc.Call.Ticket == "" {
+	a.mustDo("POST", string("/queues/"+q.ID+"/next"), loser, "host", nil, &acc, 200)
+	if string(acc.Entry.ID) != ids[0] || acc.Call.Ticket == "" {
 		t.Fatalf("next = %+v", acc)
 	}
 }
@@ -523,10 +524,10 @@ func TestDashboardHostsAvailableFresh(t *testing.T) {
 	readMsg(t, admin, "stats", func(m map[string]any) bool { av, sf, _ := figures(m); return av == 0.0 && sf == 0.0 })
 	a.mustDo("PUT", "/hosts/me/availability", "ann", "host", `{"state":"available"}`, nil, 200)
 	readMsg(t, admin, "stats", func(m map[string]any) bool { av, sf, _ := figures(m); return av == 1.0 && sf == 1.0 })
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
 	readMsg(t, admin, "stats", func(m map[string]any) bool { av, sf, _ := figures(m); return av == 0.0 && sf == 1.0 }) // offered
 	a.mustDo("PUT", "/hosts/me/availability", "ann", "host", `{"state":"away"}`, nil, 409)
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "cat", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "cat", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
 	readMsg(t, admin, "stats", func(m map[string]any) bool { _, _, w := figures(m); return w == 1.0 })
 }
 
@@ -535,7 +536,7 @@ func (a *apiEnv) queueWithAnn(t *testing.T) queueapi.QueueJSON {
 	t.Helper()
 	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", queueBody, &q, 201)
-	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{q.ID}}, nil, 200)
+	a.mustDo("PUT", "/hosts/ann", "boss", "admin", map[string]any{"name": "Ann", "queues": []string{string(q.ID)}}, nil, 200)
 	return q
 }
 
@@ -569,7 +570,7 @@ func TestWebSocketCoalescing(t *testing.T) {
 
 	// A caller joins: the host hears at once. Five more join right after.
 	start = time.Now()
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "c0", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "c0", "caller", `{"intake":{"topic":"a"}}`, nil, 201)
 	readMsg(t, hostWS, "host", func(m map[string]any) bool {
 		return m["queues"].([]any)[0].(map[string]any)["waiting_count"] == 1.0
 	})
@@ -577,7 +578,7 @@ func TestWebSocketCoalescing(t *testing.T) {
 		t.Fatalf("the join reached the host after %v, want at once (interval %v)", d, interval)
 	}
 	for i := 1; i <= 5; i++ {
-		a.mustDo("POST", "/queues/"+q.ID+"/entries", fmt.Sprintf("c%d", i), "caller", `{"intake":{"topic":"a"}}`, nil, 201)
+		a.mustDo("POST", string("/queues/"+q.ID+"/entries"), fmt.Sprintf("c%d", i), "caller", `{"intake":{"topic":"a"}}`, nil, 201)
 	}
 	// One message with all six, no earlier than the interval allows.
 	_ = hostWS.SetReadDeadline(time.Now().Add(3 * interval))
@@ -603,13 +604,13 @@ func TestWebSocketUrgent(t *testing.T) {
 	var joined struct {
 		Entry queueapi.EntryJSON `json:"entry"`
 	}
-	a.mustDo("POST", "/queues/"+q.ID+"/entries", "bob", "caller", `{"intake":{"topic":"a"}}`, &joined, 201)
+	a.mustDo("POST", string("/queues/"+q.ID+"/entries"), "bob", "caller", `{"intake":{"topic":"a"}}`, &joined, 201)
 	hostWS, _, err := wsDial(t, a, "user=ann&role=host", "https://desk.example")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hostWS.Close()
-	callerWS, _, err := wsDial(t, a, "user=bob&entry="+joined.Entry.ID, "https://desk.example")
+	callerWS, _, err := wsDial(t, a, string("user=bob&entry="+joined.Entry.ID), "https://desk.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -626,7 +627,7 @@ func TestWebSocketUrgent(t *testing.T) {
 		t.Fatalf("the offer reached the host after %v, want well within the %v interval", d, interval)
 	}
 	start = time.Now()
-	a.mustDo("POST", "/entries/"+joined.Entry.ID+"/accept", "ann", "host", nil, nil, 200)
+	a.mustDo("POST", string("/entries/"+joined.Entry.ID+"/accept"), "ann", "host", nil, nil, 200)
 	m := readMsg(t, callerWS, "entry", func(m map[string]any) bool { return m["call"] != nil })
 	if d := time.Since(start); d > interval/3 {
 		t.Fatalf("the accepted call reached the caller after %v, want well within the %v interval", d, interval)
@@ -641,7 +642,7 @@ func TestWebSocketUrgent(t *testing.T) {
 	for i := range 2 {
 		// Another caller joining changes the queue: the caller in the call
 		// gets a fresh live update.
-		a.mustDo("POST", "/queues/"+q.ID+"/entries", fmt.Sprintf("carl%d", i), "caller", `{"intake":{"topic":"b"}}`, nil, 201)
+		a.mustDo("POST", string("/queues/"+q.ID+"/entries"), fmt.Sprintf("carl%d", i), "caller", `{"intake":{"topic":"b"}}`, nil, 201)
 		m = readMsg(t, callerWS, "entry", func(m map[string]any) bool { return m["call"] != nil })
 		if tk, ok := m["call"].(map[string]any)["ticket"]; ok {
 			t.Fatalf("a live update carries a ticket: %v", tk)
@@ -651,7 +652,7 @@ func TestWebSocketUrgent(t *testing.T) {
 		t.Fatalf("live updates minted %d tickets", n-before)
 	}
 	var call queueapi.CallJSON
-	a.mustDo("GET", "/entries/"+joined.Entry.ID+"/call", "bob", "caller", nil, &call, 200)
+	a.mustDo("GET", string("/entries/"+joined.Entry.ID+"/call"), "bob", "caller", nil, &call, 200)
 	if call.Ticket == "" || issued() != before+1 {
 		t.Fatalf("GET call: ticket %q, %d minted, want one", call.Ticket, issued()-before)
 	}

@@ -69,9 +69,9 @@ func WriteCSV(w io.Writer, entries []queue.Entry, loc *time.Location) error {
 			b, _ := json.Marshal(en.Intake) // map[string]string always marshals
 			intake = string(b)
 		}
-		row := []string{en.ID, en.QueueID, strconv.FormatInt(en.Seq, 10), en.State.String(), csvSafe(reason),
+		row := []string{string(en.ID), string(en.QueueID), strconv.FormatInt(en.Seq, 10), en.State.String(), csvSafe(reason),
 			csvSafe(en.CallerID), csvSafe(en.CallerName), strconv.FormatBool(en.Guest), strconv.Itoa(en.Priority),
-			csvSafe(en.HostID), ts(en.CreatedAt), ts(en.OfferedAt), ts(en.AnsweredAt), ts(en.StartedAt), ts(en.EndedAt),
+			csvSafe(string(en.HostID)), ts(en.CreatedAt), ts(en.OfferedAt), ts(en.AnsweredAt), ts(en.StartedAt), ts(en.EndedAt),
 			wait, handle, csvSafe(intake)}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("queueapi: csv: %w", err)

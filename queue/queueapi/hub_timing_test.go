@@ -35,7 +35,7 @@ func TestHubSchedule(t *testing.T) {
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- a.Run(runCtx) }()
-		cl := &client{kind: kindCaller, who: Principal{ID: "c1"}, entryID: j.Entry.ID, queues: []string{q.ID},
+		cl := &client{kind: kindCaller, who: Principal{ID: "c1"}, entryID: j.Entry.ID, queues: []string{string(q.ID)},
 			send: make(chan []byte, 1), quit: make(chan struct{})}
 		a.hub.mu.Lock()
 		a.hub.clients[cl] = struct{}{}

@@ -45,9 +45,9 @@ func (c *countingStore) sums() (reads, writes int, by string) {
 	return reads, writes, fmt.Sprint(c.calls)
 }
 
-func (c *countingStore) GetQueue(ctx context.Context, id string) (queue.Queue, error) {
+func (c *countingStore) GetQueue(ctx context.Context, id queue.QueueID) (queue.Queue, error) {
 	c.count("GetQueue")
-	return c.Store.GetQueue(ctx, id)
+	return c.Store.GetQueue(ctx, queue.QueueID(id))
 }
 func (c *countingStore) GetQueueBySlug(ctx context.Context, slug string) (queue.Queue, error) {
 	c.count("GetQueueBySlug")
@@ -57,9 +57,9 @@ func (c *countingStore) ListQueues(ctx context.Context) ([]queue.Queue, error) {
 	c.count("ListQueues")
 	return c.Store.ListQueues(ctx)
 }
-func (c *countingStore) GetHost(ctx context.Context, id string) (queue.Host, error) {
+func (c *countingStore) GetHost(ctx context.Context, id queue.HostID) (queue.Host, error) {
 	c.count("GetHost")
-	return c.Store.GetHost(ctx, id)
+	return c.Store.GetHost(ctx, queue.HostID(id))
 }
 func (c *countingStore) ListHosts(ctx context.Context, f queue.HostFilter) ([]queue.Host, error) {
 	c.count("ListHosts")
@@ -73,9 +73,9 @@ func (c *countingStore) CreateEntry(ctx context.Context, e queue.Entry) (queue.E
 	c.count("CreateEntry")
 	return c.Store.CreateEntry(ctx, e)
 }
-func (c *countingStore) GetEntry(ctx context.Context, id string) (queue.Entry, error) {
+func (c *countingStore) GetEntry(ctx context.Context, id queue.EntryID) (queue.Entry, error) {
 	c.count("GetEntry")
-	return c.Store.GetEntry(ctx, id)
+	return c.Store.GetEntry(ctx, queue.EntryID(id))
 }
 func (c *countingStore) UpdateEntry(ctx context.Context, e queue.Entry) (queue.Entry, error) {
 	c.count("UpdateEntry")
@@ -93,9 +93,9 @@ func (c *countingStore) CountEntries(ctx context.Context, f queue.EntryFilter) (
 	c.count("CountEntries")
 	return c.Store.CountEntries(ctx, f)
 }
-func (c *countingStore) GetCall(ctx context.Context, id string) (queue.Call, error) {
+func (c *countingStore) GetCall(ctx context.Context, id queue.CallID) (queue.Call, error) {
 	c.count("GetCall")
-	return c.Store.GetCall(ctx, id)
+	return c.Store.GetCall(ctx, queue.CallID(id))
 }
 
 // OfferNext forwards the atomic offer (queue.OfferStore) when the wrapped
@@ -119,7 +119,7 @@ func TestJoinStoreCalls(t *testing.T) {
 	var q queueapi.QueueJSON
 	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"count","name":"Count","mode":"auto","hours":{"zone":"UTC","manual":"open"}}`, &q, 201)
 	for i, host := range []string{"h1", "h2"} {
-		a.mustDo("PUT", "/hosts/"+host, "boss", "admin", map[string]any{"name": host, "queues": []string{q.ID}}, nil, 200)
+		a.mustDo("PUT", "/hosts/"+host, "boss", "admin", map[string]any{"name": host, "queues": []string{string(q.ID)}}, nil, 200)
 		a.mustDo("PUT", "/hosts/"+host+"/availability", host, "host", map[string]string{"state": "available"}, nil, 200)
 		var out struct {
 			Entry queueapi.EntryJSON `json:"entry"`
@@ -127,8 +127,8 @@ func TestJoinStoreCalls(t *testing.T) {
 		// The first join warms the wait estimate's cache (a day of calls
 		// is read once per queue and cached); the second is measured.
 		st.reset()
-		a.mustDo("POST", "/queues/"+q.ID+"/entries", fmt.Sprintf("c%d", i), "caller", map[string]string{"name": "Caller"}, &out, 201)
-		if out.Entry.State != queue.EntryOffered || out.Entry.HostID != host {
+		a.mustDo("POST", string("/queues/"+q.ID+"/entries"), fmt.Sprintf("c%d", i), "caller", map[string]string{"name": "Caller"}, &out, 201)
+		if out.Entry.State != queue.EntryOffered || string(out.Entry.HostID) != host {
 			t.Fatalf("join %d: entry %s for %q, want offered to %s", i, out.Entry.State, out.Entry.HostID, host)
 		}
 	}

@@ -42,13 +42,13 @@ func TestJoinRefusesUnsafeNames(t *testing.T) {
 		var p map[string]any
 		user := "c" + string(rune('a'+i))
 		if !tc.ok {
-			code, _, raw := a.do("POST", "/queues/"+q.ID+"/entries", user, "caller", body, &p)
+			code, _, raw := a.do("POST", string("/queues/"+q.ID+"/entries"), user, "caller", body, &p)
 			if code != 400 || p["reason"] != "name_invalid" || p["field"] != "name" {
 				t.Errorf("%s: %d %s, want 400 name_invalid", tc.name, code, raw)
 			}
 			continue
 		}
-		code, _, raw := a.do("POST", "/queues/"+q.ID+"/entries", user, "caller", body, &out)
+		code, _, raw := a.do("POST", string("/queues/"+q.ID+"/entries"), user, "caller", body, &out)
 		if code != 201 || out.Entry.CallerName != tc.stored {
 			t.Errorf("%s: %d %s, want 201 with name %q", tc.name, code, raw, tc.stored)
 		}
@@ -100,7 +100,7 @@ func TestJoinRateLimitPerAddress(t *testing.T) {
 	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"r","name":"R","hours":{"zone":"UTC","manual":"open"}}`, &q, 201)
 	join := func(i int) (int, map[string]any, string) {
 		var p map[string]any
-		code, hdr, _ := a.do("POST", "/queues/"+q.ID+"/entries", "g"+string(rune('a'+i)), "caller", nil, &p)
+		code, hdr, _ := a.do("POST", string("/queues/"+q.ID+"/entries"), "g"+string(rune('a'+i)), "caller", nil, &p)
 		return code, p, hdr.Get("Retry-After")
 	}
 	for i := range 3 {
@@ -127,7 +127,7 @@ func TestDefaultJoinRateStopsAFlood(t *testing.T) {
 	a.mustDo("POST", "/queues", "boss", "admin", `{"slug":"f","name":"F"}`, &q, 201)
 	admitted := 0
 	for i := range 100 {
-		if code, _, _ := a.do("POST", "/queues/"+q.ID+"/entries", "guest"+strings.Repeat("x", i), "caller", nil, nil); code == 201 {
+		if code, _, _ := a.do("POST", string("/queues/"+q.ID+"/entries"), "guest"+strings.Repeat("x", i), "caller", nil, nil); code == 201 {
 			admitted++
 		}
 	}

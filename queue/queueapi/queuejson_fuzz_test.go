@@ -31,7 +31,7 @@ func FuzzQueueJSON(f *testing.F) {
 			}
 			return
 		}
-		got, err := env.Engine.GetQueue(t.Context(), q.ID)
+		got, err := env.Engine.GetQueue(t.Context(), string(q.ID))
 		if err != nil || got.Slug != q.Slug {
 			t.Fatalf("stored queue: %v", err)
 		}

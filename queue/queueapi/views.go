@@ -12,7 +12,7 @@ import (
 // on Queue, durations are (fractional) seconds, enums are their String
 // forms. Status is output only; Version must be echoed back on PUT.
 type QueueJSON struct {
-	ID          string              `json:"id"`
+	ID          queue.QueueID       `json:"id"`
 	Slug        string              `json:"slug"`
 	Name        string              `json:"name"`
 	Description string              `json:"description"`
@@ -78,7 +78,7 @@ func queueJSON(q queue.Queue, st *queue.Status) QueueJSON {
 
 // Queue converts the API shape to a Queue (Status is ignored).
 func (j QueueJSON) Queue() queue.Queue {
-	q := queue.Queue{ID: j.ID, Slug: j.Slug, Name: j.Name, Description: j.Description, Hours: j.Hours,
+	q := queue.Queue{ID: queue.QueueID(j.ID), Slug: j.Slug, Name: j.Name, Description: j.Description, Hours: j.Hours,
 		Mode: j.Mode, Identity: j.Identity, Media: j.Media,
 		Limits:   queue.Limits{MaxWaiting: j.Limits.MaxWaiting, MaxWait: time.Duration(j.Limits.MaxWait), OnePerCaller: j.Limits.OnePerCaller, Cooldown: time.Duration(j.Limits.Cooldown)},
 		Closing:  queue.Closing{StopAdmitting: time.Duration(j.Closing.StopAdmitting), AtClose: j.Closing.AtClose},
@@ -105,15 +105,15 @@ func (j QueueJSON) Queue() queue.Queue {
 // EstimatedWait (seconds, see Engine.EstimateWait) are set for waiting
 // entries when known.
 type EntryJSON struct {
-	ID            string             `json:"id"`
-	QueueID       string             `json:"queue_id"`
+	ID            queue.EntryID      `json:"id"`
+	QueueID       queue.QueueID      `json:"queue_id"`
 	State         queue.EntryState   `json:"state"`
 	Priority      int                `json:"priority"`
 	CallerID      string             `json:"caller_id"`
 	CallerName    string             `json:"caller_name"`
 	Guest         bool               `json:"guest"`
 	Intake        map[string]string  `json:"intake"`
-	HostID        string             `json:"host_id,omitempty"`
+	HostID        queue.HostID       `json:"host_id,omitempty"`
 	Paused        bool               `json:"paused"`
 	CreatedAt     time.Time          `json:"created_at"`
 	AnsweredAt    *time.Time         `json:"answered_at,omitempty"`
@@ -158,7 +158,7 @@ func peerAway(en queue.Entry, viewerID string) *time.Time {
 		return nil
 	case viewerID == en.CallerID:
 		return opt(en.HostAwayUntil)
-	case viewerID == en.HostID:
+	case viewerID == string(en.HostID):
 		return opt(en.CallerAwayUntil)
 	}
 	return nil
@@ -181,7 +181,7 @@ func entryJSONFor(en queue.Entry, viewerID string) EntryJSON {
 // room and the call waits for it to come back (see EntryJSON). No room
 // secret, pin or Janus token.
 type CallJSON struct {
-	ID       string            `json:"id"`
+	ID       queue.CallID      `json:"id"`
 	Engine   queue.MediaEngine `json:"engine"`
 	Instance string            `json:"instance,omitempty"`
 	RoomID   uint64            `json:"room_id"`

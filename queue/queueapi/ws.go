@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -68,7 +67,7 @@ type Hub struct {
 	later      map[string]time.Time
 	// sockets counts open caller sockets per entry on this replica: the
 	// entry is paused only when the last one closes (two tabs).
-	sockets map[string]int
+	sockets map[queue.EntryID]int
 	wg      sync.WaitGroup // writer goroutines
 }
 
@@ -97,7 +96,7 @@ const (
 type client struct {
 	kind    clientKind
 	who     Principal
-	entryID string
+	entryID queue.EntryID
 	queues  []string // subscribed queue IDs (caller: its queue)
 	all     bool     // admin of all queues
 	conn    *websocket.Conn
@@ -110,7 +109,7 @@ func newHub(a *API, checkOrigin func(r *http.Request) bool) *Hub {
 		api: a, interval: 250 * time.Millisecond, statsEvery: time.Second,
 		up:    websocket.Upgrader{CheckOrigin: checkOrigin, ReadBufferSize: 1024, WriteBufferSize: 4096},
 		dirty: map[string]bool{}, clients: map[*client]struct{}{}, done: make(chan struct{}), kick: make(chan struct{}, 1),
-		statsCache: map[string]statsEntry{}, later: map[string]time.Time{}, sockets: map[string]int{},
+		statsCache: map[string]statsEntry{}, later: map[string]time.Time{}, sockets: map[queue.EntryID]int{},
 	}
 }
 
@@ -121,12 +120,22 @@ func (h *Hub) onEvent(ev queue.Event) {
 		h.markDirty(string(ev.Queue), ev.Urgent())
 	}
 	if ev.Host != "" {
-		h.markDirty(hostKey(string(ev.Host)), ev.Urgent())
+		h.markDirty(hostKey(ev.Host), ev.Urgent())
 	}
 }
 
 // hostKey is the dirty-set key of a host's own console.
-func hostKey(id string) string { return "host:" + id }
+func hostKey(id queue.HostID) string { return "host:" + string(id) }
+
+// hostKeys are the dirty-set keys a host's console follows: its queues
+// and its own key.
+func hostKeys(h queue.Host) []string {
+	keys := make([]string, 0, len(h.Queues)+1)
+	for _, q := range h.Queues {
+		keys = append(keys, string(q))
+	}
+	return append(keys, hostKey(h.ID))
+}
 
 // markDirty notes that key (a queue ID or a hostKey) changed; urgent asks
 // for the short gap (see Hub). It never blocks.
@@ -256,13 +265,13 @@ func (h *Hub) statsOf(ctx context.Context, id string, fl *flushState) *queue.Sta
 	h.mu.Unlock()
 	var out *queue.Stats
 	if ok && time.Since(cached.at) < h.statsEvery {
-		if st, err := fl.snap.LiveStats(ctx, id, *cached.st); err == nil {
+		if st, err := fl.snap.LiveStats(ctx, queue.QueueID(id), *cached.st); err == nil {
 			out = &st
 		}
 		h.markDirtyLater(id, cached.at.Add(h.statsEvery))
 	} else {
 		now := eng.Now()
-		if st, err := eng.Stats(ctx, id, now.Add(-24*time.Hour), now.Add(time.Millisecond)); err == nil {
+		if st, err := eng.Stats(ctx, queue.QueueID(id), now.Add(-24*time.Hour), now.Add(time.Millisecond)); err == nil {
 			out = &st
 			h.mu.Lock()
 			h.statsCache[id] = statsEntry{at: time.Now(), st: &st}
@@ -302,20 +311,20 @@ func (h *Hub) message(ctx context.Context, c *client, fl *flushState) ([]byte, e
 		}
 		return json.Marshal(msg)
 	case kindHost:
-		con, err := fl.snap.Console(ctx, c.who.ID)
+		con, err := fl.snap.Console(ctx, queue.HostID(c.who.ID))
 		if err != nil {
 			return nil, err
 		}
 		h.mu.Lock() // follow changes to the host's set of queues
-		c.queues = append(slices.Clone(con.Host.Queues), hostKey(con.Host.ID))
+		c.queues = hostKeys(con.Host)
 		h.mu.Unlock()
 		var offer, current *EntryJSON
 		if con.Offer != nil {
-			j := entryJSONFor(*con.Offer, con.Host.ID)
+			j := entryJSONFor(*con.Offer, string(con.Host.ID))
 			offer = &j
 		}
 		if con.Current != nil {
-			j := entryJSONFor(*con.Current, con.Host.ID)
+			j := entryJSONFor(*con.Current, string(con.Host.ID))
 			current = &j
 		}
 		qs := make([]hostQueueJSON, 0, len(con.Queues))
@@ -339,7 +348,7 @@ func (h *Hub) message(ctx context.Context, c *client, fl *flushState) ([]byte, e
 			}
 			ids = nil
 			for _, q := range all {
-				ids = append(ids, q.ID)
+				ids = append(ids, string(q.ID))
 			}
 		}
 		stats := []queue.Stats{}
@@ -372,7 +381,7 @@ func (h *Hub) serve(c echo.Context) error {
 	qp := c.QueryParams()
 	switch {
 	case qp.Get("entry") != "":
-		en, err := a.eng.GetEntry(ctx, qp.Get("entry"))
+		en, err := a.eng.GetEntry(ctx, queue.EntryID(qp.Get("entry")))
 		if err != nil || en.CallerID != p.ID {
 			return problemFor(say("No such entry.", fmt.Errorf("queue: ws entry: %w", queue.ErrNotFound)))
 		}
@@ -381,18 +390,18 @@ func (h *Hub) serve(c echo.Context) error {
 				return problemFor(err)
 			}
 		}
-		cl.kind, cl.entryID, cl.queues = kindCaller, en.ID, []string{en.QueueID}
+		cl.kind, cl.entryID, cl.queues = kindCaller, en.ID, []string{string(en.QueueID)}
 	case qp.Get("stats") != "":
 		if p.Role != RoleAdmin {
 			return problemFor(fmt.Errorf("queue: ws stats: %w", queue.ErrForbidden))
 		}
 		cl.kind, cl.queues, cl.all = kindAdmin, qp["queue"], len(qp["queue"]) == 0
 	case p.Role >= RoleHost:
-		host, err := a.eng.GetHost(ctx, p.ID)
+		host, err := a.eng.GetHost(ctx, queue.HostID(p.ID))
 		if err != nil {
 			return problemFor(err)
 		}
-		cl.kind, cl.queues = kindHost, append(slices.Clone(host.Queues), hostKey(p.ID))
+		cl.kind, cl.queues = kindHost, hostKeys(host)
 	default:
 		return problem400("Say ?entry=ID (a caller) or ?stats=1 (an admin).")
 	}

@@ -105,7 +105,7 @@ func sampleQueue(id, slug string) queue.Queue {
 	h.Weekly[time.Monday] = []hours.Range{{From: hours.At(9, 0), To: hours.At(12, 0)}, {From: hours.At(13, 0), To: hours.At(17, 30)}}
 	h.Overrides = []hours.DateOverride{{Date: "2026-12-25", Closed: true, Note: "Christmas"}}
 	return queue.Queue{
-		ID: id, Slug: slug, Name: "Queue " + slug, Description: "desc",
+		ID: queue.QueueID(id), Slug: slug, Name: "Queue " + slug, Description: "desc",
 		Hours: h, Mode: queue.ModePick, Identity: queue.IdentityAccount,
 		Limits:                queue.Limits{MaxWaiting: 50, MaxWait: 30 * time.Minute, OnePerCaller: true, Cooldown: 2 * time.Minute},
 		Closing:               queue.Closing{StopAdmitting: 10 * time.Minute, AtClose: queue.AtCloseRelease},
@@ -271,7 +271,7 @@ func testQueueCAS(t *testing.T, s queue.Store) {
 }
 
 func testHostCRUD(t *testing.T, s queue.Store) {
-	h := queue.Host{ID: "h1", Name: "Ada", Queues: []string{"q1", "q2"}, State: queue.HostAvailable,
+	h := queue.Host{ID: "h1", Name: "Ada", Queues: []queue.QueueID{"q1", "q2"}, State: queue.HostAvailable,
 		StateSince: base, IdleSince: base.Add(time.Second), Deadline: base.Add(time.Minute)}
 	got := must[queue.Host](t, "create")(s.CreateHost(ctx(t), h))
 	h.Version = 1
@@ -300,25 +300,25 @@ func testHostCRUD(t *testing.T, s queue.Store) {
 // testHostServing: Host.Serving nil ("all of Queues") and empty ("none")
 // must come back as they went in, through create, get, update and list.
 func testHostServing(t *testing.T, s queue.Store) {
-	check := func(what string, got []string, wantNil bool, want []string) {
+	check := func(what string, got []queue.QueueID, wantNil bool, want []queue.QueueID) {
 		t.Helper()
-		if (got == nil) != wantNil || !reflect.DeepEqual(append([]string{}, got...), append([]string{}, want...)) {
+		if (got == nil) != wantNil || !reflect.DeepEqual(append([]queue.QueueID{}, got...), append([]queue.QueueID{}, want...)) {
 			t.Fatalf("%s: serving %#v, want %#v (nil %v)", what, got, want, wantNil)
 		}
 	}
-	all := must[queue.Host](t, "create all")(s.CreateHost(ctx(t), queue.Host{ID: "all", Queues: []string{"q1", "q2"}, State: queue.HostOffline}))
-	none := must[queue.Host](t, "create none")(s.CreateHost(ctx(t), queue.Host{ID: "none", Queues: []string{"q1"}, Serving: []string{}, State: queue.HostOffline}))
+	all := must[queue.Host](t, "create all")(s.CreateHost(ctx(t), queue.Host{ID: "all", Queues: []queue.QueueID{"q1", "q2"}, State: queue.HostOffline}))
+	none := must[queue.Host](t, "create none")(s.CreateHost(ctx(t), queue.Host{ID: "none", Queues: []queue.QueueID{"q1"}, Serving: []queue.QueueID{}, State: queue.HostOffline}))
 	check("created nil", all.Serving, true, nil)
 	check("created empty", none.Serving, false, nil)
 	check("get nil", must[queue.Host](t, "get")(s.GetHost(ctx(t), "all")).Serving, true, nil)
 	check("get empty", must[queue.Host](t, "get")(s.GetHost(ctx(t), "none")).Serving, false, nil)
 	for _, h := range must[[]queue.Host](t, "list")(s.ListHosts(ctx(t), queue.HostFilter{QueueID: "q1"})) {
-		check("list "+h.ID, h.Serving, h.ID == "all", nil)
+		check("list "+string(h.ID), h.Serving, h.ID == "all", nil)
 	}
-	all.Serving = []string{"q2"}
+	all.Serving = []queue.QueueID{"q2"}
 	all = must[queue.Host](t, "update some")(s.UpdateHost(ctx(t), all))
-	check("updated some", must[queue.Host](t, "get")(s.GetHost(ctx(t), "all")).Serving, false, []string{"q2"})
-	all.Serving = []string{}
+	check("updated some", must[queue.Host](t, "get")(s.GetHost(ctx(t), "all")).Serving, false, []queue.QueueID{"q2"})
+	all.Serving = []queue.QueueID{}
 	all = must[queue.Host](t, "update none")(s.UpdateHost(ctx(t), all))
 	check("updated none", must[queue.Host](t, "get")(s.GetHost(ctx(t), "all")).Serving, false, nil)
 	all.Serving = nil
@@ -328,11 +328,11 @@ func testHostServing(t *testing.T, s queue.Store) {
 
 func testHostList(t *testing.T, s queue.Store) {
 	hs := []queue.Host{
-		{ID: "c", Queues: []string{"q1"}, State: queue.HostAvailable, IdleSince: base.Add(3 * time.Second)},
-		{ID: "a", Queues: []string{"q1", "q2"}, State: queue.HostAvailable, IdleSince: base.Add(1 * time.Second)},
-		{ID: "b", Queues: []string{"q2"}, State: queue.HostAvailable, IdleSince: base.Add(2 * time.Second), Deadline: base.Add(10 * time.Second)},
-		{ID: "d", Queues: []string{"q1"}, State: queue.HostAway, IdleSince: base, Deadline: base.Add(5 * time.Second)},
-		{ID: "e", Queues: []string{"q1"}, State: queue.HostAvailable, IdleSince: base.Add(1 * time.Second)},
+		{ID: "c", Queues: []queue.QueueID{"q1"}, State: queue.HostAvailable, IdleSince: base.Add(3 * time.Second)},
+		{ID: "a", Queues: []queue.QueueID{"q1", "q2"}, State: queue.HostAvailable, IdleSince: base.Add(1 * time.Second)},
+		{ID: "b", Queues: []queue.QueueID{"q2"}, State: queue.HostAvailable, IdleSince: base.Add(2 * time.Second), Deadline: base.Add(10 * time.Second)},
+		{ID: "d", Queues: []queue.QueueID{"q1"}, State: queue.HostAway, IdleSince: base, Deadline: base.Add(5 * time.Second)},
+		{ID: "e", Queues: []queue.QueueID{"q1"}, State: queue.HostAvailable, IdleSince: base.Add(1 * time.Second)},
 	}
 	for _, h := range hs {
 		must[queue.Host](t, "create")(s.CreateHost(ctx(t), h))
@@ -340,7 +340,7 @@ func testHostList(t *testing.T, s queue.Store) {
 	ids := func(f queue.HostFilter) []string {
 		var out []string
 		for _, h := range must[[]queue.Host](t, "list")(s.ListHosts(ctx(t), f)) {
-			out = append(out, h.ID)
+			out = append(out, string(h.ID))
 		}
 		return out
 	}
@@ -363,7 +363,7 @@ func testHostList(t *testing.T, s queue.Store) {
 }
 
 func newEntry(id, q, caller string, prio int, at time.Time) queue.Entry {
-	return queue.Entry{ID: id, QueueID: q, CallerID: caller, CallerName: "Caller " + caller, Priority: prio,
+	return queue.Entry{ID: queue.EntryID(id), QueueID: queue.QueueID(q), CallerID: caller, CallerName: "Caller " + caller, Priority: prio,
 		State: queue.EntryWaiting, CreatedAt: at,
 		History: []queue.Transition{{State: queue.EntryWaiting, At: at, Reason: "join"}}}
 }
@@ -490,7 +490,7 @@ func testClaimOrder(t *testing.T, s queue.Store) {
 		if stored.State != queue.EntryOffered || stored.Version != e.Version || stored.Version != 2 {
 			t.Fatalf("stored after claim = %+v", stored)
 		}
-		got = append(got, e.ID)
+		got = append(got, string(e.ID))
 	}
 	same(t, "claim order", got, []string{"b", "f", "a", "d"})
 	_, err := s.ClaimNext(ctx(t), queue.Claim{QueueID: "empty", HostID: "h1", At: base})
@@ -518,7 +518,7 @@ func testClaimReturnToHead(t *testing.T, s queue.Store) {
 	w := must[[]queue.Entry](t, "list")(s.ListEntries(ctx(t), queue.EntryFilter{QueueID: "q1", States: []queue.EntryState{queue.EntryWaiting}}))
 	var ids []string
 	for _, e := range w {
-		ids = append(ids, e.ID)
+		ids = append(ids, string(e.ID))
 	}
 	same(t, "waiting order", ids, []string{"e1", "e2", "late"})
 }
@@ -526,7 +526,7 @@ func testClaimReturnToHead(t *testing.T, s queue.Store) {
 func testEntryFilters(t *testing.T, s queue.Store) {
 	mk := func(id, q, caller, host string, st queue.EntryState, created time.Time, deadline time.Time) {
 		e := newEntry(id, q, caller, 0, created)
-		e.State, e.HostID, e.Deadline = st, host, deadline
+		e.State, e.HostID, e.Deadline = st, queue.HostID(host), deadline
 		must[queue.Entry](t, "create")(s.CreateEntry(ctx(t), e))
 	}
 	mk("a", "q1", "c1", "", queue.EntryWaiting, base, time.Time{})
@@ -555,7 +555,7 @@ func testEntryFilters(t *testing.T, s queue.Store) {
 		t.Run(tc.name, func(t *testing.T) {
 			var ids []string
 			for _, e := range must[[]queue.Entry](t, "list")(s.ListEntries(ctx(t), tc.f)) {
-				ids = append(ids, e.ID)
+				ids = append(ids, string(e.ID))
 			}
 			same(t, "ids", ids, tc.want)
 			n := must[int](t, "count")(s.CountEntries(ctx(t), tc.f))
@@ -615,7 +615,7 @@ func testCallCRUD(t *testing.T, s queue.Store) {
 		t.Run(tc.name, func(t *testing.T) {
 			var ids []string
 			for _, c := range must[[]queue.Call](t, "list")(s.ListCalls(ctx(t), tc.f)) {
-				ids = append(ids, c.ID)
+				ids = append(ids, string(c.ID))
 			}
 			same(t, "ids", ids, tc.want)
 		})
@@ -630,9 +630,9 @@ func testConcurrentCAS(t *testing.T, s queue.Store) {
 	for i := range n {
 		wg.Go(func() {
 			mine := h
-			mine.State, mine.EntryID = queue.HostOffered, fmt.Sprint("e", i)
+			mine.State, mine.EntryID = queue.HostOffered, queue.EntryID(fmt.Sprint("e", i))
 			if _, err := s.UpdateHost(context.Background(), mine); err == nil {
-				wins <- mine.EntryID
+				wins <- string(mine.EntryID)
 			} else if !errors.Is(err, queue.ErrVersion) {
 				t.Errorf("update: %v", err)
 			}
@@ -648,7 +648,7 @@ func testConcurrentCAS(t *testing.T, s queue.Store) {
 		t.Fatalf("%d CAS winners (%v), want exactly 1", len(got), got)
 	}
 	stored := must[queue.Host](t, "get")(s.GetHost(ctx(t), "h"))
-	if stored.EntryID != got[0] || stored.Version != 2 {
+	if string(stored.EntryID) != got[0] || stored.Version != 2 {
 		t.Fatalf("stored %+v, winner %s", stored, got[0])
 	}
 }
@@ -691,7 +691,7 @@ func testConcurrentOffers(t *testing.T, s queue.Store, nEntries int) {
 		workers = 8
 	)
 	for i := range nHosts {
-		must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: fmt.Sprintf("h%02d", i), Queues: []string{"q"}, State: queue.HostAvailable, IdleSince: base}))
+		must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: queue.HostID(fmt.Sprintf("h%02d", i)), Queues: []queue.QueueID{"q"}, State: queue.HostAvailable, IdleSince: base}))
 	}
 	var (
 		mu      sync.Mutex
@@ -745,16 +745,16 @@ func testConcurrentOffers(t *testing.T, s queue.Store, nEntries int) {
 				return false, fmt.Errorf("bind: %w", err)
 			}
 			mu.Lock()
-			if prev, dup := served[e.ID]; dup {
+			if prev, dup := served[string(e.ID)]; dup {
 				mu.Unlock()
 				return false, fmt.Errorf("entry %s offered to %s and %s", e.ID, prev, h.ID)
 			}
-			if prev, busy := holding[h.ID]; busy {
+			if prev, busy := holding[string(h.ID)]; busy {
 				mu.Unlock()
 				return false, fmt.Errorf("host %s offered %s while holding %s", h.ID, e.ID, prev)
 			}
-			served[e.ID] = h.ID
-			holding[h.ID] = e.ID
+			served[string(e.ID)] = string(h.ID)
+			holding[string(h.ID)] = string(e.ID)
 			mu.Unlock()
 			// Serve and finish: entry completed, host available again.
 			e.State, e.EndedAt = queue.EntryCompleted, now
@@ -762,7 +762,7 @@ func testConcurrentOffers(t *testing.T, s queue.Store, nEntries int) {
 				return false, fmt.Errorf("complete: %w", err)
 			}
 			mu.Lock()
-			delete(holding, h.ID)
+			delete(holding, string(h.ID))
 			mu.Unlock()
 			bound.State, bound.EntryID, bound.IdleSince = queue.HostAvailable, "", now
 			if _, err := s.UpdateHost(bg, bound); err != nil {

@@ -76,7 +76,7 @@ func runConcurrency(t *testing.T, s queue.Store, mode queue.Mode, load Load) {
 		t.Fatal(err)
 	}
 	for i := range nHosts {
-		if _, err := replicas[i%2].PutHost(ctx, fmt.Sprintf("h%d", i), "Host", []string{q.ID}); err != nil {
+		if _, err := replicas[i%2].PutHost(ctx, queue.HostID(fmt.Sprintf("h%d", i)), "Host", []queue.QueueID{q.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -111,7 +111,7 @@ func runConcurrency(t *testing.T, s queue.Store, mode queue.Mode, load Load) {
 					return
 				}
 				mu.Lock()
-				joined[j.Entry.ID] = true
+				joined[string(j.Entry.ID)] = true
 				mu.Unlock()
 			}
 		})
@@ -135,15 +135,15 @@ func runConcurrency(t *testing.T, s queue.Store, mode queue.Mode, load Load) {
 	}
 	serve := func(r *queue.Engine, hostID string, acc queue.Accepted) error {
 		mu.Lock()
-		if prev, ok := served[acc.Entry.ID]; ok {
+		if prev, ok := served[string(acc.Entry.ID)]; ok {
 			mu.Unlock()
 			return fmt.Errorf("entry %s served by %s and %s", acc.Entry.ID, prev, hostID)
 		}
-		served[acc.Entry.ID] = hostID
+		served[string(acc.Entry.ID)] = hostID
 		mu.Unlock()
 		// While in the call, nobody may hand this host another caller.
 		for range 3 {
-			h, err := r.GetHost(ctx, hostID)
+			h, err := r.GetHost(ctx, queue.HostID(hostID))
 			if err != nil {
 				return err
 			}
@@ -159,7 +159,7 @@ func runConcurrency(t *testing.T, s queue.Store, mode queue.Mode, load Load) {
 		wg.Go(func() {
 			for n := 0; !done(); n++ {
 				r := replicas[n%2]
-				h, err := r.GetHost(ctx, hostID)
+				h, err := r.GetHost(ctx, queue.HostID(hostID))
 				if err != nil {
 					fail(err)
 					return
@@ -167,11 +167,11 @@ func runConcurrency(t *testing.T, s queue.Store, mode queue.Mode, load Load) {
 				var acc queue.Accepted
 				switch {
 				case h.State == queue.HostOffered && h.EntryID != "":
-					acc, err = r.Accept(ctx, hostID, h.EntryID)
+					acc, err = r.Accept(ctx, queue.HostID(hostID), h.EntryID)
 				case h.State == queue.HostAvailable && mode == queue.ModePick:
-					acc, err = r.Next(ctx, hostID, q.ID)
+					acc, err = r.Next(ctx, queue.HostID(hostID), q.ID)
 				case h.State != queue.HostAvailable && h.State != queue.HostOffered:
-					_, err = r.SetAvailability(ctx, hostID, queue.HostAvailable)
+					_, err = r.SetAvailability(ctx, queue.HostID(hostID), queue.HostAvailable)
 					if errors.Is(err, queue.ErrState) {
 						err = nil // raced with an offer: look again
 					}
@@ -222,8 +222,8 @@ func runConcurrency(t *testing.T, s queue.Store, mode queue.Mode, load Load) {
 				accepts++
 			}
 		}
-		if en.State != queue.EntryCompleted || accepts != 1 || served[en.ID] != en.HostID {
-			t.Fatalf("entry %s: %s, accepted %d times, host %s (served by %s)", en.ID, en.State, accepts, en.HostID, served[en.ID])
+		if en.State != queue.EntryCompleted || accepts != 1 || served[string(en.ID)] != string(en.HostID) {
+			t.Fatalf("entry %s: %s, accepted %d times, host %s (served by %s)", en.ID, en.State, accepts, en.HostID, served[string(en.ID)])
 		}
 	}
 	if n := a.Rooms.Created(); n != nCallers {
@@ -274,8 +274,8 @@ func benchJoin(b *testing.B, newStore func(tb testing.TB) queue.Store, q queue.Q
 	}
 	now := env.Clock.Now()
 	for i := range waiting {
-		_, err := s.CreateEntry(ctx, queue.Entry{ID: fmt.Sprintf("w%05d", i), QueueID: q.ID, CallerID: fmt.Sprint("w", i),
-			CallerName: "Caller", State: queue.EntryWaiting, CreatedAt: now, ActiveKey: q.ID + "|" + fmt.Sprint("w", i),
+		_, err := s.CreateEntry(ctx, queue.Entry{ID: queue.EntryID(fmt.Sprintf("w%05d", i)), QueueID: q.ID, CallerID: fmt.Sprint("w", i),
+			CallerName: "Caller", State: queue.EntryWaiting, CreatedAt: now, ActiveKey: string(q.ID) + "|" + fmt.Sprint("w", i),
 			History: []queue.Transition{{State: queue.EntryWaiting, At: now, Reason: "join"}}})
 		if err != nil {
 			b.Fatal(err)
@@ -320,7 +320,7 @@ func BenchAssignWaiting(b *testing.B, newStore func(tb testing.TB) queue.Store, 
 	}
 	now := env.Clock.Now()
 	waitingEntry := func(i int) queue.Entry {
-		return queue.Entry{ID: fmt.Sprintf("e%07d", i), QueueID: q.ID, CallerID: fmt.Sprint("c", i),
+		return queue.Entry{ID: queue.EntryID(fmt.Sprintf("e%07d", i)), QueueID: q.ID, CallerID: fmt.Sprint("c", i),
 			CallerName: "Caller", State: queue.EntryWaiting, CreatedAt: now,
 			History: []queue.Transition{{State: queue.EntryWaiting, At: now, Reason: "join"}}}
 	}
@@ -338,7 +338,7 @@ func BenchAssignWaiting(b *testing.B, newStore func(tb testing.TB) queue.Store, 
 	if err := fill.Wait(); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := env.Engine.PutHost(ctx, "h", "Host", []string{q.ID}); err != nil {
+	if _, err := env.Engine.PutHost(ctx, "h", "Host", []queue.QueueID{q.ID}); err != nil {
 		b.Fatal(err)
 	}
 	lat := make([]time.Duration, 0, 1024)

@@ -31,7 +31,7 @@ var offerStoreTests = []struct {
 // available and offered in one step (IdleSince = At); an offered host is
 // refused; without Available an away host is refused.
 func testOfferNextAvailable(t *testing.T, s queue.OfferStore) {
-	h := must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: "h", Queues: []string{"q1"}, State: queue.HostAway, IdleSince: base}))
+	h := must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: "h", Queues: []queue.QueueID{"q1"}, State: queue.HostAway, IdleSince: base}))
 	at := base.Add(time.Minute)
 	req := queue.OfferRequest{HostID: "h", HostVersion: h.Version, At: at, Queues: []queue.OfferQueue{{ID: "q1", Deadline: at.Add(10 * time.Second)}}}
 	must[queue.Entry](t, "entry")(s.CreateEntry(ctx(t), newEntry("e", "q1", "c", 0, base)))
@@ -56,7 +56,7 @@ func testOfferNextAvailable(t *testing.T, s queue.OfferStore) {
 }
 
 func testOfferNext(t *testing.T, s queue.OfferStore) {
-	h := must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: "h", Queues: []string{"q1", "q2"}, State: queue.HostAvailable, IdleSince: base}))
+	h := must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: "h", Queues: []queue.QueueID{"q1", "q2"}, State: queue.HostAvailable, IdleSince: base}))
 	at := base.Add(time.Minute)
 	req := func(v int64) queue.OfferRequest {
 		return queue.OfferRequest{HostID: "h", HostVersion: v, At: at, Queues: []queue.OfferQueue{
@@ -99,7 +99,7 @@ func testOfferNext(t *testing.T, s queue.OfferStore) {
 func testConcurrentOfferNext(t *testing.T, s queue.OfferStore) {
 	const nEntries, nHosts, workers = 200, 10, 8
 	for i := range nHosts {
-		must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: fmt.Sprintf("h%02d", i), Queues: []string{"q"}, State: queue.HostAvailable}))
+		must[queue.Host](t, "host")(s.CreateHost(ctx(t), queue.Host{ID: queue.HostID(fmt.Sprintf("h%02d", i)), Queues: []queue.QueueID{"q"}, State: queue.HostAvailable}))
 	}
 	for i := range nEntries {
 		must[queue.Entry](t, "entry")(s.CreateEntry(ctx(t), newEntry(fmt.Sprintf("e%04d", i), "q", fmt.Sprint("c", i), 0, base)))
@@ -134,10 +134,10 @@ func testConcurrentOfferNext(t *testing.T, s queue.OfferStore) {
 					}
 					mu.Lock()
 					if err == nil {
-						if prev, dup := served[e.ID]; dup {
+						if prev, dup := served[string(e.ID)]; dup {
 							err = fmt.Errorf("entry %s offered to %s and %s", e.ID, prev, h.ID)
 						}
-						served[e.ID] = h.ID
+						served[string(e.ID)] = string(h.ID)
 					}
 					if err != nil && failed == nil {
 						failed = err

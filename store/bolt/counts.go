@@ -55,11 +55,11 @@ func moveCount(tx *bbolt.Tx, old, e *queue.Entry) error {
 		if old.QueueID == e.QueueID && old.State == e.State {
 			return nil
 		}
-		if err := addCount(b, old.QueueID, old.State, -1); err != nil {
+		if err := addCount(b, string(old.QueueID), old.State, -1); err != nil {
 			return err
 		}
 	}
-	return addCount(b, e.QueueID, e.State, 1)
+	return addCount(b, string(e.QueueID), e.State, 1)
 }
 
 // countStates returns how many entries of queueID are in one of states.

@@ -29,7 +29,7 @@ func TestEntryCounts(t *testing.T) {
 		if i%2 == 1 {
 			q = "qb"
 		}
-		e, err := s.CreateEntry(ctx, queue.Entry{ID: fmt.Sprint("e", i), QueueID: q, CallerID: fmt.Sprint("c", i), State: queue.EntryWaiting, CreatedAt: at})
+		e, err := s.CreateEntry(ctx, queue.Entry{ID: queue.EntryID(fmt.Sprint("e", i)), QueueID: queue.QueueID(q), CallerID: fmt.Sprint("c", i), State: queue.EntryWaiting, CreatedAt: at})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestEntryCounts(t *testing.T) {
 			default:
 				states = []queue.EntryState{queue.EntryWaiting, queue.EntryOffered, queue.EntryWaiting}
 			}
-			got, err := s.CountEntries(ctx, queue.EntryFilter{QueueID: q, States: states})
+			got, err := s.CountEntries(ctx, queue.EntryFilter{QueueID: queue.QueueID(q), States: states})
 			if err != nil || got != n {
 				t.Fatalf("%s: count %s = %d (%v), want %d", what, k, got, err, n)
 			}

@@ -27,12 +27,12 @@ func hostStateKey(st queue.HostState, id string) []byte {
 func putHost(tx *bbolt.Tx, old, h *queue.Host) error {
 	idx := tx.Bucket(bucketHostState)
 	if old != nil && old.State != h.State {
-		if err := idx.Delete(hostStateKey(old.State, old.ID)); err != nil {
+		if err := idx.Delete(hostStateKey(old.State, string(old.ID))); err != nil {
 			return err
 		}
 	}
 	if old == nil || old.State != h.State {
-		if err := idx.Put(hostStateKey(h.State, h.ID), nil); err != nil {
+		if err := idx.Put(hostStateKey(h.State, string(h.ID)), nil); err != nil {
 			return err
 		}
 	}
@@ -41,7 +41,7 @@ func putHost(tx *bbolt.Tx, old, h *queue.Host) error {
 
 // deleteHost removes host old and its state key.
 func deleteHost(tx *bbolt.Tx, old *queue.Host) error {
-	if err := tx.Bucket(bucketHostState).Delete(hostStateKey(old.State, old.ID)); err != nil {
+	if err := tx.Bucket(bucketHostState).Delete(hostStateKey(old.State, string(old.ID))); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketHosts).Delete([]byte(old.ID))
@@ -85,6 +85,6 @@ func buildHostState(tx *bbolt.Tx, b *bbolt.Bucket) error {
 		if err != nil {
 			return err
 		}
-		return b.Put(hostStateKey(h.State, h.ID), nil)
+		return b.Put(hostStateKey(h.State, string(h.ID)), nil)
 	})
 }

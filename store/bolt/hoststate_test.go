@@ -22,12 +22,12 @@ func TestHostStateIndex(t *testing.T) {
 	ctx := context.Background()
 	s := db.Queue()
 	for _, id := range []string{"a", "b", "c", "d"} {
-		if _, err := s.CreateHost(ctx, queue.Host{ID: id, Queues: []string{"q"}, State: queue.HostOffline}); err != nil {
+		if _, err := s.CreateHost(ctx, queue.Host{ID: queue.HostID(id), Queues: []queue.QueueID{"q"}, State: queue.HostOffline}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, id := range []string{"b", "c"} {
-		h, _ := s.GetHost(ctx, id)
+		h, _ := s.GetHost(ctx, queue.HostID(id))
 		h.State = queue.HostAvailable
 		if _, err := s.UpdateHost(ctx, h); err != nil {
 			t.Fatal(err)
@@ -42,7 +42,7 @@ func TestHostStateIndex(t *testing.T) {
 			hs, err := s.ListHosts(ctx, queue.HostFilter{States: []queue.HostState{st, st}})
 			var ids []string
 			for _, h := range hs {
-				ids = append(ids, h.ID)
+				ids = append(ids, string(h.ID))
 			}
 			slices.Sort(ids)
 			if err != nil || !slices.Equal(ids, want) {

@@ -33,7 +33,7 @@ func (s *QueueStore) OfferNext(ctx context.Context, req queue.OfferRequest) (que
 		}
 		cur := tx.Bucket(bucketEntryState).Cursor()
 		for _, oq := range req.Queues {
-			prefix := keyBuilder(nil).str(oq.ID).u64(uint64(queue.EntryWaiting))
+			prefix := keyBuilder(nil).str(string(oq.ID)).u64(uint64(queue.EntryWaiting))
 			for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
 				if len(v) < 1 || v[0] != 0 { // paused
 					continue

@@ -51,7 +51,7 @@ func prioKey(p int) uint64 { return ^(uint64(int64(p)) ^ 1<<63) }
 // stateKey is the entry's place in bucketEntryState: queue, state, then
 // queue order (priority descending, Seq ascending).
 func stateKey(e *queue.Entry) []byte {
-	return keyBuilder(nil).str(e.QueueID).u64(uint64(e.State)).u64(prioKey(e.Priority)).u64(uint64(e.Seq))
+	return keyBuilder(nil).str(string(e.QueueID)).u64(uint64(e.State)).u64(prioKey(e.Priority)).u64(uint64(e.Seq))
 }
 
 func stateValue(e *queue.Entry) []byte {
@@ -62,9 +62,11 @@ func stateValue(e *queue.Entry) []byte {
 	return append(v, e.ID...)
 }
 
-func callerKey(e *queue.Entry) []byte { return keyBuilder(nil).str(e.CallerID).str(e.ID) }
+func callerKey(e *queue.Entry) []byte { return keyBuilder(nil).str(e.CallerID).str(string(e.ID)) }
 
-func dueKey(e *queue.Entry) []byte { return keyBuilder(nil).i64(e.Deadline.UnixMilli()).str(e.ID) }
+func dueKey(e *queue.Entry) []byte {
+	return keyBuilder(nil).i64(e.Deadline.UnixMilli()).str(string(e.ID))
+}
 
 // checkKeyLen refuses IDs that do not fit a key part.
 func checkKeyLen(parts ...string) error {
@@ -102,11 +104,11 @@ func (s *QueueStore) CreateQueue(ctx context.Context, q queue.Queue) (queue.Queu
 }
 
 // GetQueue implements [queue.Store].
-func (s *QueueStore) GetQueue(ctx context.Context, id string) (queue.Queue, error) {
+func (s *QueueStore) GetQueue(ctx context.Context, id queue.QueueID) (queue.Queue, error) {
 	var q queue.Queue
 	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
 		var err error
-		q, err = s.db.queues.get(tx, id)
+		q, err = s.db.queues.get(tx, string(id))
 		return err
 	})
 	if err != nil {
@@ -164,7 +166,7 @@ func (s *QueueStore) ListQueues(ctx context.Context) ([]queue.Queue, error) {
 func (s *QueueStore) UpdateQueue(ctx context.Context, q queue.Queue) (queue.Queue, error) {
 	q = q.Clone()
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		return casUpdate(tx, bucketQueues, q.ID, &q, queueVersion, func(old, q *queue.Queue) error {
+		return casUpdate(tx, bucketQueues, string(q.ID), &q, queueVersion, func(old, q *queue.Queue) error {
 			slugs := tx.Bucket(bucketQueueSlugs)
 			if q.Slug != old.Slug {
 				if slugs.Get([]byte(q.Slug)) != nil {
@@ -187,9 +189,9 @@ func (s *QueueStore) UpdateQueue(ctx context.Context, q queue.Queue) (queue.Queu
 }
 
 // DeleteQueue implements [queue.Store]. The queue's entries and calls stay.
-func (s *QueueStore) DeleteQueue(ctx context.Context, id string) error {
+func (s *QueueStore) DeleteQueue(ctx context.Context, id queue.QueueID) error {
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		q, err := getQueue(tx, id)
+		q, err := getQueue(tx, string(id))
 		if err != nil {
 			return err
 		}
@@ -223,8 +225,8 @@ func (s *QueueStore) CreateHost(ctx context.Context, h queue.Host) (queue.Host, 
 }
 
 // GetHost implements [queue.Store].
-func (s *QueueStore) GetHost(ctx context.Context, id string) (queue.Host, error) {
-	return getOne[queue.Host](ctx, s.db, bucketHosts, id, "host "+id, queue.ErrNotFound)
+func (s *QueueStore) GetHost(ctx context.Context, id queue.HostID) (queue.Host, error) {
+	return getOne[queue.Host](ctx, s.db, bucketHosts, string(id), "host "+string(id), queue.ErrNotFound)
 }
 
 // ListHosts implements [queue.Store]: with States, only the hosts in
@@ -255,7 +257,7 @@ func (s *QueueStore) ListHosts(ctx context.Context, f queue.HostFilter) ([]queue
 		if c := a.IdleSince.Compare(b.IdleSince); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(string(a.ID), string(b.ID))
 	})
 	return out, nil
 }
@@ -277,7 +279,7 @@ func hostMatches(h *queue.Host, f queue.HostFilter) bool {
 func (s *QueueStore) UpdateHost(ctx context.Context, h queue.Host) (queue.Host, error) {
 	h = h.Clone()
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		return casUpdate(tx, bucketHosts, h.ID, &h, hostVersion, func(old, h *queue.Host) error {
+		return casUpdate(tx, bucketHosts, string(h.ID), &h, hostVersion, func(old, h *queue.Host) error {
 			return putHost(tx, old, h)
 		})
 	})
@@ -288,7 +290,7 @@ func (s *QueueStore) UpdateHost(ctx context.Context, h queue.Host) (queue.Host, 
 }
 
 // DeleteHost implements [queue.Store].
-func (s *QueueStore) DeleteHost(ctx context.Context, id string) error {
+func (s *QueueStore) DeleteHost(ctx context.Context, id queue.HostID) error {
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
 		old, ok, err := getJSON[queue.Host](tx.Bucket(bucketHosts), []byte(id))
 		if err != nil {
@@ -322,7 +324,7 @@ func putEntry(tx *bbolt.Tx, old, e *queue.Entry) error {
 		}
 	}
 	if newKey != "" && newKey != oldKey {
-		if owner := active.Get([]byte(newKey)); owner != nil && string(owner) != e.ID {
+		if owner := active.Get([]byte(newKey)); owner != nil && string(owner) != string(e.ID) {
 			return fmt.Errorf("active key held by entry %s: %w", owner, queue.ErrConflict)
 		}
 	}
@@ -378,7 +380,7 @@ func getEntry(tx *bbolt.Tx, id string) (queue.Entry, error) {
 // CreateEntry implements [queue.Store]: Seq comes from the queue's counter
 // in the same transaction.
 func (s *QueueStore) CreateEntry(ctx context.Context, e queue.Entry) (queue.Entry, error) {
-	if err := checkKeyLen(e.ID, e.QueueID, e.CallerID); err != nil {
+	if err := checkKeyLen(string(e.ID), string(e.QueueID), e.CallerID); err != nil {
 		return queue.Entry{}, fmt.Errorf("bolt: create entry: %w", err)
 	}
 	e = e.Clone()
@@ -409,11 +411,11 @@ func (s *QueueStore) CreateEntry(ctx context.Context, e queue.Entry) (queue.Entr
 }
 
 // GetEntry implements [queue.Store].
-func (s *QueueStore) GetEntry(ctx context.Context, id string) (queue.Entry, error) {
+func (s *QueueStore) GetEntry(ctx context.Context, id queue.EntryID) (queue.Entry, error) {
 	var e queue.Entry
 	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
 		var err error
-		e, err = getEntry(tx, id)
+		e, err = getEntry(tx, string(id))
 		return err
 	})
 	if err != nil {
@@ -429,7 +431,7 @@ func (s *QueueStore) UpdateEntry(ctx context.Context, e queue.Entry) (queue.Entr
 	}
 	e = e.Clone()
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		return casUpdate(tx, bucketEntries, e.ID, &e, entryVersion, func(old, e *queue.Entry) error {
+		return casUpdate(tx, bucketEntries, string(e.ID), &e, entryVersion, func(old, e *queue.Entry) error {
 			e.Seq, e.QueueID = old.Seq, old.QueueID
 			return putEntry(tx, old, e)
 		})
@@ -446,7 +448,7 @@ func (s *QueueStore) UpdateEntry(ctx context.Context, e queue.Entry) (queue.Entr
 func (s *QueueStore) ClaimNext(ctx context.Context, c queue.Claim) (queue.Entry, error) {
 	var e queue.Entry
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		prefix := keyBuilder(nil).str(c.QueueID).u64(uint64(queue.EntryWaiting))
+		prefix := keyBuilder(nil).str(string(c.QueueID)).u64(uint64(queue.EntryWaiting))
 		cur := tx.Bucket(bucketEntryState).Cursor()
 		for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
 			if len(v) < 1 || v[0] != 0 { // paused
@@ -487,7 +489,7 @@ func entryMatches(e *queue.Entry, f *queue.EntryFilter) bool {
 
 // entryOrder is queue order: QueueID, Priority descending, Seq ascending.
 func entryOrder(a, b queue.Entry) int {
-	if c := strings.Compare(a.QueueID, b.QueueID); c != 0 {
+	if c := strings.Compare(string(a.QueueID), string(b.QueueID)); c != 0 {
 		return c
 	}
 	if a.Priority != b.Priority {
@@ -532,11 +534,11 @@ func candidates(tx *bbolt.Tx, f *queue.EntryFilter) (ids []string, ordered bool,
 		return ids, false, nil
 	case f.QueueID != "" && len(f.States) > 0:
 		for _, st := range f.States {
-			scanState(keyBuilder(nil).str(f.QueueID).u64(uint64(st)))
+			scanState(keyBuilder(nil).str(string(f.QueueID)).u64(uint64(st)))
 		}
 		return ids, len(f.States) == 1, nil
 	case f.QueueID != "":
-		scanState(keyBuilder(nil).str(f.QueueID))
+		scanState(keyBuilder(nil).str(string(f.QueueID)))
 		return ids, false, nil
 	case !f.DeadlineBefore.IsZero():
 		end := keyBuilder(nil).i64(f.DeadlineBefore.UnixMilli() + 1)
@@ -602,7 +604,7 @@ func (s *QueueStore) CountEntries(ctx context.Context, f queue.EntryFilter) (int
 	err := s.db.view(ctx, func(tx *bbolt.Tx) error {
 		if keysOnly {
 			var err error
-			n, err = countStates(tx, f.QueueID, f.States)
+			n, err = countStates(tx, string(f.QueueID), f.States)
 			return err
 		}
 		ids, _, err := candidates(tx, &f)
@@ -646,15 +648,15 @@ func (s *QueueStore) CreateCall(ctx context.Context, c queue.Call) (queue.Call, 
 }
 
 // GetCall implements [queue.Store].
-func (s *QueueStore) GetCall(ctx context.Context, id string) (queue.Call, error) {
-	return getOne[queue.Call](ctx, s.db, bucketCalls, id, "call "+id, queue.ErrNotFound)
+func (s *QueueStore) GetCall(ctx context.Context, id queue.CallID) (queue.Call, error) {
+	return getOne[queue.Call](ctx, s.db, bucketCalls, string(id), "call "+string(id), queue.ErrNotFound)
 }
 
 // UpdateCall implements [queue.Store].
 func (s *QueueStore) UpdateCall(ctx context.Context, c queue.Call) (queue.Call, error) {
 	c = c.Clone()
 	err := s.db.update(ctx, func(tx *bbolt.Tx) error {
-		return casUpdate(tx, bucketCalls, c.ID, &c, callVersion, func(_, c *queue.Call) error {
+		return casUpdate(tx, bucketCalls, string(c.ID), &c, callVersion, func(_, c *queue.Call) error {
 			return putJSON(tx.Bucket(bucketCalls), []byte(c.ID), c)
 		})
 	})
@@ -686,7 +688,7 @@ func (s *QueueStore) ListCalls(ctx context.Context, f queue.CallFilter) ([]queue
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(string(a.ID), string(b.ID))
 	})
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[:f.Limit]

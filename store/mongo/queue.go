@@ -120,9 +120,9 @@ func (s *QueueStore) CreateQueue(ctx context.Context, q queue.Queue) (queue.Queu
 }
 
 // GetQueue implements [queue.Store].
-func (s *QueueStore) GetQueue(ctx context.Context, id string) (queue.Queue, error) {
+func (s *QueueStore) GetQueue(ctx context.Context, id queue.QueueID) (queue.Queue, error) {
 	var d queueDoc
-	if err := findOne(ctx, s.queues, byID(id), &d); err != nil {
+	if err := findOne(ctx, s.queues, byID(string(id)), &d); err != nil {
 		return queue.Queue{}, fmt.Errorf("mongo: get queue %s: %w", id, err)
 	}
 	return d.queue(), nil
@@ -154,15 +154,15 @@ func (s *QueueStore) ListQueues(ctx context.Context) ([]queue.Queue, error) {
 func (s *QueueStore) UpdateQueue(ctx context.Context, q queue.Queue) (queue.Queue, error) {
 	q = q.Clone()
 	q.Version++
-	if err := casReplace(ctx, s.queues, q.ID, q.Version-1, toQueueDoc(q)); err != nil {
+	if err := casReplace(ctx, s.queues, string(q.ID), q.Version-1, toQueueDoc(q)); err != nil {
 		return queue.Queue{}, fmt.Errorf("mongo: update queue %s: %w", q.ID, err)
 	}
 	return q, nil
 }
 
 // DeleteQueue implements [queue.Store].
-func (s *QueueStore) DeleteQueue(ctx context.Context, id string) error {
-	res, err := s.queues.DeleteOne(ctx, byID(id))
+func (s *QueueStore) DeleteQueue(ctx context.Context, id queue.QueueID) error {
+	res, err := s.queues.DeleteOne(ctx, byID(string(id)))
 	if err == nil && res.DeletedCount == 0 {
 		err = queue.ErrNotFound
 	}
@@ -185,9 +185,9 @@ func (s *QueueStore) CreateHost(ctx context.Context, h queue.Host) (queue.Host, 
 }
 
 // GetHost implements [queue.Store].
-func (s *QueueStore) GetHost(ctx context.Context, id string) (queue.Host, error) {
+func (s *QueueStore) GetHost(ctx context.Context, id queue.HostID) (queue.Host, error) {
 	var h queue.Host
-	if err := findOne(ctx, s.hosts, byID(id), &h); err != nil {
+	if err := findOne(ctx, s.hosts, byID(string(id)), &h); err != nil {
 		return queue.Host{}, fmt.Errorf("mongo: get host %s: %w", id, err)
 	}
 	return h, nil
@@ -216,15 +216,15 @@ func (s *QueueStore) ListHosts(ctx context.Context, f queue.HostFilter) ([]queue
 func (s *QueueStore) UpdateHost(ctx context.Context, h queue.Host) (queue.Host, error) {
 	h = h.Clone()
 	h.Version++
-	if err := casReplace(ctx, s.hosts, h.ID, h.Version-1, h); err != nil {
+	if err := casReplace(ctx, s.hosts, string(h.ID), h.Version-1, h); err != nil {
 		return queue.Host{}, fmt.Errorf("mongo: update host %s: %w", h.ID, err)
 	}
 	return h, nil
 }
 
 // DeleteHost implements [queue.Store].
-func (s *QueueStore) DeleteHost(ctx context.Context, id string) error {
-	res, err := s.hosts.DeleteOne(ctx, byID(id))
+func (s *QueueStore) DeleteHost(ctx context.Context, id queue.HostID) error {
+	res, err := s.hosts.DeleteOne(ctx, byID(string(id)))
 	if err == nil && res.DeletedCount == 0 {
 		err = queue.ErrNotFound
 	}
@@ -255,7 +255,7 @@ func (s *QueueStore) nextSeq(ctx context.Context, queueID string) (int64, error)
 // document (a separate single-document step; a failed insert leaves a gap).
 func (s *QueueStore) CreateEntry(ctx context.Context, e queue.Entry) (queue.Entry, error) {
 	e = e.Clone()
-	seq, err := s.nextSeq(ctx, e.QueueID)
+	seq, err := s.nextSeq(ctx, string(e.QueueID))
 	if err != nil {
 		return queue.Entry{}, fmt.Errorf("mongo: create entry: sequence: %w", err)
 	}
@@ -267,9 +267,9 @@ func (s *QueueStore) CreateEntry(ctx context.Context, e queue.Entry) (queue.Entr
 }
 
 // GetEntry implements [queue.Store].
-func (s *QueueStore) GetEntry(ctx context.Context, id string) (queue.Entry, error) {
+func (s *QueueStore) GetEntry(ctx context.Context, id queue.EntryID) (queue.Entry, error) {
 	var d entryDoc
-	if err := findOne(ctx, s.entries, byID(id), &d); err != nil {
+	if err := findOne(ctx, s.entries, byID(string(id)), &d); err != nil {
 		return queue.Entry{}, fmt.Errorf("mongo: get entry %s: %w", id, err)
 	}
 	return d.Entry, nil
@@ -284,14 +284,14 @@ func (s *QueueStore) UpdateEntry(ctx context.Context, e queue.Entry) (queue.Entr
 		QueueID string `bson:"queue_id"`
 		Seq     int64  `bson:"seq"`
 	}
-	err := findOne(ctx, s.entries, byID(e.ID), &stored,
+	err := findOne(ctx, s.entries, byID(string(e.ID)), &stored,
 		options.FindOne().SetProjection(bson.D{{Key: "queue_id", Value: 1}, {Key: "seq", Value: 1}}))
 	if err != nil {
 		return queue.Entry{}, fmt.Errorf("mongo: update entry %s: %w", e.ID, err)
 	}
-	e.QueueID, e.Seq = stored.QueueID, stored.Seq
+	e.QueueID, e.Seq = queue.QueueID(stored.QueueID), stored.Seq
 	e.Version++
-	if err := casReplace(ctx, s.entries, e.ID, e.Version-1, toEntryDoc(e)); err != nil {
+	if err := casReplace(ctx, s.entries, string(e.ID), e.Version-1, toEntryDoc(e)); err != nil {
 		return queue.Entry{}, fmt.Errorf("mongo: update entry %s: %w", e.ID, err)
 	}
 	return e, nil
@@ -340,7 +340,7 @@ func (s *QueueStore) ClaimNext(ctx context.Context, c queue.Claim) (queue.Entry,
 
 func entryFilter(f queue.EntryFilter) bson.D {
 	filter := bson.D{}
-	for _, kv := range []struct{ k, v string }{{"queue_id", f.QueueID}, {"caller_id", f.CallerID}, {"host_id", f.HostID}} {
+	for _, kv := range []struct{ k, v string }{{"queue_id", string(f.QueueID)}, {"caller_id", f.CallerID}, {"host_id", string(f.HostID)}} {
 		if kv.v != "" {
 			filter = append(filter, bson.E{Key: kv.k, Value: kv.v})
 		}
@@ -403,9 +403,9 @@ func (s *QueueStore) CreateCall(ctx context.Context, c queue.Call) (queue.Call, 
 }
 
 // GetCall implements [queue.Store].
-func (s *QueueStore) GetCall(ctx context.Context, id string) (queue.Call, error) {
+func (s *QueueStore) GetCall(ctx context.Context, id queue.CallID) (queue.Call, error) {
 	var c queue.Call
-	if err := findOne(ctx, s.calls, byID(id), &c); err != nil {
+	if err := findOne(ctx, s.calls, byID(string(id)), &c); err != nil {
 		return queue.Call{}, fmt.Errorf("mongo: get call %s: %w", id, err)
 	}
 	return c, nil
@@ -415,7 +415,7 @@ func (s *QueueStore) GetCall(ctx context.Context, id string) (queue.Call, error)
 func (s *QueueStore) UpdateCall(ctx context.Context, c queue.Call) (queue.Call, error) {
 	c = c.Clone()
 	c.Version++
-	if err := casReplace(ctx, s.calls, c.ID, c.Version-1, c); err != nil {
+	if err := casReplace(ctx, s.calls, string(c.ID), c.Version-1, c); err != nil {
 		return queue.Call{}, fmt.Errorf("mongo: update call %s: %w", c.ID, err)
 	}
 	return c, nil
@@ -424,7 +424,7 @@ func (s *QueueStore) UpdateCall(ctx context.Context, c queue.Call) (queue.Call, 
 // ListCalls implements [queue.Store].
 func (s *QueueStore) ListCalls(ctx context.Context, f queue.CallFilter) ([]queue.Call, error) {
 	filter := bson.D{}
-	for _, kv := range []struct{ k, v string }{{"queue_id", f.QueueID}, {"host_id", f.HostID}, {"entry_id", f.EntryID}, {"room.instance", f.Instance}} {
+	for _, kv := range []struct{ k, v string }{{"queue_id", string(f.QueueID)}, {"host_id", string(f.HostID)}, {"entry_id", string(f.EntryID)}, {"room.instance", f.Instance}} {
 		if kv.v != "" {
 			filter = append(filter, bson.E{Key: kv.k, Value: kv.v})
 		}

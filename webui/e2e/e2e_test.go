@@ -421,7 +421,7 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 	admin.do("make the host serve the queue", 10*time.Second, chromedp.Click(chromedp.ID("tab-users")),
 		chromedp.WaitVisible(chromedp.ID(hostBox)), chromedp.Click(chromedp.ID(hostBox)))
 	if !waitFor(10*time.Second, func() bool {
-		h, err := eng.GetHost(ctx, hostUser.ID)
+		h, err := eng.GetHost(ctx, queue.HostID(hostUser.ID))
 		return err == nil && len(h.Queues) == 1 && h.Queues[0] == q.ID
 	}) {
 		t.Fatal("the admin console did not make the user a host of the queue")
@@ -554,11 +554,11 @@ func runCall(t testing.TB, a *app.App, addr string, media queue.MediaEngine) (ti
 			t.Fatalf("%s: ICE servers %+v lack the TURN entry", tb.name, servers)
 		}
 	}
-	room, hostPart, err := eng.CallCredentials(ctx, ids.Call, ids.Feed)
+	room, hostPart, err := eng.CallCredentials(ctx, queue.CallID(ids.Call), ids.Feed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, callerPart, err := eng.CallCredentials(ctx, ids.Call, ids.Peer)
+	_, callerPart, err := eng.CallCredentials(ctx, queue.CallID(ids.Call), ids.Peer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -689,7 +689,7 @@ func TestPickMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.PutHost(ctx, hostUser.ID, "Pia Picker", []string{q.ID}); err != nil {
+	if _, err := eng.PutHost(ctx, queue.HostID(hostUser.ID), "Pia Picker", []queue.QueueID{q.ID}); err != nil {
 		t.Fatal(err)
 	}
 	b := browser(t)
@@ -731,7 +731,7 @@ func TestPickMode(t *testing.T) {
 	  const li = document.querySelector('#queues ol.waiting li');
 	  return !!li && li.textContent.includes('Stu Student') && li.textContent.includes('Course: WebRTC 201') && !li.querySelector('button').disabled; })()`)
 	host.shot("waiting-list")
-	if st, _ := eng.GetHost(ctx, hostUser.ID); st.State != queue.HostAvailable {
+	if st, _ := eng.GetHost(ctx, queue.HostID(hostUser.ID)); st.State != queue.HostAvailable {
 		t.Fatalf("pick mode offered the caller: host is %v", st.State)
 	}
 	host.do("take the caller", 10*time.Second, chromedp.Click(chromedp.CSS(`#queues ol.waiting li button`)))
@@ -775,7 +775,7 @@ func TestServingQueues(t *testing.T) {
 		}
 		qs = append(qs, q)
 	}
-	if _, err := eng.PutHost(ctx, hostUser.ID, "Sam Server", []string{qs[0].ID, qs[1].ID}); err != nil {
+	if _, err := eng.PutHost(ctx, queue.HostID(hostUser.ID), "Sam Server", []queue.QueueID{qs[0].ID, qs[1].ID}); err != nil {
 		t.Fatal(err)
 	}
 	b := browser(t)
@@ -794,10 +794,10 @@ func TestServingQueues(t *testing.T) {
 	// Untick "Technical support" with the keyboard (focus, space).
 	host.do("untick a queue", 10*time.Second, chromedp.Focus(chromedp.ID(techBox)), chromedp.KeyEvent(" "))
 	if !waitFor(10*time.Second, func() bool {
-		h, err := eng.GetHost(ctx, hostUser.ID)
+		h, err := eng.GetHost(ctx, queue.HostID(hostUser.ID))
 		return err == nil && h.Serving != nil && len(h.Serving) == 1 && h.Serving[0] == qs[0].ID
 	}) {
-		h, _ := eng.GetHost(ctx, hostUser.ID)
+		h, _ := eng.GetHost(ctx, queue.HostID(hostUser.ID))
 		t.Fatalf("serving after unticking: %v", h.Serving)
 	}
 	host.poll("the unticked queue marked", 10*time.Second, fmt.Sprintf(`!document.getElementById(%q).checked &&
@@ -818,7 +818,7 @@ func TestServingQueues(t *testing.T) {
 	time.Sleep(time.Second) // matching runs on every change; give it a chance to misbehave
 	var offerShown bool
 	host.eval(`!document.getElementById('offer').hidden`, &offerShown)
-	if h, _ := eng.GetHost(ctx, hostUser.ID); h.State != queue.HostAvailable || offerShown {
+	if h, _ := eng.GetHost(ctx, queue.HostID(hostUser.ID)); h.State != queue.HostAvailable || offerShown {
 		t.Fatalf("a caller in an unticked queue was offered: host %v, offer shown %v", h.State, offerShown)
 	}
 
@@ -866,7 +866,7 @@ func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine, e
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.PutHost(ctx, hostUser.ID, "Rita Rejoin", []string{q.ID}); err != nil {
+	if _, err := eng.PutHost(ctx, queue.HostID(hostUser.ID), "Rita Rejoin", []queue.QueueID{q.ID}); err != nil {
 		t.Fatal(err)
 	}
 	b := browser(t)
@@ -901,7 +901,7 @@ func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine, e
 	if !slices.Contains(hostMarks, "peer-left") {
 		t.Errorf("the host page did not notice the caller leave: marks %v", hostMarks)
 	}
-	en, err := eng.GetEntry(ctx, entryID)
+	en, err := eng.GetEntry(ctx, queue.EntryID(entryID))
 	if err != nil || en.State != queue.EntryInCall {
 		t.Fatalf("after the caller's reload the entry is %v (%v), want the same entry in_call", en.State, err)
 	}
@@ -925,7 +925,7 @@ func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine, e
 	host.do("host reload", 20*time.Second, chromedp.Reload())
 	host.poll("the host back in the call view", 20*time.Second, `!document.querySelector('[data-screen=call]').hidden`)
 	checkPlaying(t, host, caller)
-	if en, err := eng.GetEntry(ctx, entryID); err != nil || en.State != queue.EntryInCall {
+	if en, err := eng.GetEntry(ctx, queue.EntryID(entryID)); err != nil || en.State != queue.EntryInCall {
 		t.Fatalf("after the host's reload the entry is %v (%v), want in_call", en.State, err)
 	}
 
@@ -942,7 +942,7 @@ func runReload(t *testing.T, a *app.App, addr string, media queue.MediaEngine, e
 	host.poll("wrap-up", 15*time.Second, `!document.querySelector('[data-screen=console]').hidden && document.getElementById('host-state').dataset.state === 'wrap_up'`)
 	host.do("ready", 10*time.Second, chromedp.Click(chromedp.ID("btn-ready")))
 	host.poll("available after wrap-up", 10*time.Second, `document.getElementById('host-state').dataset.state === 'available'`)
-	if en, err := eng.GetEntry(ctx, entryID); err != nil || en.State != queue.EntryCompleted {
+	if en, err := eng.GetEntry(ctx, queue.EntryID(entryID)); err != nil || en.State != queue.EntryCompleted {
 		t.Fatalf("after the hang-up the entry is %v (%v), want completed", en.State, err)
 	}
 }

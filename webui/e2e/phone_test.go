@@ -32,7 +32,7 @@ func TestPhoneWidth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Engine().PutHost(ctx, host.ID, "Hana Host", []string{q.ID}); err != nil {
+	if _, err := a.Engine().PutHost(ctx, queue.HostID(host.ID), "Hana Host", []queue.QueueID{q.ID}); err != nil {
 		t.Fatal(err)
 	}
 	b := browser(t)
