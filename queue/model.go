@@ -291,7 +291,8 @@ type Participant struct {
 	Name string `json:"name" bson:"name"`
 	// FeedID is the VideoRoom participant id assigned to this side.
 	FeedID uint64 `json:"feed_id" bson:"feed_id"`
-	// Token is the Janus stored token minted for this side ("" for builtin).
+	// Token is the Janus stored token minted for this side ("" on the
+	// built-in SFU, which needs none).
 	Token string `json:"token,omitempty" bson:"token,omitempty"`
 	// JoinedAt (first join), UpAt (first media up) and LeftAt (last
 	// leave) are set from call-progress events.
@@ -332,7 +333,8 @@ type Call struct {
 type Room struct {
 	// Engine is janus or builtin (never auto once created).
 	Engine MediaEngine `json:"engine" bson:"engine"`
-	// Instance is the Janus instance name ("" for builtin).
+	// Instance is the Janus instance name, or "builtin" (config.BuiltinInstance)
+	// for the built-in SFU.
 	Instance string `json:"instance,omitempty" bson:"instance,omitempty"`
 	// ID is the numeric VideoRoom room id ("room" in Janus requests).
 	ID uint64 `json:"id" bson:"id"`

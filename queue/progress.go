@@ -42,7 +42,8 @@ func ParseProgressKind(s string) (ProgressKind, error) {
 type Progress struct {
 	// Kind is what happened.
 	Kind ProgressKind
-	// Instance is the Janus instance (emitter) name; "" for builtin.
+	// Instance is the Janus instance (emitter) name, or "builtin" for the
+	// built-in SFU.
 	Instance string
 	// RoomID is the VideoRoom room id.
 	RoomID uint64
