@@ -19,7 +19,8 @@ import (
 //
 // A leader may wait a little for more writes first (see gather). No
 // goroutine is started: the caller of each group's first write runs that
-// group's transaction and then passes the leader role to the first queued write. Every write's durability is the same as a plain Update: its
+// group's transaction and then passes the leader role to the first queued
+// write. Every write's durability is the same as a plain Update: its
 // caller returns only after the commit (and fsync) that holds it.
 type groupCommit struct {
 	// maxWait bounds how long a leader waits for the writers of the
