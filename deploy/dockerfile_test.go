@@ -165,6 +165,9 @@ func TestDockerfiles(t *testing.T) {
 					all += in.args + "\n"
 				}
 			}
+			if strings.Contains(all, "go mod download") {
+				t.Error("the image runs go mod download, which fetches the test-only modules too; let go build fetch what the binaries need")
+			}
 			for _, pkg := range tt.goBuilds {
 				if !strings.Contains(all, "go build") || !strings.Contains(all, pkg) {
 					t.Errorf("no go build of %s", pkg)
