@@ -40,6 +40,11 @@ const (
 	// EventQueueChanged: Queue's settings or manual override changed, or
 	// it was created or deleted (Reason "created", "deleted").
 	EventQueueChanged EventKind = "queue.changed"
+	// EventResync is never published by the engine: a Feed delivers it
+	// to its subscribers when it may have lost events (its connection to
+	// the other replicas broke, or a subscriber fell behind). No field is
+	// set; every subscriber refreshes everything it shows.
+	EventResync EventKind = "feed.resync"
 )
 
 // EventSchemaVersion is the version of Event's JSON form ("v"). It changes

@@ -77,6 +77,11 @@ func TestHubSchedule(t *testing.T) {
 			t.Error("a message with no change")
 		default:
 		}
+		// A feed that may have lost events asks for a resync: the client
+		// gets a fresh message though no event named its queue.
+		at(time.Second)
+		env.Engine.Feed().Publish(queue.Event{Kind: queue.EventResync})
+		got("a resync", time.Second)
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Fatalf("Run returned %v", err)

@@ -116,11 +116,34 @@ func newHub(a *API, checkOrigin func(r *http.Request) bool) *Hub {
 // onEvent marks what an engine event changed (the event's queue, and the
 // console of the host it names) for the next flush. It never blocks.
 func (h *Hub) onEvent(ev queue.Event) {
+	if ev.Kind == queue.EventResync {
+		h.markAllDirty()
+		return
+	}
 	if ev.Queue != "" {
 		h.markDirty(string(ev.Queue), ev.Urgent())
 	}
 	if ev.Host != "" {
 		h.markDirty(hostKey(ev.Host), ev.Urgent())
+	}
+}
+
+// markAllDirty marks every key a connected client follows, so each gets a
+// fresh message (after events may have been lost).
+func (h *Hub) markAllDirty() {
+	h.mu.Lock()
+	for c := range h.clients {
+		for _, k := range c.queues {
+			h.dirty[k] = true
+		}
+		if c.all {
+			h.dirty[""] = true
+		}
+	}
+	h.mu.Unlock()
+	select {
+	case h.kick <- struct{}{}:
+	default:
 	}
 }
 
