@@ -24,11 +24,13 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/frontdesk/frontdesk/apidoc"
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/bus"
+	"github.com/frontdesk/frontdesk/cluster"
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/idgen"
 	"github.com/frontdesk/frontdesk/janus"
@@ -68,6 +70,8 @@ type App struct {
 	proxy   *proxy.Proxy
 	progSub *bus.Subscription
 	echo    *echo.Echo
+	natsSrv *cluster.Server // nil unless cluster.listen is set
+	nats    *nats.Conn      // nil for a single replica
 }
 
 // New builds Frontdesk from cfg and mounts its routes on srv. It opens the
@@ -189,8 +193,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	if a.sfu != nil {
 		rms.builtin = a.sfu
 	}
+	engineOpts := []queue.Option{queue.WithLogger(log)}
+	if cfg.Replicated() {
+		feed, err := a.joinCluster(cfg, srv)
+		if err != nil {
+			return nil, err
+		}
+		engineOpts = append(engineOpts, queue.WithFeed(feed))
+	}
 	a.engine, err = queue.NewEngine(queue.Deps{Store: a.store.Queue(), Rooms: rms, Tickets: tickets{a.auth}, Tokens: minter},
-		queue.WithLogger(log))
+		engineOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
@@ -317,8 +329,15 @@ func (a *App) Run(ctx context.Context) error {
 	return first
 }
 
-// Close releases what New acquired (proxy connections, SFU, bus, store).
+// Close releases what New acquired (proxy connections, SFU, bus, NATS,
+// store).
 func (a *App) Close() {
+	if a.nats != nil {
+		a.nats.Close()
+	}
+	if a.natsSrv != nil {
+		a.natsSrv.Shutdown()
+	}
 	if a.proxy != nil {
 		_ = a.proxy.Close()
 	}

@@ -45,7 +45,42 @@ type Config struct {
 	Metrics Metrics `yaml:"metrics"`
 	// Queue configures the queue API's admission limits.
 	Queue Queue `yaml:"queue"`
+	// Cluster joins this replica to the others (package cluster).
+	Cluster Cluster `yaml:"cluster"`
+	// NATS is an external NATS cluster the replicas share instead of
+	// their embedded servers.
+	NATS NATS `yaml:"nats"`
 }
+
+// Cluster configures the embedded NATS server that carries events between
+// several Frontdesk replicas (package cluster). Both keys empty (the
+// default) is a single replica: events stay in the process.
+type Cluster struct {
+	// Listen is the route address (host:port) where the embedded NATS
+	// server accepts the other replicas' servers (FRONTDESK_CLUSTER_LISTEN).
+	// Setting it makes this process one of several replicas.
+	Listen string `yaml:"listen"`
+	// Routes are the other replicas' route URLs, nats://host:port
+	// (FRONTDESK_CLUSTER_ROUTES, comma-separated). Listing this replica's
+	// own address too is harmless, so every replica can share one list.
+	Routes []string `yaml:"routes"`
+	// Name is the NATS cluster's name; servers with another name do not
+	// join (FRONTDESK_CLUSTER_NAME). Default "frontdesk".
+	Name string `yaml:"name"`
+}
+
+// NATS names an external NATS cluster (instead of cluster.listen).
+type NATS struct {
+	// URL is the NATS cluster's client URL(s), comma-separated
+	// (FRONTDESK_NATS_URL), e.g. "nats://nats-1:4222,nats://nats-2:4222";
+	// credentials may be in the URL. Setting it makes this process one of
+	// several replicas.
+	URL Secret `yaml:"url"`
+}
+
+// Replicated reports whether this process is one of several replicas
+// (cluster.listen or nats.url is set).
+func (c *Config) Replicated() bool { return c.Cluster.Listen != "" || c.NATS.URL.Reveal() != "" }
 
 // Queue configures the queue API's admission limits.
 type Queue struct {
@@ -293,11 +328,12 @@ func Default() *Config {
 			Path:    "frontdesk.db",
 			MongoDB: MongoDB{Database: "frontdesk"},
 		},
-		Janus:  Janus{HealthInterval: 5 * time.Second},
-		Events: Events{Path: "/janus/events", MaxBody: 1 << 20},
-		Auth:   Auth{SessionTTL: 12 * time.Hour, SignupsPerMinute: 5, GuestsPerMinute: 20},
-		SFU:    SFU{Enabled: true},
-		TURN:   TURN{TTL: 24 * time.Hour},
-		Queue:  Queue{JoinPerMinute: 10, JoinBurst: 5},
+		Janus:   Janus{HealthInterval: 5 * time.Second},
+		Events:  Events{Path: "/janus/events", MaxBody: 1 << 20},
+		Auth:    Auth{SessionTTL: 12 * time.Hour, SignupsPerMinute: 5, GuestsPerMinute: 20},
+		SFU:     SFU{Enabled: true},
+		Cluster: Cluster{Name: "frontdesk"},
+		TURN:    TURN{TTL: 24 * time.Hour},
+		Queue:   Queue{JoinPerMinute: 10, JoinBurst: 5},
 	}
 }

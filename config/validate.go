@@ -41,6 +41,7 @@ func (c *Config) Validate() error {
 	if c.Queue.JoinBurst < 1 {
 		v.fail("queue.join_burst", "%d must be 1 or more", c.Queue.JoinBurst)
 	}
+	v.cluster(c)
 	return errors.Join(v.errs...)
 }
 
@@ -350,4 +351,37 @@ func iceURL(s string) (string, error) {
 		return scheme, nil
 	}
 	return "", fmt.Errorf("%q is not a stun:, stuns:, turn: or turns: URI like turn:turn.example.com:3478?transport=udp", s)
+}
+
+// cluster checks the replica keys: several replicas need one shared store
+// and one set of signing keys, or a session signed on one replica is
+// refused by the next and each has its own queue.
+func (v *validator) cluster(c *Config) {
+	cl := c.Cluster
+	if cl.Listen != "" {
+		if _, _, err := net.SplitHostPort(cl.Listen); err != nil {
+			v.fail("cluster.listen", "%q is not host:port: %v", cl.Listen, err)
+		}
+	}
+	if len(cl.Routes) > 0 && cl.Listen == "" {
+		v.fail("cluster.routes", "routes need cluster.listen, the address the other replicas reach this one on")
+	}
+	for i, r := range cl.Routes {
+		u, err := url.Parse(r)
+		if err != nil || u.Scheme != "nats" || u.Host == "" {
+			v.fail(fmt.Sprintf("cluster.routes[%d]", i), "%q is not nats://host:port", r)
+		}
+	}
+	if cl.Listen != "" && c.NATS.URL.Reveal() != "" {
+		v.fail("nats.url", "set either nats.url (an external NATS) or cluster.listen (the embedded one), not both")
+	}
+	if !c.Replicated() {
+		return
+	}
+	if c.Store.Driver != DriverMongoDB {
+		v.fail("store.driver", "several replicas (cluster.listen or nats.url is set) need the shared store: set store.driver to mongodb")
+	}
+	if c.Auth.Keys.Reveal() == "" {
+		v.fail("auth.keys", "several replicas (cluster.listen or nats.url is set) must sign with the same keys: set auth.keys on every replica")
+	}
 }

@@ -1,0 +1,64 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestClusterGuards: several replicas need the shared store and shared
+// signing keys; each refusal names the key to set.
+func TestClusterGuards(t *testing.T) {
+	shared := func(c *Config) {
+		c.Store.Driver, c.Store.MongoDB.URI = DriverMongoDB, "mongodb://db:27017"
+		c.Auth.Keys = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	}
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		key    string // "" when valid
+	}{
+		{"one replica, embedded store", func(*Config) {}, ""},
+		{"replicas, shared store and keys", func(c *Config) {
+			shared(c)
+			c.Cluster.Listen, c.Cluster.Routes = "0.0.0.0:6222", []string{"nats://fd-1:6222", "nats://fd-2:6222"}
+		}, ""},
+		{"external NATS, shared store and keys", func(c *Config) { shared(c); c.NATS.URL = "nats://user:pw@nats:4222" }, ""},
+		{"replicas on the embedded store", func(c *Config) {
+			shared(c)
+			c.Store.Driver = DriverEmbedded
+			c.Cluster.Listen = "0.0.0.0:6222"
+		}, "store.driver"},
+		{"replicas without shared keys", func(c *Config) {
+			shared(c)
+			c.Auth.Keys = ""
+			c.NATS.URL = "nats://nats:4222"
+		}, "auth.keys"},
+		{"routes without listen", func(c *Config) { shared(c); c.Cluster.Routes = []string{"nats://fd-1:6222"} }, "cluster.routes"},
+		{"route not nats", func(c *Config) {
+			shared(c)
+			c.Cluster.Listen, c.Cluster.Routes = "0.0.0.0:6222", []string{"http://fd-1:6222"}
+		}, "cluster.routes[0]"},
+		{"listen not host:port", func(c *Config) { shared(c); c.Cluster.Listen = "6222" }, "cluster.listen"},
+		{"both embedded and external", func(c *Config) {
+			shared(c)
+			c.Cluster.Listen, c.NATS.URL = "0.0.0.0:6222", "nats://user:pw@nats:4222"
+		}, "nats.url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			tt.mutate(c)
+			err := c.Validate()
+			if tt.key == "" {
+				if err != nil {
+					t.Fatalf("rejected: %v", err)
+				}
+				return
+			}
+			keyErr(t, err, tt.key, ErrInvalid)
+			if strings.Contains(err.Error(), "user:pw") {
+				t.Errorf("error quotes the NATS credentials: %v", err)
+			}
+		})
+	}
+}
