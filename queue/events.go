@@ -47,6 +47,12 @@ const (
 	EventResync EventKind = "feed.resync"
 )
 
+// EventKinds returns every kind, in the order above.
+func EventKinds() []EventKind {
+	return []EventKind{EventEntryJoined, EventEntryOffered, EventEntryAccepted, EventCallReady, EventCallEnded,
+		EventEntryLeft, EventEntryChanged, EventHostChanged, EventQueueChanged, EventResync}
+}
+
 // EventSchemaVersion is the version of Event's JSON form ("v"). It changes
 // only when a field changes meaning or is removed.
 const EventSchemaVersion = 1
