@@ -48,7 +48,7 @@ type replica struct {
 
 func startReplica(t *testing.T, st queue.Store, clock *queuetest.Clock, feed queue.Feed) *replica {
 	t.Helper()
-	env := queuetest.NewEnvWith(t, st, clock, &queuetest.Rooms{}, &queuetest.Tickets{}, &queuetest.Tokens{}, queue.WithFeed(feed))
+	env := queuetest.NewEnvWith(t, st, clock, queuetest.NewRooms(), &queuetest.Tickets{}, queuetest.NewTokens(), queue.WithFeed(feed))
 	api := queueapi.New(env.Engine, headerIDs{}, nil, queueapi.WithHubInterval(20*time.Millisecond), queueapi.WithJoinRate(0, 0))
 	e := echo.New()
 	e.HTTPErrorHandler = problem.HTTPErrorHandler(nil)

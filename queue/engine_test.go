@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,8 +20,8 @@ import (
 // otherwise).
 func TestRunSweepsOnTheClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		env := queuetest.NewEnvWith(t, queue.NewMemoryStore(), queuetest.NewClock(time.Now()), &queuetest.Rooms{}, &queuetest.Tickets{},
-			&queuetest.Tokens{}, queue.WithClock(queue.SystemClock{}), queue.WithSweepInterval(250*time.Millisecond))
+		env := queuetest.NewEnvWith(t, queue.NewMemoryStore(), queuetest.NewClock(time.Now()), queuetest.NewRooms(), &queuetest.Tickets{},
+			queuetest.NewTokens(), queue.WithClock(queue.SystemClock{}), queue.WithSweepInterval(250*time.Millisecond))
 		ctx := t.Context()
 		q, err := env.Engine.CreateQueue(ctx, queue.Queue{Slug: "run", Name: "Run", Mode: queue.ModeAuto, Hours: hours.AlwaysOpen(),
 			Timeouts: queue.Timeouts{Offer: 20 * time.Second}})
@@ -119,5 +120,77 @@ func TestQueueValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want ok=%v", err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestTimersFireOnceAcrossReplicas: three engines (replicas) share one
+// store and sweep at the same moments; an offer that times out goes back
+// to the queue once, and a no-show ends the entry once, whichever replica
+// gets there first.
+func TestTimersFireOnceAcrossReplicas(t *testing.T) {
+	st := queue.NewMemoryStore()
+	clock := queuetest.NewClock(monday10)
+	var reps []*queue.Engine
+	for range 3 {
+		reps = append(reps, queuetest.NewEnvWith(t, st, clock, queuetest.NewRooms(), &queuetest.Tickets{}, queuetest.NewTokens()).Engine)
+	}
+	ctx := t.Context()
+	q, err := reps[0].CreateQueue(ctx, queue.Queue{Slug: "r", Name: "R", Mode: queue.ModeAuto, Hours: hours.AlwaysOpen(),
+		Timeouts: queue.Timeouts{Offer: 20 * time.Second, NoShow: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reps[1].PutHost(ctx, "h1", "Host", []queue.QueueID{q.ID}); err != nil {
+		t.Fatal(err)
+	}
+	j, err := reps[2].Join(ctx, q.ID, queue.JoinRequest{Caller: queue.Caller{ID: "c1", Name: "Caller"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweepAll := func() {
+		var wg sync.WaitGroup
+		for _, r := range reps {
+			wg.Go(func() {
+				if err := r.Sweep(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	count := func(reason string) int {
+		en, err := reps[0].GetEntry(ctx, j.Entry.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, tr := range en.History {
+			if tr.Reason == reason {
+				n++
+			}
+		}
+		return n
+	}
+	if h, err := reps[0].SetAvailability(ctx, "h1", queue.HostAvailable); err != nil || h.State != queue.HostOffered {
+		t.Fatalf("host %s, %v: want offered", h.State, err)
+	}
+	clock.Advance(21 * time.Second)
+	sweepAll()
+	sweepAll()
+	if n := count("offer_timeout"); n != 1 {
+		t.Fatalf("the offer timed out %d times, want once", n)
+	}
+	h, err := reps[0].SetAvailability(ctx, "h1", queue.HostAvailable)
+	if err != nil || h.State != queue.HostOffered {
+		t.Fatalf("host %s, %v: want offered again", h.State, err)
+	}
+	if _, err := reps[1].Accept(ctx, "h1", j.Entry.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(61 * time.Second) // nobody joins the room
+	sweepAll()
+	sweepAll()
+	if n := count("no_show"); n != 1 {
+		t.Fatalf("the no-show fired %d times, want once", n)
 	}
 }

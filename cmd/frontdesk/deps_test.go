@@ -9,11 +9,12 @@ import (
 // deniedModules may serve the tests but never the binary: test servers,
 // browser drivers, compose tooling, OpenAPI tooling, test helpers.
 var deniedModules = []string{
-	"github.com/FerretDB/",          // the MongoDB-wire test server
-	"github.com/chromedp/",          // the browser driver of the E2E tests
-	"github.com/compose-spec/",      // docker-compose.yml validation
-	"github.com/getkin/kin-openapi", // the OpenAPI document is generated at build time
-	"go.uber.org/goleak",            // goroutine-leak checks in tests
+	"github.com/FerretDB/",                  // the MongoDB-wire test server
+	"github.com/chromedp/",                  // the browser driver of the E2E tests
+	"github.com/compose-spec/",              // docker-compose.yml validation
+	"github.com/getkin/kin-openapi",         // the OpenAPI document is generated at build time
+	"go.uber.org/goleak",                    // goroutine-leak checks in tests
+	"github.com/santhosh-tekuri/jsonschema", // event schema checks in tests
 }
 
 // TestBinaryDependencies: cmd/frontdesk depends on none of the denied
