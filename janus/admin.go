@@ -68,7 +68,7 @@ func (a *Admin) call(ctx context.Context, path, verb string, extra map[string]an
 		}
 		return nil, fmt.Errorf("janus admin: %s: %w: %v", verb, ErrConnectionLost, err)
 	}
-	msgs, err := DecodeMessages(body)
+	msgs, err := decodeMessages(body)
 	if err != nil {
 		return nil, fmt.Errorf("janus admin: %s: %w", verb, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 )
@@ -115,7 +116,7 @@ func TestClientAgainstFake(t *testing.T) {
 	if err != nil || s.ID() != 11 {
 		t.Fatalf("session %v, %v", s, err)
 	}
-	if _, err := s.Attach(ctx, "janus.plugin.nope"); !errors.Is(err, &Error{Code: CodePluginNotFound}) {
+	if _, err := s.Attach(ctx, "janus.plugin.nope"); !errors.Is(err, &Error{Code: wire.CodePluginNotFound}) {
 		t.Fatalf("attach unknown plugin: %v", err)
 	}
 	h, err := s.Attach(ctx, "p")

@@ -11,6 +11,7 @@ import (
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // transports runs f once over WebSocket and once over HTTP long-poll.
@@ -71,7 +72,7 @@ func TestTokens(t *testing.T) {
 		}
 
 		// No token at all: Janus refuses the session (403).
-		if _, err := dial(t, url).CreateSession(ctx); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}) {
+		if _, err := dial(t, url).CreateSession(ctx); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorized}) {
 			t.Fatalf("create without token: err = %v, want 403", err)
 		}
 		// A VideoRoom token may attach to the VideoRoom, not to EchoTest (405).
@@ -82,7 +83,7 @@ func TestTokens(t *testing.T) {
 		if _, err := s.Attach(ctx, videoroom.Plugin); err != nil {
 			t.Fatalf("attach videoroom with its token: %v", err)
 		}
-		if _, err := s.Attach(ctx, "janus.plugin.echotest"); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorizedPlugin}) {
+		if _, err := s.Attach(ctx, "janus.plugin.echotest"); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorizedPlugin}) {
 			t.Fatalf("attach echotest with a videoroom token: err = %v, want 405", err)
 		}
 		// An EchoTest token may not attach to the VideoRoom (405).
@@ -90,14 +91,14 @@ func TestTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s2.Attach(ctx, videoroom.Plugin); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorizedPlugin}) {
+		if _, err := s2.Attach(ctx, videoroom.Plugin); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorizedPlugin}) {
 			t.Fatalf("attach videoroom with an echotest token: err = %v, want 405", err)
 		}
 		// Once removed, the token no longer opens anything (403 on attach).
 		if err := admin.RemoveToken(ctx, vrTok); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Attach(ctx, videoroom.Plugin); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}) {
+		if _, err := s.Attach(ctx, videoroom.Plugin); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorized}) {
 			t.Fatalf("attach after remove_token: err = %v, want 403", err)
 		}
 	})
@@ -122,14 +123,14 @@ func TestAdminInfo(t *testing.T) {
 	}
 	// A wrong admin secret is refused.
 	bad := janus.NewAdmin(inst.AdminURL, "wrong")
-	if _, err := bad.ListSessions(ctx); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}) {
+	if _, err := bad.ListSessions(ctx); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorized}) {
 		t.Fatalf("list_sessions with a wrong secret: err = %v, want 403", err)
 	}
 	if err := inst.Admin().AcceptNewSessions(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	tok := videoroomToken(t, inst)
-	if _, err := dial(t, inst.WSURL, janus.WithToken(tok)).CreateSession(ctx); !errors.Is(err, &janus.Error{Code: janus.CodeNotAcceptingSessions}) {
+	if _, err := dial(t, inst.WSURL, janus.WithToken(tok)).CreateSession(ctx); !errors.Is(err, &janus.Error{Code: wire.CodeNotAcceptingSessions}) {
 		t.Fatalf("create while draining: err = %v, want 472", err)
 	}
 	if err := inst.Admin().AcceptNewSessions(ctx, true); err != nil {
@@ -138,7 +139,7 @@ func TestAdminInfo(t *testing.T) {
 	resp, err := inst.Admin().QueryEventHandler(ctx, "janus.eventhandler.sampleevh", map[string]any{"request": "tweak"})
 	if err == nil {
 		t.Logf("query_eventhandler: %s", resp)
-	} else if !errors.Is(err, &janus.Error{Code: janus.CodePluginNotFound}) {
+	} else if !errors.Is(err, &janus.Error{Code: wire.CodePluginNotFound}) {
 		// Event handlers are disabled without an EventHandler; Janus says so.
 		t.Logf("query_eventhandler without handlers: %v", err)
 	}

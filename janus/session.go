@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // Session is a Janus session (Janus docs, "The Janus API": create/destroy).
@@ -35,7 +37,7 @@ type AttachOption func(*request)
 func WithOpaqueID(id string) AttachOption { return func(r *request) { r.OpaqueID = id } }
 
 // Attach attaches a handle to plugin (e.g. "janus.plugin.videoroom"). Janus
-// answers 403 or 405 ([CodeUnauthorizedPlugin]) when the token does not
+// answers 403 or 405 ([wire.CodeUnauthorizedPlugin]) when the token does not
 // allow it, and 460 for an unknown plugin.
 func (s *Session) Attach(ctx context.Context, plugin string, opts ...AttachOption) (*Handle, error) {
 	req := &request{Janus: "attach", SessionID: s.id, Plugin: plugin}
@@ -129,7 +131,7 @@ func (s *Session) keepAlive(every time.Duration) {
 			ctx, cancel := context.WithTimeout(context.Background(), every)
 			err := s.KeepAlive(ctx)
 			cancel()
-			if errors.Is(err, &Error{Code: CodeSessionNotFound}) {
+			if errors.Is(err, &Error{Code: wire.CodeSessionNotFound}) {
 				s.end()
 				return
 			}

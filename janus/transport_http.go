@@ -93,7 +93,7 @@ func (t *httpTransport) send(ctx context.Context, deadline time.Time, req *reque
 		}
 		return fmt.Errorf("janus: %s: %w: %v", req.Janus, ErrConnectionLost, err)
 	}
-	msgs, err := DecodeMessages(body)
+	msgs, err := decodeMessages(body)
 	if err != nil {
 		return fmt.Errorf("janus: %s: %w", req.Janus, err)
 	}
@@ -118,7 +118,7 @@ func (t *httpTransport) do(hr *http.Request) ([]byte, error) {
 	if resp.StatusCode/100 != 2 {
 		// Janus's HTTP transport answers some errors with a JSON body and a
 		// 4xx/5xx status; hand those to the decoder when they parse.
-		if _, derr := DecodeMessages(body); derr == nil {
+		if _, derr := decodeMessages(body); derr == nil {
 			return body, nil
 		}
 		return nil, httpStatusError(resp.StatusCode)
@@ -176,7 +176,7 @@ func (t *httpTransport) pollLoop(ctx context.Context, sessionID uint64, p *poll)
 			t.fail(fmt.Errorf("%w: long-poll: %v", ErrConnectionLost, err))
 			return
 		}
-		msgs, err := DecodeMessages(body)
+		msgs, err := decodeMessages(body)
 		if err != nil {
 			t.log.Warn("janus: dropping undecodable long-poll reply", "err", err)
 			continue

@@ -391,7 +391,7 @@ func (t *wsTransport) readOne() error {
 	if b == nil {
 		return nil // a control frame
 	}
-	msgs, err := DecodeMessages(b)
+	msgs, err := decodeMessages(b)
 	if err != nil {
 		t.log.Warn("janus: dropping undecodable message", "err", err)
 		return nil

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/frontdesk/frontdesk/problem"
 )
 
@@ -31,7 +32,7 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request, g grant, targe
 			return
 		}
 		if !own.ownsSession(session) {
-			writeJSON(w, errorReply("", deny(codeNoSession, "longpoll", "no such session"), session))
+			writeJSON(w, errorReply("", deny(wire.CodeSessionNotFound, "longpoll", "no such session"), session))
 			return
 		}
 		p.longPoll(w, r, target, session, log)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // Janus API requests a browser may send (Janus docs, "The Janus API").
@@ -36,23 +37,20 @@ var forbiddenBodyFields = []string{"admin_key", "secret", "pin", "record", "file
 // denial is a request refused by the policy, answered to the client as a
 // Janus error ({"janus":"error","error":{"code","reason"}}).
 type denial struct {
-	code   int
+	code   wire.Code
 	reason string
 	verb   string // for metrics: the Janus verb, or "message:<request>"
 }
 
-func deny(code int, verb, format string, args ...any) *denial {
+func deny(code wire.Code, verb, format string, args ...any) *denial {
 	return &denial{code: code, verb: verb, reason: fmt.Sprintf(format, args...)}
 }
 
-// Codes of denials: Janus's own where one fits (src/apierror.h), else 403.
-const (
-	codeUnauthorized = 403 // JANUS_ERROR_UNAUTHORIZED
-	codeInvalidJSON  = 454 // JANUS_ERROR_INVALID_JSON
-	codeNoSession    = 458 // JANUS_ERROR_SESSION_NOT_FOUND
-	codeNoHandle     = 459 // JANUS_ERROR_HANDLE_NOT_FOUND
-	codeRateLimited  = 429 // Frontdesk's: too many messages per second
-)
+// codeRateLimited is the denial code of a client over its message rate:
+// Frontdesk's own, outside Janus's codes (src/apierror.h), which the other
+// denials use (wire.CodeUnauthorized, wire.CodeInvalidJSON,
+// wire.CodeSessionNotFound, wire.CodeHandleNotFound).
+const codeRateLimited wire.Code = 429
 
 // grant is what the policy needs to know about a participant.
 type grant struct {
@@ -123,17 +121,17 @@ type forwarded struct {
 func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forwarded, string, *denial) {
 	var req clientRequest
 	if err := jsonv2.Unmarshal(raw, &req); err != nil {
-		return forwarded{}, "", deny(codeInvalidJSON, "invalid", "request is not a JSON object")
+		return forwarded{}, "", deny(wire.CodeInvalidJSON, "invalid", "request is not a JSON object")
 	}
 	verb, txn := req.Janus, req.Transaction
 	if verb == "" {
-		return forwarded{}, "", deny(codeInvalidJSON, "invalid", "missing janus member")
+		return forwarded{}, "", deny(wire.CodeInvalidJSON, "invalid", "missing janus member")
 	}
 	if txn == "" {
-		return forwarded{}, "", deny(codeInvalidJSON, verb, "missing transaction")
+		return forwarded{}, "", deny(wire.CodeInvalidJSON, verb, "missing transaction")
 	}
 	if !allowedVerbs[verb] {
-		return forwarded{}, txn, deny(codeUnauthorized, verb, "request %q is not allowed through Frontdesk", clip(verb))
+		return forwarded{}, txn, deny(wire.CodeUnauthorized, verb, "request %q is not allowed through Frontdesk", clip(verb))
 	}
 	if sessionID == 0 {
 		sessionID = uintField(req.SessionID)
@@ -144,24 +142,24 @@ func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forward
 	switch {
 	case verb == "create":
 		if sessionID != 0 || handleID != 0 {
-			return forwarded{}, txn, deny(codeInvalidJSON, verb, "create takes no session")
+			return forwarded{}, txn, deny(wire.CodeInvalidJSON, verb, "create takes no session")
 		}
 	case sessionID == 0 || !own.ownsSession(sessionID):
-		return forwarded{}, txn, deny(codeNoSession, verb, "no such session")
+		return forwarded{}, txn, deny(wire.CodeSessionNotFound, verb, "no such session")
 	case handleID != 0 && !own.ownsHandle(sessionID, handleID):
-		return forwarded{}, txn, deny(codeNoHandle, verb, "no such handle")
+		return forwarded{}, txn, deny(wire.CodeHandleNotFound, verb, "no such handle")
 	}
 	out := forwardedRequest{Janus: verb, Transaction: txn, SessionID: sessionID, HandleID: handleID,
 		OpaqueID: req.OpaqueID, JSEP: req.JSEP, Candidate: req.Candidate, Candidates: req.Candidates, Token: g.token}
 	switch verb {
 	case "attach":
 		if req.Plugin != videoroom.Plugin {
-			return forwarded{}, txn, deny(codeUnauthorized, verb, "only %s may be attached", videoroom.Plugin)
+			return forwarded{}, txn, deny(wire.CodeUnauthorized, verb, "only %s may be attached", videoroom.Plugin)
 		}
 		out.Plugin = req.Plugin
 	case "message", "trickle", "detach", "hangup":
 		if handleID == 0 {
-			return forwarded{}, txn, deny(codeNoHandle, verb, "no such handle")
+			return forwarded{}, txn, deny(wire.CodeHandleNotFound, verb, "no such handle")
 		}
 	}
 	pubJoin := false
@@ -175,7 +173,7 @@ func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forward
 	}
 	b, err := jsonv2.Marshal(&out)
 	if err != nil {
-		return forwarded{}, txn, deny(codeInvalidJSON, verb, "cannot encode request")
+		return forwarded{}, txn, deny(wire.CodeInvalidJSON, verb, "cannot encode request")
 	}
 	return forwarded{raw: b, verb: verb, txn: txn, session: sessionID, handle: handleID, pubJoin: pubJoin}, txn, nil
 }
@@ -185,20 +183,20 @@ func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forward
 func filterBody(raw jsontext.Value, g grant) (out jsontext.Value, pubJoin bool, d *denial) {
 	var body map[string]jsontext.Value
 	if err := jsonv2.Unmarshal(raw, &body); err != nil || body == nil {
-		return nil, false, deny(codeInvalidJSON, "invalid", "message body is not a JSON object")
+		return nil, false, deny(wire.CodeInvalidJSON, "invalid", "message body is not a JSON object")
 	}
 	var request string
 	_ = jsonv2.Unmarshal(body["request"], &request)
 	if !allowedVideoRoom[request] {
-		return nil, false, deny(codeUnauthorized, orUnknown(request), "VideoRoom request %q is not allowed through Frontdesk", clip(request))
+		return nil, false, deny(wire.CodeUnauthorized, orUnknown(request), "VideoRoom request %q is not allowed through Frontdesk", clip(request))
 	}
 	for _, f := range forbiddenBodyFields {
 		if _, ok := body[f]; ok {
-			return nil, false, deny(codeUnauthorized, request, "field %q is not allowed", f)
+			return nil, false, deny(wire.CodeUnauthorized, request, "field %q is not allowed", f)
 		}
 	}
 	if _, ok := body["room"]; ok && uintField(body["room"]) != g.ticket.Room {
-		return nil, false, deny(codeUnauthorized, request, "the ticket does not grant that room")
+		return nil, false, deny(wire.CodeUnauthorized, request, "the ticket does not grant that room")
 	}
 	switch request {
 	case "join", "joinandconfigure":
@@ -213,9 +211,9 @@ func filterBody(raw jsontext.Value, g grant) (out jsontext.Value, pubJoin bool, 
 			body["display"] = mustJSON(g.ticket.Display)
 		case ptype == "subscriber" && request == "join":
 		case request == "join":
-			return nil, false, deny(codeUnauthorized, request, "join needs ptype publisher or subscriber")
+			return nil, false, deny(wire.CodeUnauthorized, request, "join needs ptype publisher or subscriber")
 		default:
-			return nil, false, deny(codeUnauthorized, request, "joinandconfigure needs ptype publisher")
+			return nil, false, deny(wire.CodeUnauthorized, request, "joinandconfigure needs ptype publisher")
 		}
 		body["room"] = jsontext.Value(strconv.FormatUint(g.ticket.Room, 10))
 		if g.pin != "" {
@@ -229,7 +227,7 @@ func filterBody(raw jsontext.Value, g grant) (out jsontext.Value, pubJoin bool, 
 	}
 	b, err := jsonv2.Marshal(body, jsonv2.Deterministic(true))
 	if err != nil {
-		return nil, false, deny(codeInvalidJSON, request, "cannot encode body")
+		return nil, false, deny(wire.CodeInvalidJSON, request, "cannot encode body")
 	}
 	return b, pubJoin, nil
 }
@@ -259,13 +257,7 @@ func mustJSON(v any) jsontext.Value {
 
 // errorReply is the Janus-style error sent for a denial.
 func errorReply(txn string, d *denial, sessionID uint64) []byte {
-	m := map[string]any{"janus": "error", "error": map[string]any{"code": d.code, "reason": d.reason}}
-	if txn != "" {
-		m["transaction"] = txn
-	}
-	if sessionID != 0 {
-		m["session_id"] = sessionID
-	}
-	b, _ := json.Marshal(m)
+	b, _ := json.Marshal(wire.Message{Janus: "error", Transaction: txn, SessionID: sessionID,
+		Error: &wire.Error{Code: d.code, Reason: d.reason}}) // always encodes
 	return b
 }

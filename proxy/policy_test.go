@@ -9,6 +9,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // fakeOwner owns session 1 with handle 2.
@@ -139,27 +140,27 @@ func TestPolicyTable(t *testing.T) {
 		req      string
 		session  uint64
 		handle   uint64
-		wantDeny int
+		wantDeny wire.Code
 	}{
 		{"create", policySeeds[0], 0, 0, 0},
 		{"attach videoroom", policySeeds[1], 0, 0, 0},
-		{"attach echotest", policySeeds[2], 0, 0, codeUnauthorized},
-		{"join forced", policySeeds[3], 0, 0, codeUnauthorized}, // the client sent a pin
+		{"attach echotest", policySeeds[2], 0, 0, wire.CodeUnauthorized},
+		{"join forced", policySeeds[3], 0, 0, wire.CodeUnauthorized}, // the client sent a pin
 		{"subscriber", policySeeds[4], 0, 0, 0},
-		{"room create", policySeeds[5], 0, 0, codeUnauthorized},
-		{"record", policySeeds[6], 0, 0, codeUnauthorized},
-		{"other room", policySeeds[7], 0, 0, codeUnauthorized},
+		{"room create", policySeeds[5], 0, 0, wire.CodeUnauthorized},
+		{"record", policySeeds[6], 0, 0, wire.CodeUnauthorized},
+		{"other room", policySeeds[7], 0, 0, wire.CodeUnauthorized},
 		{"trickle", policySeeds[8], 0, 0, 0},
-		{"foreign session", policySeeds[9], 0, 0, codeNoSession},
+		{"foreign session", policySeeds[9], 0, 0, wire.CodeSessionNotFound},
 		{"destroy", policySeeds[10], 0, 0, 0},
-		{"info", policySeeds[11], 0, 0, codeUnauthorized},
+		{"info", policySeeds[11], 0, 0, wire.CodeUnauthorized},
 		{"joinandconfigure publisher", policySeeds[12], 0, 0, 0},
-		{"joinandconfigure subscriber", policySeeds[13], 0, 0, codeUnauthorized},
+		{"joinandconfigure subscriber", policySeeds[13], 0, 0, wire.CodeUnauthorized},
 		{"http path ids", `{"janus":"message","transaction":"a","body":{"request":"leave"}}`, 1, 2, 0},
-		{"http foreign handle", `{"janus":"message","transaction":"a","body":{"request":"leave"}}`, 1, 3, codeNoHandle},
-		{"message without handle", `{"janus":"message","transaction":"a","session_id":1,"body":{"request":"leave"}}`, 0, 0, codeNoHandle},
-		{"no transaction", `{"janus":"create"}`, 0, 0, codeInvalidJSON},
-		{"array", `[1,2]`, 0, 0, codeInvalidJSON},
+		{"http foreign handle", `{"janus":"message","transaction":"a","body":{"request":"leave"}}`, 1, 3, wire.CodeHandleNotFound},
+		{"message without handle", `{"janus":"message","transaction":"a","session_id":1,"body":{"request":"leave"}}`, 0, 0, wire.CodeHandleNotFound},
+		{"no transaction", `{"janus":"create"}`, 0, 0, wire.CodeInvalidJSON},
+		{"array", `[1,2]`, 0, 0, wire.CodeInvalidJSON},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

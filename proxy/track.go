@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"sync"
 
-	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // pendingReq is a forwarded request whose reply changes ownership.
@@ -64,7 +64,7 @@ func (t *tracker) waiting() bool {
 
 // observe reads one backend message (or batch) and applies its effect.
 func (t *tracker) observe(b []byte) {
-	msgs, err := janus.DecodeMessages(b)
+	msgs, err := wire.DecodeMessages(b)
 	if err != nil {
 		return
 	}

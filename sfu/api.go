@@ -3,6 +3,8 @@ package sfu
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // origin describes where a request came from: the ids in an HTTP path and
@@ -18,8 +20,8 @@ type origin struct {
 }
 
 // errorReply builds {"janus":"error"} for err (an *apiError).
-func errorReply(sessionID uint64, tx string, e *apiError) message {
-	return message{Janus: "error", SessionID: sessionID, Transaction: tx, Error: &errorBody{Code: int(e.code), Reason: e.reason}}
+func errorReply(sessionID uint64, tx string, e *apiError) wire.Message {
+	return wire.Message{Janus: "error", SessionID: sessionID, Transaction: tx, Error: &wire.Error{Code: e.code, Reason: e.reason}}
 }
 
 // handleRaw decodes one Janus API request and processes it (janus.c,
@@ -31,7 +33,7 @@ func errorReply(sessionID uint64, tx string, e *apiError) message {
 func (s *Server) handleRaw(raw []byte, o origin) (reply any, after func()) {
 	var req request
 	if err := json.Unmarshal(raw, &req); err != nil {
-		return errorReply(0, "", newAPIError(CodeInvalidJSON, "JSON error: %v", err)), nil
+		return errorReply(0, "", newAPIError(wire.CodeInvalidJSON, "JSON error: %v", err)), nil
 	}
 	var start func()
 	reply = s.process(&req, o, &start)
@@ -40,11 +42,11 @@ func (s *Server) handleRaw(raw []byte, o origin) (reply any, after func()) {
 
 func (s *Server) process(req *request, o origin, after *func()) any {
 	if req.Transaction == nil {
-		return errorReply(0, "", newAPIError(CodeMissingMandatoryElement, "Missing mandatory element (transaction)"))
+		return errorReply(0, "", newAPIError(wire.CodeMissingMandatoryElement, "Missing mandatory element (transaction)"))
 	}
 	tx := *req.Transaction
 	if req.Janus == nil {
-		return errorReply(0, tx, newAPIError(CodeMissingMandatoryElement, "Missing mandatory element (janus)"))
+		return errorReply(0, tx, newAPIError(wire.CodeMissingMandatoryElement, "Missing mandatory element (janus)"))
 	}
 	verb := strings.ToLower(*req.Janus)
 	sid, hid := req.SessionID, req.HandleID
@@ -56,10 +58,10 @@ func (s *Server) process(req *request, o origin, after *func()) any {
 		case "info":
 			return s.info(tx)
 		case "ping":
-			return message{Janus: "pong", Transaction: tx}
+			return wire.Message{Janus: "pong", Transaction: tx}
 		case "create":
 			if !s.authorized(req.Token) {
-				return errorReply(0, tx, newAPIError(CodeUnauthorized, ""))
+				return errorReply(0, tx, newAPIError(wire.CodeUnauthorized, ""))
 			}
 			var id uint64
 			if req.ID != nil {
@@ -69,67 +71,67 @@ func (s *Server) process(req *request, o origin, after *func()) any {
 			if err != nil {
 				return errorReply(0, tx, err.(*apiError))
 			}
-			return message{Janus: "success", Transaction: tx, Data: &idData{ID: se.id}}
+			return wire.Message{Janus: "success", Transaction: tx, Data: idJSON(se.id)}
 		default:
-			return errorReply(0, tx, newAPIError(CodeInvalidRequestPath, "Unhandled request '%s' at this path", *req.Janus))
+			return errorReply(0, tx, newAPIError(wire.CodeInvalidRequestPath, "Unhandled request '%s' at this path", *req.Janus))
 		}
 	}
 	if sid == 0 {
-		return errorReply(sid, tx, newAPIError(CodeSessionNotFound, ""))
+		return errorReply(sid, tx, newAPIError(wire.CodeSessionNotFound, ""))
 	}
 	if !s.authorized(req.Token) {
-		return errorReply(sid, tx, newAPIError(CodeUnauthorized, ""))
+		return errorReply(sid, tx, newAPIError(wire.CodeUnauthorized, ""))
 	}
 	se := s.session(sid)
 	if se == nil {
-		return errorReply(sid, tx, newAPIError(CodeSessionNotFound, "No such session %d", sid))
+		return errorReply(sid, tx, newAPIError(wire.CodeSessionNotFound, "No such session %d", sid))
 	}
 	se.touch()
 	var h *handle
 	if hid > 0 {
 		if h = se.handle(hid); h == nil {
-			return errorReply(sid, tx, newAPIError(CodeHandleNotFound, "No such handle %d in session %d", hid, sid))
+			return errorReply(sid, tx, newAPIError(wire.CodeHandleNotFound, "No such handle %d in session %d", hid, sid))
 		}
 	}
 	pathErr := func() any {
-		return errorReply(sid, tx, newAPIError(CodeInvalidRequestPath, "Unhandled request '%s' at this path", *req.Janus))
+		return errorReply(sid, tx, newAPIError(wire.CodeInvalidRequestPath, "Unhandled request '%s' at this path", *req.Janus))
 	}
 	switch verb {
 	case "keepalive":
-		return message{Janus: "ack", SessionID: sid, Transaction: tx}
+		return wire.Message{Janus: "ack", SessionID: sid, Transaction: tx}
 	case "attach":
 		if h != nil {
 			return pathErr()
 		}
 		if req.Plugin == nil {
-			return errorReply(sid, tx, newAPIError(CodeMissingMandatoryElement, "Missing mandatory element (plugin)"))
+			return errorReply(sid, tx, newAPIError(wire.CodeMissingMandatoryElement, "Missing mandatory element (plugin)"))
 		}
 		if *req.Plugin != PluginName {
-			return errorReply(sid, tx, newAPIError(CodePluginNotFound, "No such plugin '%s'", *req.Plugin))
+			return errorReply(sid, tx, newAPIError(wire.CodePluginNotFound, "No such plugin '%s'", *req.Plugin))
 		}
 		nh, err := s.attach(se, req.OpaqueID)
 		if err != nil {
 			return errorReply(sid, tx, err.(*apiError))
 		}
-		return message{Janus: "success", SessionID: sid, Transaction: tx, Data: &idData{ID: nh.id}}
+		return wire.Message{Janus: "success", SessionID: sid, Transaction: tx, Data: idJSON(nh.id)}
 	case "destroy":
 		if h != nil {
 			return pathErr()
 		}
 		s.destroySession(se)
-		return message{Janus: "success", SessionID: sid, Transaction: tx}
+		return wire.Message{Janus: "success", SessionID: sid, Transaction: tx}
 	case "detach":
 		if h == nil {
 			return pathErr()
 		}
 		s.detachHandle(h, true)
-		return message{Janus: "success", SessionID: sid, Transaction: tx}
+		return wire.Message{Janus: "success", SessionID: sid, Transaction: tx}
 	case "hangup":
 		if h == nil {
 			return pathErr()
 		}
 		h.vr.hangup("Janus API")
-		return message{Janus: "success", SessionID: sid, Transaction: tx}
+		return wire.Message{Janus: "success", SessionID: sid, Transaction: tx}
 	case "claim":
 		se.mu.Lock()
 		old := se.sink
@@ -138,15 +140,15 @@ func (s *Server) process(req *request, o origin, after *func()) any {
 		if old != nil && old != se.sink {
 			old.sessionOver(sid)
 		}
-		return message{Janus: "success", SessionID: sid, Transaction: tx}
+		return wire.Message{Janus: "success", SessionID: sid, Transaction: tx}
 	case "message":
 		if h == nil {
 			return pathErr()
 		}
 		if req.Body == nil {
-			return errorReply(sid, tx, newAPIError(CodeMissingMandatoryElement, "Missing mandatory element (body)"))
+			return errorReply(sid, tx, newAPIError(wire.CodeMissingMandatoryElement, "Missing mandatory element (body)"))
 		}
-		var jsep *JSEP
+		var jsep *wire.JSEP
 		if req.JSEP != nil {
 			var err *apiError
 			if jsep, err = parseJSEP(*req.JSEP); err != nil {
@@ -156,33 +158,33 @@ func (s *Server) process(req *request, o origin, after *func()) any {
 		data, start := h.vr.message(tx, *req.Body, jsep)
 		if start != nil {
 			*after = start
-			return message{Janus: "ack", SessionID: sid, Transaction: tx}
+			return wire.Message{Janus: "ack", SessionID: sid, Transaction: tx}
 		}
-		return message{Janus: "success", SessionID: sid, Sender: h.id, Transaction: tx, PluginData: &pluginData{Plugin: PluginName, Data: data}}
+		return wire.Message{Janus: "success", SessionID: sid, Sender: h.id, Transaction: tx, PluginData: &wire.PluginData{Plugin: PluginName, Data: rawJSON(data)}}
 	case "trickle":
 		if h == nil {
 			return pathErr()
 		}
 		if req.Candidate == nil && req.Candidates == nil {
-			return errorReply(sid, tx, newAPIError(CodeMissingMandatoryElement, "Missing mandatory element (candidate|candidates)"))
+			return errorReply(sid, tx, newAPIError(wire.CodeMissingMandatoryElement, "Missing mandatory element (candidate|candidates)"))
 		}
 		if req.Candidate != nil && req.Candidates != nil {
-			return errorReply(sid, tx, newAPIError(CodeInvalidJSON, "Can't have both candidate and candidates"))
+			return errorReply(sid, tx, newAPIError(wire.CodeInvalidJSON, "Can't have both candidate and candidates"))
 		}
 		var cands []candidate
 		if req.Candidate != nil {
 			var c candidate
 			if err := json.Unmarshal(*req.Candidate, &c); err != nil {
-				return errorReply(sid, tx, newAPIError(CodeInvalidElementType, "Invalid element type (candidate should be an object)"))
+				return errorReply(sid, tx, newAPIError(wire.CodeInvalidElementType, "Invalid element type (candidate should be an object)"))
 			}
 			cands = append(cands, c)
 		} else if err := json.Unmarshal(*req.Candidates, &cands); err != nil {
-			return errorReply(sid, tx, newAPIError(CodeInvalidElementType, "Invalid element type (candidates should be an array)"))
+			return errorReply(sid, tx, newAPIError(wire.CodeInvalidElementType, "Invalid element type (candidates should be an array)"))
 		}
 		h.vr.trickle(cands)
-		return message{Janus: "ack", SessionID: sid, Transaction: tx}
+		return wire.Message{Janus: "ack", SessionID: sid, Transaction: tx}
 	default:
-		return errorReply(sid, tx, newAPIError(CodeUnknownRequest, "Unknown request '%s'", *req.Janus))
+		return errorReply(sid, tx, newAPIError(wire.CodeUnknownRequest, "Unknown request '%s'", *req.Janus))
 	}
 }
 
@@ -191,27 +193,27 @@ func (s *Server) authorized(token string) bool {
 	return s.tokenValid == nil || (token != "" && s.tokenValid(token))
 }
 
-func parseJSEP(raw json.RawMessage) (*JSEP, *apiError) {
+func parseJSEP(raw json.RawMessage) (*wire.JSEP, *apiError) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, newAPIError(CodeInvalidJSONObject, "Invalid jsep object")
+		return nil, newAPIError(wire.CodeInvalidJSONObject, "Invalid jsep object")
 	}
-	var j JSEP
+	var j wire.JSEP
 	for _, f := range []struct {
 		name string
 		dst  *string
 	}{{"type", &j.Type}, {"sdp", &j.SDP}} {
 		v, ok := m[f.name]
 		if !ok {
-			return nil, newAPIError(CodeMissingMandatoryElement, "JSEP error: missing mandatory element (%s)", f.name)
+			return nil, newAPIError(wire.CodeMissingMandatoryElement, "JSEP error: missing mandatory element (%s)", f.name)
 		}
 		if err := json.Unmarshal(v, f.dst); err != nil {
-			return nil, newAPIError(CodeInvalidElementType, "JSEP error: invalid element type (%s should be a string)", f.name)
+			return nil, newAPIError(wire.CodeInvalidElementType, "JSEP error: invalid element type (%s should be a string)", f.name)
 		}
 	}
 	j.Type = strings.ToLower(j.Type)
 	if j.Type != "offer" && j.Type != "answer" {
-		return nil, newAPIError(CodeJSEPUnknownType, "JSEP error: unknown message type '%s'", j.Type)
+		return nil, newAPIError(wire.CodeJSEPUnknownType, "JSEP error: unknown wire.Message type '%s'", j.Type)
 	}
 	if v, ok := m["trickle"]; ok {
 		var t bool

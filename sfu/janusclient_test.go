@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/gorilla/websocket"
 )
 
@@ -311,7 +312,7 @@ func (j *janusT) request(sid, hid uint64, body msg) msg {
 
 // message sends an asynchronous VideoRoom request and waits for the event
 // with its transaction.
-func (j *janusT) message(sid, hid uint64, body msg, jsep *JSEP) msg {
+func (j *janusT) message(sid, hid uint64, body msg, jsep *wire.JSEP) msg {
 	j.t.Helper()
 	tx := newTx()
 	m := msg{"janus": "message", "session_id": sid, "handle_id": hid, "body": body, "transaction": tx}
@@ -373,11 +374,11 @@ func (j *janusT) poll(sid uint64, d time.Duration, pred func(msg) bool) msg {
 }
 
 // jsepOf extracts the jsep of an event.
-func jsepOf(t testing.TB, e msg) *JSEP {
+func jsepOf(t testing.TB, e msg) *wire.JSEP {
 	t.Helper()
 	o := e.obj("jsep")
 	if o == nil {
 		t.Fatalf("event without jsep: %v", e)
 	}
-	return &JSEP{Type: o.str("type"), SDP: o.str("sdp")}
+	return &wire.JSEP{Type: o.str("type"), SDP: o.str("sdp")}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
@@ -43,7 +44,7 @@ func testAPI(t testing.TB, loopback bool, ifaces []string, drop interceptor.Fact
 }
 
 // gather sets a local description and waits for all candidates.
-func gather(t testing.TB, pc *webrtc.PeerConnection, d webrtc.SessionDescription) *JSEP {
+func gather(t testing.TB, pc *webrtc.PeerConnection, d webrtc.SessionDescription) *wire.JSEP {
 	t.Helper()
 	done := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(d); err != nil {
@@ -54,7 +55,7 @@ func gather(t testing.TB, pc *webrtc.PeerConnection, d webrtc.SessionDescription
 	case <-time.After(10 * time.Second):
 		t.Fatal("ICE gathering timed out")
 	}
-	return &JSEP{Type: d.Type.String(), SDP: pc.LocalDescription().SDP}
+	return &wire.JSEP{Type: d.Type.String(), SDP: pc.LocalDescription().SDP}
 }
 
 // testPublisher publishes synthetic Opus and VP8 RTP.
@@ -112,7 +113,7 @@ func newPublisherPeer(t testing.TB, api *webrtc.API) *testPublisher {
 	return p
 }
 
-func (p *testPublisher) offer(t testing.TB) *JSEP {
+func (p *testPublisher) offer(t testing.TB) *wire.JSEP {
 	t.Helper()
 	o, err := p.pc.CreateOffer(nil)
 	if err != nil {
@@ -121,7 +122,7 @@ func (p *testPublisher) offer(t testing.TB) *JSEP {
 	return gather(t, p.pc, o)
 }
 
-func (p *testPublisher) answer(t testing.TB, j *JSEP) {
+func (p *testPublisher) answer(t testing.TB, j *wire.JSEP) {
 	t.Helper()
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: j.SDP}); err != nil {
 		t.Fatal(err)
@@ -228,7 +229,7 @@ func newSubscriberPeer(t testing.TB, api *webrtc.API) *testSubscriber {
 }
 
 // answer takes the SFU's offer and returns the answer to send with start.
-func (s *testSubscriber) answer(t testing.TB, offer *JSEP) *JSEP {
+func (s *testSubscriber) answer(t testing.TB, offer *wire.JSEP) *wire.JSEP {
 	t.Helper()
 	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer.SDP}); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -204,7 +205,7 @@ func (f *feed) reportMedia(ps *pubStream, receiving bool) {
 		return
 	}
 	h := f.p.vr.h
-	h.pushCore(message{Janus: "media", MID: ps.mid, Type: ps.kindName(), Receiving: &receiving})
+	h.pushCore(wire.Message{Janus: "media", Mid: ps.mid, Type: ps.kindName(), Receiving: &receiving})
 	st := stepMediaReceiving
 	if !receiving {
 		st = stepMediaStopped
@@ -284,7 +285,7 @@ func (f *feed) close() {
 }
 
 // publish handles "publish" and "configure" from a publisher.
-func (vr *vrHandle) publish(p *participant, req string, b body, jsep *JSEP) (map[string]any, *JSEP, *RoomError) {
+func (vr *vrHandle) publish(p *participant, req string, b body, jsep *wire.JSEP) (map[string]any, *wire.JSEP, *RoomError) {
 	r := p.room
 	if display, err := b.str("display", false); err != nil {
 		return nil, nil, err
@@ -373,7 +374,7 @@ func (vr *vrHandle) publish(p *participant, req string, b body, jsep *JSEP) (map
 }
 
 // answerPublisher negotiates the publisher's PeerConnection.
-func (vr *vrHandle) answerPublisher(p *participant, f *feed, jsep *JSEP) (*JSEP, *RoomError) {
+func (vr *vrHandle) answerPublisher(p *participant, f *feed, jsep *wire.JSEP) (*wire.JSEP, *RoomError) {
 	pc, err := vr.newPC()
 	if err != nil {
 		return nil, roomCodeErr(RoomCodeUnknownError, "PeerConnection: %v", err)
@@ -414,12 +415,12 @@ func (vr *vrHandle) answerPublisher(p *participant, f *feed, jsep *JSEP) (*JSEP,
 	f.mu.Lock()
 	f.streams = streams
 	f.mu.Unlock()
-	return &JSEP{Type: "answer", SDP: answer.SDP}, nil
+	return &wire.JSEP{Type: "answer", SDP: answer.SDP}, nil
 }
 
 // renegotiate answers a new offer from an active publisher; streams keep
 // their identity by mid so subscribers keep flowing.
-func (vr *vrHandle) renegotiate(p *participant, f *feed, jsep *JSEP) (map[string]any, *JSEP, *RoomError) {
+func (vr *vrHandle) renegotiate(p *participant, f *feed, jsep *wire.JSEP) (map[string]any, *wire.JSEP, *RoomError) {
 	if err := f.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: jsep.SDP}); err != nil {
 		return nil, nil, roomCodeErr(RoomCodeInvalidSDP, "Error parsing offer: %v", err)
 	}
@@ -460,7 +461,7 @@ func (vr *vrHandle) renegotiate(p *participant, f *feed, jsep *JSEP) (map[string
 			r.broadcast(p.id, map[string]any{"videoroom": "event", "room": r.cfg.ID, "publishers": []map[string]any{entry}})
 		}
 	}
-	return map[string]any{"videoroom": "event", "room": p.room.cfg.ID, "configured": "ok", "streams": f.describeStreams()}, &JSEP{Type: "answer", SDP: answer.SDP}, nil
+	return map[string]any{"videoroom": "event", "room": p.room.cfg.ID, "configured": "ok", "streams": f.describeStreams()}, &wire.JSEP{Type: "answer", SDP: answer.SDP}, nil
 }
 
 // localDescription creates and sets an offer or answer and waits for ICE

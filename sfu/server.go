@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -179,7 +180,7 @@ func (s *Server) reap() {
 					delete(s.sessions, se.id)
 				}
 				s.mu.Unlock()
-				se.notify(message{Janus: "timeout", SessionID: se.id})
+				se.notify(wire.Message{Janus: "timeout", SessionID: se.id})
 				s.emitEvent(step{Type: stepSessionTimeout, SessionID: se.id})
 				s.destroySession(se)
 			}

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // sink is where a session's asynchronous messages go: a WebSocket
@@ -32,7 +34,7 @@ func (se *session) touch()                { se.active.Store(time.Now().UnixNano(
 func (se *session) lastActive() time.Time { return time.Unix(0, se.active.Load()) }
 
 // notify marshals m and sends it to the session's transport.
-func (se *session) notify(m message) {
+func (se *session) notify(m wire.Message) {
 	b, err := json.Marshal(m)
 	if err != nil {
 		se.srv.log.Error("marshal notification", "err", err)
@@ -58,14 +60,14 @@ func (s *Server) createSession(id uint64, sk sink) (*session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, newAPIError(CodeNotAcceptingSessions, "")
+		return nil, newAPIError(wire.CodeNotAcceptingSessions, "")
 	}
 	if id == 0 {
 		for id == 0 || s.sessions[id] != nil {
 			id = randomID()
 		}
 	} else if s.sessions[id] != nil {
-		return nil, newAPIError(CodeSessionConflict, "Session ID already in use")
+		return nil, newAPIError(wire.CodeSessionConflict, "Session ID already in use")
 	}
 	se := &session{id: id, srv: s, handles: map[uint64]*handle{}, sink: sk}
 	se.touch()
@@ -135,7 +137,7 @@ func (s *Server) attach(se *session, opaque string) (*handle, error) {
 	se.mu.Lock()
 	defer se.mu.Unlock()
 	if se.destroyed {
-		return nil, newAPIError(CodeSessionNotFound, "No such session %d", se.id)
+		return nil, newAPIError(wire.CodeSessionNotFound, "No such session %d", se.id)
 	}
 	var id uint64
 	for id == 0 || se.handles[id] != nil {
@@ -151,7 +153,7 @@ func (s *Server) attach(se *session, opaque string) (*handle, error) {
 	}
 	h.vr = &vrHandle{srv: s, h: h}
 	if !s.goOwned(h.work) {
-		return nil, newAPIError(CodeNotAcceptingSessions, "")
+		return nil, newAPIError(wire.CodeNotAcceptingSessions, "")
 	}
 	se.handles[id] = h
 	s.emitEvent(step{Type: stepAttached, SessionID: se.id, HandleID: id, OpaqueID: opaque})
@@ -204,25 +206,25 @@ func (s *Server) detachHandle(h *handle, notify bool) {
 	delete(se.handles, h.id)
 	se.mu.Unlock()
 	if notify {
-		se.notify(message{Janus: "detached", SessionID: se.id, Sender: h.id})
+		se.notify(wire.Message{Janus: "detached", SessionID: se.id, Sender: h.id})
 	}
 	s.emitEvent(step{Type: stepDetached, SessionID: se.id, HandleID: h.id, OpaqueID: h.opaque})
 }
 
 // pushEvent sends a VideoRoom event on the handle ({"janus":"event"}).
-func (h *handle) pushEvent(tx string, data any, jsep *JSEP) {
-	h.sess.notify(message{
+func (h *handle) pushEvent(tx string, data any, jsep *wire.JSEP) {
+	h.sess.notify(wire.Message{
 		Janus:       "event",
 		SessionID:   h.sess.id,
 		Sender:      h.id,
 		Transaction: tx,
-		PluginData:  &pluginData{Plugin: PluginName, Data: data},
+		PluginData:  &wire.PluginData{Plugin: PluginName, Data: rawJSON(data)},
 		JSEP:        jsep,
 	})
 }
 
 // pushCore sends a core notification (webrtcup, media, slowlink, hangup).
-func (h *handle) pushCore(m message) {
+func (h *handle) pushCore(m wire.Message) {
 	m.SessionID = h.sess.id
 	m.Sender = h.id
 	h.sess.notify(m)

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -247,7 +248,7 @@ func (r *room) resolve(specs []streamSpec) ([]*pubStream, []*participant, *RoomE
 // joinSubscriber handles a subscriber "join": a PeerConnection with one
 // sendonly m-line per requested stream and an "attached" event with the
 // SDP offer.
-func (vr *vrHandle) joinSubscriber(r *room, b body) (map[string]any, *JSEP, *RoomError) {
+func (vr *vrHandle) joinSubscriber(r *room, b body) (map[string]any, *wire.JSEP, *RoomError) {
 	specs, err := b.streams("streams", false)
 	if err != nil {
 		return nil, nil, err
@@ -312,7 +313,7 @@ func (vr *vrHandle) joinSubscriber(r *room, b body) (map[string]any, *JSEP, *Roo
 	}
 	sub.mu.Unlock()
 	vr.srv.emitEvent(step{Type: stepSubscribed, SessionID: vr.h.sess.id, HandleID: vr.h.id, OpaqueID: vr.h.opaque, Room: r.cfg.ID, Participant: owners[0].id})
-	return map[string]any{"videoroom": "attached", "room": r.cfg.ID, "streams": sub.describe()}, &JSEP{Type: "offer", SDP: offer.SDP}, nil
+	return map[string]any{"videoroom": "attached", "room": r.cfg.ID, "streams": sub.describe()}, &wire.JSEP{Type: "offer", SDP: offer.SDP}, nil
 }
 
 // addStreams adds one sendonly transceiver per source stream.
@@ -433,12 +434,12 @@ func (sub *subscriber) slowlink(ss *subStream, lost uint32) {
 		return
 	}
 	f := false
-	sub.vr.h.pushCore(message{Janus: "slowlink", MID: ss.mid, Media: ss.kind.String(), Uplink: &f, Lost: &total})
+	sub.vr.h.pushCore(wire.Message{Janus: "slowlink", Mid: ss.mid, Media: ss.kind.String(), Uplink: &f, Lost: int(total)})
 }
 
 // start handles "start": with an SDP answer it completes negotiation, and
 // it resumes a paused subscription.
-func (sub *subscriber) start(jsep *JSEP) (map[string]any, *JSEP, *RoomError) {
+func (sub *subscriber) start(jsep *wire.JSEP) (map[string]any, *wire.JSEP, *RoomError) {
 	if jsep != nil {
 		if jsep.Type != "answer" {
 			return nil, nil, roomCodeErr(RoomCodeInvalidSDPType, "Unsupported SDP type '%s'", jsep.Type)
@@ -499,7 +500,7 @@ func (sub *subscriber) streamByMID(mid string) *subStream {
 }
 
 // configure handles a subscriber "configure": substream and per-stream send.
-func (sub *subscriber) configure(b body) (map[string]any, *JSEP, *RoomError) {
+func (sub *subscriber) configure(b body) (map[string]any, *wire.JSEP, *RoomError) {
 	specs, err := b.streams("streams", false)
 	if err != nil {
 		return nil, nil, err
@@ -534,7 +535,7 @@ func (sub *subscriber) configure(b body) (map[string]any, *JSEP, *RoomError) {
 
 // switchStreams handles "switch": m-lines get new sources without
 // renegotiation (same kind and codec required).
-func (sub *subscriber) switchStreams(b body) (map[string]any, *JSEP, *RoomError) {
+func (sub *subscriber) switchStreams(b body) (map[string]any, *wire.JSEP, *RoomError) {
 	specs, err := b.streams("streams", true)
 	if err != nil {
 		return nil, nil, err
@@ -575,7 +576,7 @@ func (sub *subscriber) switchStreams(b body) (map[string]any, *JSEP, *RoomError)
 
 // update handles "update", "subscribe" and "unsubscribe": streams are added
 // or removed and a new offer is sent with an "updated" event.
-func (sub *subscriber) update(req string, b body) (map[string]any, *JSEP, *RoomError) {
+func (sub *subscriber) update(req string, b body) (map[string]any, *wire.JSEP, *RoomError) {
 	var add, drop []streamSpec
 	var err *RoomError
 	switch req {
@@ -660,7 +661,7 @@ func (sub *subscriber) update(req string, b body) (map[string]any, *JSEP, *RoomE
 		}
 	}
 	sub.refreshAll()
-	return map[string]any{"videoroom": "updated", "room": sub.room.cfg.ID, "streams": sub.describe()}, &JSEP{Type: "offer", SDP: offer.SDP}, nil
+	return map[string]any{"videoroom": "updated", "room": sub.room.cfg.ID, "streams": sub.describe()}, &wire.JSEP{Type: "offer", SDP: offer.SDP}, nil
 }
 
 // dropSubscriber removes a subscriber: sinks, writer, PeerConnection.
@@ -726,5 +727,5 @@ func (sub *subscriber) sourcesLost() {
 		sub.vr.srv.log.Warn("subscriber update offer", "handle", sub.vr.h.id, "err", err)
 		return
 	}
-	sub.vr.h.pushEvent("", map[string]any{"videoroom": "updated", "room": sub.room.cfg.ID, "streams": sub.describe()}, &JSEP{Type: "offer", SDP: offer.SDP})
+	sub.vr.h.pushEvent("", map[string]any{"videoroom": "updated", "room": sub.room.cfg.ID, "streams": sub.describe()}, &wire.JSEP{Type: "offer", SDP: offer.SDP})
 }

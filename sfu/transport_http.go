@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/frontdesk/frontdesk/problem"
 	"github.com/gorilla/websocket"
 )
@@ -112,7 +113,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	for i, p := range parts[1:] {
 		id, err := strconv.ParseUint(p, 10, 64)
 		if err != nil {
-			writeJSON(w, errorReply(0, "", newAPIError(CodeInvalidRequestPath, "Invalid path %s", r.URL.Path)))
+			writeJSON(w, errorReply(0, "", newAPIError(wire.CodeInvalidRequestPath, "Invalid path %s", r.URL.Path)))
 			return
 		}
 		ids[i] = id
@@ -120,14 +121,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 		if len(parts) != 2 {
-			writeJSON(w, errorReply(0, "", newAPIError(CodeInvalidRequestPath, "Invalid path for GET")))
+			writeJSON(w, errorReply(0, "", newAPIError(wire.CodeInvalidRequestPath, "Invalid path for GET")))
 			return
 		}
 		s.longPoll(w, r, ids[0])
 	case http.MethodPost:
 		data, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes))
 		if err != nil {
-			writeJSON(w, errorReply(0, "", newAPIError(CodeTransportSpecific, "Error reading body: %v", err)))
+			writeJSON(w, errorReply(0, "", newAPIError(wire.CodeTransportSpecific, "Error reading body: %v", err)))
 			return
 		}
 		o := origin{
@@ -161,12 +162,12 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request, sid uint64) {
 		}
 	}
 	if !s.authorized(r.URL.Query().Get("token")) {
-		writeJSON(w, errorReply(sid, "", newAPIError(CodeUnauthorized, "")))
+		writeJSON(w, errorReply(sid, "", newAPIError(wire.CodeUnauthorized, "")))
 		return
 	}
 	se := s.session(sid)
 	if se == nil {
-		writeJSON(w, errorReply(sid, "", newAPIError(CodeSessionNotFound, "No such session %d", sid)))
+		writeJSON(w, errorReply(sid, "", newAPIError(wire.CodeSessionNotFound, "No such session %d", sid)))
 		return
 	}
 	se.touch()
@@ -178,7 +179,7 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request, sid uint64) {
 	}
 	se.mu.Unlock()
 	if !ok {
-		writeJSON(w, errorReply(sid, "", newAPIError(CodeTransportSpecific, "Session %d is served over another transport", sid)))
+		writeJSON(w, errorReply(sid, "", newAPIError(wire.CodeTransportSpecific, "Session %d is served over another transport", sid)))
 		return
 	}
 	timer := time.NewTimer(s.cfg.LongPollTimeout)
@@ -200,16 +201,16 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request, sid uint64) {
 			return
 		}
 		if over {
-			writeJSON(w, errorReply(sid, "", newAPIError(CodeSessionNotFound, "No such session %d", sid)))
+			writeJSON(w, errorReply(sid, "", newAPIError(wire.CodeSessionNotFound, "No such session %d", sid)))
 			return
 		}
 		select {
 		case <-q.notify:
 		case <-timer.C:
 			se.touch()
-			ka := message{Janus: "keepalive"}
+			ka := wire.Message{Janus: "keepalive"}
 			if maxev > 0 {
-				writeJSON(w, []message{ka})
+				writeJSON(w, []wire.Message{ka})
 			} else {
 				writeJSON(w, ka)
 			}
@@ -217,7 +218,7 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request, sid uint64) {
 		case <-r.Context().Done():
 			return
 		case <-s.done:
-			writeJSON(w, message{Janus: "keepalive"})
+			writeJSON(w, wire.Message{Janus: "keepalive"})
 			return
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/gorilla/websocket"
 )
 
@@ -95,12 +96,15 @@ func (s *Server) serveWS(rw http.ResponseWriter, r *http.Request) {
 		}
 		for _, raw := range splitRequests(data) {
 			reply, after := s.handleRaw(raw, o)
-			if m, ok := reply.(message); ok && m.Janus == "success" && m.Data != nil && m.SessionID == 0 {
-				w.mu.Lock()
-				w.sessions[m.Data.ID] = struct{}{}
-				w.mu.Unlock()
+			if m, ok := reply.(wire.Message); ok && m.Janus == "success" && m.Data != nil && m.SessionID == 0 {
+				var created idData // a create: the session is this connection's
+				if json.Unmarshal(m.Data, &created) == nil {
+					w.mu.Lock()
+					w.sessions[created.ID] = struct{}{}
+					w.mu.Unlock()
+				}
 			}
-			if m, ok := reply.(message); ok && m.Janus == "success" && m.Data == nil && m.SessionID != 0 {
+			if m, ok := reply.(wire.Message); ok && m.Janus == "success" && m.Data == nil && m.SessionID != 0 {
 				// a claim moves the session here
 				if se := s.session(m.SessionID); se != nil {
 					se.mu.Lock()

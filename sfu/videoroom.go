@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -31,7 +32,7 @@ const negotiationTimeout = 10 * time.Second
 // message handles a VideoRoom request: synchronous requests return their
 // reply data; asynchronous ones are queued on the handle's worker and
 // answered with an event carrying the same transaction.
-func (vr *vrHandle) message(tx string, raw json.RawMessage, jsep *JSEP) (data any, start func()) {
+func (vr *vrHandle) message(tx string, raw json.RawMessage, jsep *wire.JSEP) (data any, start func()) {
 	var b body
 	if err := json.Unmarshal(raw, &b); err != nil || b == nil {
 		return errData(roomCodeErr(RoomCodeInvalidJSON, "JSON error: not an object")), nil
@@ -297,7 +298,7 @@ func (vr *vrHandle) kick(b body) (map[string]any, *RoomError) {
 }
 
 // async runs an asynchronous request on the handle's worker.
-func (vr *vrHandle) async(req, tx string, b body, jsep *JSEP) (map[string]any, *JSEP, *RoomError) {
+func (vr *vrHandle) async(req, tx string, b body, jsep *wire.JSEP) (map[string]any, *wire.JSEP, *RoomError) {
 	vr.mu.Lock()
 	p, sub := vr.part, vr.sub
 	vr.mu.Unlock()
@@ -374,7 +375,7 @@ func (vr *vrHandle) async(req, tx string, b body, jsep *JSEP) (map[string]any, *
 	}
 }
 
-func (vr *vrHandle) joinPublisher(r *room, req string, b body, jsep *JSEP) (map[string]any, *JSEP, *RoomError) {
+func (vr *vrHandle) joinPublisher(r *room, req string, b body, jsep *wire.JSEP) (map[string]any, *wire.JSEP, *RoomError) {
 	id, err := b.u64("id", false)
 	if err != nil {
 		return nil, nil, err
@@ -617,7 +618,7 @@ func (vr *vrHandle) closePC(pc *webrtc.PeerConnection, reason string) {
 	if err := pc.Close(); err != nil {
 		vr.srv.log.Debug("close peer connection", "handle", vr.h.id, "err", err)
 	}
-	vr.h.pushCore(message{Janus: "hangup", Reason: reason})
+	vr.h.pushCore(wire.Message{Janus: "hangup", Reason: reason})
 	room, part := vr.ids()
 	vr.srv.emitEvent(step{Type: stepHangup, SessionID: vr.h.sess.id, HandleID: vr.h.id, OpaqueID: vr.h.opaque, Room: room, Participant: part, Reason: reason})
 }
@@ -647,7 +648,7 @@ func (vr *vrHandle) webrtcUp(pc *webrtc.PeerConnection) {
 	if sub != nil && sub.pc == pc {
 		sub.connected()
 	}
-	vr.h.pushCore(message{Janus: "webrtcup"})
+	vr.h.pushCore(wire.Message{Janus: "webrtcup"})
 	room, part := vr.ids()
 	vr.srv.emitEvent(step{Type: stepWebRTCUp, SessionID: vr.h.sess.id, HandleID: vr.h.id, OpaqueID: vr.h.opaque, Room: room, Participant: part})
 }

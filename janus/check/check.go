@@ -13,6 +13,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // Package names Janus reports in "info" (plugins and events members).
@@ -195,7 +196,7 @@ func (r *run) adminSecret(ctx context.Context) {
 	case err == nil:
 		r.secretOK = true
 		r.add(AdminSecret, Pass, "get_status accepted", "")
-	case errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}):
+	case errors.Is(err, &janus.Error{Code: wire.CodeUnauthorized}):
 		r.add(AdminSecret, Fail, "Janus refused the configured admin_secret (get_status: error 403, unauthorized request)",
 			"make admin_secret of this instance in Frontdesk's config equal general.admin_secret in janus.jcfg (the Janus side is rendered from JANUS_ADMIN_SECRET in the deployment)")
 	default:

@@ -10,6 +10,7 @@ import (
 	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 func configOf(inst *janustest.Instance) pool.InstanceConfig {
@@ -64,7 +65,7 @@ func TestPoolWithTwoJanus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.CreateSession(ctx); !errors.Is(err, &janus.Error{Code: janus.CodeNotAcceptingSessions}) {
+	if _, err := c.CreateSession(ctx); !errors.Is(err, &janus.Error{Code: wire.CodeNotAcceptingSessions}) {
 		t.Fatalf("create on a draining Janus: %v", err)
 	}
 	if inst, err := p.Place(ctx, 5, 2); err != nil || inst.Name() != "janus-a" {

@@ -17,6 +17,7 @@ import (
 	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/janus/tokens"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -82,7 +83,7 @@ func TestStoredTokensAgainstRealJanus(t *testing.T) {
 				if _, err := s.Attach(ctx, videoroom.Plugin); err != nil {
 					t.Fatalf("attach VideoRoom with a minted token: %v", err)
 				}
-				if _, err := s.Attach(ctx, "janus.plugin.echotest"); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorizedPlugin}) {
+				if _, err := s.Attach(ctx, "janus.plugin.echotest"); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorizedPlugin}) {
 					t.Fatalf("attach EchoTest with a VideoRoom-only token: %v, want 405", err)
 				}
 				sessions = append(sessions, s)
@@ -96,10 +97,10 @@ func TestStoredTokensAgainstRealJanus(t *testing.T) {
 				if onJanus(t, adm, tok.Token) {
 					t.Fatal("token still in list_tokens after the call ended")
 				}
-				if _, err := sessions[i].Attach(ctx, videoroom.Plugin); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}) {
+				if _, err := sessions[i].Attach(ctx, videoroom.Plugin); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorized}) {
 					t.Fatalf("attach after call end: %v, want 403", err)
 				}
-				if _, err := dial(t, tr.url, tok.Token).CreateSession(ctx); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}) {
+				if _, err := dial(t, tr.url, tok.Token).CreateSession(ctx); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorized}) {
 					t.Fatalf("create after call end: %v, want 403", err)
 				}
 			}
@@ -129,7 +130,7 @@ func TestStoredTokensAgainstRealJanus(t *testing.T) {
 		if onJanus(t, adm, stray) || !onJanus(t, adm, live.Token) {
 			t.Fatal("reconcile removed the wrong token")
 		}
-		if _, err := dial(t, inst.WSURL, stray).CreateSession(ctx); !errors.Is(err, &janus.Error{Code: janus.CodeUnauthorized}) {
+		if _, err := dial(t, inst.WSURL, stray).CreateSession(ctx); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorized}) {
 			t.Fatalf("stray token after reconcile: %v, want 403", err)
 		}
 		s, err := dial(t, inst.WSURL, live.Token).CreateSession(ctx)
