@@ -33,7 +33,7 @@ import (
 	"github.com/frontdesk/frontdesk/cluster"
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/idgen"
-	"github.com/frontdesk/frontdesk/janus"
+	janusadmin "github.com/frontdesk/frontdesk/janus/admin"
 	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/janus/tokens"
@@ -148,7 +148,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		for _, in := range cfg.Janus.Instances {
 			cfgs = append(cfgs, pool.InstanceConfig{Name: in.Name, WSURL: in.WSURL, HTTPURL: in.HTTPURL, AdminURL: in.AdminURL,
 				AdminSecret: in.AdminSecret.Reveal(), AdminKey: in.AdminKey.Reveal(), Capacity: in.Capacity})
-			admins[in.Name] = tokens.FromJanus(janus.NewAdmin(in.AdminURL, in.AdminSecret.Reveal()))
+			admins[in.Name] = tokens.FromJanus(janusadmin.New(in.AdminURL, in.AdminSecret.Reveal()))
 		}
 		a.pool, err = pool.New(ctx, cfgs, a.store.Placements(), pool.WithHealthInterval(cfg.Janus.HealthInterval),
 			pool.WithLogger(log), pool.WithRegisterer(reg))

@@ -11,9 +11,9 @@ import (
 	"net/http"
 
 	"github.com/frontdesk/frontdesk/auth"
-	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/frontdesk/frontdesk/proxy"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/queueapi"
@@ -105,7 +105,7 @@ func (r *resolver) EvictStale(ctx context.Context, t auth.Ticket) error {
 		return fmt.Errorf("app: evict: %w", err)
 	}
 	err = videoroom.Kick(ctx, inst.Admin().PluginRequester(videoroom.Plugin), room.ID, room.Secret, t.ParticipantID)
-	if err != nil && !errors.Is(err, &janus.PluginError{Code: videoroom.ErrCodeNoSuchFeed}) {
+	if err != nil && !errors.Is(err, &wire.PluginError{Code: videoroom.ErrCodeNoSuchFeed}) {
 		return fmt.Errorf("app: evict on %s: %w", inst.Name(), err)
 	}
 	return nil

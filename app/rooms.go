@@ -9,9 +9,9 @@ import (
 
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/idgen"
-	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/frontdesk/frontdesk/problem"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/sfu"
@@ -113,7 +113,7 @@ func (r *rooms) createJanus(ctx context.Context, req queue.RoomRequest) (queue.R
 			return queue.Room{Engine: queue.MediaJanus, Instance: inst.Name(), ID: id, Secret: req.Secret, PIN: req.PIN}, nil
 		}
 		_ = r.pool.Release(ctx, id)
-		if !errors.Is(err, &janus.PluginError{Code: videoroom.ErrCodeRoomExists}) || attempt == 3 {
+		if !errors.Is(err, &wire.PluginError{Code: videoroom.ErrCodeRoomExists}) || attempt == 3 {
 			return queue.Room{}, fmt.Errorf("app: create room on %s: %w", inst.Name(), err)
 		}
 	}
@@ -141,7 +141,7 @@ func (r *rooms) DestroyRoom(ctx context.Context, room queue.Room) error {
 			return nil
 		}
 		err = videoroom.Destroy(ctx, inst.Admin().PluginRequester(videoroom.Plugin), room.ID, room.Secret)
-		if err != nil && !errors.Is(err, &janus.PluginError{Code: videoroom.ErrCodeNoSuchRoom}) {
+		if err != nil && !errors.Is(err, &wire.PluginError{Code: videoroom.ErrCodeNoSuchRoom}) {
 			return fmt.Errorf("app: destroy room on %s: %w", inst.Name(), err)
 		}
 		return r.pool.Release(ctx, room.ID)

@@ -2,7 +2,6 @@ package janus
 
 import (
 	"errors"
-	"fmt"
 )
 
 // Sentinel errors of the client. Calls wrap them with the request verb.
@@ -21,28 +20,3 @@ var (
 	// http or https.
 	ErrUnsupportedURL = errors.New("janus: unsupported URL scheme")
 )
-
-// PluginError is an error reported by a plugin inside a success or event
-// reply: plugindata.data.error_code and plugindata.data.error (for VideoRoom,
-// codes 421-437 of janus_videoroom.c, e.g. 426 no such room, 427 room exists).
-// errors.Is(err, &PluginError{Code: c}) matches any *PluginError with code c.
-type PluginError struct {
-	// Plugin is the plugin package name, e.g. "janus.plugin.videoroom".
-	Plugin string
-	// Code is the plugin's error_code.
-	Code int
-	// Reason is the plugin's error text.
-	Reason string
-}
-
-// Error implements error.
-func (e *PluginError) Error() string {
-	return fmt.Sprintf("%s error %d: %s", e.Plugin, e.Code, e.Reason)
-}
-
-// Is reports whether target is a *PluginError with the same Code (and the
-// same Plugin, when target names one).
-func (e *PluginError) Is(target error) bool {
-	t, ok := target.(*PluginError)
-	return ok && t.Code == e.Code && (t.Plugin == "" || t.Plugin == e.Plugin)
-}

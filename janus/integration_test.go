@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/admin"
 	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
 	"github.com/frontdesk/frontdesk/janus/wire"
@@ -122,7 +123,7 @@ func TestAdminInfo(t *testing.T) {
 		t.Fatalf("get_status = %v, %v", st, err)
 	}
 	// A wrong admin secret is refused.
-	bad := janus.NewAdmin(inst.AdminURL, "wrong")
+	bad := admin.New(inst.AdminURL, "wrong")
 	if _, err := bad.ListSessions(ctx); !errors.Is(err, &janus.Error{Code: wire.CodeUnauthorized}) {
 		t.Fatalf("list_sessions with a wrong secret: err = %v, want 403", err)
 	}

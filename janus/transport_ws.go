@@ -14,13 +14,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 )
 
-// Subprotocol is the WebSocket subprotocol of the Janus API (Janus docs,
-// "WebSockets interface").
-const Subprotocol = "janus-protocol"
+// Subprotocol is wire.Subprotocol.
+const Subprotocol = wire.Subprotocol
 
 const (
 	// wsMaxMessage caps one received message (all its frames), in bytes.

@@ -16,7 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 
-	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/frontdesk/frontdesk/problem"
 )
 
@@ -71,7 +71,7 @@ func (p *Proxy) serveWS(w http.ResponseWriter, r *http.Request, g grant, target 
 
 	// Dial the backend before upgrading, so its failure is an HTTP error.
 	ctx, cancel := context.WithTimeout(r.Context(), DefaultBackendDialTimeout)
-	d := websocket.Dialer{Subprotocols: []string{janus.Subprotocol}, HandshakeTimeout: DefaultBackendDialTimeout,
+	d := websocket.Dialer{Subprotocols: []string{wire.Subprotocol}, HandshakeTimeout: DefaultBackendDialTimeout,
 		ReadBufferSize: 1024, WriteBufferPool: &writeBuffers}
 	backend, resp, err := d.DialContext(ctx, target.WSURL, nil)
 	cancel()
@@ -86,7 +86,7 @@ func (p *Proxy) serveWS(w http.ResponseWriter, r *http.Request, g grant, target 
 		return
 	}
 	up := websocket.Upgrader{
-		Subprotocols:    []string{janus.Subprotocol},
+		Subprotocols:    []string{wire.Subprotocol},
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked in ServeHTTP
 		ReadBufferSize:  1024,
 		WriteBufferPool: &writeBuffers,

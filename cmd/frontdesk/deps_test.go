@@ -15,6 +15,7 @@ var deniedModules = []string{
 	"github.com/getkin/kin-openapi",         // the OpenAPI document is generated at build time
 	"go.uber.org/goleak",                    // goroutine-leak checks in tests
 	"github.com/santhosh-tekuri/jsonschema", // event schema checks in tests
+	"github.com/gobwas/",                    // the Janus API client's WebSocket (tests and tools; the binary speaks only the Admin API)
 }
 
 // TestBinaryDependencies: cmd/frontdesk depends on none of the denied

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/admin"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
 	"github.com/frontdesk/frontdesk/janus/wire"
 )
@@ -105,11 +105,11 @@ func Run(ctx context.Context, t Target, opts ...Option) []Result {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	jopts := []janus.Option{janus.WithRequestTimeout(o.timeout)}
+	jopts := []admin.Option{admin.WithRequestTimeout(o.timeout)}
 	if o.hc != nil {
-		jopts = append(jopts, janus.WithHTTPClient(o.hc))
+		jopts = append(jopts, admin.WithHTTPClient(o.hc))
 	}
-	r := &run{t: t, o: o, admin: janus.NewAdmin(t.AdminURL, t.AdminSecret, jopts...)}
+	r := &run{t: t, o: o, admin: admin.New(t.AdminURL, t.AdminSecret, jopts...)}
 	if t.AdminSecret == "" {
 		// Without a secret NewAdmin would send "", which Janus refuses the same way.
 		r.noSecret = true
@@ -130,9 +130,9 @@ func Run(ctx context.Context, t Target, opts ...Option) []Result {
 type run struct {
 	t        Target
 	o        options
-	admin    *janus.Admin
+	admin    *admin.Client
 	noSecret bool
-	info     *janus.ServerInfo // nil when info failed
+	info     *admin.ServerInfo // nil when info failed
 	secretOK bool
 	// videoRoomOK is set when the VideoRoom plugin is loaded.
 	videoRoomOK bool
@@ -196,7 +196,7 @@ func (r *run) adminSecret(ctx context.Context) {
 	case err == nil:
 		r.secretOK = true
 		r.add(AdminSecret, Pass, "get_status accepted", "")
-	case errors.Is(err, &janus.Error{Code: wire.CodeUnauthorized}):
+	case errors.Is(err, &wire.Error{Code: wire.CodeUnauthorized}):
 		r.add(AdminSecret, Fail, "Janus refused the configured admin_secret (get_status: error 403, unauthorized request)",
 			"make admin_secret of this instance in Frontdesk's config equal general.admin_secret in janus.jcfg (the Janus side is rendered from JANUS_ADMIN_SECRET in the deployment)")
 	default:
@@ -250,7 +250,7 @@ func (r *run) adminKey(ctx context.Context) {
 	}
 	err := r.createDestroy(ctx, r.t.AdminKey)
 	switch {
-	case errors.Is(err, &janus.PluginError{Code: videoRoomUnauthorized}):
+	case errors.Is(err, &wire.PluginError{Code: videoRoomUnauthorized}):
 		r.add(AdminKey, Fail, "VideoRoom refused the configured admin_key (create: error 433, unauthorized)",
 			"make admin_key of this instance in Frontdesk's config equal general.admin_key in janus.plugin.videoroom.jcfg (rendered from JANUS_ADMIN_KEY in the deployment)")
 		return
@@ -262,7 +262,7 @@ func (r *run) adminKey(ctx context.Context) {
 	// answers 429 for a missing admin_key, 433 for a wrong one).
 	err = r.createDestroy(ctx, "")
 	switch {
-	case errors.Is(err, &janus.PluginError{Code: videoRoomMissingElement}), errors.Is(err, &janus.PluginError{Code: videoRoomUnauthorized}):
+	case errors.Is(err, &wire.PluginError{Code: videoRoomMissingElement}), errors.Is(err, &wire.PluginError{Code: videoRoomUnauthorized}):
 		r.keyOK = true
 		r.add(AdminKey, Pass, "a private test room was created and destroyed with the admin_key; without it, creation is refused", "")
 	case err == nil:

@@ -31,8 +31,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk/frontdesk/janus"
 	janusconfig "github.com/frontdesk/frontdesk/janus-config"
+	"github.com/frontdesk/frontdesk/janus/admin"
 )
 
 // Options are the optional settings of [Start].
@@ -229,7 +229,7 @@ func (inst *Instance) start() error {
 }
 
 // Admin returns an Admin API client for the instance.
-func (inst *Instance) Admin() *janus.Admin { return janus.NewAdmin(inst.AdminURL, inst.AdminSecret) }
+func (inst *Instance) Admin() *admin.Client { return admin.New(inst.AdminURL, inst.AdminSecret) }
 
 // Kill kills Janus with SIGKILL (a crash, as far as clients can tell) and
 // waits for it to exit.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/admin"
 )
 
 // InstanceConfig describes one Janus instance.
@@ -60,7 +60,7 @@ func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // Instance is a configured Janus instance with its live state.
 type Instance struct {
 	cfg   InstanceConfig
-	admin *janus.Admin
+	admin *admin.Client
 
 	state     State
 	load      int
@@ -77,7 +77,7 @@ func (i *Instance) Config() InstanceConfig { return i.cfg }
 func (i *Instance) Name() string { return i.cfg.Name }
 
 // Admin returns the instance's Admin API client.
-func (i *Instance) Admin() *janus.Admin { return i.admin }
+func (i *Instance) Admin() *admin.Client { return i.admin }
 
 // Status is a snapshot of an instance for the admin API; it holds no secret.
 type Status struct {

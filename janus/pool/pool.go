@@ -14,9 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/janus/admin"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/frontdesk/frontdesk/janus"
 )
 
 // Placements is the persisted room-to-instance map of the pool (which
@@ -103,7 +102,7 @@ func New(ctx context.Context, cfgs []InstanceConfig, placements Placements, opts
 		case c.Capacity < 0:
 			return nil, fmt.Errorf("%w: instance %q: negative capacity", ErrInvalidConfig, c.Name)
 		}
-		p.instances[c.Name] = &Instance{cfg: c, admin: janus.NewAdmin(c.AdminURL, c.AdminSecret, janus.WithRequestTimeout(p.interval))}
+		p.instances[c.Name] = &Instance{cfg: c, admin: admin.New(c.AdminURL, c.AdminSecret, admin.WithRequestTimeout(p.interval))}
 		p.order = append(p.order, c.Name)
 	}
 	if placements != nil {

@@ -4,18 +4,18 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/admin"
 )
 
-// admin adapts a *janus.Admin to [Admin].
-type admin struct{ a *janus.Admin }
+// janusAdmin adapts an *admin.Client to [Admin].
+type janusAdmin struct{ a *admin.Client }
 
 // FromJanus returns a's token management (Janus Admin API add_token,
 // remove_token, list_tokens) as an [Admin].
-func FromJanus(a *janus.Admin) Admin { return admin{a} }
+func FromJanus(a *admin.Client) Admin { return janusAdmin{a} }
 
 // AddToken implements [Admin].
-func (x admin) AddToken(ctx context.Context, token string, plugins ...string) error {
+func (x janusAdmin) AddToken(ctx context.Context, token string, plugins ...string) error {
 	if err := x.a.AddToken(ctx, token, plugins...); err != nil {
 		return fmt.Errorf("tokens: add_token: %w", err)
 	}
@@ -23,7 +23,7 @@ func (x admin) AddToken(ctx context.Context, token string, plugins ...string) er
 }
 
 // RemoveToken implements [Admin].
-func (x admin) RemoveToken(ctx context.Context, token string) error {
+func (x janusAdmin) RemoveToken(ctx context.Context, token string) error {
 	if err := x.a.RemoveToken(ctx, token); err != nil {
 		return fmt.Errorf("tokens: remove_token: %w", err)
 	}
@@ -31,7 +31,7 @@ func (x admin) RemoveToken(ctx context.Context, token string) error {
 }
 
 // ListTokens implements [Admin]: the token strings of list_tokens.
-func (x admin) ListTokens(ctx context.Context) ([]string, error) {
+func (x janusAdmin) ListTokens(ctx context.Context) ([]string, error) {
 	ts, err := x.a.ListTokens(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: list_tokens: %w", err)

@@ -46,7 +46,7 @@ type Store interface {
 // Admin is the part of the Janus Admin API (Janus docs, "Admin/Monitor
 // API", token management: add_token, remove_token, list_tokens) that
 // [Manager] needs, for one Janus instance. [FromJanus] adapts a
-// *janus.Admin to it; [AdminFuncs] adapts plain functions.
+// *admin.Client to it; [AdminFuncs] adapts plain functions.
 type Admin interface {
 	// AddToken adds a stored token allowed to attach to the named plugins.
 	AddToken(ctx context.Context, token string, plugins ...string) error

@@ -5,7 +5,7 @@
 // Room management ([Create], [Edit], [Destroy], [Exists], [List],
 // [ListParticipants], [Allowed], [Kick], [Moderate]) is synchronous and runs
 // over any [Requester]: a *janus.Handle attached to the plugin, or
-// *janus.AdminPlugin (Admin API message_plugin, no session needed).
+// *admin.Plugin (Admin API message_plugin, no session needed).
 // Participant requests ([JoinPublisher], [Publish], [JoinSubscriber],
 // [Start], ...) are asynchronous and run over a [Messenger] (a
 // *janus.Handle). [ParseEvent] turns plugin events into typed values.
@@ -15,14 +15,14 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // Plugin is the VideoRoom plugin's package name.
 const Plugin = "janus.plugin.videoroom"
 
 // VideoRoom error codes (janus_videoroom.c, JANUS_VIDEOROOM_ERROR_*); match
-// them with errors.Is(err, &janus.PluginError{Code: ...}).
+// them with errors.Is(err, &wire.PluginError{Code: ...}).
 const (
 	ErrCodeUnknownError     = 499
 	ErrCodeNoMessage        = 421
@@ -46,7 +46,7 @@ const (
 
 // Requester sends a synchronous plugin request and returns
 // plugindata.data (or the message_plugin response). *janus.Handle and
-// *janus.AdminPlugin implement it.
+// *admin.Plugin implement it.
 type Requester interface {
 	Request(ctx context.Context, body any) (json.RawMessage, error)
 }
@@ -54,5 +54,5 @@ type Requester interface {
 // Messenger sends an asynchronous plugin request with an optional JSEP and
 // returns the plugin's event. *janus.Handle implements it.
 type Messenger interface {
-	Message(ctx context.Context, body any, jsep *janus.JSEP) (*janus.Message, error)
+	Message(ctx context.Context, body any, jsep *wire.JSEP) (*wire.Message, error)
 }

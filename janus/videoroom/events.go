@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // EventKind names a VideoRoom event.
@@ -114,11 +114,11 @@ type Attached struct {
 }
 
 // ParseEvent decodes a VideoRoom event from a handle event. It returns an
-// error wrapping janus.ErrUnexpectedReply when m carries no VideoRoom data;
+// error wrapping ErrUnexpectedReply when m carries no VideoRoom data;
 // unknown events come back with Kind KindUnknown and Raw set.
-func ParseEvent(m *janus.Message) (*Event, error) {
+func ParseEvent(m *wire.Message) (*Event, error) {
 	if m == nil || m.PluginData == nil || m.PluginData.Plugin != Plugin {
-		return nil, fmt.Errorf("videoroom: %w: not a VideoRoom event", janus.ErrUnexpectedReply)
+		return nil, fmt.Errorf("videoroom: %w: not a VideoRoom event", ErrUnexpectedReply)
 	}
 	return DecodeEvent(m.PluginData.Data)
 }
@@ -127,12 +127,12 @@ func ParseEvent(m *janus.Message) (*Event, error) {
 func DecodeEvent(data json.RawMessage) (*Event, error) {
 	var ev Event
 	if err := json.Unmarshal(data, &ev); err != nil {
-		return nil, fmt.Errorf("videoroom: %w: %v", janus.ErrUnexpectedReply, err)
+		return nil, fmt.Errorf("videoroom: %w: %v", ErrUnexpectedReply, err)
 	}
 	ev.Raw = data
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
-		return nil, fmt.Errorf("videoroom: %w: %v", janus.ErrUnexpectedReply, err)
+		return nil, fmt.Errorf("videoroom: %w: %v", ErrUnexpectedReply, err)
 	}
 	idOrSelf := func(raw json.RawMessage) {
 		if string(raw) == `"ok"` {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
 // JoinPublisherRequest is "join" with ptype "publisher" (VideoRoom docs,
@@ -62,17 +62,17 @@ type Publisher struct {
 }
 
 // message runs an asynchronous request and decodes the event's data into out.
-func message(ctx context.Context, m Messenger, verb string, body any, jsep *janus.JSEP, out any) (*janus.Message, error) {
+func message(ctx context.Context, m Messenger, verb string, body any, jsep *wire.JSEP, out any) (*wire.Message, error) {
 	ev, err := m.Message(ctx, body, jsep)
 	if err != nil {
 		return nil, fmt.Errorf("videoroom: %s: %w", verb, err)
 	}
 	if ev.PluginData == nil {
-		return nil, fmt.Errorf("videoroom: %s: %w: no plugindata", verb, janus.ErrUnexpectedReply)
+		return nil, fmt.Errorf("videoroom: %s: %w: no plugindata", verb, ErrUnexpectedReply)
 	}
 	if out != nil {
 		if err := json.Unmarshal(ev.PluginData.Data, out); err != nil {
-			return nil, fmt.Errorf("videoroom: %s: %w: %v", verb, janus.ErrUnexpectedReply, err)
+			return nil, fmt.Errorf("videoroom: %s: %w: %v", verb, ErrUnexpectedReply, err)
 		}
 	}
 	return ev, nil
@@ -91,7 +91,7 @@ func JoinPublisher(ctx context.Context, m Messenger, req JoinPublisherRequest) (
 		return nil, err
 	}
 	if j.VideoRoom != "joined" {
-		return nil, fmt.Errorf("videoroom: join: %w: videoroom=%q", janus.ErrUnexpectedReply, j.VideoRoom)
+		return nil, fmt.Errorf("videoroom: join: %w: videoroom=%q", ErrUnexpectedReply, j.VideoRoom)
 	}
 	return &j, nil
 }
@@ -122,7 +122,7 @@ type StreamDescription struct {
 
 // Publish publishes media with the given JSEP offer and returns the
 // "configured" event and Janus's JSEP answer.
-func Publish(ctx context.Context, m Messenger, req PublishRequest, offer janus.JSEP) (*Configured, *janus.JSEP, error) {
+func Publish(ctx context.Context, m Messenger, req PublishRequest, offer wire.JSEP) (*Configured, *wire.JSEP, error) {
 	body := struct {
 		Request string `json:"request"`
 		PublishRequest
@@ -133,7 +133,7 @@ func Publish(ctx context.Context, m Messenger, req PublishRequest, offer janus.J
 		return nil, nil, err
 	}
 	if ev.JSEP == nil {
-		return nil, nil, fmt.Errorf("videoroom: publish: %w: no JSEP answer", janus.ErrUnexpectedReply)
+		return nil, nil, fmt.Errorf("videoroom: publish: %w: no JSEP answer", ErrUnexpectedReply)
 	}
 	return &c, ev.JSEP, nil
 }
@@ -152,7 +152,7 @@ type ConfigureRequest struct {
 
 // Configure changes a publisher's or subscriber's settings, optionally with
 // a JSEP (renegotiation), and returns the event and any JSEP.
-func Configure(ctx context.Context, m Messenger, req ConfigureRequest, jsep *janus.JSEP) (*Configured, *janus.JSEP, error) {
+func Configure(ctx context.Context, m Messenger, req ConfigureRequest, jsep *wire.JSEP) (*Configured, *wire.JSEP, error) {
 	body := struct {
 		Request string `json:"request"`
 		ConfigureRequest
@@ -203,7 +203,7 @@ type JoinSubscriberRequest struct {
 
 // JoinSubscriber creates a subscription and returns the "attached" event and
 // Janus's JSEP offer, to be answered with [Start]. Errors: 426, 428 no such feed.
-func JoinSubscriber(ctx context.Context, m Messenger, req JoinSubscriberRequest) (*Attached, *janus.JSEP, error) {
+func JoinSubscriber(ctx context.Context, m Messenger, req JoinSubscriberRequest) (*Attached, *wire.JSEP, error) {
 	body := struct {
 		Request string `json:"request"`
 		PType   string `json:"ptype"`
@@ -215,13 +215,13 @@ func JoinSubscriber(ctx context.Context, m Messenger, req JoinSubscriberRequest)
 		return nil, nil, err
 	}
 	if a.VideoRoom != "attached" || ev.JSEP == nil {
-		return nil, nil, fmt.Errorf("videoroom: join subscriber: %w: videoroom=%q jsep=%v", janus.ErrUnexpectedReply, a.VideoRoom, ev.JSEP != nil)
+		return nil, nil, fmt.Errorf("videoroom: join subscriber: %w: videoroom=%q jsep=%v", ErrUnexpectedReply, a.VideoRoom, ev.JSEP != nil)
 	}
 	return &a, ev.JSEP, nil
 }
 
 // Start completes a subscription with the subscriber's JSEP answer.
-func Start(ctx context.Context, m Messenger, answer janus.JSEP) error {
+func Start(ctx context.Context, m Messenger, answer wire.JSEP) error {
 	_, err := message(ctx, m, "start", map[string]string{"request": "start"}, &answer, nil)
 	return err
 }
@@ -250,7 +250,7 @@ func Switch(ctx context.Context, m Messenger, streams []SwitchStream) error {
 
 // Update adds and removes subscription streams; Janus answers with an
 // "updated" event and, when media changes, a new JSEP offer (nil otherwise).
-func Update(ctx context.Context, m Messenger, subscribe, unsubscribe []SubscribeStream) (*janus.JSEP, error) {
+func Update(ctx context.Context, m Messenger, subscribe, unsubscribe []SubscribeStream) (*wire.JSEP, error) {
 	body := map[string]any{"request": "update"}
 	if len(subscribe) > 0 {
 		body["subscribe"] = subscribe

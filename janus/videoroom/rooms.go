@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-
-	"github.com/frontdesk/frontdesk/janus"
 )
 
 // CreateRequest is the "create" request (VideoRoom docs, "create").
@@ -67,14 +65,14 @@ func request(ctx context.Context, r Requester, verb string, body any, want strin
 		VideoRoom string `json:"videoroom"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return fmt.Errorf("videoroom: %s: %w: %v", verb, janus.ErrUnexpectedReply, err)
+		return fmt.Errorf("videoroom: %s: %w: %v", verb, ErrUnexpectedReply, err)
 	}
 	if want != "" && head.VideoRoom != want {
-		return fmt.Errorf("videoroom: %s: %w: videoroom=%q, want %q", verb, janus.ErrUnexpectedReply, head.VideoRoom, want)
+		return fmt.Errorf("videoroom: %s: %w: videoroom=%q, want %q", verb, ErrUnexpectedReply, head.VideoRoom, want)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("videoroom: %s: %w: %v", verb, janus.ErrUnexpectedReply, err)
+			return fmt.Errorf("videoroom: %s: %w: %v", verb, ErrUnexpectedReply, err)
 		}
 	}
 	return nil

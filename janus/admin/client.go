@@ -1,53 +1,60 @@
-package janus
+package admin
 
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
+
+	"github.com/frontdesk/frontdesk/idgen"
+	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
-// Admin is a client of the Janus Admin API over HTTP (Janus docs, "Admin/Monitor
-// API"): POST /admin, /admin/<session> and /admin/<session>/<handle> with
-// "admin_secret". "info" and "ping" need no secret; everything else does.
-// The secret is never logged or put in errors. Safe for concurrent use.
-type Admin struct {
+// Client is a client of the Janus Admin API over HTTP (Janus docs,
+// "Admin/Monitor API"): POST /admin, /admin/<session> and
+// /admin/<session>/<handle> with "admin_secret". "info" and "ping" need
+// no secret; everything else does. The secret is never logged or put in
+// errors. Safe for concurrent use.
+type Client struct {
 	base   string
 	secret string
-	hc     *http.Client
 	opts   options
 	prefix string
 	seq    atomic.Uint64
 }
 
-// NewAdmin returns an Admin API client for url (e.g.
+// New returns an Admin API client for url (e.g.
 // "http://10.0.0.2:7088/admin") authenticating with secret (admin_secret).
-// Options: WithHTTPClient, WithRequestTimeout, WithLogger, WithHeader.
-func NewAdmin(url, secret string, opts ...Option) *Admin {
-	o := buildOptions(opts)
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	return &Admin{base: strings.TrimRight(url, "/"), secret: secret, hc: o.httpClient, opts: o, prefix: "adm-" + hex.EncodeToString(rnd[:]) + "-"}
+func New(url, secret string, opts ...Option) *Client {
+	o := options{httpClient: http.DefaultClient, requestTimeout: 10 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Client{base: strings.TrimRight(url, "/"), secret: secret, opts: o, prefix: "adm-" + idgen.Hex(4) + "-"}
 }
 
 // URL returns the Admin API base URL.
-func (a *Admin) URL() string { return a.base }
+func (a *Client) URL() string { return a.base }
 
-// call posts an Admin API request and returns the decoded reply, or *Error
-// for {"janus":"error"}. path is "", "/<session>" or "/<session>/<handle>".
-func (a *Admin) call(ctx context.Context, path, verb string, extra map[string]any) (*Message, error) {
+// maxReply bounds a reply's size (bytes).
+const maxReply = 16 << 20
+
+// call posts an Admin API request and returns the decoded reply, or a
+// *wire.Error for {"janus":"error"}. path is "", "/<session>" or
+// "/<session>/<handle>".
+func (a *Client) call(ctx context.Context, path, verb string, extra map[string]any) (*wire.Message, error) {
 	if _, ok := ctx.Deadline(); !ok && a.opts.requestTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.opts.requestTimeout)
 		defer cancel()
 	}
-	req := &request{Janus: verb, Transaction: a.prefix + strconv.FormatUint(a.seq.Add(1), 36), AdminSecret: a.secret, Extra: extra}
+	req := &wire.Request{Janus: verb, Transaction: a.prefix + strconv.FormatUint(a.seq.Add(1), 36), AdminSecret: a.secret, Extra: extra}
 	b, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("janus admin: %s: encode: %w", verb, err)
@@ -60,17 +67,26 @@ func (a *Admin) call(ctx context.Context, path, verb string, extra map[string]an
 	for k, v := range a.opts.header {
 		hr.Header[k] = v
 	}
-	t := &httpTransport{hc: a.hc}
-	body, err := t.do(hr)
+	resp, err := a.opts.httpClient.Do(hr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("janus admin: %s: %w", verb, ctx.Err())
 		}
-		return nil, fmt.Errorf("janus admin: %s: %w: %v", verb, ErrConnectionLost, err)
+		return nil, fmt.Errorf("janus admin: %s: %w: %v", verb, ErrUnreachable, err)
 	}
-	msgs, err := decodeMessages(body)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
 	if err != nil {
-		return nil, fmt.Errorf("janus admin: %s: %w", verb, err)
+		return nil, fmt.Errorf("janus admin: %s: %w: %v", verb, ErrUnreachable, err)
+	}
+	msgs, err := wire.DecodeMessages(body)
+	if err != nil {
+		if resp.StatusCode/100 != 2 {
+			// Janus's HTTP transport answers some errors with a Janus
+			// reply and a 4xx/5xx status; anything else is no answer.
+			return nil, fmt.Errorf("janus admin: %s: %w: HTTP %d", verb, ErrUnreachable, resp.StatusCode)
+		}
+		return nil, fmt.Errorf("janus admin: %s: %w: %w", verb, ErrUnexpectedReply, err)
 	}
 	m := msgs[0]
 	if m.Janus == "error" && m.Error != nil {
@@ -80,7 +96,7 @@ func (a *Admin) call(ctx context.Context, path, verb string, extra map[string]an
 }
 
 // field decodes one top-level member of an Admin reply into v.
-func field(m *Message, name string, v any) error {
+func field(m *wire.Message, name string, v any) error {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(m.Raw, &obj); err != nil {
 		return fmt.Errorf("%w: %v", ErrUnexpectedReply, err)
@@ -95,8 +111,6 @@ func field(m *Message, name string, v any) error {
 	return nil
 }
 
-// ServerInfo is the part of Janus's "server_info" reply Frontdesk uses
-// (Janus docs, "info"). Raw keeps the whole reply.
 type ServerInfo struct {
 	// Name is the server name ("Janus WebRTC Server").
 	Name string `json:"name"`
@@ -127,7 +141,7 @@ type ServerInfo struct {
 }
 
 // Info returns the server's info (no secret needed).
-func (a *Admin) Info(ctx context.Context) (*ServerInfo, error) {
+func (a *Client) Info(ctx context.Context) (*ServerInfo, error) {
 	m, err := a.call(ctx, "", "info", nil)
 	if err != nil {
 		return nil, err
@@ -141,7 +155,7 @@ func (a *Admin) Info(ctx context.Context) (*ServerInfo, error) {
 }
 
 // Ping checks that the Admin API answers ("pong"; no secret needed).
-func (a *Admin) Ping(ctx context.Context) error {
+func (a *Client) Ping(ctx context.Context) error {
 	m, err := a.call(ctx, "", "ping", nil)
 	if err != nil {
 		return err
@@ -154,7 +168,7 @@ func (a *Admin) Ping(ctx context.Context) error {
 
 // GetStatus returns the server's run-time settings ("status" member of the
 // get_status reply: token_auth, session_timeout, log_level, ...).
-func (a *Admin) GetStatus(ctx context.Context) (map[string]any, error) {
+func (a *Client) GetStatus(ctx context.Context) (map[string]any, error) {
 	m, err := a.call(ctx, "", "get_status", nil)
 	if err != nil {
 		return nil, err
@@ -167,7 +181,7 @@ func (a *Admin) GetStatus(ctx context.Context) (map[string]any, error) {
 }
 
 // ListSessions returns the ids of the server's sessions.
-func (a *Admin) ListSessions(ctx context.Context) ([]uint64, error) {
+func (a *Client) ListSessions(ctx context.Context) ([]uint64, error) {
 	m, err := a.call(ctx, "", "list_sessions", nil)
 	if err != nil {
 		return nil, err
@@ -180,7 +194,7 @@ func (a *Admin) ListSessions(ctx context.Context) ([]uint64, error) {
 }
 
 // ListHandles returns the ids of the handles of a session (458 if unknown).
-func (a *Admin) ListHandles(ctx context.Context, session uint64) ([]uint64, error) {
+func (a *Client) ListHandles(ctx context.Context, session uint64) ([]uint64, error) {
 	m, err := a.call(ctx, "/"+strconv.FormatUint(session, 10), "list_handles", nil)
 	if err != nil {
 		return nil, err
@@ -194,7 +208,7 @@ func (a *Admin) ListHandles(ctx context.Context, session uint64) ([]uint64, erro
 
 // HandleInfo returns the "info" member of handle_info for a handle: plugin,
 // WebRTC and ICE state, streams and statistics, as raw JSON.
-func (a *Admin) HandleInfo(ctx context.Context, session, handle uint64) (json.RawMessage, error) {
+func (a *Client) HandleInfo(ctx context.Context, session, handle uint64) (json.RawMessage, error) {
 	m, err := a.call(ctx, "/"+strconv.FormatUint(session, 10)+"/"+strconv.FormatUint(handle, 10), "handle_info", nil)
 	if err != nil {
 		return nil, err
@@ -216,7 +230,7 @@ type StoredToken struct {
 
 // AddToken adds a stored token (token_auth must be on), allowed to attach to
 // plugins (all plugins when none is named).
-func (a *Admin) AddToken(ctx context.Context, token string, plugins ...string) error {
+func (a *Client) AddToken(ctx context.Context, token string, plugins ...string) error {
 	extra := map[string]any{"token": token}
 	if len(plugins) > 0 {
 		extra["plugins"] = plugins
@@ -226,13 +240,13 @@ func (a *Admin) AddToken(ctx context.Context, token string, plugins ...string) e
 }
 
 // RemoveToken removes a stored token (470 when unknown).
-func (a *Admin) RemoveToken(ctx context.Context, token string) error {
+func (a *Client) RemoveToken(ctx context.Context, token string) error {
 	_, err := a.call(ctx, "", "remove_token", map[string]any{"token": token})
 	return err
 }
 
 // ListTokens returns every stored token with its allowed plugins.
-func (a *Admin) ListTokens(ctx context.Context) ([]StoredToken, error) {
+func (a *Client) ListTokens(ctx context.Context) ([]StoredToken, error) {
 	m, err := a.call(ctx, "", "list_tokens", nil)
 	if err != nil {
 		return nil, err
@@ -247,20 +261,20 @@ func (a *Admin) ListTokens(ctx context.Context) ([]StoredToken, error) {
 }
 
 // AllowToken lets token attach to plugins as well.
-func (a *Admin) AllowToken(ctx context.Context, token string, plugins ...string) error {
+func (a *Client) AllowToken(ctx context.Context, token string, plugins ...string) error {
 	_, err := a.call(ctx, "", "allow_token", map[string]any{"token": token, "plugins": plugins})
 	return err
 }
 
 // DisallowToken stops token from attaching to plugins.
-func (a *Admin) DisallowToken(ctx context.Context, token string, plugins ...string) error {
+func (a *Client) DisallowToken(ctx context.Context, token string, plugins ...string) error {
 	_, err := a.call(ctx, "", "disallow_token", map[string]any{"token": token, "plugins": plugins})
 	return err
 }
 
 // AcceptNewSessions turns session creation on or off (off drains the
 // instance: create then fails with 472).
-func (a *Admin) AcceptNewSessions(ctx context.Context, accept bool) error {
+func (a *Client) AcceptNewSessions(ctx context.Context, accept bool) error {
 	_, err := a.call(ctx, "", "accept_new_sessions", map[string]any{"accept": accept})
 	return err
 }
@@ -268,7 +282,7 @@ func (a *Admin) AcceptNewSessions(ctx context.Context, accept bool) error {
 // MessagePlugin sends a synchronous request to a plugin with no session
 // (e.g. VideoRoom create, destroy, listparticipants) and returns the plugin's
 // "response". A plugin error (error_code) becomes *PluginError.
-func (a *Admin) MessagePlugin(ctx context.Context, plugin string, body any) (json.RawMessage, error) {
+func (a *Client) MessagePlugin(ctx context.Context, plugin string, body any) (json.RawMessage, error) {
 	m, err := a.call(ctx, "", "message_plugin", map[string]any{"plugin": plugin, "request": body})
 	if err != nil {
 		return nil, err
@@ -277,7 +291,7 @@ func (a *Admin) MessagePlugin(ctx context.Context, plugin string, body any) (jso
 	if err := field(m, "response", &resp); err != nil {
 		return nil, fmt.Errorf("janus admin: message_plugin: %w", err)
 	}
-	if perr := pluginError(&PluginData{Plugin: plugin, Data: resp}); perr != nil {
+	if perr := wire.PluginErrorOf(&wire.PluginData{Plugin: plugin, Data: resp}); perr != nil {
 		return resp, fmt.Errorf("janus admin: message_plugin: %w", perr)
 	}
 	return resp, nil
@@ -286,7 +300,7 @@ func (a *Admin) MessagePlugin(ctx context.Context, plugin string, body any) (jso
 // QueryEventHandler sends a request to an event handler (e.g.
 // "janus.eventhandler.sampleevh" with {"request":"tweak", ...}) and returns
 // its "response".
-func (a *Admin) QueryEventHandler(ctx context.Context, handler string, body any) (json.RawMessage, error) {
+func (a *Client) QueryEventHandler(ctx context.Context, handler string, body any) (json.RawMessage, error) {
 	m, err := a.call(ctx, "", "query_eventhandler", map[string]any{"handler": handler, "request": body})
 	if err != nil {
 		return nil, err
@@ -299,20 +313,20 @@ func (a *Admin) QueryEventHandler(ctx context.Context, handler string, body any)
 }
 
 // PluginRequester returns a requester that sends synchronous requests to
-// plugin through [Admin.MessagePlugin], with the same shape as
-// [Handle.Request], for code that manages rooms without a session.
-func (a *Admin) PluginRequester(plugin string) *AdminPlugin {
-	return &AdminPlugin{a: a, plugin: plugin}
+// plugin through [Client.MessagePlugin], with the same shape as
+// janus.Handle.Request, for code that manages rooms without a session.
+func (a *Client) PluginRequester(plugin string) *Plugin {
+	return &Plugin{a: a, plugin: plugin}
 }
 
-// AdminPlugin sends synchronous plugin requests through the Admin API.
-type AdminPlugin struct {
-	a      *Admin
+// Plugin sends synchronous plugin requests through the Admin API.
+type Plugin struct {
+	a      *Client
 	plugin string
 }
 
 // Request sends body to the plugin with message_plugin and returns its
-// response; see [Admin.MessagePlugin].
-func (p *AdminPlugin) Request(ctx context.Context, body any) (json.RawMessage, error) {
+// response; see [Client.MessagePlugin].
+func (p *Plugin) Request(ctx context.Context, body any) (json.RawMessage, error) {
 	return p.a.MessagePlugin(ctx, p.plugin, body)
 }
