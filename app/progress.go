@@ -3,10 +3,10 @@ package app
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/frontdesk/frontdesk/bus"
+	"github.com/frontdesk/frontdesk/callevent"
 	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/queue"
@@ -48,13 +48,13 @@ func pumpProgress(ctx context.Context, sub *bus.Subscription, q progressSink, p 
 			}
 			var kind queue.ProgressKind
 			switch step.Kind {
-			case events.CallJoined:
+			case callevent.Joined:
 				kind = queue.ProgressJoined
-			case events.CallMediaUp:
+			case callevent.MediaUp:
 				kind = queue.ProgressWebRTCUp
-			case events.CallLeft:
+			case callevent.Left:
 				kind = queue.ProgressLeaving
-			case events.CallHangup:
+			case callevent.Hangup:
 				kind = queue.ProgressHangup
 			default:
 				continue
@@ -62,9 +62,8 @@ func pumpProgress(ctx context.Context, sub *bus.Subscription, q progressSink, p 
 			// Janus events name their server_name, which must equal the
 			// instance's configured name; the SFU emits as BuiltinInstance.
 			instance := ev.Emitter
-			room, err1 := strconv.ParseUint(string(step.Room), 10, 64)
-			feed, err2 := strconv.ParseUint(string(step.Participant), 10, 64)
-			if err1 != nil || err2 != nil {
+			room, feed := step.Room, step.Participant
+			if room == 0 || feed == 0 {
 				continue // not one of Frontdesk's numeric rooms
 			}
 			at := time.UnixMicro(ev.Timestamp)

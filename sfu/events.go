@@ -1,9 +1,9 @@
 package sfu
 
 import (
-	"strconv"
 	"time"
 
+	"github.com/frontdesk/frontdesk/callevent"
 	"github.com/frontdesk/frontdesk/janus/events"
 )
 
@@ -27,7 +27,7 @@ type noEmitter struct{}
 
 func (noEmitter) Emit(*events.Event) {}
 
-// stepType is an internal step of a call; those with a CallKind are emitted.
+// stepType is an internal step of a call; those with a callevent.Kind are emitted.
 type stepType int
 
 const (
@@ -53,30 +53,30 @@ const (
 // not emitted).
 func (t stepType) String() string { return t.callKind().String() }
 
-func (t stepType) callKind() events.CallKind {
+func (t stepType) callKind() callevent.Kind {
 	switch t {
 	case stepAttached:
-		return events.CallAttached
+		return callevent.Attached
 	case stepDetached:
-		return events.CallDetached
+		return callevent.Detached
 	case stepJoined:
-		return events.CallJoined
+		return callevent.Joined
 	case stepPublished:
-		return events.CallPublished
+		return callevent.Published
 	case stepUnpublished:
-		return events.CallUnpublished
+		return callevent.Unpublished
 	case stepLeaving:
-		return events.CallLeft
+		return callevent.Left
 	case stepWebRTCUp:
-		return events.CallMediaUp
+		return callevent.MediaUp
 	case stepMediaReceiving:
-		return events.CallMediaReceiving
+		return callevent.MediaReceiving
 	case stepMediaStopped:
-		return events.CallMediaStopped
+		return callevent.MediaStopped
 	case stepHangup:
-		return events.CallHangup
+		return callevent.Hangup
 	default:
-		return events.CallUnknown
+		return callevent.Unknown
 	}
 }
 
@@ -93,22 +93,15 @@ type step struct {
 	Reason      string
 }
 
-func idString(id uint64) events.ID {
-	if id == 0 {
-		return ""
-	}
-	return events.ID(strconv.FormatUint(id, 10))
-}
-
 func (s *Server) emitEvent(st step) {
 	kind := st.Type.callKind()
-	if kind == events.CallUnknown {
+	if kind == callevent.Unknown {
 		return
 	}
-	ev := events.NewCallEvent(s.cfg.Name, time.Now(), st.SessionID, st.HandleID, events.CallEvent{
+	ev := events.NewCallEvent(s.cfg.Name, time.Now(), st.SessionID, st.HandleID, callevent.Event{
 		Kind:        kind,
-		Room:        idString(st.Room),
-		Participant: idString(st.Participant),
+		Room:        st.Room,
+		Participant: st.Participant,
 		Media:       st.Media,
 		Reason:      st.Reason,
 	})

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk/frontdesk/callevent"
 	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -195,7 +196,7 @@ func TestSessionTimeout(t *testing.T) {
 // recorder is an Emitter fake.
 type recorder struct {
 	mu    sync.Mutex
-	kinds []events.CallKind
+	kinds []callevent.Kind
 	evs   []*events.Event
 }
 
@@ -207,12 +208,12 @@ func (r *recorder) Emit(e *events.Event) {
 	r.evs = append(r.evs, e)
 }
 
-func (r *recorder) has(k events.CallKind, participant uint64) bool {
+func (r *recorder) has(k callevent.Kind, participant uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.evs {
 		c, _ := e.Call()
-		if c.Kind == k && (participant == 0 || c.Participant == idString(participant)) {
+		if c.Kind == k && (participant == 0 || c.Participant == participant) {
 			return true
 		}
 	}
@@ -245,7 +246,7 @@ func TestRoomsFromGoAndEvents(t *testing.T) {
 	if err != nil || len(parts) != 1 || parts[0].ID != alice.id || !parts[0].Publisher || parts[0].Display != "alice" {
 		t.Fatalf("participants: %v %v", parts, err)
 	}
-	if !eventually(3*time.Second, func() bool { return rec.has(events.CallMediaReceiving, alice.id) }) {
+	if !eventually(3*time.Second, func() bool { return rec.has(callevent.MediaReceiving, alice.id) }) {
 		t.Fatalf("no media-receiving event: %v", rec.kinds)
 	}
 	// the caller's media stops: "media" receiving false, then true again.
@@ -259,7 +260,7 @@ func TestRoomsFromGoAndEvents(t *testing.T) {
 			t.Fatalf("media stopped: %v", e)
 		}
 	}
-	if !rec.has(events.CallMediaStopped, alice.id) {
+	if !rec.has(callevent.MediaStopped, alice.id) {
 		t.Fatalf("no media-stopped event: %v", rec.kinds)
 	}
 	alice.peer.paused.Store(false)
@@ -283,7 +284,7 @@ func TestRoomsFromGoAndEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.wait(alice.sid, func(m msg) bool { return m.id("sender") == bh && m.data().str("reason") == "kicked" })
-	if !rec.has(events.CallLeft, bob.id("id")) {
+	if !rec.has(callevent.Left, bob.id("id")) {
 		t.Fatalf("no left event for the kicked participant: %v", rec.kinds)
 	}
 	if err := srv.SetAllowed(ctx, room+1, nil); !errors.Is(err, ErrNoSuchRoom) {
@@ -299,7 +300,7 @@ func TestRoomsFromGoAndEvents(t *testing.T) {
 		t.Fatalf("destroy twice: %v", err)
 	}
 	j.call(msg{"janus": "destroy", "session_id": alice.sid})
-	for _, k := range []events.CallKind{events.CallAttached, events.CallJoined, events.CallMediaUp, events.CallPublished, events.CallHangup, events.CallDetached} {
+	for _, k := range []callevent.Kind{callevent.Attached, callevent.Joined, callevent.MediaUp, callevent.Published, callevent.Hangup, callevent.Detached} {
 		if !rec.has(k, 0) {
 			t.Errorf("no %s event (got %v)", k, rec.kinds)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/frontdesk/frontdesk/bus"
+	"github.com/frontdesk/frontdesk/callevent"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/events"
 	"github.com/frontdesk/frontdesk/janus/janustest"
@@ -206,7 +207,7 @@ func TestRealJanusParticipantLifecycle(t *testing.T) {
 			ms, ok := ev.Payload.(*events.MediaStateEvent)
 			return ok && mine(ev) && ms.Media == media && ms.Receiving
 		})
-		if c, ok := ev.Call(); !ok || c.Kind != events.CallMediaReceiving || c.Participant != "4242" {
+		if c, ok := ev.Call(); !ok || c.Kind != callevent.MediaReceiving || c.Participant != 4242 {
 			t.Errorf("%s receiving as a call event = %+v", media, c)
 		}
 	}

@@ -1,6 +1,10 @@
 package events
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/frontdesk/frontdesk/callevent"
+)
 
 func TestCorrelatorFollowsParticipantThroughCapture(t *testing.T) {
 	c := NewCorrelator(0)
@@ -69,31 +73,31 @@ func TestCorrelatorSubscriberAndEviction(t *testing.T) {
 func TestCallMapping(t *testing.T) {
 	tests := []struct {
 		in   string
-		want CallKind
+		want callevent.Kind
 	}{
-		{`{"type":2,"timestamp":1,"session_id":1,"handle_id":2,"event":{"name":"attached","plugin":"janus.plugin.videoroom"}}`, CallAttached},
-		{`{"type":64,"timestamp":1,"session_id":1,"handle_id":2,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"joined","room":1,"id":2}}}`, CallJoined},
-		{`{"type":64,"timestamp":1,"session_id":1,"handle_id":2,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"published","room":1,"id":2}}}`, CallPublished},
-		{`{"type":16,"subtype":6,"timestamp":1,"session_id":1,"handle_id":2,"event":{"connection":"webrtcup"}}`, CallMediaUp},
-		{`{"type":32,"subtype":1,"timestamp":1,"session_id":1,"handle_id":2,"event":{"media":"audio","mid":"0","receiving":true}}`, CallMediaReceiving},
-		{`{"type":32,"subtype":1,"timestamp":1,"session_id":1,"handle_id":2,"event":{"media":"audio","mid":"0","receiving":false}}`, CallMediaStopped},
-		{`{"type":64,"timestamp":1,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"unpublished","room":1,"id":2}}}`, CallUnpublished},
-		{`{"type":16,"subtype":6,"timestamp":1,"session_id":1,"handle_id":2,"event":{"connection":"hangup","reason":"Close PC"}}`, CallHangup},
-		{`{"type":64,"timestamp":1,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"leaving","room":1,"id":2}}}`, CallLeft},
-		{`{"type":64,"timestamp":1,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"kicked","room":1,"id":2}}}`, CallLeft},
-		{`{"type":2,"timestamp":1,"session_id":1,"handle_id":2,"event":{"name":"detached","plugin":"janus.plugin.videoroom"}}`, CallDetached},
-		{`{"type":32,"subtype":3,"timestamp":1,"session_id":1,"handle_id":2,"event":{"mid":"0","media":"audio"}}`, CallUnknown},
+		{`{"type":2,"timestamp":1,"session_id":1,"handle_id":2,"event":{"name":"attached","plugin":"janus.plugin.videoroom"}}`, callevent.Attached},
+		{`{"type":64,"timestamp":1,"session_id":1,"handle_id":2,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"joined","room":1,"id":2}}}`, callevent.Joined},
+		{`{"type":64,"timestamp":1,"session_id":1,"handle_id":2,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"published","room":1,"id":2}}}`, callevent.Published},
+		{`{"type":16,"subtype":6,"timestamp":1,"session_id":1,"handle_id":2,"event":{"connection":"webrtcup"}}`, callevent.MediaUp},
+		{`{"type":32,"subtype":1,"timestamp":1,"session_id":1,"handle_id":2,"event":{"media":"audio","mid":"0","receiving":true}}`, callevent.MediaReceiving},
+		{`{"type":32,"subtype":1,"timestamp":1,"session_id":1,"handle_id":2,"event":{"media":"audio","mid":"0","receiving":false}}`, callevent.MediaStopped},
+		{`{"type":64,"timestamp":1,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"unpublished","room":1,"id":2}}}`, callevent.Unpublished},
+		{`{"type":16,"subtype":6,"timestamp":1,"session_id":1,"handle_id":2,"event":{"connection":"hangup","reason":"Close PC"}}`, callevent.Hangup},
+		{`{"type":64,"timestamp":1,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"leaving","room":1,"id":2}}}`, callevent.Left},
+		{`{"type":64,"timestamp":1,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"kicked","room":1,"id":2}}}`, callevent.Left},
+		{`{"type":2,"timestamp":1,"session_id":1,"handle_id":2,"event":{"name":"detached","plugin":"janus.plugin.videoroom"}}`, callevent.Detached},
+		{`{"type":32,"subtype":3,"timestamp":1,"session_id":1,"handle_id":2,"event":{"mid":"0","media":"audio"}}`, callevent.Unknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want.String(), func(t *testing.T) {
 			c, ok := mustDecode(t, tt.in).Call()
-			if c.Kind != tt.want || ok != (tt.want != CallUnknown) {
+			if c.Kind != tt.want || ok != (tt.want != callevent.Unknown) {
 				t.Fatalf("Call() = %v, %v; want %v", c.Kind, ok, tt.want)
 			}
 		})
 	}
-	sfu := NewCallEvent("sfu-1", mustTime(), 0, 9, CallEvent{Kind: CallPublished, Room: "r", Participant: "p"})
-	if c, ok := sfu.Call(); !ok || c.Kind != CallPublished || sfu.Type != TypeCall || sfu.Room != "r" || sfu.Name() != "call/published" {
+	sfu := NewCallEvent("sfu-1", mustTime(), 0, 9, callevent.Event{Kind: callevent.Published, Room: 7, Participant: 9})
+	if c, ok := sfu.Call(); !ok || c.Kind != callevent.Published || sfu.Type != TypeCall || sfu.Room != "7" || sfu.Name() != "call/published" {
 		t.Fatalf("SFU call event = %+v", sfu)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/frontdesk/frontdesk/callevent"
 )
 
 // capturedFile holds events posted by a real Janus 1.1.2 (Debian package)
@@ -384,7 +386,7 @@ func TestEnumStrings(t *testing.T) {
 		{SubtypeString(TypePlugin, 0), ""},
 		{VideoRoomStoppedTalking.String(), "stopped-talking"},
 		{VideoRoomKind(99).String(), "videoroom-kind(99)"},
-		{CallMediaUp.String(), "media-up"},
+		{callevent.MediaUp.String(), "media-up"},
 		{WebRTCSubtype(9).String(), "webrtc-subtype(9)"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 // Package events decodes the events that the Janus WebRTC Server (1.1.x)
-// emits to its event handlers, and defines the typed call events Frontdesk's
-// own Pion SFU emits in the same shape, so consumers see one event model.
+// emits to its event handlers, and carries the built-in SFU's call steps
+// (package callevent, the source-neutral model) in the same envelope, so
+// the bus has one event type; [Event.Call] gives any event's call step.
 //
 // Janus builds every event in src/events.c (janus_events_notify_handlers) and
 // the sample HTTP event handler (events/janus_sampleevh.c) posts them as JSON,

@@ -17,7 +17,7 @@ type Event struct {
 	Type Type
 	// Subtype refines TypeWebRTC, TypeMedia and TypeCore (see
 	// [WebRTCSubtype], [MediaSubtype], [CoreSubtype]) and holds the
-	// [CallKind] of TypeCall events; 0 when absent.
+	// callevent.Kind of TypeCall events; 0 when absent.
 	Subtype int
 	// Timestamp is when the event happened, in microseconds since the Unix
 	// epoch (janus_get_real_time in src/utils.c).
@@ -117,7 +117,7 @@ func payloadName(p Payload) string {
 		return v.State
 	case *CoreEvent:
 		return v.Status
-	case *CallEvent:
+	case *CallPayload:
 		return v.Kind.String()
 	}
 	return ""

@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -36,4 +37,14 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("events: id: want a number or a string, got %.20q", b)
 	}
 	return nil
+}
+
+// Uint64 is the ID as a number when it is a decimal one (Frontdesk's rooms
+// and participants), else 0.
+func (id ID) Uint64() uint64 {
+	n, err := strconv.ParseUint(string(id), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }

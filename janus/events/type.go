@@ -1,6 +1,10 @@
 package events
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/frontdesk/frontdesk/callevent"
+)
 
 // Type is the Janus event type, a bit in the event handlers' mask
 // (JANUS_EVENT_TYPE_* in src/events/eventhandler.h). A Type value can also be
@@ -20,7 +24,7 @@ const (
 	TypeTransport Type = 1 << 7 // transport specific (HTTP request, WebSocket connected, ...)
 	TypeCore      Type = 1 << 8 // server started, shutting down
 
-	// TypeCall marks Frontdesk's source-neutral call events ([CallEvent]),
+	// TypeCall marks Frontdesk's source-neutral call events ([CallPayload], package callevent),
 	// emitted by the Pion SFU. Janus never sends it.
 	TypeCall Type = 1 << 16
 
@@ -151,7 +155,7 @@ func SubtypeString(t Type, s int) string {
 	case TypeCore:
 		return CoreSubtype(s).String()
 	case TypeCall:
-		return CallKind(s).String()
+		return callevent.Kind(s).String()
 	}
 	if s == 0 {
 		return ""
