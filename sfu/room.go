@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/frontdesk/frontdesk/idgen"
 )
 
 // RoomConfig is a VideoRoom room, with the fields of the VideoRoom
@@ -117,7 +119,7 @@ func (s *Server) createRoom(cfg RoomConfig) (*room, error) {
 	}
 	if cfg.ID == 0 {
 		for cfg.ID == 0 || s.rooms[cfg.ID] != nil {
-			cfg.ID = randomID()
+			cfg.ID = idgen.Uint53()
 		}
 	} else if s.rooms[cfg.ID] != nil {
 		return nil, roomErr(ErrRoomExists, "Room %d already exists", cfg.ID)

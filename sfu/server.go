@@ -1,9 +1,6 @@
 package sfu
 
 import (
-	"crypto/rand"
-	"encoding/binary"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -184,21 +181,6 @@ func (s *Server) reap() {
 				s.emitEvent(step{Type: stepSessionTimeout, SessionID: se.id})
 				s.destroySession(se)
 			}
-		}
-	}
-}
-
-// randomID returns a random id in 1..2^53-1 (JavaScript-safe, as Janus's
-// janus_random_uint64 with uint64 ids in janus.js).
-func randomID() uint64 {
-	var b [8]byte
-	for {
-		if _, err := rand.Read(b[:]); err != nil {
-			panic(fmt.Sprintf("sfu: crypto/rand: %v", err))
-		}
-		id := binary.BigEndian.Uint64(b[:]) & (1<<53 - 1)
-		if id != 0 {
-			return id
 		}
 	}
 }

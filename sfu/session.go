@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/frontdesk/frontdesk/idgen"
 	"github.com/frontdesk/frontdesk/janus/wire"
 )
 
@@ -64,7 +65,7 @@ func (s *Server) createSession(id uint64, sk sink) (*session, error) {
 	}
 	if id == 0 {
 		for id == 0 || s.sessions[id] != nil {
-			id = randomID()
+			id = idgen.Uint53()
 		}
 	} else if s.sessions[id] != nil {
 		return nil, newAPIError(wire.CodeSessionConflict, "Session ID already in use")
@@ -141,7 +142,7 @@ func (s *Server) attach(se *session, opaque string) (*handle, error) {
 	}
 	var id uint64
 	for id == 0 || se.handles[id] != nil {
-		id = randomID()
+		id = idgen.Uint53()
 	}
 	h := &handle{
 		id:     id,

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/idgen"
 	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/pion/webrtc/v4"
 )
@@ -395,7 +396,7 @@ func (vr *vrHandle) joinPublisher(r *room, req string, b body, jsep *wire.JSEP) 
 		return nil, nil, roomErr(ErrIDExists, "User ID %d already exists", id)
 	}
 	for p.id == 0 || r.participants[p.id] != nil {
-		p.id = randomID()
+		p.id = idgen.Uint53()
 	}
 	attendees := []map[string]any{}
 	for _, o := range r.participants {
