@@ -137,6 +137,14 @@ type HTTP struct {
 	// CookieSecure sets the Secure attribute on session cookies; turn it on
 	// whenever browsers reach Frontdesk over HTTPS. Default false.
 	CookieSecure bool `yaml:"cookie_secure"`
+	// TrustedProxies are the address ranges (CIDR) of reverse proxies or
+	// load balancers in front of Frontdesk (FRONTDESK_HTTP_TRUSTED_PROXIES,
+	// comma-separated). A request from one of them is taken to come from
+	// the last address in X-Forwarded-For that is not a trusted proxy (for
+	// per-address limits and logs; events.allow_from always checks the TCP
+	// peer). Empty (the default):
+	// the TCP peer is the client, and X-Forwarded-For is ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // Store selects the database.

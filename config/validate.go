@@ -75,6 +75,11 @@ func (v *validator) http(h HTTP) {
 			v.fail("http.public_url", "%v", err)
 		}
 	}
+	for i, p := range h.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			v.fail(fmt.Sprintf("http.trusted_proxies[%d]", i), "%q is not an address range like 10.0.0.0/8: %v", p, err)
+		}
+	}
 	for i, o := range h.AllowedOrigins {
 		if err := origin(o); err != nil {
 			v.fail(fmt.Sprintf("http.allowed_origins[%d]", i), "%v", err)

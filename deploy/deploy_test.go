@@ -75,13 +75,16 @@ func env(s types.ServiceConfig, name string) string {
 	return ""
 }
 
+// replicas are the Frontdesk services behind the load balancer.
+var replicas = []string{"frontdesk-1", "frontdesk-2"}
+
 func TestComposeServices(t *testing.T) {
 	p := loadGood(t)
-	want := []string{"coturn", "frontdesk", "janus-1", "janus-2", "mongo"}
+	want := []string{"coturn", "frontdesk-1", "frontdesk-2", "janus-1", "janus-2", "lb", "mongo"}
 	if got := p.ServiceNames(); !slices.Equal(sorted(got), want) {
 		t.Fatalf("services %v, want %v", got, want)
 	}
-	for _, name := range []string{"frontdesk", "janus-1", "janus-2", "coturn"} {
+	for _, name := range []string{"frontdesk-1", "frontdesk-2", "janus-1", "janus-2", "coturn"} {
 		s := service(t, p, name)
 		if s.Build == nil {
 			t.Errorf("%s has no build", name)
@@ -98,7 +101,7 @@ func TestComposeServices(t *testing.T) {
 	if m := service(t, p, "mongo"); m.Image == "" || m.Build != nil {
 		t.Errorf("mongo should run a released image, got image %q build %v", m.Image, m.Build)
 	}
-	for _, name := range []string{"frontdesk", "janus-1", "janus-2", "mongo"} {
+	for _, name := range []string{"frontdesk-1", "frontdesk-2", "janus-1", "janus-2", "mongo", "lb"} {
 		hc := service(t, p, name).HealthCheck
 		if hc == nil || len(hc.Test) < 2 || hc.Test[0] != "CMD" {
 			t.Errorf("%s: healthcheck %+v, want an exec-form test", name, hc)
@@ -119,13 +122,15 @@ func TestComposeMongoReplicaSet(t *testing.T) {
 			t.Errorf("mongo healthcheck lacks %q: %s", want, test)
 		}
 	}
-	fd := service(t, p, "frontdesk")
-	if d, ok := fd.DependsOn["mongo"]; !ok || d.Condition != types.ServiceConditionHealthy {
-		t.Errorf("frontdesk depends_on mongo %+v, want service_healthy (the replica set must be initiated first)", d)
-	}
-	u, err := url.Parse(env(fd, "MONGODB_URI"))
-	if err != nil || u.Scheme != "mongodb" || u.Host != "mongo:27017" || u.Query().Get("replicaSet") != "rs0" {
-		t.Errorf("MONGODB_URI %q, want mongodb://mongo:27017/?replicaSet=rs0 (%v)", env(fd, "MONGODB_URI"), err)
+	for _, name := range replicas {
+		fd := service(t, p, name)
+		if d, ok := fd.DependsOn["mongo"]; !ok || d.Condition != types.ServiceConditionHealthy {
+			t.Errorf("%s depends_on mongo %+v, want service_healthy (the replica set must be initiated first)", name, d)
+		}
+		u, err := url.Parse(env(fd, "MONGODB_URI"))
+		if err != nil || u.Scheme != "mongodb" || u.Host != "mongo:27017" || u.Query().Get("replicaSet") != "rs0" {
+			t.Errorf("%s: MONGODB_URI %q, want mongodb://mongo:27017/?replicaSet=rs0 (%v)", name, env(fd, "MONGODB_URI"), err)
+		}
 	}
 }
 
@@ -134,40 +139,97 @@ func TestComposeMongoReplicaSet(t *testing.T) {
 // must be a key and every value valid.
 func TestComposeFrontdeskConfig(t *testing.T) {
 	p := loadGood(t)
-	fd := service(t, p, "frontdesk")
-	var environ []string
-	for k, v := range fd.Environment {
-		if strings.HasPrefix(k, config.EnvPrefix) && v != nil {
-			environ = append(environ, k+"="+*v)
+	subnet := p.Networks["backend"].Ipam.Config[0].Subnet
+	var cfg *config.Config
+	var port string
+	routed := map[string]bool{}
+	for _, name := range replicas {
+		fd := service(t, p, name)
+		var environ []string
+		for k, v := range fd.Environment {
+			if strings.HasPrefix(k, config.EnvPrefix) && v != nil {
+				environ = append(environ, k+"="+*v)
+			}
+		}
+		// The secrets the render step writes into the file.
+		f := filepath.Join(t.TempDir(), "frontdesk.yaml")
+		if err := os.WriteFile(f, []byte(`{"turn": {"shared_secret": "x"}, "auth": {"keys": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}, "store": {"mongodb": {"uri": "mongodb://mongo:27017/?replicaSet=rs0"}}}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := config.Load(&config.Flags{ConfigPath: f}, environ)
+		if err != nil {
+			t.Fatalf("%s would reject its environment: %v", name, err)
+		}
+		if c.Store.Driver.String() != "mongodb" {
+			t.Errorf("%s: store driver %v, want mongodb", name, c.Store.Driver)
+		}
+		if len(c.TURN.URLs) != 2 || !strings.HasPrefix(c.TURN.URLs[0], "turn:203.0.113.7:3478") {
+			t.Errorf("%s: turn urls %v, want the public IP on coturn's port", name, c.TURN.URLs)
+		}
+		// One of several replicas: an embedded NATS server routed to all
+		// of them.
+		_, clusterPort, err := net.SplitHostPort(c.Cluster.Listen)
+		if err != nil || !c.Replicated() {
+			t.Errorf("%s: cluster.listen %q, want host:port", name, c.Cluster.Listen)
+		}
+		for _, r := range c.Cluster.Routes {
+			u, err := url.Parse(r)
+			if err != nil || !slices.Contains(replicas, u.Hostname()) || u.Port() != clusterPort {
+				t.Errorf("%s: route %q is not a replica's cluster port %s", name, r, clusterPort)
+				continue
+			}
+			routed[u.Hostname()] = true
+		}
+		// A built-in SFU room lives in one replica's process, out of the
+		// other's reach: the replicas leave calls to Janus.
+		if c.SFU.Enabled {
+			t.Errorf("%s: the built-in SFU is on in a replicated deployment", name)
+		}
+		if !slices.Contains(c.HTTP.TrustedProxies, subnet) {
+			t.Errorf("%s: http.trusted_proxies %v does not trust the load balancer's network %s: every caller would share its address", name, c.HTTP.TrustedProxies, subnet)
+		}
+		if len(fd.Ports) != 0 {
+			t.Errorf("%s publishes ports %+v: browsers reach the replicas through lb only", name, fd.Ports)
+		}
+		_, port, err = net.SplitHostPort(c.HTTP.Listen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg = c
+	}
+	for _, name := range replicas {
+		if !routed[name] {
+			t.Errorf("cluster.routes never name %s", name)
 		}
 	}
-	// The secrets the render step writes into the file.
-	f := filepath.Join(t.TempDir(), "frontdesk.yaml")
-	if err := os.WriteFile(f, []byte(`{"turn": {"shared_secret": "x"}, "store": {"mongodb": {"uri": "mongodb://mongo:27017/?replicaSet=rs0"}}}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(&config.Flags{ConfigPath: f}, environ)
-	if err != nil {
-		t.Fatalf("frontdesk would reject its environment: %v", err)
-	}
-	if cfg.Store.Driver.String() != "mongodb" {
-		t.Errorf("store driver %v, want mongodb", cfg.Store.Driver)
-	}
-	if len(cfg.TURN.URLs) != 2 || !strings.HasPrefix(cfg.TURN.URLs[0], "turn:203.0.113.7:3478") {
-		t.Errorf("turn urls %v, want the public IP on coturn's port", cfg.TURN.URLs)
-	}
-	_, port, err := net.SplitHostPort(cfg.HTTP.Listen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !publishes(fd, port, "tcp") {
-		t.Errorf("frontdesk listens on %s but does not publish it: %+v", port, fd.Ports)
-	}
 
-	sfuLo, sfuHi := cfg.SFU.UDPPortMin, cfg.SFU.UDPPortMax
-	if sfuLo == 0 || !publishesRange(fd, sfuLo, sfuHi, "udp") || cfg.SFU.NAT1To1IP != "203.0.113.7" {
-		t.Errorf("built-in SFU: ports %d-%d published as UDP and nat_1to1_ip %q = PUBLIC_IP wanted: %+v", sfuLo, sfuHi, cfg.SFU.NAT1To1IP, fd.Ports)
+	// The load balancer publishes the HTTP port and spreads requests over
+	// every replica that is ready; Janus's webhook path is not reachable
+	// through it.
+	lb := service(t, p, "lb")
+	if !publishes(lb, port, "tcp") {
+		t.Errorf("lb does not publish %s: %+v", port, lb.Ports)
 	}
+	for _, name := range replicas {
+		if d, ok := lb.DependsOn[name]; !ok || d.Condition != types.ServiceConditionHealthy {
+			t.Errorf("lb should wait for a healthy %s", name)
+		}
+	}
+	caddy := readFile(t, filepath.Join(root, "deploy", "caddy", "Caddyfile"))
+	for _, want := range append([]string{"health_uri /readyz", "@events path /janus/events", "respond @events 404"},
+		replicas[0]+":"+port, replicas[1]+":"+port) {
+		if !strings.Contains(caddy, want) {
+			t.Errorf("Caddyfile lacks %q", want)
+		}
+	}
+	mounted := false
+	for _, v := range lb.Volumes {
+		mounted = mounted || (strings.HasSuffix(v.Source, filepath.Join("deploy", "caddy", "Caddyfile")) && v.Target == "/etc/caddy/Caddyfile")
+	}
+	if !mounted {
+		t.Errorf("lb does not mount deploy/caddy/Caddyfile: %+v", lb.Volumes)
+	}
+	fd := service(t, p, replicas[0])
 
 	// Both Janus instances are listed and their event handler posts to
 	// Frontdesk's webhook with the user Frontdesk expects, from an address
@@ -176,18 +238,19 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 	if !slices.Equal(instances, []string{"janus-1", "janus-2"}) {
 		t.Errorf("JANUS_INSTANCES %v", instances)
 	}
-	subnet := p.Networks["backend"].Ipam.Config[0].Subnet
 	if !slices.Contains(cfg.Events.AllowFrom, subnet) {
 		t.Errorf("events.allow_from %v does not admit the Janus network %s", cfg.Events.AllowFrom, subnet)
 	}
 	names := map[string]bool{}
-	ranges := [][2]int{{sfuLo, sfuHi}}
+	var ranges [][2]int
+	posted := map[string]bool{}
 	for _, name := range instances {
 		j := service(t, p, name)
 		ev, err := url.Parse(env(j, "JANUS_EVENTS_URL"))
-		if err != nil || ev.Hostname() != "frontdesk" || ev.Port() != port || ev.Path != cfg.Events.Path {
-			t.Errorf("%s: JANUS_EVENTS_URL %q, want http://frontdesk:%s%s", name, env(j, "JANUS_EVENTS_URL"), port, cfg.Events.Path)
+		if err != nil || !slices.Contains(replicas, ev.Hostname()) || ev.Port() != port || ev.Path != cfg.Events.Path {
+			t.Errorf("%s: JANUS_EVENTS_URL %q, want http://<a replica>:%s%s", name, env(j, "JANUS_EVENTS_URL"), port, cfg.Events.Path)
 		}
+		posted[ev.Hostname()] = true
 		// Each instance's events credentials derive from the shared secret
 		// and its server name, as Frontdesk's rendered file has them
 		// (deploy/render): no fixed user, no shared pair.
@@ -210,8 +273,8 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 			t.Errorf("%s: server name %q empty or repeated (it is the events' emitter)", name, sn)
 		}
 		names[sn] = true
-		if d, ok := j.DependsOn["frontdesk"]; !ok || d.Condition != types.ServiceConditionHealthy {
-			t.Errorf("%s: should wait for a healthy frontdesk (sampleevh drops events it cannot deliver)", name)
+		if d, ok := j.DependsOn[ev.Hostname()]; !ok || d.Condition != types.ServiceConditionHealthy {
+			t.Errorf("%s: should wait for a healthy %s (sampleevh drops events it cannot deliver)", name, ev.Hostname())
 		}
 		lo, hi, ok := strings.Cut(env(j, "JANUS_RTP_PORT_RANGE"), "-")
 		l, _ := strconv.Atoi(lo)
@@ -228,6 +291,11 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 		ranges = append(ranges, [2]int{l, h})
 		if !publishesRange(j, l, h, "udp") {
 			t.Errorf("%s: RTP range %d-%d not published as UDP: %+v", name, l, h, j.Ports)
+		}
+	}
+	for _, r := range replicas {
+		if !posted[r] {
+			t.Errorf("no Janus posts its events to %s: webhooks should land on every replica", r)
 		}
 	}
 }

@@ -89,9 +89,7 @@ func New(cfg config.HTTP, logger *slog.Logger, reg *prometheus.Registry, opts ..
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = problem.HTTPErrorHandler(s.log)
-	// Trust only the TCP peer address; a reverse proxy in front needs an
-	// explicit extractor (echo.ExtractIPFromXFFHeader with trusted ranges).
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(s.observe)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

@@ -132,9 +132,9 @@ func TestComposeJanusPassesCheck(t *testing.T) {
 	sink := &eventSink{user: env["JANUS_SERVER_NAME"], password: instanceEventsPassword(secrets["EVENTS_PASSWORD"], env["JANUS_SERVER_NAME"])}
 	hook := httptest.NewServer(sink)
 	defer hook.Close()
-	evURL := strings.Replace(env["JANUS_EVENTS_URL"], "http://frontdesk:8080", hook.URL, 1)
+	evURL := strings.Replace(env["JANUS_EVENTS_URL"], "http://frontdesk-1:8080", hook.URL, 1)
 	if evURL == env["JANUS_EVENTS_URL"] {
-		t.Fatalf("JANUS_EVENTS_URL %q does not point at frontdesk:8080", evURL)
+		t.Fatalf("JANUS_EVENTS_URL %q does not point at frontdesk-1:8080, janus-1's replica", evURL)
 	}
 	env["JANUS_EVENTS_URL"] = evURL
 	env["JANUS_TURN_SERVER"] = "127.0.0.1" // "coturn" resolves only inside Compose
