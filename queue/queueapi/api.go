@@ -402,7 +402,7 @@ func (a *API) need(c echo.Context, min Role) (Principal, error) {
 		return p, err
 	}
 	if p.Role < min {
-		return p, problemFor(fmt.Errorf("queue: needs role %s: %w", min, queue.ErrForbidden))
+		return p, problemFor(fmt.Errorf("queueapi: needs role %s: %w", min, queue.ErrForbidden))
 	}
 	return p, nil
 }
@@ -616,7 +616,7 @@ func (a *API) join(c echo.Context) error {
 		}
 	}
 	if in.Priority != 0 && p.Role < RoleHost {
-		return problemFor(fmt.Errorf("queue: only hosts and admins set a priority: %w", queue.ErrForbidden))
+		return problemFor(fmt.Errorf("queueapi: only hosts and admins set a priority: %w", queue.ErrForbidden))
 	}
 	name := in.Name
 	if name == "" {
@@ -630,7 +630,7 @@ func (a *API) join(c echo.Context) error {
 			secs := int(r.RetryAfter.Sub(a.eng.Now()).Seconds() + 0.999)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		}
-		a.logFor(c).InfoContext(ctx, "queue: join refused", "queue", c.Param("id"), "err", err)
+		a.logFor(c).InfoContext(ctx, "queueapi: join refused", "queue", c.Param("id"), "err", err)
 		return problemFor(sayNotFound("No such queue.", err))
 	}
 	view := a.entryView(ctx, a.eng.Snapshot().WithQueue(j.Queue), j.Entry, p.ID)
@@ -793,7 +793,7 @@ func (a *API) selfOrAdmin(c echo.Context) (Principal, string, error) {
 		id = p.ID
 	}
 	if id != p.ID && p.Role != RoleAdmin {
-		return p, "", problemFor(fmt.Errorf("queue: another host: %w", queue.ErrForbidden))
+		return p, "", problemFor(fmt.Errorf("queueapi: another host: %w", queue.ErrForbidden))
 	}
 	return p, id, nil
 }
@@ -884,7 +884,7 @@ func (a *API) entryFor(c echo.Context) (Principal, queue.Entry, bool, error) {
 	}
 	if _, err := a.hostOf(c, en.QueueID); err != nil {
 		// Do not reveal that someone else's entry exists.
-		return p, queue.Entry{}, false, problemFor(say("No such entry.", fmt.Errorf("queue: entry %s: %w", en.ID, queue.ErrNotFound)))
+		return p, queue.Entry{}, false, problemFor(say("No such entry.", fmt.Errorf("queueapi: entry %s: %w", en.ID, queue.ErrNotFound)))
 	}
 	return p, en, false, nil
 }
@@ -938,7 +938,7 @@ func (a *API) resume(c echo.Context) error {
 		return err
 	}
 	if !owner {
-		return problemFor(fmt.Errorf("queue: resume: %w", queue.ErrForbidden))
+		return problemFor(fmt.Errorf("queueapi: resume: %w", queue.ErrForbidden))
 	}
 	var in struct {
 		Token string `json:"token"`

@@ -123,7 +123,7 @@ func TestAPIQueueWithoutHoursIsOpen(t *testing.T) {
 
 // internals matches what must never reach a person: package prefixes
 // ("queue:", "bolt:", "hours:", "json:"), Go error words and formatting.
-var internals = regexp.MustCompile(`\b(queue|bolt|hours|json|mongo|store|auth|echo|http):|not found$|%!|\bnil\b|EOF|conflict$|wrong state|version mismatch|^[a-z]`)
+var internals = regexp.MustCompile(`\b(queue|queueapi|bolt|hours|json|mongo|store|auth|echo|http):|not found$|%!|\bnil\b|EOF|conflict$|wrong state|version mismatch|^[a-z]`)
 
 // TestAPIErrorsAreForPeople walks the error paths the admin, host and
 // caller pages can meet and checks that every problem detail is a

@@ -14,7 +14,7 @@ import (
 )
 
 // leak matches internal error text that must never reach a person.
-var leak = regexp.MustCompile(`\b(queue|bolt|hours|json|mongo|store|auth|echo|http|strconv):|%!|\bnil\b|EOF`)
+var leak = regexp.MustCompile(`\b(queue|queueapi|bolt|hours|json|mongo|store|auth|echo|http|strconv):|%!|\bnil\b|EOF`)
 
 // FuzzQueueBody decodes untrusted queue bodies (POST/PUT /queues) the way
 // the API does and checks that every refusal is a 400 or 413 problem whose

@@ -246,7 +246,7 @@ func (h *Hub) flush(ctx context.Context) bool {
 	for _, c := range targets {
 		msg, err := h.message(ctx, c, fl)
 		if err != nil {
-			h.api.log.DebugContext(ctx, "queue: ws snapshot", "err", err)
+			h.api.log.DebugContext(ctx, "queueapi: ws snapshot", "err", err)
 			continue
 		}
 		select {
@@ -406,7 +406,7 @@ func (h *Hub) serve(c echo.Context) error {
 	case qp.Get("entry") != "":
 		en, err := a.eng.GetEntry(ctx, queue.EntryID(qp.Get("entry")))
 		if err != nil || en.CallerID != p.ID {
-			return problemFor(say("No such entry.", fmt.Errorf("queue: ws entry: %w", queue.ErrNotFound)))
+			return problemFor(say("No such entry.", fmt.Errorf("queueapi: ws entry: %w", queue.ErrNotFound)))
 		}
 		if tok := qp.Get("token"); tok != "" && en.Paused {
 			if _, err := a.eng.Resume(ctx, en.ID, tok); err != nil {
@@ -416,7 +416,7 @@ func (h *Hub) serve(c echo.Context) error {
 		cl.kind, cl.entryID, cl.queues = kindCaller, en.ID, []string{string(en.QueueID)}
 	case qp.Get("stats") != "":
 		if p.Role != RoleAdmin {
-			return problemFor(fmt.Errorf("queue: ws stats: %w", queue.ErrForbidden))
+			return problemFor(fmt.Errorf("queueapi: ws stats: %w", queue.ErrForbidden))
 		}
 		cl.kind, cl.queues, cl.all = kindAdmin, qp["queue"], len(qp["queue"]) == 0
 	case p.Role >= RoleHost:
@@ -432,7 +432,7 @@ func (h *Hub) serve(c echo.Context) error {
 	closed := h.closed
 	h.mu.Unlock()
 	if closed {
-		return problemFor(errors.New("queue: hub stopped"))
+		return problemFor(errors.New("queueapi: hub stopped"))
 	}
 	conn, err := h.up.Upgrade(c.Response(), c.Request(), nil)
 	if err != nil {
@@ -493,7 +493,7 @@ func (h *Hub) serve(c echo.Context) error {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := a.eng.Disconnected(dctx, cl.entryID); err != nil {
-			a.log.WarnContext(dctx, "queue: caller disconnect", "entry", cl.entryID, "err", err)
+			a.log.WarnContext(dctx, "queueapi: caller disconnect", "entry", cl.entryID, "err", err)
 		}
 	}
 	return nil
@@ -501,7 +501,7 @@ func (h *Hub) serve(c echo.Context) error {
 
 // problem400 is a 400 problem whose detail is msg (a sentence for people).
 func problem400(msg string) error {
-	return problemFor(say(msg, fmt.Errorf("queue: %s: %w", msg, queue.ErrInvalid)))
+	return problemFor(say(msg, fmt.Errorf("queueapi: %s: %w", msg, queue.ErrInvalid)))
 }
 
 // write sends queued messages and pings until the connection fails or the

@@ -22,7 +22,7 @@ const adminZone = "Asia/Kathmandu"
 
 // internalMessage matches messages written for programmers: package
 // prefixes ("queue: ", "bolt: ") and Go error chains.
-var internalMessage = regexp.MustCompile(`\b(auth|bolt|mongo|queue|hours|store|echo|json|problem):|internal error|HTTP \d{3}`)
+var internalMessage = regexp.MustCompile(`\b(auth|bolt|mongo|queue|queueapi|hours|store|echo|json|problem):|internal error|HTTP \d{3}`)
 
 // feedback is what a form shows after an action: where the focus is, the
 // error under each field and the message beside the submit button.
