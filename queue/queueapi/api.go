@@ -630,7 +630,9 @@ func (a *API) join(c echo.Context) error {
 			secs := int(r.RetryAfter.Sub(a.eng.Now()).Seconds() + 0.999)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		}
-		a.logFor(c).InfoContext(ctx, "queueapi: join refused", "queue", c.Param("id"), "err", err)
+		if !errors.Is(err, queue.ErrNotFound) { // an unknown queue is the client's typo, not news
+			a.logFor(c).InfoContext(ctx, "queueapi: join refused", "err", err) // the path names the queue
+		}
 		return problemFor(sayNotFound("No such queue.", err))
 	}
 	view := a.entryView(ctx, a.eng.Snapshot().WithQueue(j.Queue), j.Entry, p.ID)
