@@ -3,6 +3,7 @@ package queueapi_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -136,5 +137,20 @@ func TestJoinStoreCalls(t *testing.T) {
 	t.Logf("one join: %d reads, %d writes: %s", reads, writes, by)
 	if reads > 5 || writes > 2 {
 		t.Errorf("one join made %d reads and %d writes (%s), want at most 5 and 2", reads, writes, by)
+	}
+}
+
+// TestJoinUnknownQueue: a join to a queue that does not exist (by ID or
+// slug) is 404 "not_found" with a sentence for people, as it was when the
+// handler looked the queue up itself, and the refusal is not logged.
+func TestJoinUnknownQueue(t *testing.T) {
+	a := newAPIEnv(t)
+	var p map[string]any
+	code, _, raw := a.do("POST", "/queues/no-such-desk/entries", "bob", "caller", `{}`, &p)
+	if code != 404 || p["reason"] != "not_found" || p["detail"] != "No such queue." {
+		t.Fatalf("join to an unknown queue: %d %s, want 404 not_found \"No such queue.\"", code, raw)
+	}
+	if strings.Contains(a.logs.String(), "no-such-desk") {
+		t.Fatalf("the client's queue name reached the log: %s", a.logs.String())
 	}
 }
