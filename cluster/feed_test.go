@@ -11,7 +11,7 @@ import (
 
 // startCluster starts n embedded NATS servers on loopback, routed to the
 // first, and waits until every server has a route.
-func startCluster(t *testing.T, n int) []*cluster.Server {
+func startCluster(t testing.TB, n int) []*cluster.Server {
 	t.Helper()
 	var srvs []*cluster.Server
 	for i := range n {
@@ -38,7 +38,7 @@ func startCluster(t *testing.T, n int) []*cluster.Server {
 	return srvs
 }
 
-func connect(t *testing.T, s *cluster.Server) *nats.Conn {
+func connect(t testing.TB, s *cluster.Server) *nats.Conn {
 	t.Helper()
 	nc, err := nats.Connect(s.ClientURL())
 	if err != nil {

@@ -46,7 +46,7 @@ type replica struct {
 	srv *httptest.Server
 }
 
-func startReplica(t *testing.T, st queue.Store, clock *queuetest.Clock, feed queue.Feed) *replica {
+func startReplica(t testing.TB, st queue.Store, clock *queuetest.Clock, feed queue.Feed) *replica {
 	t.Helper()
 	env := queuetest.NewEnvWith(t, st, clock, queuetest.NewRooms(), &queuetest.Tickets{}, queuetest.NewTokens(), queue.WithFeed(feed))
 	api := queueapi.New(env.Engine, headerIDs{}, nil, queueapi.WithHubInterval(20*time.Millisecond), queueapi.WithJoinRate(0, 0))
@@ -61,7 +61,7 @@ func startReplica(t *testing.T, st queue.Store, clock *queuetest.Clock, feed que
 	return &replica{eng: env.Engine, srv: srv}
 }
 
-func (r *replica) do(t *testing.T, method, path, who, body string, out any) {
+func (r *replica) do(t testing.TB, method, path, who, body string, out any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, r.srv.URL+"/api/v1"+path+who, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
