@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -49,7 +50,8 @@ type replica struct {
 func startReplica(t testing.TB, st queue.Store, clock *queuetest.Clock, feed queue.Feed) *replica {
 	t.Helper()
 	env := queuetest.NewEnvWith(t, st, clock, queuetest.NewRooms(), &queuetest.Tickets{}, queuetest.NewTokens(), queue.WithFeed(feed))
-	api := queueapi.New(env.Engine, headerIDs{}, nil, queueapi.WithHubInterval(20*time.Millisecond), queueapi.WithJoinRate(0, 0))
+	api := queueapi.New(env.Engine, headerIDs{}, nil, queueapi.WithHubInterval(20*time.Millisecond), queueapi.WithJoinRate(0, 0),
+		queueapi.WithLogger(slog.New(slog.DiscardHandler)))
 	e := echo.New()
 	e.HTTPErrorHandler = problem.HTTPErrorHandler(nil)
 	api.Register(e.Group("/api/v1"))
@@ -59,6 +61,20 @@ func startReplica(t testing.TB, st queue.Store, clock *queuetest.Clock, feed que
 	go func() { defer close(done); _ = api.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done; srv.Close() })
 	return &replica{eng: env.Engine, srv: srv}
+}
+
+// status sends a request and returns its HTTP status.
+func (r *replica) status(t testing.TB, method, path, who, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, r.srv.URL+"/api/v1"+path+who, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func (r *replica) do(t testing.TB, method, path, who, body string, out any) {
