@@ -24,7 +24,7 @@ func (a *App) joinCluster(cfg *config.Config, srv *server.Server) (queue.Feed, e
 	url := cfg.NATS.URL.Reveal()
 	if cfg.Cluster.Listen != "" {
 		s, err := cluster.StartServer(cluster.ServerConfig{Listen: "127.0.0.1:0", ClusterName: cfg.Cluster.Name,
-			ClusterListen: cfg.Cluster.Listen, Routes: cfg.Cluster.Routes})
+			ClusterListen: cfg.Cluster.Listen, Routes: cfg.Cluster.Routes, RouteSecret: cfg.Cluster.Secret.Reveal()})
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}

@@ -36,7 +36,7 @@ func TestReplicasShareEvents(t *testing.T) {
 		return func(c *config.Config) {
 			c.Store.Driver, c.Store.MongoDB.URI, c.Store.MongoDB.Database = config.DriverMongoDB, config.SecretURI(uri), db
 			c.Auth.Keys = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-			c.Cluster.Listen, c.Cluster.Routes = listen, routes
+			c.Cluster.Listen, c.Cluster.Routes, c.Cluster.Secret = listen, routes, "route-secret-0123456789"
 			if err := c.Validate(); err != nil {
 				t.Fatalf("replica config: %v", err)
 			}

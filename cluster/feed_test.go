@@ -152,3 +152,35 @@ func TestFeedUnreadableEventIsAResync(t *testing.T) {
 		t.Fatal("nothing delivered")
 	}
 }
+
+// TestRouteSecret: servers with a route secret form a cluster with each
+// other, and refuse a server that does not present it.
+func TestRouteSecret(t *testing.T) {
+	start := func(secret string, routes ...string) *cluster.Server {
+		s, err := cluster.StartServer(cluster.ServerConfig{ClusterListen: "127.0.0.1:0", Routes: routes, RouteSecret: secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Shutdown)
+		return s
+	}
+	a := start("route-secret-0123456789")
+	b := start("route-secret-0123456789", a.RouteURL())
+	intruder := start("", a.RouteURL())
+	deadline := time.Now().Add(10 * time.Second)
+	for b.Routes() < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("servers sharing the secret never routed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // time enough for the intruder's attempts
+	if n := intruder.Routes(); n != 0 {
+		t.Fatalf("a server without the secret has %d routes", n)
+	}
+	// Routes come in pools of connections: the first server has as many
+	// as the one with the secret, none more.
+	if na, nb := a.Routes(), b.Routes(); na != nb {
+		t.Fatalf("the first server has %d route connections, the one with the secret %d", na, nb)
+	}
+}

@@ -25,10 +25,19 @@ type ServerConfig struct {
 	ClusterListen string
 	// Routes are the other servers' route URLs ("nats://host:port").
 	Routes []string
+	// RouteSecret, when set, is the password every route must present
+	// (user "frontdesk"), on both sides: this server refuses routes
+	// without it and presents it on its own. Required across a network
+	// anyone else can reach.
+	RouteSecret string
 	// ReadyTimeout bounds the wait for the server to accept connections
 	// (default 10 s).
 	ReadyTimeout time.Duration
 }
+
+// routeUser is the user name routes authenticate as (the secret is the
+// password).
+const routeUser = "frontdesk"
 
 // Server is a running embedded NATS server.
 type Server struct {
@@ -57,6 +66,9 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 			name = "frontdesk"
 		}
 		opts.Cluster = server.ClusterOpts{Name: name, Host: chost, Port: cport}
+		if cfg.RouteSecret != "" {
+			opts.Cluster.Username, opts.Cluster.Password = routeUser, cfg.RouteSecret
+		}
 		if cport == 0 {
 			opts.Cluster.Port = server.RANDOM_PORT
 		}
@@ -65,6 +77,9 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 		u, err := url.Parse(r)
 		if err != nil || u.Scheme != "nats" || u.Host == "" {
 			return nil, fmt.Errorf("cluster: route %q: want nats://host:port", r)
+		}
+		if cfg.RouteSecret != "" {
+			u.User = url.UserPassword(routeUser, cfg.RouteSecret)
 		}
 		opts.Routes = append(opts.Routes, u)
 	}
@@ -97,7 +112,8 @@ func (s *Server) RouteURL() string {
 	return "nats://" + a.String()
 }
 
-// Routes is the number of routes to other servers now.
+// Routes is the number of route connections to other servers now (NATS
+// pools several per server pair); 0 means none.
 func (s *Server) Routes() int { return s.ns.NumRoutes() }
 
 // Shutdown stops the server and waits until it has.

@@ -11,6 +11,7 @@ func TestClusterGuards(t *testing.T) {
 	shared := func(c *Config) {
 		c.Store.Driver, c.Store.MongoDB.URI = DriverMongoDB, "mongodb://db:27017"
 		c.Auth.Keys = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+		c.Cluster.Secret = "route-secret-0123456789"
 	}
 	tests := []struct {
 		name   string
@@ -39,6 +40,14 @@ func TestClusterGuards(t *testing.T) {
 			c.Cluster.Listen, c.Cluster.Routes = "0.0.0.0:6222", []string{"http://fd-1:6222"}
 		}, "cluster.routes[0]"},
 		{"listen not host:port", func(c *Config) { shared(c); c.Cluster.Listen = "6222" }, "cluster.listen"},
+		{"routes without a secret", func(c *Config) {
+			shared(c)
+			c.Cluster.Listen, c.Cluster.Secret = "0.0.0.0:6222", ""
+		}, "cluster.secret"},
+		{"a short secret", func(c *Config) {
+			shared(c)
+			c.Cluster.Listen, c.Cluster.Secret = "0.0.0.0:6222", "short"
+		}, "cluster.secret"},
 		{"both embedded and external", func(c *Config) {
 			shared(c)
 			c.Cluster.Listen, c.NATS.URL = "0.0.0.0:6222", "nats://user:pw@nats:4222"
@@ -56,7 +65,7 @@ func TestClusterGuards(t *testing.T) {
 				return
 			}
 			keyErr(t, err, tt.key, ErrInvalid)
-			if strings.Contains(err.Error(), "user:pw") {
+			if strings.Contains(err.Error(), "user:pw") || strings.Contains(err.Error(), "route-secret") {
 				t.Errorf("error quotes the NATS credentials: %v", err)
 			}
 		})

@@ -67,6 +67,12 @@ type Cluster struct {
 	// Name is the NATS cluster's name; servers with another name do not
 	// join (FRONTDESK_CLUSTER_NAME). Default "frontdesk".
 	Name string `yaml:"name"`
+	// Secret is the password every route presents and requires
+	// (FRONTDESK_CLUSTER_SECRET), the same on every replica; required with
+	// cluster.listen, at least 16 characters: without it anyone who
+	// reaches the route port could join the cluster and read the queue's
+	// events.
+	Secret Secret `yaml:"secret"`
 }
 
 // NATS names an external NATS cluster (instead of cluster.listen).

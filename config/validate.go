@@ -368,6 +368,9 @@ func (v *validator) cluster(c *Config) {
 			v.fail("cluster.listen", "%q is not host:port: %v", cl.Listen, err)
 		}
 	}
+	if cl.Listen != "" && len(cl.Secret.Reveal()) < 16 {
+		v.fail("cluster.secret", "cluster.listen needs a secret of at least 16 characters, the same on every replica: routes without one let anyone on the network join")
+	}
 	if len(cl.Routes) > 0 && cl.Listen == "" {
 		v.fail("cluster.routes", "routes need cluster.listen, the address the other replicas reach this one on")
 	}

@@ -31,6 +31,7 @@ var secretEnv = map[string]string{
 	"EVENTS_PASSWORD":    "SENTINEL-events-password",
 	"TURN_SHARED_SECRET": "SENTINEL-turn-secret",
 	"AUTH_KEYS":          "SENTINEL-auth-keys",
+	"CLUSTER_SECRET":     "SENTINEL-cluster-secret",
 }
 
 func load(t *testing.T, env map[string]string) (*types.Project, error) {
@@ -153,7 +154,7 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 		}
 		// The secrets the render step writes into the file.
 		f := filepath.Join(t.TempDir(), "frontdesk.yaml")
-		if err := os.WriteFile(f, []byte(`{"turn": {"shared_secret": "x"}, "auth": {"keys": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}, "store": {"mongodb": {"uri": "mongodb://mongo:27017/?replicaSet=rs0"}}}`), 0o600); err != nil {
+		if err := os.WriteFile(f, []byte(`{"turn": {"shared_secret": "x"}, "auth": {"keys": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}, "cluster": {"secret": "route-secret-0123456789"}, "store": {"mongodb": {"uri": "mongodb://mongo:27017/?replicaSet=rs0"}}}`), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		c, err := config.Load(&config.Flags{ConfigPath: f}, environ)

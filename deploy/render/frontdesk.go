@@ -24,6 +24,7 @@ import (
 //	                              events.password
 //	TURN_SHARED_SECRET[_FILE]     -> turn.shared_secret (coturn static-auth-secret)
 //	AUTH_KEYS[_FILE]              -> auth.keys
+//	CLUSTER_SECRET[_FILE]         -> cluster.secret (the NATS route password)
 //	MONGODB_URI[_FILE]            -> store.mongodb.uri
 //
 // Each of these is written only when set. Everything else (store driver,
@@ -73,6 +74,7 @@ func renderFrontdesk(path string, getenv func(string) string) error {
 		{"EVENTS_PASSWORD", "events", "password"},
 		{"TURN_SHARED_SECRET", "turn", "shared_secret"},
 		{"AUTH_KEYS", "auth", "keys"},
+		{"CLUSTER_SECRET", "cluster", "secret"},
 		{"MONGODB_URI", "store", "mongodb"},
 	} {
 		v, err := secret(getenv, s.env)
