@@ -178,7 +178,9 @@ func (e *Engine) Ticket(ctx context.Context, entryID EntryID, userID string) (st
 // the host), while the entry is connecting or in the call, without minting
 // a ticket (live updates show the call; a ticket is minted only when asked
 // for, by [Engine.Ticket]). Errors: ErrNotFound, ErrForbidden (not a
-// participant), ErrState.
+// participant), ErrState (not connecting or in the call, or accepted a
+// moment ago and the call is still being set up: ask again when the
+// entry.accepted event or a live update with the call arrives).
 func (e *Engine) CallOf(ctx context.Context, entryID EntryID, userID string) (Call, PartyRole, error) {
 	en, err := e.GetEntry(ctx, entryID)
 	if err != nil {
@@ -193,6 +195,11 @@ func (e *Engine) callOf(ctx context.Context, en *Entry, userID string) (Call, Pa
 		return Call{}, 0, fmt.Errorf("queue: call: entry is %s: %w", en.State, ErrState)
 	}
 	c, err := e.store.GetCall(ctx, en.CallID)
+	if isNotFound(err) && en.State == EntryConnecting {
+		// Accepted a moment ago: the room and the call record are
+		// still being set up (see Accept). Not there yet, not gone.
+		return Call{}, 0, fmt.Errorf("queue: call: being set up: %w", ErrState)
+	}
 	if err != nil {
 		return Call{}, 0, fmt.Errorf("queue: call: %w", err)
 	}

@@ -194,3 +194,31 @@ func TestTimersFireOnceAcrossReplicas(t *testing.T) {
 		t.Fatalf("the no-show fired %d times, want once", n)
 	}
 }
+
+// TestCallWhileBeingSetUp: between an accept and the call record (the
+// room is being created), the entry is connecting but its call does not
+// exist yet; asking for it then is "not yet" (ErrState, 409), not "no such
+// call" (ErrNotFound, 404), which a caller's page would take for an error.
+func TestCallWhileBeingSetUp(t *testing.T) {
+	h := newHarness(t, queue.ModeAuto, nil)
+	h.host("h1")
+	id := h.join("c1", 0).Entry.ID
+	host := h.available("h1")
+	var during error
+	h.env.Rooms.During = func() {
+		h.env.Rooms.During = nil
+		if en := h.entry(id); en.State != queue.EntryConnecting {
+			t.Errorf("during setup the entry is %s, want connecting", en.State)
+		}
+		_, _, during = h.eng.CallOf(t.Context(), id, "c1")
+	}
+	if _, err := h.eng.Accept(t.Context(), "h1", host.EntryID); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(during, queue.ErrState) || errors.Is(during, queue.ErrNotFound) {
+		t.Fatalf("the call while being set up: %v, want ErrState", during)
+	}
+	if _, _, err := h.eng.CallOf(t.Context(), id, "c1"); err != nil {
+		t.Fatalf("the call once set up: %v", err)
+	}
+}

@@ -79,6 +79,10 @@ type Rooms struct {
 	Engine queue.MediaEngine
 	// Fail makes CreateRoom fail when set.
 	Fail error
+	// During, when set, is called by CreateRoom before it creates the
+	// room (outside the fake's lock): a test acts while a call is being
+	// set up.
+	During func()
 }
 
 // NewRooms returns an empty Rooms.
@@ -88,6 +92,9 @@ func NewRooms() *Rooms {
 
 // CreateRoom implements queue.RoomProvisioner.
 func (r *Rooms) CreateRoom(_ context.Context, req queue.RoomRequest) (queue.Room, error) {
+	if r.During != nil {
+		r.During()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.Fail != nil {

@@ -289,7 +289,10 @@ function update(entry, callInfo, hostFree = false) {
       $('next-notice').hidden = true;
       $('connecting-notice').hidden = false;
       renderWait(entry, true);
-      if (entry.state !== 'offered' && !call) joinCall(entry.id, callInfo).catch(fail);
+      // A connecting entry whose call is not in the message was accepted a
+      // moment ago and its room is still being set up: the next message
+      // (urgent) carries the call.
+      if (entry.state !== 'offered' && !call && (callInfo || entry.state === 'in_call')) joinCall(entry.id, callInfo).catch(fail);
       return;
     default:
       finished(entry.state);
