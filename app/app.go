@@ -45,6 +45,7 @@ import (
 	"github.com/frontdesk/frontdesk/store"
 	"github.com/frontdesk/frontdesk/turn"
 	"github.com/frontdesk/frontdesk/webhook"
+	"github.com/frontdesk/frontdesk/webhookout"
 	"github.com/frontdesk/frontdesk/webui"
 )
 
@@ -70,8 +71,9 @@ type App struct {
 	proxy   *proxy.Proxy
 	progSub *bus.Subscription
 	echo    *echo.Echo
-	natsSrv *cluster.Server // nil unless cluster.listen is set
-	nats    *nats.Conn      // nil for a single replica
+	export  *webhookout.Exporter // nil without export.webhooks
+	natsSrv *cluster.Server      // nil unless cluster.listen is set
+	nats    *nats.Conn           // nil for a single replica
 }
 
 // New builds Frontdesk from cfg and mounts its routes on srv. It opens the
@@ -193,14 +195,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	if a.sfu != nil {
 		rms.builtin = a.sfu
 	}
-	engineOpts := []queue.Option{queue.WithLogger(log)}
+	var feed queue.Feed = &queue.LocalFeed{}
 	if cfg.Replicated() {
-		feed, err := a.joinCluster(cfg, srv)
-		if err != nil {
+		if feed, err = a.joinCluster(cfg, srv); err != nil {
 			return nil, err
 		}
-		engineOpts = append(engineOpts, queue.WithFeed(feed))
 	}
+	if len(cfg.Export.Webhooks) > 0 {
+		a.export = webhookout.New(exportTargets(cfg.Export), webhookout.Options{Log: log})
+		feed = a.export.Feed(feed) // this replica exports the events its engine produces
+	}
+	engineOpts := []queue.Option{queue.WithLogger(log), queue.WithFeed(feed)}
 	a.engine, err = queue.NewEngine(queue.Deps{Store: a.store.Queue(), Rooms: rms, Tickets: tickets{a.auth}, Tokens: minter},
 		engineOpts...)
 	if err != nil {
@@ -285,6 +290,9 @@ func (a *App) Run(ctx context.Context) error {
 		{"queue live updates", a.api.Run},
 		{"auth sweeper", func(ctx context.Context) error { return a.auth.RunSweeper(ctx, sweepInterval) }},
 		{"call progress", func(ctx context.Context) error { return pumpProgress(ctx, a.progSub, a.engine, a.pool, a.log) }},
+	}
+	if a.export != nil {
+		loops = append(loops, loop{"event export", a.export.Run})
 	}
 	if a.pool != nil {
 		loops = append(loops, loop{"janus pool", a.pool.Run},

@@ -10,6 +10,7 @@ import (
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/server"
+	"github.com/frontdesk/frontdesk/webhookout"
 	"github.com/nats-io/nats.go"
 )
 
@@ -44,4 +45,17 @@ func (a *App) joinCluster(cfg *config.Config, srv *server.Server) (queue.Feed, e
 	})
 	a.log.Info("app: one of several replicas", "embedded_nats", a.natsSrv != nil, "routes", len(cfg.Cluster.Routes))
 	return cluster.NewFeed(nc, a.log), nil
+}
+
+// exportTargets are export.webhooks as webhookout targets.
+func exportTargets(e config.Export) []webhookout.Target {
+	out := make([]webhookout.Target, 0, len(e.Webhooks))
+	for _, w := range e.Webhooks {
+		t := webhookout.Target{Name: w.Name, URL: w.URL.Reveal(), Secret: w.Secret.Reveal()}
+		for _, k := range w.Events {
+			t.Kinds = append(t.Kinds, queue.EventKind(k))
+		}
+		out = append(out, t)
+	}
+	return out
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// NATS is an external NATS cluster the replicas share instead of
 	// their embedded servers.
 	NATS NATS `yaml:"nats"`
+	// Export delivers queue events to outside services (package
+	// webhookout).
+	Export Export `yaml:"export"`
 }
 
 // Cluster configures the embedded NATS server that carries events between
@@ -73,6 +76,26 @@ type Cluster struct {
 	// reaches the route port could join the cluster and read the queue's
 	// events.
 	Secret Secret `yaml:"secret"`
+}
+
+// Export configures outbound event delivery.
+type Export struct {
+	// Webhooks are the receivers of queue events, YAML-only.
+	Webhooks []ExportWebhook `yaml:"webhooks"`
+}
+
+// ExportWebhook is one receiver of queue events (docs/events.md): a signed
+// POST per event, retried, at least once.
+type ExportWebhook struct {
+	// Name names the receiver in logs (never the URL); unique, required.
+	Name string `yaml:"name"`
+	// URL receives the POSTs (http or https).
+	URL Secret `yaml:"url"`
+	// Secret signs every delivery (HMAC-SHA256; at least 16 characters).
+	Secret Secret `yaml:"secret"`
+	// Events are the event kinds delivered ("entry.joined", "call.ended",
+	// …); empty delivers all.
+	Events []string `yaml:"events"`
 }
 
 // NATS names an external NATS cluster (instead of cluster.listen).

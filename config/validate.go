@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ func (c *Config) Validate() error {
 		v.fail("queue.join_burst", "%d must be 1 or more", c.Queue.JoinBurst)
 	}
 	v.cluster(c)
+	v.export(c.Export)
 	return errors.Join(v.errs...)
 }
 
@@ -391,5 +393,31 @@ func (v *validator) cluster(c *Config) {
 	}
 	if c.Auth.Keys.Reveal() == "" {
 		v.fail("auth.keys", "several replicas (cluster.listen or nats.url is set) must sign with the same keys: set auth.keys on every replica")
+	}
+}
+
+// eventKinds are the queue event kinds a webhook may ask for (docs/events.md).
+var eventKinds = []string{"entry.joined", "entry.offered", "entry.accepted", "call.ready", "call.ended",
+	"entry.left", "entry.changed", "host.changed", "queue.changed"}
+
+func (v *validator) export(e Export) {
+	names := map[string]bool{}
+	for i, w := range e.Webhooks {
+		key := fmt.Sprintf("export.webhooks[%d]", i)
+		if w.Name == "" || names[w.Name] {
+			v.fail(key+".name", "%q must be set and unique", w.Name)
+		}
+		names[w.Name] = true
+		if err := httpURL(w.URL.Reveal(), "http", "https"); err != nil {
+			v.fail(key+".url", "not an http(s) URL") // the URL may carry credentials: not quoted
+		}
+		if len(w.Secret.Reveal()) < 16 {
+			v.fail(key+".secret", "must be at least 16 characters")
+		}
+		for j, k := range w.Events {
+			if !slices.Contains(eventKinds, k) {
+				v.fail(fmt.Sprintf("%s.events[%d]", key, j), "%q is not one of %s", k, strings.Join(eventKinds, ", "))
+			}
+		}
 	}
 }

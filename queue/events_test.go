@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/frontdesk/frontdesk/queue"
+	"github.com/frontdesk/frontdesk/queue/hours"
+	"github.com/frontdesk/frontdesk/queue/queuetest"
 )
 
 // eventLog records the events an engine publishes.
@@ -84,6 +86,34 @@ func TestEventsOfACall(t *testing.T) {
 	log.mu.Unlock()
 	if !hostEvents {
 		t.Error("no host.changed event for h1 in the queue")
+	}
+}
+
+// TestQueueLifecycleEvents: creating, changing and deleting a queue each
+// publish queue.changed with a reason.
+func TestQueueLifecycleEvents(t *testing.T) {
+	env := queuetest.NewEnv(t, queue.NewMemoryStore(), monday10)
+	var log eventLog
+	defer env.Engine.Feed().Subscribe(log.add)()
+	ctx := t.Context()
+	q, err := env.Engine.CreateQueue(ctx, queue.Queue{Slug: "life", Name: "Life", Mode: queue.ModeAuto, Hours: hours.AlwaysOpen()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Engine.SetManual(ctx, q.ID, hours.ManualClosed); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Engine.DeleteQueue(ctx, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for _, ev := range log.evs {
+		if ev.Kind == queue.EventQueueChanged && ev.Queue == q.ID {
+			reasons = append(reasons, ev.Reason)
+		}
+	}
+	if want := []string{"created", "manual", "deleted"}; !slices.Equal(reasons, want) {
+		t.Fatalf("queue.changed reasons %v, want %v", reasons, want)
 	}
 }
 

@@ -100,6 +100,7 @@ func (e *Engine) CreateQueue(ctx context.Context, q Queue) (Queue, error) {
 	if err != nil {
 		return Queue{}, slugTaken(fmt.Errorf("queue: create %q: %w", q.Slug, err))
 	}
+	e.publish(Event{Kind: EventQueueChanged, Queue: out.ID, Reason: "created"})
 	return out, nil
 }
 
