@@ -227,7 +227,16 @@ export class Call extends EventTarget {
     if (feed === this.myId || this.subscribed.has(feed)) return;
     if (this.info.peer_feed_id && feed !== this.info.peer_feed_id) return;
     this.subscribed.add(feed);
-    this.subscribe(feed).catch((err) => this.emit('error', err));
+    this.subscribe(feed).catch((err) => {
+      // The feed left between its announcement and this join (the peer
+      // reloads): VideoRoom 428 "No such feed". Forget it, so that the
+      // room's next announcement of it subscribes again.
+      if (err instanceof JanusError && err.code === 428) {
+        this.dropFeed(feed);
+        return;
+      }
+      this.emit('error', err);
+    });
   }
 
   async subscribe(feed) {
