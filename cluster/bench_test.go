@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,10 +99,5 @@ func benchOffer(b *testing.B, ws, api *replica) {
 		time.Sleep(30 * time.Millisecond)
 		b.StartTimer()
 	}
-	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	queuetest.ReportLatencies(b, lat)
 }

@@ -3,7 +3,6 @@ package queue_test
 import (
 	"fmt"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -74,12 +73,7 @@ func benchBareCommit(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(pct(0.50), "p50-ms")
+	queuetest.ReportLatencies(b, lat)
 }
 
 // BenchmarkJoinMemory is BenchmarkJoin on the in-memory store (the

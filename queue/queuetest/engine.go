@@ -368,10 +368,19 @@ func BenchAssignWaiting(b *testing.B, newStore func(tb testing.TB) queue.Store, 
 		next++
 		b.StartTimer()
 	}
+	ReportLatencies(b, lat)
+}
+
+// ReportLatencies reports the median and the 99th percentile of lat
+// (which it sorts) as "p50-ms" and "p99-ms".
+func ReportLatencies(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
 	slices.Sort(lat)
 	pct := func(p float64) float64 {
 		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))]) / float64(time.Millisecond)
 	}
-	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
 }
