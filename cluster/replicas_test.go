@@ -17,28 +17,11 @@ import (
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/hours"
 	"github.com/frontdesk/frontdesk/queue/queueapi"
+	"github.com/frontdesk/frontdesk/queue/queueapi/queueapitest"
 	"github.com/frontdesk/frontdesk/queue/queuetest"
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 )
-
-// headerIDs identifies a request by ?user= and ?role= (host, admin).
-type headerIDs struct{}
-
-func (headerIDs) Identify(r *http.Request) (queueapi.Principal, error) {
-	q := r.URL.Query()
-	if q.Get("user") == "" {
-		return queueapi.Principal{}, queueapi.ErrUnauthenticated
-	}
-	p := queueapi.Principal{ID: q.Get("user"), Name: "Name " + q.Get("user")}
-	switch q.Get("role") {
-	case "host":
-		p.Role = queueapi.RoleHost
-	case "admin":
-		p.Role = queueapi.RoleAdmin
-	}
-	return p, nil
-}
 
 // replica is one Frontdesk replica: an engine on the shared store, its
 // feed on its own NATS server, and the queue API with live updates.
@@ -50,7 +33,7 @@ type replica struct {
 func startReplica(t testing.TB, st queue.Store, clock *queuetest.Clock, feed queue.Feed) *replica {
 	t.Helper()
 	env := queuetest.NewEnvWith(t, st, clock, queuetest.NewRooms(), &queuetest.Tickets{}, queuetest.NewTokens(), queue.WithFeed(feed))
-	api := queueapi.New(env.Engine, headerIDs{}, nil, queueapi.WithHubInterval(20*time.Millisecond), queueapi.WithJoinRate(0, 0),
+	api := queueapi.New(env.Engine, queueapitest.Identifier{}, nil, queueapi.WithHubInterval(20*time.Millisecond), queueapi.WithJoinRate(0, 0),
 		queueapi.WithLogger(slog.New(slog.DiscardHandler)))
 	e := echo.New()
 	e.HTTPErrorHandler = problem.HTTPErrorHandler(nil)

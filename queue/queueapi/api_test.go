@@ -19,33 +19,12 @@ import (
 	"github.com/frontdesk/frontdesk/problem"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/queueapi"
+	"github.com/frontdesk/frontdesk/queue/queueapi/queueapitest"
 	"github.com/frontdesk/frontdesk/queue/queuetest"
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/goleak"
 )
-
-// headerIDs is a fake Identifier: X-User, X-Role (caller|host|admin),
-// X-Guest: 1.
-type headerIDs struct{}
-
-func (headerIDs) Identify(r *http.Request) (queueapi.Principal, error) {
-	id := r.Header.Get("X-User")
-	if id == "" {
-		id = r.URL.Query().Get("user") // browsers cannot set headers on WebSocket handshakes
-	}
-	if id == "" {
-		return queueapi.Principal{}, queueapi.ErrUnauthenticated
-	}
-	p := queueapi.Principal{ID: id, Name: "Name " + id, Guest: r.Header.Get("X-Guest") == "1"}
-	switch r.Header.Get("X-Role") + r.URL.Query().Get("role") {
-	case "host":
-		p.Role = queueapi.RoleHost
-	case "admin":
-		p.Role = queueapi.RoleAdmin
-	}
-	return p, nil
-}
 
 type apiEnv struct {
 	t    *testing.T
@@ -88,7 +67,7 @@ func newAPIEnvOn(t *testing.T, st queue.Store, opts ...queueapi.Option) *apiEnv 
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	env := queuetest.NewEnv(t, st, monday10, queue.WithLogger(logger))
-	api := queueapi.New(env.Engine, headerIDs{}, func(r *http.Request) bool {
+	api := queueapi.New(env.Engine, queueapitest.Identifier{}, func(r *http.Request) bool {
 		return r.Header.Get("Origin") == "https://desk.example"
 	}, append([]queueapi.Option{queueapi.WithLogger(logger), queueapi.WithHubInterval(10 * time.Millisecond), queueapi.WithJoinRate(0, 0)}, opts...)...)
 	e := echo.New()
