@@ -1,7 +1,6 @@
 package cluster_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -46,21 +45,9 @@ func startReplica(t testing.TB, st queue.Store, clock *queuetest.Clock, feed que
 	return &replica{eng: env.Engine, srv: srv}
 }
 
-// status sends a request and returns its HTTP status.
-func (r *replica) status(t testing.TB, method, path, who, body string) int {
-	t.Helper()
-	req, _ := http.NewRequest(method, r.srv.URL+"/api/v1"+path+who, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-func (r *replica) do(t testing.TB, method, path, who, body string, out any) {
+// send sends a request as who ("?user=…&role=…") and returns the status
+// and the body.
+func (r *replica) send(t testing.TB, method, path, who, body string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, r.srv.URL+"/api/v1"+path+who, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -70,11 +57,26 @@ func (r *replica) do(t testing.TB, method, path, who, body string, out any) {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	return resp.StatusCode, raw
+}
+
+// status sends a request and returns its HTTP status.
+func (r *replica) status(t testing.TB, method, path, who, body string) int {
+	t.Helper()
+	code, _ := r.send(t, method, path, who, body)
+	return code
+}
+
+// do sends a request that must succeed and decodes its answer into out
+// (when not nil).
+func (r *replica) do(t testing.TB, method, path, who, body string, out any) {
+	t.Helper()
+	code, raw := r.send(t, method, path, who, body)
+	if code >= 300 {
+		t.Fatalf("%s %s: %d %s", method, path, code, raw)
 	}
 	if out != nil {
-		if err := json.NewDecoder(bytes.NewReader(raw)).Decode(out); err != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
 			t.Fatal(err)
 		}
 	}
