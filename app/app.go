@@ -57,23 +57,26 @@ const (
 
 // App is a built Frontdesk. Run it, then Close it.
 type App struct {
-	log     *slog.Logger
-	store   *store.Backend
-	bus     *bus.Bus
-	auth    *auth.Service
-	setup   *auth.Setup
-	tokens  *tokens.Manager // nil without Janus
-	pool    *pool.Pool      // nil without Janus
-	sfu     *sfu.Server     // nil when sfu.enabled is false
-	sfuLn   net.Listener    // nil when sfu.enabled is false
-	engine  *queue.Engine
-	api     *queueapi.API
-	proxy   *proxy.Proxy
-	progSub *bus.Subscription
-	echo    *echo.Echo
-	export  *webhookout.Exporter // nil without export.webhooks
-	natsSrv *cluster.Server      // nil unless cluster.listen is set
-	nats    *nats.Conn           // nil for a single replica
+	log    *slog.Logger
+	store  *store.Backend
+	bus    *bus.Bus
+	auth   *auth.Service
+	setup  *auth.Setup
+	tokens *tokens.Manager // nil without Janus
+	pool   *pool.Pool      // nil without Janus
+	sfu    *sfu.Server     // nil when sfu.enabled is false
+	sfuLn  net.Listener    // nil when sfu.enabled is false
+	// builtinNet reaches the built-in SFUs of every replica (tokens, room
+	// operations); with a single replica, only this process's.
+	builtinNet *builtinNet
+	engine     *queue.Engine
+	api        *queueapi.API
+	proxy      *proxy.Proxy
+	progSub    *bus.Subscription
+	echo       *echo.Echo
+	export     *webhookout.Exporter // nil without export.webhooks
+	natsSrv    *cluster.Server      // nil unless cluster.listen is set
+	nats       *nats.Conn           // nil for a single replica
 }
 
 // New builds Frontdesk from cfg and mounts its routes on srv. It opens the
@@ -167,8 +170,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	// nobody holds (rooms are created from Go). Off, a.sfu, a.sfuLn and the
 	// builtin URLs stay empty and no room is placed on it.
 	var builtinWS, builtinHTTP string
+	var sfuSecret, sfuSelf string
+	if cfg.Replicated() {
+		sfuSecret, sfuSelf = cfg.SFUSecret(), cfg.SFU.AdvertiseURL
+	}
+	a.builtinNet = newBuiltinNet(sfuSecret, sfuSelf, idgen.Bytes(32))
 	if cfg.SFU.Enabled {
-		a.sfu, err = sfu.New(sfuConfig(cfg), sfu.WithLogger(log), sfu.WithStoredTokens(),
+		a.sfu, err = sfu.New(sfuConfig(cfg), sfu.WithLogger(log),
+			sfu.WithTokenAuth(a.builtinNet.tokenAuth(func(room uint64) bool { return a.sfu.RoomExists(room) })),
 			sfu.WithEmitter(sfu.EmitterFunc(func(ev *events.Event) { a.bus.Publish(ev) })))
 		if err != nil {
 			return nil, fmt.Errorf("app: sfu: %w", err)
@@ -176,11 +185,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		if err := reg.Register(a.sfu.Collector()); err != nil {
 			return nil, fmt.Errorf("app: sfu metrics: %w", err)
 		}
-		if a.sfuLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		if a.sfuLn, err = net.Listen("tcp", cfg.SFU.ListenOrDefault()); err != nil {
 			return nil, fmt.Errorf("app: sfu listener: %w", err)
 		}
-		builtinWS = "ws://" + a.sfuLn.Addr().String() + "/janus"
-		builtinHTTP = "http://" + a.sfuLn.Addr().String() + "/janus"
+		local := dialable(a.sfuLn.Addr())
+		builtinWS, builtinHTTP = "ws://"+local+"/janus", "http://"+local+"/janus"
 	}
 	if !cfg.SFU.Enabled && len(cfg.Janus.Instances) == 0 {
 		log.Warn("app: sfu.enabled is false and no Janus instance is configured: no call can start")
@@ -191,7 +200,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	if a.tokens != nil {
 		minter = a.tokens
 	}
-	rms := &rooms{pool: a.pool, log: log}
+	rms := &rooms{pool: a.pool, net: a.builtinNet, log: log}
 	if a.sfu != nil {
 		rms.builtin = a.sfu
 	}
@@ -250,7 +259,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	}))
 
 	// The Janus API proxy for browsers.
-	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP, tokenKey: idgen.Bytes(32)}
+	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP, net: a.builtinNet}
 	if a.sfu != nil {
 		res.builtin = a.sfu
 	}
@@ -299,7 +308,7 @@ func (a *App) Run(ctx context.Context) error {
 			loop{"janus tokens", func(ctx context.Context) error { return a.tokens.Run(ctx, tokenReconcileInterval) }})
 	}
 	if a.sfu != nil {
-		hs := &http.Server{Handler: a.sfu.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		hs := &http.Server{Handler: a.builtinNet.handler(a.sfu.Handler(), a.sfu), ReadHeaderTimeout: 10 * time.Second}
 		loops = append(loops, loop{"built-in SFU", func(ctx context.Context) error {
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(a.sfuLn) }()
@@ -377,14 +386,29 @@ func (a *App) Auth() *auth.Service { return a.auth }
 // code at start-up when [auth.Setup.Needed] holds.
 func (a *App) Setup() *auth.Setup { return a.setup }
 
-// BuiltinSFUAddr returns the built-in SFU's loopback listener address
-// ("127.0.0.1:port"; "" when sfu.enabled is false), for tests: every Janus
-// API request there needs a stored token only the proxy is handed.
+// BuiltinSFUAddr returns the built-in SFU's listener address
+// ("127.0.0.1:port" by default, sfu.listen; "" when sfu.enabled is false),
+// for tests: every Janus API request there needs a token only the
+// replicas can make.
 func (a *App) BuiltinSFUAddr() string {
 	if a.sfuLn == nil {
 		return ""
 	}
 	return a.sfuLn.Addr().String()
+}
+
+// dialable is addr with an unspecified IP (0.0.0.0, ::) replaced by
+// loopback, for this process to dial its own listener.
+func dialable(addr net.Addr) string {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil || !ap.Addr().IsUnspecified() {
+		return addr.String()
+	}
+	lo := netip.IPv6Loopback()
+	if ap.Addr().Is4() {
+		lo = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	return netip.AddrPortFrom(lo, ap.Port()).String()
 }
 
 // Routes returns every route mounted on the HTTP server (method, echo path

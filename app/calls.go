@@ -2,13 +2,10 @@ package app
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/frontdesk/frontdesk/auth"
 	"github.com/frontdesk/frontdesk/janus/pool"
@@ -44,37 +41,22 @@ type credentials interface {
 
 // resolver tells the proxy where a ticket's call lives and which secrets
 // to add (proxy.Resolver): the room and participant come from the queue's
-// call record, the instance's addresses from the pool, or the built-in
-// SFU's loopback listener with a stored token for the participant.
+// call record, the instance's addresses from the pool, or the listener of
+// the built-in SFU holding the room (this process's, or another
+// replica's at the room's Addr) with a token for the participant.
 type resolver struct {
 	calls      credentials
 	pool       *pool.Pool     // nil without Janus
 	builtin    builtinBackend // nil when sfu.enabled is false
-	builtinWS  string         // ws://127.0.0.1:port/janus of the SFU, "" when sfu.enabled is false
+	builtinWS  string         // ws://127.0.0.1:port/janus of this process's SFU, "" when sfu.enabled is false
 	builtinAPI string         // http://127.0.0.1:port/janus
-	// tokenKey derives the built-in SFU's per-participant stored tokens
-	// (builtinToken); random per process, like the SFU's rooms.
-	tokenKey []byte
+	net        *builtinNet    // tokens for, and operations on, every replica's SFU
 }
 
 // builtinBackend is the part of the built-in SFU the resolver uses: Kick
-// to evict, AddToken to let a participant's traffic in.
+// to evict.
 type builtinBackend interface {
 	Kick(ctx context.Context, room, participantID uint64) error
-	AddToken(ctx context.Context, room uint64, token string) error
-}
-
-// builtinToken is the built-in SFU's stored token of participant in room:
-// hex(HMAC-SHA256(tokenKey, room, participant)), the same on every
-// Resolve of that participant, so adding it again is a no-op; the SFU
-// forgets it with the room.
-func (r *resolver) builtinToken(room, participant uint64) string {
-	mac := hmac.New(sha256.New, r.tokenKey)
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], room)
-	binary.BigEndian.PutUint64(b[8:], participant)
-	mac.Write(b[:])
-	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // EvictStale implements proxy.Evicter: VideoRoom "kick" of the ticket's
@@ -89,6 +71,12 @@ func (r *resolver) EvictStale(ctx context.Context, t auth.Ticket) error {
 		return fmt.Errorf("app: evict: the ticket's room moved")
 	}
 	if room.Engine == queue.MediaBuiltin {
+		if !r.net.local(room.Addr) {
+			if err := r.net.kick(ctx, room.Addr, room.ID, t.ParticipantID); err != nil {
+				return fmt.Errorf("app: evict: %w", err)
+			}
+			return nil
+		}
 		if r.builtin == nil {
 			return fmt.Errorf("app: evict: the built-in SFU is off")
 		}
@@ -121,12 +109,15 @@ func (r *resolver) Resolve(ctx context.Context, t auth.Ticket) (proxy.Target, er
 		return proxy.Target{}, fmt.Errorf("%w: the ticket's room moved", proxy.ErrRoomUnavailable)
 	}
 	if room.Engine == queue.MediaBuiltin {
+		tok := r.net.token(room.ID, t.ParticipantID)
+		if !r.net.local(room.Addr) {
+			// Another replica's SFU: its listener checks the token.
+			base := strings.TrimSuffix(room.Addr, "/")
+			return proxy.Target{Instance: BuiltinInstance, WSURL: "ws" + strings.TrimPrefix(base, "http") + "/janus",
+				HTTPURL: base + "/janus", Token: tok, Pin: room.PIN}, nil
+		}
 		if r.builtinWS == "" || r.builtin == nil {
 			return proxy.Target{}, fmt.Errorf("%w: the built-in SFU is off", proxy.ErrRoomUnavailable)
-		}
-		tok := r.builtinToken(room.ID, t.ParticipantID)
-		if err := r.builtin.AddToken(ctx, room.ID, tok); err != nil {
-			return proxy.Target{}, fmt.Errorf("%w: %v", proxy.ErrRoomUnavailable, err)
 		}
 		return proxy.Target{Instance: BuiltinInstance, WSURL: r.builtinWS, HTTPURL: r.builtinAPI, Token: tok, Pin: room.PIN}, nil
 	}

@@ -1,13 +1,18 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/frontdesk/frontdesk/app/apptest"
 	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/janus"
+	"github.com/frontdesk/frontdesk/janus/janustest"
+	"github.com/frontdesk/frontdesk/janus/videoroom"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/hours"
 	"github.com/frontdesk/frontdesk/store/mongotest"
@@ -24,26 +29,38 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// TestReplicasShareEvents starts two apps as a deployment would run two
-// replicas: one MongoDB database, the same signing keys, and
-// cluster.listen with both replicas in cluster.routes. A change made
-// through replica B is published to replica A's queue events.
-func TestReplicasShareEvents(t *testing.T) {
+// replicaConfigs returns the configuration edits of n replicas as a
+// deployment runs them: one MongoDB database, the same signing keys, each
+// replica's route and SFU listener on its own loopback port with every
+// route listed, and the SFU advertised at its listener.
+func replicaConfigs(t *testing.T, n int) []func(*config.Config) {
+	t.Helper()
 	uri, db := mongotest.Start(t)
-	routeA, routeB := freeAddr(t), freeAddr(t)
-	routes := []string{"nats://" + routeA, "nats://" + routeB}
-	replica := func(listen string) func(*config.Config) {
-		return func(c *config.Config) {
+	var routes []string
+	var edits []func(*config.Config)
+	for range n {
+		route, sfuAddr := freeAddr(t), freeAddr(t)
+		routes = append(routes, "nats://"+route)
+		edits = append(edits, func(c *config.Config) {
 			c.Store.Driver, c.Store.MongoDB.URI, c.Store.MongoDB.Database = config.DriverMongoDB, config.SecretURI(uri), db
 			c.Auth.Keys = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-			c.Cluster.Listen, c.Cluster.Routes, c.Cluster.Secret = listen, routes, "route-secret-0123456789"
+			c.Cluster.Listen, c.Cluster.Routes, c.Cluster.Secret = route, routes, "route-secret-0123456789"
+			c.SFU.Listen, c.SFU.AdvertiseURL = sfuAddr, "http://"+sfuAddr
 			if err := c.Validate(); err != nil {
 				t.Fatalf("replica config: %v", err)
 			}
-		}
+		})
 	}
-	a, _ := apptest.Start(t, replica(routeA))
-	b, _ := apptest.Start(t, replica(routeB))
+	return edits
+}
+
+// TestReplicasShareEvents starts two apps as a deployment would run two
+// replicas (replicaConfigs). A change made through replica B is published
+// to replica A's queue events.
+func TestReplicasShareEvents(t *testing.T) {
+	cfgs := replicaConfigs(t, 2)
+	a, _ := apptest.Start(t, cfgs[0])
+	b, _ := apptest.Start(t, cfgs[1])
 
 	got := make(chan queue.Event, 100)
 	defer a.Engine().Feed().Subscribe(func(ev queue.Event) { got <- ev })()
@@ -70,6 +87,85 @@ func TestReplicasShareEvents(t *testing.T) {
 		case <-time.After(200 * time.Millisecond):
 		case <-deadline:
 			t.Fatal("replica A never heard of replica B's changes")
+		}
+	}
+}
+
+// TestCallAcrossReplicasOnBuiltinSFU: a call accepted on replica A lives
+// in A's built-in SFU, and its room records A's advertised URL. The host
+// joins through A's /janus, the caller through B's, which proxies to A's
+// SFU listener with a token A accepts: each receives the other's audio
+// and video. A second connection of the caller through B evicts the stale
+// one on A (a signed kick), and completing the call on B destroys the
+// room on A (a signed destroy).
+func TestCallAcrossReplicasOnBuiltinSFU(t *testing.T) {
+	cfgs := replicaConfigs(t, 2)
+	a, addrA := apptest.Start(t, cfgs[0])
+	b, addrB := apptest.Start(t, cfgs[1])
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	api := loopbackAPI(t)
+
+	entry, acc := acceptCall(ctx, t, a.Engine(), queue.MediaBuiltin, nil)
+	callerTicket, call, err := b.Engine().Ticket(ctx, entry.ID, "caller-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "http://" + a.BuiltinSFUAddr(); call.Room.Addr != want {
+		t.Fatalf("room %d records %q, want replica A's SFU %q", call.Room.ID, call.Room.Addr, want)
+	}
+	hostH, hostPub := join(ctx, t, api, addrA, acc.HostTicket, call.Room.ID)
+	callerH, callerPub := join(ctx, t, api, addrB, callerTicket, call.Room.ID)
+	for _, h := range []*janus.Handle{hostH, callerH} {
+		for m := range h.Events() {
+			if m.Janus == "webrtcup" {
+				break
+			}
+		}
+	}
+	// A's SFU events reached the shared store: B sees the call.
+	waitEntry(t, b.Engine(), string(entry.ID), queue.EntryInCall)
+
+	for _, side := range []struct {
+		name string
+		h    *janus.Handle
+		feed uint64
+	}{
+		{"host on A receives the caller", hostH, callerPub.Joined.ID},
+		{"caller through B receives the host", callerH, hostPub.Joined.ID},
+	} {
+		subH, err := side.h.Session().Attach(ctx, videoroom.Plugin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := janustest.Subscribe(ctx, t, api, subH, videoroom.JoinSubscriberRequest{Room: call.Room.ID,
+			Streams: []videoroom.SubscribeStream{{Feed: side.feed}}})
+		if !janustest.WaitFor(10*time.Second, func() bool { return sub.AudioPackets.Load() > 5 && sub.VideoPackets.Load() > 5 }) {
+			t.Fatalf("%s: audio=%d video=%d packets", side.name, sub.AudioPackets.Load(), sub.VideoPackets.Load())
+		}
+	}
+
+	// The caller connects again through B while the first connection is
+	// still in A's room: B kicks the stale participant on A.
+	again := dialHandle(ctx, t, addrB, callerTicket)
+	if !janustest.WaitFor(10*time.Second, func() bool {
+		_, err = videoroom.JoinPublisher(ctx, again, videoroom.JoinPublisherRequest{Room: call.Room.ID})
+		return err == nil
+	}) {
+		t.Fatalf("rejoin through B: %v", err)
+	}
+
+	if err := b.Engine().Complete(ctx, "host-1", entry.ID); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		select {
+		case m := <-hostH.Events():
+			if m.PluginData != nil && strings.Contains(string(m.PluginData.Data), `"destroyed"`) {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatal("replica A's room was not destroyed when B completed the call")
 		}
 	}
 }

@@ -35,6 +35,7 @@ type roomMaker interface {
 type rooms struct {
 	pool    *pool.Pool // nil without Janus instances
 	builtin roomMaker  // nil when sfu.enabled is false
+	net     *builtinNet
 	log     *slog.Logger
 }
 
@@ -62,7 +63,8 @@ func (r *rooms) CreateRoom(ctx context.Context, req queue.RoomRequest) (queue.Ro
 	if err != nil {
 		return queue.Room{}, fmt.Errorf("app: create room: %w", err)
 	}
-	return queue.Room{Engine: queue.MediaBuiltin, Instance: BuiltinInstance, ID: id, Secret: req.Secret, PIN: req.PIN}, nil
+	return queue.Room{Engine: queue.MediaBuiltin, Instance: BuiltinInstance, ID: id, Secret: req.Secret, PIN: req.PIN,
+		Addr: r.net.self}, nil
 }
 
 // ReasonNoMediaEngine is the problem "reason" of a call that no media
@@ -119,10 +121,17 @@ func (r *rooms) createJanus(ctx context.Context, req queue.RoomRequest) (queue.R
 	}
 }
 
-// DestroyRoom implements queue.RoomProvisioner; a room already gone is fine.
+// DestroyRoom implements queue.RoomProvisioner; a room already gone is
+// fine. A built-in SFU room of another replica is destroyed there.
 func (r *rooms) DestroyRoom(ctx context.Context, room queue.Room) error {
 	switch room.Engine {
 	case queue.MediaBuiltin:
+		if !r.net.local(room.Addr) {
+			if err := r.net.destroy(ctx, room.Addr, room.ID); err != nil {
+				return fmt.Errorf("app: destroy room: %w", err)
+			}
+			return nil
+		}
 		if r.builtin == nil {
 			return nil
 		}

@@ -12,6 +12,7 @@ func TestClusterGuards(t *testing.T) {
 		c.Store.Driver, c.Store.MongoDB.URI = DriverMongoDB, "mongodb://db:27017"
 		c.Auth.Keys = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 		c.Cluster.Secret = "route-secret-0123456789"
+		c.SFU.Listen, c.SFU.AdvertiseURL = "0.0.0.0:7089", "http://fd-1:7089"
 	}
 	tests := []struct {
 		name   string
@@ -48,6 +49,27 @@ func TestClusterGuards(t *testing.T) {
 			shared(c)
 			c.Cluster.Listen, c.Cluster.Secret = "0.0.0.0:6222", "short"
 		}, "cluster.secret"},
+		{"replicas without the SFU's advertised URL", func(c *Config) {
+			shared(c)
+			c.Cluster.Listen, c.SFU.AdvertiseURL = "0.0.0.0:6222", ""
+		}, "sfu.advertise_url"},
+		{"replicas with the SFU off need no URL", func(c *Config) {
+			shared(c)
+			c.Cluster.Listen, c.SFU.AdvertiseURL, c.SFU.Listen, c.SFU.Enabled = "0.0.0.0:6222", "", "", false
+		}, ""},
+		{"advertised URL with a path", func(c *Config) { shared(c); c.SFU.AdvertiseURL = "http://fd-1:7089/janus" }, "sfu.advertise_url"},
+		{"advertised URL with credentials", func(c *Config) { shared(c); c.SFU.AdvertiseURL = "http://u:p@fd-1:7089" }, "sfu.advertise_url"},
+		{"replicas with an OS-picked SFU port", func(c *Config) {
+			shared(c)
+			c.Cluster.Listen, c.SFU.Listen = "0.0.0.0:6222", ""
+		}, "sfu.listen"},
+		{"SFU listen not host:port", func(c *Config) { shared(c); c.SFU.Listen = "7089" }, "sfu.listen"},
+		{"external NATS without an SFU secret", func(c *Config) { shared(c); c.Cluster.Secret = ""; c.NATS.URL = "nats://nats:4222" }, "sfu.secret"},
+		{"external NATS with an SFU secret", func(c *Config) {
+			shared(c)
+			c.Cluster.Secret, c.SFU.Secret, c.NATS.URL = "", "sfu-secret-0123456789", "nats://nats:4222"
+		}, ""},
+		{"a short SFU secret", func(c *Config) { shared(c); c.SFU.Secret = "short" }, "sfu.secret"},
 		{"both embedded and external", func(c *Config) {
 			shared(c)
 			c.Cluster.Listen, c.NATS.URL = "0.0.0.0:6222", "nats://user:pw@nats:4222"

@@ -324,6 +324,42 @@ type SFU struct {
 	// Interfaces limits ICE gathering to these network interface names
 	// (e.g. "eth0"). Empty means all.
 	Interfaces []string `yaml:"interfaces"`
+	// Listen is where the SFU's internal Janus API listens, host:port
+	// (FRONTDESK_SFU_LISTEN). Default "127.0.0.1:0": loopback, a port the
+	// OS picks, reached only by this process's /janus proxy. With several
+	// replicas the others must reach it too: a fixed port on an internal
+	// address, advertised as sfu.advertise_url.
+	Listen string `yaml:"listen"`
+	// AdvertiseURL is the base URL (http://host:port) at which the other
+	// replicas reach this replica's SFU listener (FRONTDESK_SFU_ADVERTISE_URL),
+	// e.g. "http://frontdesk-1:7089"; required with several replicas. A
+	// call's room records it, so a browser whose /janus connection lands on
+	// any replica is proxied to the replica whose SFU holds the room.
+	AdvertiseURL string `yaml:"advertise_url"`
+	// Secret authenticates replicas to each other's SFU listeners
+	// (FRONTDESK_SFU_SECRET): every Janus API request there carries a token
+	// derived from it for one room and participant, and every room
+	// operation (destroy, kick) a signature. At least 16 characters, the
+	// same on every replica; empty uses cluster.secret. Unused by a single
+	// replica, which keeps a random key in memory.
+	Secret Secret `yaml:"secret"`
+}
+
+// ListenOrDefault is Listen, or "127.0.0.1:0" when it is empty.
+func (s SFU) ListenOrDefault() string {
+	if s.Listen == "" {
+		return "127.0.0.1:0"
+	}
+	return s.Listen
+}
+
+// SFUSecret is the secret replicas' SFUs authenticate each other with:
+// sfu.secret, else cluster.secret ("" when neither is set).
+func (c *Config) SFUSecret() string {
+	if s := c.SFU.Secret.Reveal(); s != "" {
+		return s
+	}
+	return c.Cluster.Secret.Reveal()
 }
 
 // ICEServer is one STUN or TURN server (the W3C RTCIceServer dictionary).

@@ -294,6 +294,20 @@ func (v *validator) sfu(s SFU) {
 			v.fail(fmt.Sprintf("sfu.interfaces[%d]", i), "must not be empty")
 		}
 	}
+	if s.Listen != "" {
+		if _, _, err := net.SplitHostPort(s.Listen); err != nil {
+			v.fail("sfu.listen", "%q is not host:port: %v", s.Listen, err)
+		}
+	}
+	if s.AdvertiseURL != "" {
+		u, err := url.Parse(s.AdvertiseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			v.fail("sfu.advertise_url", "%q is not a base URL like http://frontdesk-1:7089 (no path, query or credentials)", s.AdvertiseURL)
+		}
+	}
+	if sec := s.Secret.Reveal(); sec != "" && len(sec) < 16 {
+		v.fail("sfu.secret", "must be at least 16 characters")
+	}
 }
 
 func (v *validator) turn(t TURN) {
@@ -393,6 +407,20 @@ func (v *validator) cluster(c *Config) {
 	}
 	if c.Auth.Keys.Reveal() == "" {
 		v.fail("auth.keys", "several replicas (cluster.listen or nats.url is set) must sign with the same keys: set auth.keys on every replica")
+	}
+	if !c.SFU.Enabled {
+		return
+	}
+	// Every replica's built-in SFU must be reachable by the others, which
+	// authenticate with a shared secret.
+	if c.SFU.AdvertiseURL == "" {
+		v.fail("sfu.advertise_url", "several replicas with the built-in SFU need the URL the other replicas reach this one's SFU at (http://host:port, sfu.listen's port), or sfu.enabled false")
+	}
+	if len(c.SFUSecret()) < 16 {
+		v.fail("sfu.secret", "several replicas with the built-in SFU need a shared secret of at least 16 characters (sfu.secret, or cluster.secret), the same on every replica")
+	}
+	if _, port, err := net.SplitHostPort(c.SFU.ListenOrDefault()); err == nil && port == "0" {
+		v.fail("sfu.listen", "several replicas need a fixed port for the built-in SFU's listener (host:port, not port 0), the port of sfu.advertise_url")
 	}
 }
 

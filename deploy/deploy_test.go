@@ -144,6 +144,7 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 	var cfg *config.Config
 	var port string
 	routed := map[string]bool{}
+	mediaPorts := map[int]string{} // UDP port → replica
 	for _, name := range replicas {
 		fd := service(t, p, name)
 		var environ []string
@@ -181,16 +182,37 @@ func TestComposeFrontdeskConfig(t *testing.T) {
 			}
 			routed[u.Hostname()] = true
 		}
-		// A built-in SFU room lives in one replica's process, out of the
-		// other's reach: the replicas leave calls to Janus.
-		if c.SFU.Enabled {
-			t.Errorf("%s: the built-in SFU is on in a replicated deployment", name)
+		// Each replica's built-in SFU is reachable by the others at its
+		// advertised URL on the internal network, and by browsers only
+		// on its own UDP media ports.
+		_, sfuPort, err := net.SplitHostPort(c.SFU.Listen)
+		if u, perr := url.Parse(c.SFU.AdvertiseURL); !c.SFU.Enabled || err != nil || perr != nil || u.Hostname() != name || u.Port() != sfuPort {
+			t.Errorf("%s: sfu.enabled %v, sfu.listen %q, sfu.advertise_url %q: want the SFU on, advertised at its own service name and listen port",
+				name, c.SFU.Enabled, c.SFU.Listen, c.SFU.AdvertiseURL)
+		}
+		if c.SFU.NAT1To1IP != "203.0.113.7" {
+			t.Errorf("%s: sfu.nat_1to1_ip %q, want the public IP", name, c.SFU.NAT1To1IP)
 		}
 		if !slices.Contains(c.HTTP.TrustedProxies, subnet) {
 			t.Errorf("%s: http.trusted_proxies %v does not trust the load balancer's network %s: every caller would share its address", name, c.HTTP.TrustedProxies, subnet)
 		}
-		if len(fd.Ports) != 0 {
-			t.Errorf("%s publishes ports %+v: browsers reach the replicas through lb only", name, fd.Ports)
+		for _, pc := range fd.Ports {
+			if pc.Protocol != "udp" {
+				t.Errorf("%s publishes %+v: browsers reach the replicas through lb only, and their SFU media over UDP", name, pc)
+			}
+		}
+		for pt := c.SFU.UDPPortMin; pt <= c.SFU.UDPPortMax; pt++ {
+			if mediaPorts[pt] != "" {
+				t.Errorf("%s and %s both use UDP port %d", mediaPorts[pt], name, pt)
+				break
+			}
+			mediaPorts[pt] = name
+		}
+		if !publishesRange(fd, c.SFU.UDPPortMin, c.SFU.UDPPortMax, "udp") {
+			t.Errorf("%s does not publish its SFU media ports %d-%d/udp", name, c.SFU.UDPPortMin, c.SFU.UDPPortMax)
+		}
+		if c.SFU.UDPPortMin == 0 {
+			t.Errorf("%s: the SFU's UDP ports are not fixed, so none can be published", name)
 		}
 		_, port, err = net.SplitHostPort(c.HTTP.Listen)
 		if err != nil {

@@ -342,4 +342,8 @@ type Room struct {
 	Secret string `json:"secret" bson:"secret"`
 	// PIN is the room pin (VideoRoom "pin"); never sent to browsers.
 	PIN string `json:"pin" bson:"pin"`
+	// Addr is the base URL of the replica whose built-in SFU holds the
+	// room (its sfu.advertise_url), for a builtin room made by one of
+	// several replicas; empty otherwise. Never sent to browsers.
+	Addr string `json:"addr,omitempty" bson:"addr,omitempty"`
 }
