@@ -88,7 +88,7 @@ func (r *resolver) EvictStale(ctx context.Context, t auth.Ticket) error {
 	if r.pool == nil {
 		return fmt.Errorf("app: evict: no Janus instance configured")
 	}
-	inst, err := r.pool.Lookup(room.ID)
+	inst, err := r.pool.Instance(room.Instance)
 	if err != nil {
 		return fmt.Errorf("app: evict: %w", err)
 	}
@@ -124,7 +124,7 @@ func (r *resolver) Resolve(ctx context.Context, t auth.Ticket) (proxy.Target, er
 	if r.pool == nil {
 		return proxy.Target{}, fmt.Errorf("%w: no Janus instance configured", proxy.ErrRoomUnavailable)
 	}
-	inst, err := r.pool.Lookup(room.ID)
+	inst, err := r.pool.Instance(room.Instance)
 	if err != nil {
 		return proxy.Target{}, fmt.Errorf("%w: %v", proxy.ErrRoomUnavailable, err)
 	}

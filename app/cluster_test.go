@@ -3,62 +3,23 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/frontdesk/frontdesk/app/apptest"
-	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/janus"
 	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/queue/hours"
-	"github.com/frontdesk/frontdesk/store/mongotest"
 )
 
-// freeAddr returns a loopback host:port nothing listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// replicaConfigs returns the configuration edits of n replicas as a
-// deployment runs them: one MongoDB database, the same signing keys, each
-// replica's route and SFU listener on its own loopback port with every
-// route listed, and the SFU advertised at its listener.
-func replicaConfigs(t *testing.T, n int) []func(*config.Config) {
-	t.Helper()
-	uri, db := mongotest.Start(t)
-	var routes []string
-	var edits []func(*config.Config)
-	for range n {
-		route, sfuAddr := freeAddr(t), freeAddr(t)
-		routes = append(routes, "nats://"+route)
-		edits = append(edits, func(c *config.Config) {
-			c.Store.Driver, c.Store.MongoDB.URI, c.Store.MongoDB.Database = config.DriverMongoDB, config.SecretURI(uri), db
-			c.Auth.Keys = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-			c.Cluster.Listen, c.Cluster.Routes, c.Cluster.Secret = route, routes, "route-secret-0123456789"
-			c.SFU.Listen, c.SFU.AdvertiseURL = sfuAddr, "http://"+sfuAddr
-			if err := c.Validate(); err != nil {
-				t.Fatalf("replica config: %v", err)
-			}
-		})
-	}
-	return edits
-}
-
 // TestReplicasShareEvents starts two apps as a deployment would run two
-// replicas (replicaConfigs). A change made through replica B is published
+// replicas (apptest.Replicas). A change made through replica B is published
 // to replica A's queue events.
 func TestReplicasShareEvents(t *testing.T) {
-	cfgs := replicaConfigs(t, 2)
+	cfgs := apptest.Replicas(t, 2)
 	a, _ := apptest.Start(t, cfgs[0])
 	b, _ := apptest.Start(t, cfgs[1])
 
@@ -99,7 +60,7 @@ func TestReplicasShareEvents(t *testing.T) {
 // one on A (a signed kick), and completing the call on B destroys the
 // room on A (a signed destroy).
 func TestCallAcrossReplicasOnBuiltinSFU(t *testing.T) {
-	cfgs := replicaConfigs(t, 2)
+	cfgs := apptest.Replicas(t, 2)
 	a, addrA := apptest.Start(t, cfgs[0])
 	b, addrB := apptest.Start(t, cfgs[1])
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)

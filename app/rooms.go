@@ -143,9 +143,9 @@ func (r *rooms) DestroyRoom(ctx context.Context, room queue.Room) error {
 		if r.pool == nil {
 			return nil
 		}
-		inst, err := r.pool.Lookup(room.ID)
+		inst, err := r.pool.Instance(room.Instance)
 		if err != nil {
-			// Not placed (already released) or its instance died with it.
+			// Not configured here, or down: the room died with its instance.
 			_ = r.pool.Release(ctx, room.ID)
 			return nil
 		}

@@ -12,6 +12,7 @@ import (
 	"io"
 	stdlog "log"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -26,6 +27,7 @@ import (
 	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/janus/janustest"
 	"github.com/frontdesk/frontdesk/server"
+	"github.com/frontdesk/frontdesk/store/mongotest"
 )
 
 // Start runs a whole Frontdesk on loopback with the default configuration,
@@ -67,36 +69,93 @@ func Start(t testing.TB, edit ...func(*config.Config)) (*app.App, string) {
 }
 
 // StartWithJanus starts a real Janus named name in its own network
-// namespace and a Frontdesk using it (one instance, capacity 10, health
-// checked every second) whose webhook receives that Janus's events.
+// namespace and a Frontdesk using it (WithJanus) whose webhook receives
+// that Janus's events.
 func StartWithJanus(t testing.TB, name string, edit ...func(*config.Config)) (*app.App, string, *janustest.Instance) {
 	t.Helper()
-	// The event handler's credentials come from the harness, so Janus starts
-	// first and its posts wait for the app behind a handler set afterwards.
-	events := &lazyHandler{}
-	inst := janustest.Start(t, janustest.Options{ServerName: name, EventHandler: events})
-	a, addr := Start(t, append([]func(*config.Config){func(c *config.Config) {
+	inst, events := StartJanus(t, name)
+	a, addr := Start(t, append([]func(*config.Config){WithJanus(inst)}, edit...)...)
+	events.To(addr)
+	return a, addr, inst
+}
+
+// StartJanus starts a real Janus named name in its own network namespace
+// whose event handler posts to the Frontdesk named later with
+// [JanusEvents.To]: the event handler's credentials come from the
+// harness, so Janus starts before any Frontdesk that uses it.
+func StartJanus(t testing.TB, name string) (*janustest.Instance, *JanusEvents) {
+	t.Helper()
+	events := &JanusEvents{}
+	return janustest.Start(t, janustest.Options{ServerName: name, EventHandler: events}), events
+}
+
+// WithJanus configures inst as Frontdesk's only Janus instance (capacity
+// 10, health checked every second) with its event-handler credentials.
+func WithJanus(inst *janustest.Instance) func(*config.Config) {
+	return func(c *config.Config) {
 		c.Janus.Instances = []config.JanusInstance{{Name: inst.Name, WSURL: inst.WSURL, HTTPURL: inst.HTTPURL,
 			AdminURL: inst.AdminURL, AdminSecret: config.Secret(inst.AdminSecret), AdminKey: config.Secret(inst.AdminKey), Capacity: 10}}
 		c.Janus.HealthInterval = time.Second
 		c.Events.User = inst.EventsUser
 		c.Events.Password = config.Secret(inst.EventsPassword)
-	}}, edit...)...)
+	}
+}
+
+// JanusEvents is a Janus event handler's receiver that forwards to a
+// Frontdesk set with To; until then it answers 503 (sampleevh counts that
+// as delivered, so only the earliest events are lost).
+type JanusEvents struct{ h atomic.Pointer[http.Handler] }
+
+// To forwards every later post to the Frontdesk at addr ("host:port").
+func (e *JanusEvents) To(addr string) {
 	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
 	rp.ErrorLog = stdlog.New(io.Discard, "", 0) // Janus's last events after the app stopped
 	var fwd http.Handler = rp
-	events.h.Store(&fwd)
-	return a, addr, inst
+	e.h.Store(&fwd)
 }
 
-// lazyHandler forwards to a handler set later; until then it answers 503
-// (sampleevh counts that as delivered, so only the earliest events are lost).
-type lazyHandler struct{ h atomic.Pointer[http.Handler] }
-
-func (l *lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h := l.h.Load(); h != nil {
+// ServeHTTP implements http.Handler.
+func (e *JanusEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := e.h.Load(); h != nil {
 		(*h).ServeHTTP(w, r)
 		return
 	}
 	http.Error(w, "not ready", http.StatusServiceUnavailable)
+}
+
+// Replicas returns the configuration edits of n replicas as a deployment
+// runs them: one MongoDB-wire database (store/mongotest), the same
+// signing keys, each replica's NATS route and built-in SFU listener on
+// its own loopback port with every route listed, and the SFU advertised
+// at its listener. Pass each to Start.
+func Replicas(t testing.TB, n int) []func(*config.Config) {
+	t.Helper()
+	uri, db := mongotest.Start(t)
+	var routes []string
+	var edits []func(*config.Config)
+	for range n {
+		route, sfuAddr := freeAddr(t), freeAddr(t)
+		routes = append(routes, "nats://"+route)
+		edits = append(edits, func(c *config.Config) {
+			c.Store.Driver, c.Store.MongoDB.URI, c.Store.MongoDB.Database = config.DriverMongoDB, config.SecretURI(uri), db
+			c.Auth.Keys = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+			c.Cluster.Listen, c.Cluster.Routes, c.Cluster.Secret = route, routes, "route-secret-0123456789"
+			c.SFU.Listen, c.SFU.AdvertiseURL = sfuAddr, "http://"+sfuAddr
+			if err := c.Validate(); err != nil {
+				t.Fatalf("replica config: %v", err)
+			}
+		})
+	}
+	return edits
+}
+
+// freeAddr returns a loopback host:port nothing listens on now.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

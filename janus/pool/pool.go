@@ -77,6 +77,9 @@ type Pool struct {
 type roomInfo struct {
 	instance     string
 	participants int
+	// since is when this pool learnt of the placement (Place, or a sync
+	// that found it in the store).
+	since time.Time
 }
 
 // New builds a pool of cfgs and restores placements (each restored room
@@ -116,7 +119,7 @@ func New(ctx context.Context, cfgs []InstanceConfig, placements Placements, opts
 				p.log.Warn("pool: placement names an unknown instance; room must be placed again", "room", room, "instance", name)
 				continue
 			}
-			p.rooms[room] = roomInfo{instance: name, participants: DefaultRoomParticipants}
+			p.rooms[room] = roomInfo{instance: name, participants: DefaultRoomParticipants, since: time.Now()}
 			inst.load += DefaultRoomParticipants
 			inst.rooms++
 		}
@@ -145,13 +148,17 @@ func (p *Pool) Watch(f func(name string, s State)) {
 	p.watchers = append(p.watchers, f)
 }
 
-// Run checks every instance each interval until ctx ends. It checks once at
-// once, so states are known soon after start.
+// Run checks every instance each interval until ctx ends, and reloads the
+// placements from the store as often ([Pool.SyncPlacements]). It checks
+// once at once, so states are known soon after start.
 func (p *Pool) Run(ctx context.Context) error {
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
 	for {
 		p.CheckAll(ctx)
+		if err := p.SyncPlacements(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("pool: reload placements", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -311,7 +318,7 @@ func (p *Pool) Place(ctx context.Context, room uint64, participants int) (*Insta
 	}
 	best.load += participants
 	best.rooms++
-	p.rooms[room] = roomInfo{instance: best.cfg.Name, participants: participants}
+	p.rooms[room] = roomInfo{instance: best.cfg.Name, participants: participants, since: time.Now()}
 	p.gaugeLoadLocked(best)
 	p.mu.Unlock()
 	if p.placements != nil {
@@ -321,6 +328,65 @@ func (p *Pool) Place(ctx context.Context, room uint64, participants int) (*Insta
 		}
 	}
 	return best, nil
+}
+
+// SyncPlacements makes the pool's rooms those of the store, which other
+// replicas place rooms in and release them from too: a room placed
+// elsewhere counts towards its instance's load here
+// ([DefaultRoomParticipants]), and a room released elsewhere stops
+// counting. A room this pool placed after the store was read is kept.
+// Without a placement store it does nothing.
+func (p *Pool) SyncPlacements(ctx context.Context) error {
+	if p.placements == nil {
+		return nil
+	}
+	read := time.Now()
+	saved, err := p.placements.List(ctx)
+	if err != nil {
+		return fmt.Errorf("pool: list placements: %w", err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	changed := map[*Instance]bool{}
+	for room, ri := range p.rooms {
+		if name, ok := saved[room]; (!ok || name != ri.instance) && ri.since.Before(read) {
+			if inst := p.instances[ri.instance]; inst != nil {
+				changed[inst] = true
+			}
+			p.forgetLocked(room)
+		}
+	}
+	for room, name := range saved {
+		inst := p.instances[name]
+		if _, known := p.rooms[room]; known || inst == nil {
+			continue
+		}
+		p.rooms[room] = roomInfo{instance: name, participants: DefaultRoomParticipants, since: read}
+		inst.load += DefaultRoomParticipants
+		inst.rooms++
+		changed[inst] = true
+	}
+	for inst := range changed {
+		p.gaugeLoadLocked(inst)
+	}
+	return nil
+}
+
+// Instance returns the instance named name, which a call record names as
+// its room's holder. It returns [ErrUnknownInstance] for a name not
+// configured here and [ErrInstanceDown] (with the instance) when it is
+// down.
+func (p *Pool) Instance(name string) (*Instance, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	inst := p.instances[name]
+	switch {
+	case inst == nil:
+		return nil, fmt.Errorf("%w: %q", ErrUnknownInstance, name)
+	case inst.state == StateDown:
+		return inst, fmt.Errorf("%w: %s", ErrInstanceDown, name)
+	}
+	return inst, nil
 }
 
 // Lookup returns the instance holding room. It returns [ErrNotPlaced] for

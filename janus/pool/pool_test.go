@@ -172,3 +172,70 @@ func TestHTTP(t *testing.T) {
 		t.Fatalf("drain unknown: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestTwoPoolsShareOneStore: two replicas' pools on one placement store.
+// After a sync each counts the rooms the other placed and stops counting
+// those the other released, so neither overfills an instance, and each
+// finds the instance a call record names.
+func TestTwoPoolsShareOneStore(t *testing.T) {
+	ctx := context.Background()
+	store := &memPlacements{m: map[uint64]string{}}
+	a, err := New(ctx, cfgs(4, 4), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(ctx, cfgs(4, 4), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(p *Pool) [2]int { st := p.Statuses(); return [2]int{st[0].Load, st[1].Load} }
+	steps := []struct {
+		name   string
+		act    func() error
+		wantA  [2]int
+		wantB  [2]int
+		placeB uint64 // when set, B places this room (2 participants) and it must fit
+		wantOn string
+	}{
+		{name: "A places on a", act: func() error { _, err := a.Place(ctx, 1, 2); return err }, wantA: [2]int{2, 0}, wantB: [2]int{2, 0}},
+		{name: "B sees it and places on b", placeB: 2, wantOn: "b", wantA: [2]int{2, 2}, wantB: [2]int{2, 2}},
+		{name: "A releases room 1", act: func() error { return a.Release(ctx, 1) }, wantA: [2]int{0, 2}, wantB: [2]int{0, 2}},
+		{name: "B fills a after the release", placeB: 3, wantOn: "a", wantA: [2]int{2, 2}, wantB: [2]int{2, 2}},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if s.act != nil {
+				if err := s.act(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if s.placeB != 0 {
+				if err := b.SyncPlacements(ctx); err != nil {
+					t.Fatal(err)
+				}
+				inst, err := b.Place(ctx, s.placeB, 2)
+				if err != nil || inst.Name() != s.wantOn {
+					t.Fatalf("B placed room %d on %v (%v), want %s", s.placeB, inst, err, s.wantOn)
+				}
+			}
+			for _, p := range []*Pool{a, b} {
+				if err := p.SyncPlacements(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if load(a) != s.wantA || load(b) != s.wantB {
+				t.Fatalf("loads A %v B %v, want %v and %v", load(a), load(b), s.wantA, s.wantB)
+			}
+		})
+	}
+	if inst, err := a.Instance("b"); err != nil || inst.Name() != "b" {
+		t.Fatalf("Instance(b) = %v, %v", inst, err)
+	}
+	if _, err := a.Instance("z"); !errors.Is(err, ErrUnknownInstance) {
+		t.Fatalf("Instance(z): %v, want ErrUnknownInstance", err)
+	}
+	a.setState("b", StateDown)
+	if _, err := a.Instance("b"); !errors.Is(err, ErrInstanceDown) {
+		t.Fatalf("Instance of a down instance: %v", err)
+	}
+}
