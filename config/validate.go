@@ -426,7 +426,7 @@ func (v *validator) cluster(c *Config) {
 
 // eventKinds are the queue event kinds a webhook may ask for (docs/events.md).
 var eventKinds = []string{"entry.joined", "entry.offered", "entry.accepted", "call.ready", "call.ended",
-	"entry.left", "entry.changed", "host.changed", "queue.changed"}
+	"call.moved", "entry.left", "entry.changed", "host.changed", "queue.changed"}
 
 func (v *validator) export(e Export) {
 	names := map[string]bool{}

@@ -42,6 +42,11 @@ var (
 	// ErrResumeToken: a resume token is missing, wrong or its grace period
 	// is over.
 	ErrResumeToken = errors.New("bad resume token")
+	// ErrNoCapacity: no media server can host a room now (every Janus
+	// instance is down, draining or full, and the built-in SFU cannot take
+	// it). A RoomProvisioner wraps it so that [Engine.MoveCall] can tell
+	// "nowhere to go" from a passing failure.
+	ErrNoCapacity = errors.New("no media capacity")
 )
 
 // FieldError is a request or queue field that is not valid. Field names it

@@ -25,6 +25,11 @@ const (
 	// EventCallEnded: Call ended and Entry with it (Reason: the entry's
 	// final transition reason, e.g. "hangup", "no_show", "rejoin_timeout").
 	EventCallEnded EventKind = "call.ended"
+	// EventCallMoved: the call's media server was lost or evacuated and
+	// the call now has a new room (Reason "instance_down", "restarted" or
+	// "evacuated"); both sides fetch a new ticket and join it. The entry
+	// keeps its state.
+	EventCallMoved EventKind = "call.moved"
 	// EventEntryLeft: Entry ended without a call (Reason: "abandoned",
 	// "removed", "max_wait", "grace_expired", "queue_closed", …).
 	EventEntryLeft EventKind = "entry.left"
@@ -50,7 +55,7 @@ const (
 // EventKinds returns every kind, in the order above.
 func EventKinds() []EventKind {
 	return []EventKind{EventEntryJoined, EventEntryOffered, EventEntryAccepted, EventCallReady, EventCallEnded,
-		EventEntryLeft, EventEntryChanged, EventHostChanged, EventQueueChanged, EventResync}
+		EventCallMoved, EventEntryLeft, EventEntryChanged, EventHostChanged, EventQueueChanged, EventResync}
 }
 
 // EventSchemaVersion is the version of Event's JSON form ("v"). It changes

@@ -324,6 +324,13 @@ type Call struct {
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
 	StartedAt time.Time `json:"started_at,omitzero" bson:"started_at,omitempty"`
 	EndedAt   time.Time `json:"ended_at,omitzero" bson:"ended_at,omitempty"`
+	// Moves counts the times the call was placed in a new room because its
+	// media server was lost or evacuated ([Engine.MoveCall]).
+	Moves int `json:"moves,omitempty" bson:"moves,omitempty"`
+	// MovingUntil is set while one replica places the call in a new room:
+	// no other replica moves it before then (a claim that outlives a
+	// replica that died mid-move).
+	MovingUntil time.Time `json:"moving_until,omitzero" bson:"moving_until,omitempty"`
 	// Version is the optimistic-concurrency counter; see Store.UpdateCall.
 	Version int64 `json:"version" bson:"version"`
 }
