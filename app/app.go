@@ -32,6 +32,7 @@ import (
 	"github.com/frontdesk/frontdesk/bus"
 	"github.com/frontdesk/frontdesk/cluster"
 	"github.com/frontdesk/frontdesk/config"
+	"github.com/frontdesk/frontdesk/failover"
 	"github.com/frontdesk/frontdesk/idgen"
 	janusadmin "github.com/frontdesk/frontdesk/janus/admin"
 	"github.com/frontdesk/frontdesk/janus/events"
@@ -75,6 +76,8 @@ type App struct {
 	progSub    *bus.Subscription
 	echo       *echo.Echo
 	export     *webhookout.Exporter // nil without export.webhooks
+	failover   *failover.Failover   // nil without Janus
+	unfeed     func()               // ends the proxy's subscription to call.moved
 	natsSrv    *cluster.Server      // nil unless cluster.listen is set
 	nats       *nats.Conn           // nil for a single replica
 }
@@ -263,17 +266,38 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	if a.sfu != nil {
 		res.builtin = a.sfu
 	}
-	a.proxy, err = proxy.New(a.auth, res, proxy.WithAllowedOrigins(origins...), proxy.WithLogger(log), proxy.WithRegisterer(reg),
-		proxy.WithEvicter(res))
+	proxyOpts := []proxy.Option{proxy.WithAllowedOrigins(origins...), proxy.WithLogger(log), proxy.WithRegisterer(reg),
+		proxy.WithEvicter(res)}
+	if a.pool != nil {
+		// Connections to one instance dropping is the first sign it died:
+		// check it at once rather than at the next health check.
+		proxyOpts = append(proxyOpts, proxy.WithBackendLost(a.pool.CheckSoon))
+	}
+	a.proxy, err = proxy.New(a.auth, res, proxyOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("app: proxy: %w", err)
 	}
+	// A call that moved to a new room (on any replica) has its clients
+	// reconnect with a new ticket (docs/failover.md).
+	a.unfeed = a.engine.Feed().Subscribe(func(ev queue.Event) {
+		if ev.Kind == queue.EventCallMoved && ev.Call != "" {
+			a.proxy.CloseCall(string(ev.Call))
+		}
+	})
+
+	// Janus failover: the calls of an instance that is lost move to the
+	// others.
 	if a.pool != nil {
+		if a.failover, err = failover.New(a.engine, failover.Options{Log: log, Registerer: reg}); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
 		a.pool.Watch(func(name string, s pool.State) {
 			if s == pool.StateDown {
 				a.proxy.CloseInstance(name)
+				a.failover.Lost(name, queue.MoveInstanceDown)
 			}
 		})
+		admin.POST("/instances/:name/evacuate", a.evacuate)
 	}
 	h := echo.WrapHandler(a.proxy)
 	srv.Echo().Any("/janus", h)
@@ -298,7 +322,12 @@ func (a *App) Run(ctx context.Context) error {
 		{"queue engine", a.engine.Run},
 		{"queue live updates", a.api.Run},
 		{"auth sweeper", func(ctx context.Context) error { return a.auth.RunSweeper(ctx, sweepInterval) }},
-		{"call progress", func(ctx context.Context) error { return pumpProgress(ctx, a.progSub, a.engine, a.pool, a.log) }},
+		{"call progress", func(ctx context.Context) error {
+			return pumpProgress(ctx, a.progSub, a.engine, a.pool, a.restarted, a.log)
+		}},
+	}
+	if a.failover != nil {
+		loops = append(loops, loop{"failover", a.failover.Run})
 	}
 	if a.export != nil {
 		loops = append(loops, loop{"event export", a.export.Run})
@@ -349,6 +378,9 @@ func (a *App) Run(ctx context.Context) error {
 // Close releases what New acquired (proxy connections, SFU, bus, NATS,
 // store).
 func (a *App) Close() {
+	if a.unfeed != nil {
+		a.unfeed()
+	}
 	if a.nats != nil {
 		a.nats.Close()
 	}

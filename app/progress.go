@@ -21,7 +21,11 @@ type progressSink interface {
 // the built-in SFU's call events alike) into queue call progress, and core
 // started/shutdown events into pool liveness, until ctx ends. It owns sub
 // and closes it.
-func pumpProgress(ctx context.Context, sub *bus.Subscription, q progressSink, p *pool.Pool, log *slog.Logger) error {
+//
+// restarted (nil: none) is told the name of an instance whose core
+// "started" event arrived: a Janus that started has no rooms, so the calls
+// placed on it must move.
+func pumpProgress(ctx context.Context, sub *bus.Subscription, q progressSink, p *pool.Pool, restarted func(string), log *slog.Logger) error {
 	defer sub.Close()
 	for {
 		select {
@@ -38,6 +42,9 @@ func pumpProgress(ctx context.Context, sub *bus.Subscription, q progressSink, p 
 						p.ObserveShutdown(ev.Emitter)
 					case events.SubtypeStarted:
 						p.ObserveStarted(ctx, ev.Emitter)
+						if restarted != nil {
+							restarted(ev.Emitter)
+						}
 					}
 				}
 				continue

@@ -45,6 +45,9 @@ func (r *rooms) CreateRoom(ctx context.Context, req queue.RoomRequest) (queue.Ro
 	var janusErr error
 	if useJanus {
 		room, err := r.createJanus(ctx, req)
+		if errors.Is(err, pool.ErrNoCapacity) && (req.Engine == queue.MediaJanus || r.builtin == nil) {
+			err = fmt.Errorf("%w: %w", queue.ErrNoCapacity, err)
+		}
 		if err == nil || req.Engine == queue.MediaJanus || !errors.Is(err, pool.ErrNoCapacity) {
 			return room, err
 		}
@@ -88,7 +91,7 @@ func noMediaEngine(engine queue.MediaEngine, janusErr error) error {
 		detail = "No media server can host the call: the built-in SFU is turned off (sfu.enabled is false) " +
 			"and no Janus instance is configured."
 	}
-	cause := errors.New("app: create room: the built-in SFU is off")
+	cause := fmt.Errorf("app: create room: the built-in SFU is off: %w", queue.ErrNoCapacity)
 	if janusErr != nil {
 		cause = fmt.Errorf("%w; Janus: %w", cause, janusErr)
 	}

@@ -60,6 +60,12 @@ func WithPingInterval(d time.Duration) Option { return func(p *Proxy) { p.pingIn
 // Janus times the old session out (session_timeout, 60 s by default).
 func WithEvicter(e Evicter) Option { return func(p *Proxy) { p.evicter = e } }
 
+// WithBackendLost sets f to be called, on the relay's goroutine, with the
+// instance name when a backend WebSocket connection ends while its client
+// is still there: the first sign that a Janus died. f must return quickly
+// (e.g. ask for a health check); it may be called once per connection.
+func WithBackendLost(f func(instance string)) Option { return func(p *Proxy) { p.backendLost = f } }
+
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(p *Proxy) { p.log = l } }
 

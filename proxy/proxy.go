@@ -78,6 +78,8 @@ type Proxy struct {
 	verifier TicketVerifier
 	resolver Resolver
 	evicter  Evicter // nil: none
+	// backendLost is told when a backend connection drops (WithBackendLost).
+	backendLost func(instance string)
 
 	origins      *auth.OriginChecker
 	maxMessage   int64
@@ -313,6 +315,23 @@ func (p *Proxy) CloseInstance(instance string) {
 	p.mu.Unlock()
 	for _, c := range victims {
 		c.shutdown(CloseReconnect, "instance down: reconnect with a new ticket")
+	}
+}
+
+// CloseCall closes every WebSocket connection relayed for callID's tickets
+// with [CloseReconnect]: the call moved to a new room (see
+// docs/failover.md) and its clients must reconnect with a new ticket.
+func (p *Proxy) CloseCall(callID string) {
+	p.mu.Lock()
+	var victims []*wsConn
+	for c := range p.conns {
+		if c.g.ticket.CallID == callID {
+			victims = append(victims, c)
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range victims {
+		c.shutdown(CloseReconnect, "call moved: reconnect with a new ticket")
 	}
 }
 

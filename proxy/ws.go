@@ -237,6 +237,13 @@ func (c *wsConn) backendLoop() {
 	for {
 		_, msg, err := c.backend.ReadMessage()
 		if err != nil {
+			select {
+			case <-c.done: // the client left first
+			default:
+				if c.p.backendLost != nil {
+					c.p.backendLost(c.target.Instance)
+				}
+			}
 			c.shutdown(CloseReconnect, "media server connection lost: reconnect with a new ticket")
 			return
 		}

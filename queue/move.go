@@ -54,13 +54,12 @@ func (e *Engine) LiveCalls(ctx context.Context, instance string) ([]Call, error)
 //
 // It is safe to call from several replicas at once: one claims the call
 // (Call.MovingUntil) and moves it; a call already moved (its room is not
-// fromRoom) is returned as it is. When no media server can take the call
-// (the provisioner's error wraps [ErrNoCapacity]) the call ends with
-// reason [ReasonNoCapacity], the caller goes back to the head of the
-// queue and the host becomes available; MoveCall then returns an error
-// wrapping ErrNoCapacity. Other errors: ErrNotFound, ErrState (the call
-// ended, or another replica is moving it now), provisioning errors (the
-// call stays where it was, unclaimed, and may be moved again).
+// fromRoom) is returned as it is. Errors: ErrNotFound, ErrState (the call
+// ended, or another replica is moving it now), provisioning errors, among
+// them one wrapping [ErrNoCapacity] when no media server can take the
+// call now; the call then stays where it was, unclaimed, to be moved
+// again (a restarting instance may be back in a moment) or given up with
+// [Engine.Requeue].
 func (e *Engine) MoveCall(ctx context.Context, callID CallID, fromRoom uint64, reason string) (Call, error) {
 	now := e.clock.Now()
 	old, err := e.casCall(ctx, callID, func(c *Call) error {
@@ -88,10 +87,6 @@ func (e *Engine) MoveCall(ctx context.Context, callID CallID, fromRoom uint64, r
 	}
 	room, err := e.rooms.CreateRoom(ctx, RoomRequest{CallID: callID, QueueID: q.ID, Engine: q.Media,
 		Secret: idgen.Hex(16), PIN: randPIN(), Publishers: 2})
-	if errors.Is(err, ErrNoCapacity) {
-		e.requeue(ctx, &q, old, now)
-		return Call{}, fmt.Errorf("queue: move call %s: %w", callID, err)
-	}
 	if err != nil {
 		e.unclaim(ctx, callID)
 		return Call{}, fmt.Errorf("queue: move call %s: %w", callID, err)
@@ -187,29 +182,43 @@ func (e *Engine) awaitBoth(ctx context.Context, q *Queue, c Call, reason string,
 	}
 }
 
-// requeue ends a call no media server can take any more: the caller goes
-// back to waiting at their place (the head of the queue, as they joined
-// before everyone waiting), the host becomes available, and the call ends
-// with [ReasonNoCapacity].
-func (e *Engine) requeue(ctx context.Context, q *Queue, c Call, now time.Time) {
-	ended, err := e.casCall(ctx, c.ID, func(x *Call) error {
-		if x.State == CallEnded {
+// Requeue ends the live call callID, whose room fromRoom was lost, when no
+// media server can take it ([Engine.MoveCall] failed with ErrNoCapacity
+// for long enough): the caller goes back to waiting at their place (the
+// head of the queue, as they joined before everyone waiting), the host
+// becomes available, and an entry.changed event carries
+// [ReasonNoCapacity]. A call already ended or moved is left alone (nil).
+// Errors: ErrNotFound, store errors.
+func (e *Engine) Requeue(ctx context.Context, callID CallID, fromRoom uint64) error {
+	now := e.clock.Now()
+	c, err := e.casCall(ctx, callID, func(x *Call) error {
+		if x.State == CallEnded || x.Room.ID != fromRoom {
 			return errSkip
 		}
 		x.State, x.EndedAt, x.MovingUntil = CallEnded, now, time.Time{}
 		return nil
 	})
-	if err != nil {
-		if !errors.Is(err, errSkip) {
-			e.log.WarnContext(ctx, "queue: ending a call no media server can take", "call", c.ID, "err", err)
-		}
-		return
+	if errors.Is(err, errSkip) {
+		return nil
 	}
-	e.revokeTokens(ctx, &ended)
-	if derr := e.rooms.DestroyRoom(ctx, ended.Room); derr != nil {
+	if err != nil {
+		return fmt.Errorf("queue: requeue call %s: %w", callID, err)
+	}
+	q, err := e.store.GetQueue(ctx, c.QueueID)
+	if err != nil {
+		return fmt.Errorf("queue: requeue call %s: %w", callID, err)
+	}
+	e.requeue(ctx, &q, c, now)
+	return nil
+}
+
+// requeue is Requeue once the call c has ended.
+func (e *Engine) requeue(ctx context.Context, q *Queue, c Call, now time.Time) {
+	e.revokeTokens(ctx, &c)
+	if derr := e.rooms.DestroyRoom(ctx, c.Room); derr != nil {
 		e.log.WarnContext(ctx, "queue: destroying the lost room", "call", c.ID, "err", derr)
 	}
-	_, err = e.casEntry(ctx, c.EntryID, func(x *Entry) error {
+	_, err := e.casEntry(ctx, c.EntryID, func(x *Entry) error {
 		if !x.State.Live() || x.CallID != c.ID {
 			return errSkip
 		}

@@ -80,8 +80,9 @@ func TestMoveCall(t *testing.T) {
 	}
 }
 
-// TestMoveCallNoCapacity: when no media server can take a lost call, it
-// ends with reason no_media_capacity, the caller waits again ahead of
+// TestMoveCallNoCapacity: when no media server can take a lost call, the
+// move fails and leaves it; given up (Requeue), it ends with reason
+// no_media_capacity, the caller waits again ahead of
 // those who joined later, and the host is available.
 func TestMoveCallNoCapacity(t *testing.T) {
 	h := newHarness(t, queue.ModePick, nil)
@@ -91,6 +92,13 @@ func TestMoveCallNoCapacity(t *testing.T) {
 	_, err := h.eng.MoveCall(t.Context(), c.call.ID, c.call.Room.ID, queue.MoveInstanceDown)
 	if !errors.Is(err, queue.ErrNoCapacity) {
 		t.Fatalf("move with no capacity: %v", err)
+	}
+	c.wantInCall("a failed move keeps the call where it was")
+	if call, _ := h.eng.Store().GetCall(t.Context(), c.call.ID); !call.MovingUntil.IsZero() {
+		t.Fatal("a failed move left its claim")
+	}
+	if err := h.eng.Requeue(t.Context(), c.call.ID, c.call.Room.ID); err != nil {
+		t.Fatal(err)
 	}
 	en := h.entry(c.entry)
 	if en.State != queue.EntryWaiting || en.CallID != "" || en.History[len(en.History)-1].Reason != queue.ReasonNoCapacity {

@@ -68,6 +68,8 @@ type Instance struct {
 	lastCheck time.Time
 	lastErr   string
 	version   string
+	// checkAsked is set while a CheckSoon request waits for Run.
+	checkAsked bool
 }
 
 // Config returns the instance's configuration (with secrets: do not log it).

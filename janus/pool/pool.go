@@ -69,6 +69,8 @@ type Pool struct {
 	order     []string
 	rooms     map[uint64]roomInfo
 	watchers  []func(name string, s State)
+	// soon carries CheckSoon's requests to Run.
+	soon chan string
 
 	stateGauge *prometheus.GaugeVec
 	loadGauge  *prometheus.GaugeVec
@@ -89,7 +91,7 @@ type roomInfo struct {
 func New(ctx context.Context, cfgs []InstanceConfig, placements Placements, opts ...Option) (*Pool, error) {
 	p := &Pool{
 		placements: placements, interval: DefaultHealthInterval, log: slog.Default(),
-		instances: map[string]*Instance{}, rooms: map[uint64]roomInfo{},
+		instances: map[string]*Instance{}, rooms: map[uint64]roomInfo{}, soon: make(chan string, 64),
 	}
 	for _, o := range opts {
 		o(p)
@@ -159,12 +161,49 @@ func (p *Pool) Run(ctx context.Context) error {
 		if err := p.SyncPlacements(ctx); err != nil && ctx.Err() == nil {
 			p.log.Warn("pool: reload placements", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
+		for wait := true; wait; {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				wait = false
+			case name := <-p.soon:
+				p.checkNow(ctx, name)
+			}
 		}
 	}
+}
+
+// CheckSoon asks Run to check instance name at once, out of turn: a sign
+// that it died arrived (the proxy's connections to it dropped). Requests
+// for an instance already down or already asked for are dropped, so a
+// burst of dropped connections makes one check. It never blocks.
+func (p *Pool) CheckSoon(name string) {
+	p.mu.Lock()
+	inst := p.instances[name]
+	skip := inst == nil || inst.state == StateDown || inst.checkAsked
+	if !skip {
+		inst.checkAsked = true
+	}
+	p.mu.Unlock()
+	if skip {
+		return
+	}
+	select {
+	case p.soon <- name:
+	default:
+		p.mu.Lock()
+		inst.checkAsked = false
+		p.mu.Unlock()
+	}
+}
+
+// checkNow runs a check CheckSoon asked for.
+func (p *Pool) checkNow(ctx context.Context, name string) {
+	p.check(ctx, name)
+	p.mu.Lock()
+	p.instances[name].checkAsked = false
+	p.mu.Unlock()
 }
 
 // CheckAll runs one health check of every instance, concurrently, and

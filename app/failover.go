@@ -1,0 +1,57 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/frontdesk/frontdesk/janus/pool"
+	"github.com/frontdesk/frontdesk/problem"
+	"github.com/frontdesk/frontdesk/queue"
+)
+
+// restarted handles a Janus instance's core "started" event: a Janus that
+// started again in place (same address) lost its rooms and stored tokens
+// although it answers, so its clients reconnect and its calls move. Names
+// that are not Janus instances here are ignored.
+func (a *App) restarted(name string) {
+	if a.pool == nil || a.failover == nil {
+		return
+	}
+	if _, err := a.pool.State(name); err != nil {
+		return
+	}
+	a.proxy.CloseInstance(name)
+	a.failover.Lost(name, queue.MoveRestarted)
+}
+
+// evacuateReply is the body of POST /api/v1/admin/instances/:name/evacuate.
+type evacuateReply struct {
+	// Instance is the instance evacuated.
+	Instance string `json:"instance"`
+	// Calls is how many live calls it held when the evacuation started;
+	// they move one after another, paced.
+	Calls int `json:"calls"`
+}
+
+// evacuate drains an instance (no new sessions or rooms) and moves its
+// live calls to the others, paced (202 with the number of calls; 404 for
+// an unknown instance; 503 when the instance cannot be drained).
+func (a *App) evacuate(c echo.Context) error {
+	ctx := c.Request().Context()
+	name := c.Param("name")
+	if err := a.pool.Drain(ctx, name); err != nil {
+		switch {
+		case errors.Is(err, pool.ErrUnknownInstance):
+			return problem.Wrap(http.StatusNotFound, err)
+		default:
+			return problem.Wrap(http.StatusServiceUnavailable, err)
+		}
+	}
+	n, err := a.failover.Evacuate(ctx, name)
+	if err != nil {
+		return problem.Wrap(http.StatusServiceUnavailable, err)
+	}
+	return c.JSON(http.StatusAccepted, evacuateReply{Instance: name, Calls: n})
+}
