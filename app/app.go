@@ -280,9 +280,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	// A call that moved to a new room (on any replica) has its clients
 	// reconnect with a new ticket (docs/failover.md).
 	a.unfeed = a.engine.Feed().Subscribe(func(ev queue.Event) {
-		if ev.Kind == queue.EventCallMoved && ev.Call != "" {
-			a.proxy.CloseCall(string(ev.Call))
+		if ev.Kind != queue.EventCallMoved || ev.Call == "" {
+			return
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, err := a.engine.Store().GetCall(ctx, ev.Call)
+		if err != nil {
+			a.log.Warn("app: reading a moved call", "call", ev.Call, "err", err)
+			return
+		}
+		a.proxy.CloseCall(string(c.ID), c.Room.ID)
 	})
 
 	// Janus failover: the calls of an instance that is lost move to the
@@ -410,6 +418,10 @@ func (a *App) Close() {
 
 // Engine returns the queue engine (for tests and the CLI).
 func (a *App) Engine() *queue.Engine { return a.engine }
+
+// Pool returns the Janus instance pool (nil without janus.instances), for
+// tests and the CLI.
+func (a *App) Pool() *pool.Pool { return a.pool }
 
 // Auth returns the auth service (for tests and the CLI).
 func (a *App) Auth() *auth.Service { return a.auth }

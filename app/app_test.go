@@ -43,7 +43,7 @@ func loopbackAPI(t *testing.T) *webrtc.API {
 }
 
 // waitEntry polls the entry until it reaches state.
-func waitEntry(t *testing.T, eng *queue.Engine, id string, state queue.EntryState) queue.Entry {
+func waitEntry(t testing.TB, eng *queue.Engine, id string, state queue.EntryState) queue.Entry {
 	t.Helper()
 	var e queue.Entry
 	if !janustest.WaitFor(15*time.Second, func() bool {

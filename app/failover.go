@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -39,19 +41,34 @@ type evacuateReply struct {
 // live calls to the others, paced (202 with the number of calls; 404 for
 // an unknown instance; 503 when the instance cannot be drained).
 func (a *App) evacuate(c echo.Context) error {
-	ctx := c.Request().Context()
 	name := c.Param("name")
-	if err := a.pool.Drain(ctx, name); err != nil {
-		switch {
-		case errors.Is(err, pool.ErrUnknownInstance):
-			return problem.Wrap(http.StatusNotFound, err)
-		default:
-			return problem.Wrap(http.StatusServiceUnavailable, err)
-		}
-	}
-	n, err := a.failover.Evacuate(ctx, name)
-	if err != nil {
+	n, err := a.Evacuate(c.Request().Context(), name)
+	switch {
+	case errors.Is(err, pool.ErrUnknownInstance):
+		return problem.Wrap(http.StatusNotFound, err)
+	case err != nil:
 		return problem.Wrap(http.StatusServiceUnavailable, err)
 	}
 	return c.JSON(http.StatusAccepted, evacuateReply{Instance: name, Calls: n})
 }
+
+// Evacuate drains the Janus instance name and moves its live calls to the
+// others, paced; it returns how many there were. Errors:
+// pool.ErrUnknownInstance, ErrNoJanus without janus.instances, the Admin
+// API's when the instance cannot be drained.
+func (a *App) Evacuate(ctx context.Context, name string) (int, error) {
+	if a.pool == nil || a.failover == nil {
+		return 0, ErrNoJanus
+	}
+	if err := a.pool.Drain(ctx, name); err != nil {
+		return 0, fmt.Errorf("app: evacuate: %w", err)
+	}
+	n, err := a.failover.Evacuate(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("app: evacuate: %w", err)
+	}
+	return n, nil
+}
+
+// ErrNoJanus: an operation on Janus instances without any configured.
+var ErrNoJanus = errors.New("app: no Janus instance configured")

@@ -319,13 +319,14 @@ func (p *Proxy) CloseInstance(instance string) {
 }
 
 // CloseCall closes every WebSocket connection relayed for callID's tickets
-// with [CloseReconnect]: the call moved to a new room (see
-// docs/failover.md) and its clients must reconnect with a new ticket.
-func (p *Proxy) CloseCall(callID string) {
+// to a room other than room with [CloseReconnect]: the call moved to room
+// (see docs/failover.md) and the clients still in the old one must
+// reconnect with a new ticket; those already in room stay.
+func (p *Proxy) CloseCall(callID string, room uint64) {
 	p.mu.Lock()
 	var victims []*wsConn
 	for c := range p.conns {
-		if c.g.ticket.CallID == callID {
+		if c.g.ticket.CallID == callID && c.g.ticket.Room != room {
 			victims = append(victims, c)
 		}
 	}

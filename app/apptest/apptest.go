@@ -101,6 +101,22 @@ func WithJanus(inst *janustest.Instance) func(*config.Config) {
 	}
 }
 
+// WithJanusInstances configures insts as Frontdesk's Janus instances, in
+// that order (capacity 10 each, health checked every second), each posting
+// its events with its own credentials (janus.instances[].events_user).
+func WithJanusInstances(insts ...*janustest.Instance) func(*config.Config) {
+	return func(c *config.Config) {
+		c.Janus.Instances = nil
+		for _, inst := range insts {
+			c.Janus.Instances = append(c.Janus.Instances, config.JanusInstance{Name: inst.Name, WSURL: inst.WSURL,
+				HTTPURL: inst.HTTPURL, AdminURL: inst.AdminURL, AdminSecret: config.Secret(inst.AdminSecret),
+				AdminKey: config.Secret(inst.AdminKey), Capacity: 10,
+				EventsUser: inst.EventsUser, EventsPassword: config.Secret(inst.EventsPassword)})
+		}
+		c.Janus.HealthInterval = time.Second
+	}
+}
+
 // JanusEvents is a Janus event handler's receiver that forwards to a
 // Frontdesk set with To; until then it answers 503 (sampleevh counts that
 // as delivered, so only the earliest events are lost).
