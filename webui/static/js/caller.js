@@ -314,6 +314,7 @@ async function joinCall(id, info) {
       finished('completed', reason);
     }, {
       peerLabel: 'The host',
+      refresh: () => api('GET', `/entries/${id}/call`),
       // An explicit hang-up ends the call for both sides at once; leaving
       // the room alone (a reload) keeps it for the rejoin grace.
       onHangup: () => api('POST', `/entries/${id}/complete`),

@@ -92,10 +92,13 @@ export function setPeerAway(iso) {
  *     queue's rejoin grace) and when it is back and playing.
  *   - peerLabel: who the other side is ("The caller", "The host").
  *   - marks: earlier [label, ms since the epoch] milestones (Call.marks).
+ *   - refresh: async function returning the call's CallJSON with a new
+ *     ticket; with it the call reconnects by itself when its connection is
+ *     lost or the call moves to a new room (Call.reconnect).
  * The Call is also exposed as window.frontdesk.call for diagnostics.
  */
 export async function startCall(info, prepared, onEnded, opts = {}) {
-  const call = new Call(info, prepared, { marks: opts.marks });
+  const call = new Call(info, prepared, { marks: opts.marks, refresh: opts.refresh });
   window.frontdesk = window.frontdesk || {};
   window.frontdesk.call = call;
   window.frontdesk.webrtcup = [];
@@ -136,6 +139,11 @@ export async function startCall(info, prepared, onEnded, opts = {}) {
     state.textContent = 'Connected';
     showAway(false);
     if (opts.onPeerBack) opts.onPeerBack();
+  });
+  call.addEventListener('reconnecting', () => {
+    state.textContent = 'Reconnecting…';
+    remote.srcObject = null;
+    showAway(false);
   });
   call.addEventListener('closed', (e) => {
     showAway(false);

@@ -386,6 +386,7 @@ async function hostCall(entryId, info, entry, marks = []) {
   }, {
     peerLabel: 'The caller',
     marks,
+    refresh: () => api('GET', `/entries/${entryId}/call`),
     // An explicit hang-up (also while the caller is away) ends the
     // call for both sides at once.
     onHangup: async () => {

@@ -60,6 +60,8 @@ export class Prepared {
  * "peer-left" (the other side's feed went away: a reload or a drop; the
  * call goes on and the feed is subscribed again when it is published
  * again), "peer-back" (subscribed to the returning feed),
+ * "reconnecting" (the connection to the media server was lost or the call
+ * moved to a new room: docs/failover.md), "reconnected" (joined again),
  * "closed" (detail: {reason}), "error" (detail: Error).
  */
 export class Call extends EventTarget {
@@ -68,11 +70,16 @@ export class Call extends EventTarget {
    * @param {Prepared} prepared the media side (the call connects while it
    *   is still getting ready, and waits for it only to join)
    * @param {object} [opts] {marks}: milestones before the call started
-   *   (e.g. the accept's reply)
+   *   (e.g. the accept's reply); {refresh}: async function returning the
+   *   call's CallJSON with a new ticket (GET /entries/:id/call). With it, a
+   *   lost connection (close code 4000: the media server went away or the
+   *   call moved to a new room) makes the call reconnect by itself.
    */
   constructor(info, prepared, opts = {}) {
     super();
     this.info = info;
+    this.refresh = opts.refresh || null;
+    this.reconnecting = false;
     this.prepared = prepared;
     this.localStream = null; // set once prepared
     this.iceServers = [];
@@ -103,9 +110,12 @@ export class Call extends EventTarget {
    * it does.
    */
   async start() {
-    this.conn = new Connection(janusURL(), this.info.ticket);
-    this.conn.onclose = () => {
-      if (!this.ended) this.finish('connection lost');
+    const conn = new Connection(janusURL(), this.info.ticket);
+    this.conn = conn;
+    conn.onclose = (ev) => {
+      if (this.ended || this.conn !== conn) return;
+      if (this.refresh) this.reconnect(ev && ev.code);
+      else this.finish('connection lost');
     };
     await this.conn.open();
     this.mark('ws-open');
@@ -178,7 +188,7 @@ export class Call extends EventTarget {
       // is a problem.
       if (kind !== 'publisher' || this.ended) return;
       setTimeout(() => {
-        if (!this.ended) this.emit('error', new Error('media connection hung up'));
+        if (!this.ended && !this.reconnecting && this.pub === handle) this.emit('error', new Error('media connection hung up'));
       }, 3000);
     });
     handle.addEventListener('trickle', (e) => {
@@ -288,6 +298,56 @@ export class Call extends EventTarget {
     if (!this.localStream) return;
     for (const t of this.localStream.getAudioTracks()) t.enabled = !this.muted;
     for (const t of this.localStream.getVideoTracks()) t.enabled = !this.cameraOff;
+  }
+
+  /**
+   * reconnect follows the call after its connection was lost (code: the
+   * WebSocket close code; 4000 says the room is being placed again): it
+   * drops the old connection and peer connections, asks for a new ticket
+   * (which names the call's room now) and joins again with the same camera
+   * and microphone, retrying with back-off for up to a minute. A refusal
+   * of the ticket (the call ended) or running out of time ends the call
+   * here ("connection lost").
+   */
+  async reconnect(code) {
+    if (this.ended || this.reconnecting) return;
+    this.reconnecting = true;
+    this.mark(`reconnecting-${code || 0}`);
+    this.emit('reconnecting', { code });
+    const until = Date.now() + 60000;
+    for (let i = 0; !this.ended && Date.now() < until; i++) {
+      this.teardown();
+      try {
+        const info = await this.refresh();
+        if (this.ended) return;
+        this.info = info;
+        this.prepared = new Prepared(this.localStream || new MediaStream(), this.iceServers);
+        await this.start();
+        this.reconnecting = false;
+        this.mark('reconnected');
+        this.emit('reconnected');
+        return;
+      } catch (err) {
+        if (err && [403, 404, 409].includes(err.status)) break; // no call to go back to
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** i, 2000)));
+      }
+    }
+    this.reconnecting = false;
+    if (!this.ended) this.finish('connection lost');
+  }
+
+  /** teardown drops the connection and peer connections, keeping the tracks. */
+  teardown() {
+    for (const pc of this.pcs) pc.close();
+    this.pcs = [];
+    this.subscribed.clear();
+    this.sub = null;
+    this.spare = null;
+    this.pub = null;
+    const conn = this.conn;
+    this.conn = null;
+    if (conn) conn.close();
+    this.remoteStream = new MediaStream();
   }
 
   /** hangup leaves the room and closes everything. */
