@@ -305,6 +305,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 				a.failover.Lost(name, queue.MoveInstanceDown)
 			}
 		})
+		a.pool.OnRestart(a.restarted)
 		admin.POST("/instances/:name/evacuate", a.evacuate)
 	}
 	h := echo.WrapHandler(a.proxy)

@@ -68,8 +68,14 @@ type Instance struct {
 	lastCheck time.Time
 	lastErr   string
 	version   string
+	// forced counts state changes made by operations (Pool.force), so a
+	// health check under way at the time does not undo one.
+	forced int
 	// checkAsked is set while a CheckSoon request waits for Run.
 	checkAsked bool
+	// sentinelSeen is set once the instance's sentinel room was found or
+	// made (see sentinelRoom); its going missing later means a restart.
+	sentinelSeen bool
 }
 
 // Config returns the instance's configuration (with secrets: do not log it).

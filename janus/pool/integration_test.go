@@ -118,3 +118,41 @@ func TestPoolWithTwoJanus(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartInPlaceIsNoticed: a Janus killed and started again at the
+// same address between two health checks answers the next one as if
+// nothing happened; the sentinel room the pool keeps there is gone, so the
+// pool reports the restart (its rooms and tokens are lost). A check with
+// the sentinel still there reports nothing.
+func TestRestartInPlaceIsNoticed(t *testing.T) {
+	j := janustest.Start(t, janustest.Options{ServerName: "janus-restart"})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	p, err := pool.New(ctx, []pool.InstanceConfig{configOf(j)}, nil, pool.WithHealthInterval(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := make(chan string, 4)
+	p.OnRestart(func(name string) { restarted <- name })
+	p.CheckAll(ctx) // makes the sentinel
+	p.CheckAll(ctx) // finds it
+	select {
+	case name := <-restarted:
+		t.Fatalf("restart of %s reported with the sentinel in place", name)
+	default:
+	}
+	j.Kill()
+	j.Restart()
+	p.CheckAll(ctx)
+	select {
+	case name := <-restarted:
+		if name != "janus-restart" {
+			t.Fatalf("restart reported for %q", name)
+		}
+	default:
+		t.Fatal("the restart in place went unnoticed")
+	}
+	if s, _ := p.State("janus-restart"); s != pool.StateHealthy {
+		t.Fatalf("restarted instance is %v, want healthy", s)
+	}
+}

@@ -8,13 +8,18 @@ package pool
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/idgen"
 	"github.com/frontdesk/frontdesk/janus/admin"
+	"github.com/frontdesk/frontdesk/janus/videoroom"
+	"github.com/frontdesk/frontdesk/janus/wire"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -69,6 +74,7 @@ type Pool struct {
 	order     []string
 	rooms     map[uint64]roomInfo
 	watchers  []func(name string, s State)
+	restarts  []func(name string)
 	// soon carries CheckSoon's requests to Run.
 	soon chan string
 
@@ -231,6 +237,7 @@ func (p *Pool) names() []string {
 func (p *Pool) check(ctx context.Context, name string) {
 	p.mu.Lock()
 	inst := p.instances[name]
+	forced := inst.forced
 	p.mu.Unlock()
 	cctx, cancel := context.WithTimeout(ctx, p.interval)
 	info, err := inst.admin.Info(cctx)
@@ -244,6 +251,7 @@ func (p *Pool) check(ctx context.Context, name string) {
 		if !info.AcceptingNewSessions {
 			next = StateDraining
 		}
+		p.checkSentinel(ctx, inst)
 	}
 	p.mu.Lock()
 	inst.lastCheck = time.Now()
@@ -253,8 +261,23 @@ func (p *Pool) check(ctx context.Context, name string) {
 	} else {
 		inst.version = info.VersionString
 	}
+	stale := inst.forced != forced // drained, undrained or shut down meanwhile
 	p.mu.Unlock()
-	p.setState(name, next)
+	if !stale {
+		p.setState(name, next)
+	}
+}
+
+// force sets an instance's state from an operation (drain, undrain, a
+// shutdown event) rather than a health check: a check that was under way
+// then does not overwrite it with what it saw before.
+func (p *Pool) force(name string, s State) {
+	p.mu.Lock()
+	if inst := p.instances[name]; inst != nil {
+		inst.forced++
+	}
+	p.mu.Unlock()
+	p.setState(name, s)
 }
 
 // setState changes an instance's state and tells the watchers.
@@ -278,10 +301,75 @@ func (p *Pool) setState(name string, s State) {
 	}
 }
 
+// OnRestart registers f to be called (without the pool's lock held) with
+// the name of an instance that restarted in place: it answers, but its
+// sentinel room is gone, and with it every room and stored token it held.
+func (p *Pool) OnRestart(f func(name string)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.restarts = append(p.restarts, f)
+}
+
+// sentinelRoom is the VideoRoom room id the pool keeps on instance name
+// to notice a restart in place: FNV-1a of "frontdesk-sentinel:<name>" in
+// the 53 bits a browser's JSON number holds (the same on every replica,
+// so they share one).
+func sentinelRoom(name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte("frontdesk-sentinel:" + name))
+	return h.Sum64()&(1<<53-1) | 1
+}
+
+// checkSentinel looks for inst's sentinel room (VideoRoom "exists" through
+// the Admin API): found, all is well; missing after it was seen, the
+// instance restarted and the OnRestart callbacks run; missing, it is made
+// (private, with the instance's admin_key). Without an admin key, or when
+// the instance does not answer, it does nothing.
+func (p *Pool) checkSentinel(ctx context.Context, inst *Instance) {
+	if inst.cfg.AdminKey == "" {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, p.interval)
+	defer cancel()
+	req := inst.admin.PluginRequester(videoroom.Plugin)
+	room := sentinelRoom(inst.cfg.Name)
+	ok, err := videoroom.Exists(cctx, req, room)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	seen := inst.sentinelSeen
+	restarts := append([]func(string){}, p.restarts...)
+	p.mu.Unlock()
+	if ok {
+		if !seen {
+			p.mu.Lock()
+			inst.sentinelSeen = true
+			p.mu.Unlock()
+		}
+		return
+	}
+	_, err = videoroom.Create(cctx, req, videoroom.CreateRequest{Room: room, Description: "Frontdesk sentinel: its absence means this Janus restarted",
+		AdminKey: inst.cfg.AdminKey, IsPrivate: true, Secret: idgen.Hex(16)})
+	if err != nil && !errors.Is(err, &wire.PluginError{Code: videoroom.ErrCodeRoomExists}) {
+		p.log.Warn("pool: making the sentinel room", "instance", inst.cfg.Name, "err", err)
+		return
+	}
+	p.mu.Lock()
+	inst.sentinelSeen = true
+	p.mu.Unlock()
+	if seen {
+		p.log.Warn("pool: instance restarted (its sentinel room is gone): its rooms are lost", "instance", inst.cfg.Name)
+		for _, f := range restarts {
+			f(inst.cfg.Name)
+		}
+	}
+}
+
 // ObserveShutdown marks an instance down at once: a core "shutdown" event
 // (event type 256, subtype 2) arrived from its emitter. Unknown names are
 // ignored.
-func (p *Pool) ObserveShutdown(name string) { p.setState(name, StateDown) }
+func (p *Pool) ObserveShutdown(name string) { p.force(name, StateDown) }
 
 // ObserveStarted reacts to a core "started" event (type 256, subtype 1) by
 // checking the instance at once, which makes it healthy if it answers.
@@ -304,7 +392,7 @@ func (p *Pool) Drain(ctx context.Context, name string) error {
 	if err := inst.admin.AcceptNewSessions(ctx, false); err != nil {
 		return fmt.Errorf("pool: drain %s: %w", name, err)
 	}
-	p.setState(name, StateDraining)
+	p.force(name, StateDraining)
 	return nil
 }
 
@@ -317,7 +405,7 @@ func (p *Pool) Undrain(ctx context.Context, name string) error {
 	if err := inst.admin.AcceptNewSessions(ctx, true); err != nil {
 		return fmt.Errorf("pool: undrain %s: %w", name, err)
 	}
-	p.setState(name, StateHealthy)
+	p.force(name, StateHealthy)
 	return nil
 }
 
