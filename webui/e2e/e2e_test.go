@@ -185,6 +185,31 @@ func (tb *tab) do(what string, d time.Duration, actions ...chromedp.Action[chrom
 	}
 }
 
+// joinAsGuest opens the queue page at url as a new guest named name and
+// joins the queue (a queue without intake questions), then waits for
+// position 1.
+func (tb *tab) joinAsGuest(url, name string) {
+	tb.t.Helper()
+	tb.do("join as "+name, 20*time.Second,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("name-form")),
+		chromedp.SendKeys(chromedp.ID("guest-name"), name),
+		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("join-form")),
+		chromedp.Click(chromedp.ID("btn-join")),
+	)
+	tb.poll("waiting", 10*time.Second, `document.getElementById('position').textContent === '1'`)
+}
+
+// acceptOffer waits for an offer on the host console, and for the media
+// side it prepares while the offer rings, and accepts it.
+func (tb *tab) acceptOffer() {
+	tb.t.Helper()
+	tb.poll("offer", 15*time.Second, `!document.getElementById('offer').hidden`)
+	tb.poll("the offer's media side ready", 10*time.Second, `window.frontdesk && window.frontdesk.prepared === true`)
+	tb.do("accept", 10*time.Second, chromedp.Click(chromedp.ID("btn-accept")))
+}
+
 // poll waits until the JavaScript expression is truthy.
 // hostAvailable signs in to the host console at base as email (password
 // "host-password-1") and presses Go available.
@@ -805,15 +830,7 @@ func TestServingQueues(t *testing.T) {
 	host.shot("unticked")
 
 	// A caller joins the unticked queue: no offer.
-	caller.do("join the unticked queue", 20*time.Second,
-		chromedp.Navigate(base+"/q/tech"),
-		chromedp.WaitVisible(chromedp.ID("name-form")),
-		chromedp.SendKeys(chromedp.ID("guest-name"), "Tia Tester"),
-		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("join-form")),
-		chromedp.Click(chromedp.ID("btn-join")),
-	)
-	caller.poll("waiting", 10*time.Second, `document.getElementById('position').textContent === '1'`)
+	caller.joinAsGuest(base+"/q/tech", "Tia Tester")
 	host.poll("the caller counted in the unticked queue", 10*time.Second, fmt.Sprintf(`document.querySelector('#queues [data-queue=%q]').textContent.includes('1 waiting')`, qs[1].ID))
 	time.Sleep(time.Second) // matching runs on every change; give it a chance to misbehave
 	var offerShown bool

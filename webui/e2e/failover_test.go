@@ -50,19 +50,9 @@ func TestFailoverInBrowsers(t *testing.T) {
 	br := browser(t)
 	caller := newTab(t, br, "caller", base, dir)
 	host := newTab(t, br, "host", base, dir)
-	caller.do("join", 20*time.Second,
-		chromedp.Navigate(base+"/q/desk"),
-		chromedp.WaitVisible(chromedp.ID("name-form")),
-		chromedp.SendKeys(chromedp.ID("guest-name"), "Cal Caller"),
-		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("join-form")),
-		chromedp.Click(chromedp.ID("btn-join")),
-	)
-	caller.poll("waiting", 10*time.Second, `document.getElementById('position').textContent === '1'`)
+	caller.joinAsGuest(base+"/q/desk", "Cal Caller")
 	host.hostAvailable(base, "host@example.com")
-	host.poll("offer", 15*time.Second, `!document.getElementById('offer').hidden`)
-	host.poll("the offer's media side ready", 10*time.Second, `window.frontdesk && window.frontdesk.prepared === true`)
-	host.do("accept", 10*time.Second, chromedp.Click(chromedp.ID("btn-accept")))
+	host.acceptOffer()
 	for _, tb := range []*tab{host, caller} {
 		tb.poll("webrtcup", 20*time.Second, `(window.frontdesk && window.frontdesk.webrtcup || []).length >= 2`)
 	}

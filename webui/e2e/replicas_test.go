@@ -62,25 +62,13 @@ func runCallAcrossReplicas(t *testing.T, a, b *app.App, baseA, baseB string, med
 	caller := newTab(t, br, "caller", baseA, dir)
 	host := newTab(t, br, "host", baseB, dir)
 
-	caller.do("join on replica A", 20*time.Second,
-		chromedp.Navigate(baseA+"/q/desk"),
-		chromedp.Evaluate[chromedp.Void](`localStorage.setItem('frontdesk.debug', '1')`),
-		chromedp.Navigate(baseA+"/q/desk"),
-		chromedp.WaitVisible(chromedp.ID("name-form")),
-		chromedp.SendKeys(chromedp.ID("guest-name"), "Cal Caller"),
-		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("join-form")),
-		chromedp.Click(chromedp.ID("btn-join")),
-	)
-	caller.poll("waiting on A", 10*time.Second, `document.getElementById('position').textContent === '1'`)
-
+	caller.joinAsGuest(baseA+"/q/desk", "Cal Caller")
 	host.do("debug log", 10*time.Second, chromedp.Navigate(baseB+"/host"),
 		chromedp.Evaluate[chromedp.Void](`localStorage.setItem('frontdesk.debug', '1')`))
 	host.hostAvailable(baseB, "host@example.com")
 	host.poll("the offer of A's caller on B", 15*time.Second, `!document.getElementById('offer').hidden &&
 	  document.getElementById('offer-name').textContent === 'Cal Caller'`)
-	host.poll("the offer's media side ready", 10*time.Second, `window.frontdesk && window.frontdesk.prepared === true`)
-	host.do("accept on B", 10*time.Second, chromedp.Click(chromedp.ID("btn-accept")))
+	host.acceptOffer()
 
 	for _, tb := range []*tab{host, caller} {
 		tb.poll("webrtcup", 20*time.Second, `(window.frontdesk && window.frontdesk.webrtcup || []).length >= 2`)
