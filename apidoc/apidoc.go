@@ -5,7 +5,8 @@
 // every route under /api/v1: the queue API (package queue/queueapi), the auth API
 // (package auth), the Janus pool admin endpoints (package janus/pool,
 // mounted under /admin only when Janus instances are configured; their
-// path items carry "x-frontdesk-requires: janus"), the ICE servers, the
+// path items carry "x-frontdesk-requires: janus"), the outbound webhooks'
+// dead letters (package webhookout, under /admin/export), the ICE servers, the
 // live-update WebSocket, problem JSON errors (RFC 9457) and the security
 // schemes. It is served as openapi.json, generated from the YAML at build
 // time ("go generate ./apidoc/", validated with kin-openapi by package

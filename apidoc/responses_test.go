@@ -176,6 +176,10 @@ func TestResponsesMatchDocument(t *testing.T) {
 		http.StatusCreated, nil)
 	admin.do(http.MethodGet, "/queues", nil, http.StatusOK, nil)
 	admin.do(http.MethodGet, "/queues/desk", nil, http.StatusOK, nil)
+	admin.do(http.MethodGet, "/admin/export/dead-letters?limit=10", nil, http.StatusOK, nil)
+	admin.do(http.MethodGet, "/admin/export/dead-letters?limit=0", nil, http.StatusBadRequest, nil)
+	admin.do(http.MethodPost, "/admin/export/dead-letters/nope/replay", nil, http.StatusNotFound, nil)
+	admin.do(http.MethodDelete, "/admin/export/dead-letters/nope", nil, http.StatusNotFound, nil)
 	var hostUser struct {
 		ID string `json:"id"`
 	}

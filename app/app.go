@@ -75,7 +75,7 @@ type App struct {
 	proxy      *proxy.Proxy
 	progSub    *bus.Subscription
 	echo       *echo.Echo
-	export     *webhookout.Exporter // nil without export.webhooks
+	export     *webhookout.Exporter // delivers nothing without export.webhooks
 	failover   *failover.Failover   // nil without Janus
 	unfeed     func()               // ends the proxy's subscription to call.moved
 	natsSrv    *cluster.Server      // nil unless cluster.listen is set
@@ -213,8 +213,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 			return nil, err
 		}
 	}
+	// Outbound webhooks; their dead letters are listed, replayed and
+	// deleted under /admin/export even with no target configured now.
+	a.export = webhookout.New(exportTargets(cfg.Export), a.store.Outbox(), webhookout.Options{Log: log})
+	a.export.Register(admin)
 	if len(cfg.Export.Webhooks) > 0 {
-		a.export = webhookout.New(exportTargets(cfg.Export), webhookout.Options{Log: log})
 		feed = a.export.Feed(feed) // this replica exports the events its engine produces
 	}
 	engineOpts := []queue.Option{queue.WithLogger(log), queue.WithFeed(feed)}

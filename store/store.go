@@ -10,6 +10,7 @@ import (
 	"github.com/frontdesk/frontdesk/queue"
 	"github.com/frontdesk/frontdesk/store/bolt"
 	"github.com/frontdesk/frontdesk/store/mongo"
+	"github.com/frontdesk/frontdesk/webhookout"
 )
 
 // Defaults applied by [Open] to zero [Config] fields.
@@ -50,6 +51,7 @@ type Backend struct {
 	queue      queue.Store
 	auth       auth.Store
 	placements pool.Placements
+	outbox     webhookout.Outbox
 	ping       func(context.Context) error
 	close      func(context.Context) error
 }
@@ -71,7 +73,7 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 		}
 		return &Backend{
 			driver: DriverEmbedded, queue: db.Queue(), auth: db.Auth(), placements: db.Placements(),
-			ping:  db.Ping,
+			outbox: db.Outbox(), ping: db.Ping,
 			close: func(context.Context) error { return db.Close() },
 		}, nil
 	case DriverMongoDB:
@@ -88,7 +90,7 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 		}
 		return &Backend{
 			driver: DriverMongoDB, queue: db.Queue(), auth: db.Auth(), placements: db.Placements(),
-			ping: db.Ping, close: db.Close,
+			outbox: db.Outbox(), ping: db.Ping, close: db.Close,
 		}, nil
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknownDriver, cfg.Driver)
@@ -106,6 +108,10 @@ func (b *Backend) Auth() auth.Store { return b.auth }
 // Placements returns the Janus room placement map, of the interface the
 // Janus instance pool declares.
 func (b *Backend) Placements() pool.Placements { return b.placements }
+
+// Outbox returns the outbound webhooks' outbox (pending deliveries and
+// dead letters), of the interface package webhookout declares.
+func (b *Backend) Outbox() webhookout.Outbox { return b.outbox }
 
 // Ready reports whether the backend can serve requests (bbolt: the file is
 // open and intact; MongoDB: the primary answers a ping). It has the shape

@@ -19,6 +19,7 @@ import (
 	"github.com/frontdesk/frontdesk/store/bolt"
 	"github.com/frontdesk/frontdesk/store/mongotest"
 	"github.com/frontdesk/frontdesk/store/storetest"
+	"github.com/frontdesk/frontdesk/webhookout"
 )
 
 func TestMain(m *testing.M) {
@@ -146,6 +147,26 @@ func TestPlacements(t *testing.T) {
 				b := open(t, c)
 				t.Cleanup(func() { closeBackend(t, b) })
 				return b.Placements()
+			})
+		})
+	}
+}
+
+func TestOutbox(t *testing.T) {
+	for name, cfg := range configs(t) {
+		t.Run(name, func(t *testing.T) {
+			n := 0
+			storetest.RunOutbox(t, func(t *testing.T) webhookout.Outbox {
+				c := cfg
+				n++
+				if c.Driver == store.DriverEmbedded {
+					c.Path = filepath.Join(t.TempDir(), fmt.Sprint("fd", n, ".db"))
+				} else {
+					c.MongoDatabase = fmt.Sprint(c.MongoDatabase, "_", n)
+				}
+				b := open(t, c)
+				t.Cleanup(func() { closeBackend(t, b) })
+				return b.Outbox()
 			})
 		})
 	}

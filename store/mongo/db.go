@@ -31,6 +31,7 @@ const (
 	collJanusTokens = "auth_janus_tokens"
 	collAudit       = "auth_audit"
 	collThrottle    = "auth_throttle"
+	collOutbox      = "webhook_outbox"
 )
 
 // Option changes an optional setting of [Open].
@@ -158,6 +159,10 @@ var indexes = map[string][]namedIndex{
 	collJanusTokens: {index("instance", false, asc("instance")), index("call", false, asc("call_id"))},
 	collAudit:       {index("time_order", false, desc("time"), desc("_id"))},
 	collThrottle:    {index("expires", false, asc("expires_at"))},
+	collOutbox: {
+		index("due", false, asc("target"), asc("state"), asc("next_at"), asc("_id")),
+		index("dead_order", false, asc("state"), desc("dead_at"), desc("_id")),
+	},
 }
 
 // ensureIndexes creates the indexes that do not exist yet (by name). Only
