@@ -106,8 +106,12 @@ func (e *Engine) undoAccept(ctx context.Context, q *Queue, entryID EntryID, host
 	e.publish(Event{Kind: EventEntryChanged, Queue: QueueID(q.ID), Entry: EntryID(entryID), Host: HostID(hostID), Reason: reason})
 }
 
-// provision creates the room, tokens, call record and host ticket.
+// provision creates the room, tokens, call record and host ticket; for a
+// queued callback, the phone leg and the host's phone ticket instead.
 func (e *Engine) provision(ctx context.Context, q *Queue, en Entry, h Host, callID CallID, now time.Time) (Call, string, error) {
+	if en.Callback != nil {
+		return e.provisionCallback(ctx, q, en, h, callID, now)
+	}
 	room, err := e.rooms.CreateRoom(ctx, RoomRequest{CallID: callID, QueueID: q.ID, Engine: q.Media,
 		Secret: idgen.Hex(16), PIN: randPIN(), Publishers: 2})
 	if err != nil {
@@ -169,6 +173,10 @@ func (e *Engine) Ticket(ctx context.Context, entryID EntryID, userID string) (st
 	c, role, err := e.CallOf(ctx, entryID, userID)
 	if err != nil {
 		return "", Call{}, err
+	}
+	if c.Room.ID == 0 && c.Phone != nil { // a queued callback: the phone is the call
+		t, err := e.phoneTicket(ctx, &c)
+		return t, c, err
 	}
 	t, err := e.ticketFor(ctx, &c, role)
 	return t, c, err
@@ -386,6 +394,7 @@ func (e *Engine) finishCall(ctx context.Context, en Entry, now time.Time) {
 			return nil
 		})
 		switch {
+		case err == nil && c.Room.ID == 0: // a phone-only call (queued callback)
 		case err == nil:
 			e.revokeTokens(ctx, &c)
 			if err := e.rooms.DestroyRoom(ctx, c.Room); err != nil {

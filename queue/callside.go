@@ -58,6 +58,9 @@ type TicketRequest struct {
 	Name   string
 	// Role is host or caller.
 	Role PartyRole
+	// Phone, when set, makes it a phone ticket: the E.164 number the
+	// bearer may call through the SIP plugin of Instance (RoomID is 0).
+	Phone string
 	// TTL is how long the ticket is valid.
 	TTL time.Duration
 }

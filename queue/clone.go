@@ -13,6 +13,7 @@ func (q Queue) Clone() Queue {
 		d := *q.Timeouts.RejoinGrace
 		q.Timeouts.RejoinGrace = &d
 	}
+	q.Phone.Allow = slices.Clone(q.Phone.Allow)
 	for i := range q.Intake {
 		q.Intake[i].Options = slices.Clone(q.Intake[i].Options)
 	}
@@ -30,11 +31,19 @@ func (h Host) Clone() Host {
 func (e Entry) Clone() Entry {
 	e.Intake = maps.Clone(e.Intake)
 	e.History = slices.Clone(e.History)
+	if e.Callback != nil {
+		cb := *e.Callback
+		e.Callback = &cb
+	}
 	return e
 }
 
 // Clone returns a deep copy of c.
 func (c Call) Clone() Call {
 	c.Participants = slices.Clone(c.Participants)
+	if c.Phone != nil {
+		leg := *c.Phone
+		c.Phone = &leg
+	}
 	return c
 }

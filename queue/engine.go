@@ -34,6 +34,7 @@ type Engine struct {
 	rooms   RoomProvisioner
 	tickets TicketIssuer
 	tokens  TokenMinter
+	phones  PhoneLines // nil: no phone calls
 	clock   Clock
 	log     *slog.Logger
 
@@ -242,7 +243,11 @@ func waitDeadline(q *Queue, en *Entry) time.Time {
 	if q.Limits.MaxWait > 0 {
 		d = en.CreatedAt.Add(q.Limits.MaxWait)
 	}
-	if en.Paused {
+	if en.Callback != nil && !en.Callback.RetryAt.IsZero() {
+		if d.IsZero() || en.Callback.RetryAt.Before(d) {
+			d = en.Callback.RetryAt
+		}
+	} else if en.Paused {
 		g := en.DisconnectedAt.Add(grace(q))
 		if d.IsZero() || g.Before(d) {
 			d = g

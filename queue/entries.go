@@ -56,6 +56,12 @@ type JoinRequest struct {
 	// Priority orders the entry before others (higher first). Only hosts
 	// and admins may set it; the API passes 0 for callers.
 	Priority int
+	// Phone is the caller's telephone number, optional: E.164, in a form
+	// NormalizeE164 accepts, and allowed by the queue's PhoneSettings.
+	Phone string
+	// Callback asks to be called back at Phone instead of waiting on the
+	// page (the queue must offer callbacks).
+	Callback bool
 }
 
 // Joined is the result of a successful join.
@@ -136,6 +142,10 @@ func (e *Engine) Join(ctx context.Context, queueID QueueID, req JoinRequest) (Jo
 	if err := checkIntake(&q, req.Intake); err != nil {
 		return Joined{}, err
 	}
+	phone, err := checkPhone(&q, req.Phone, req.Callback)
+	if err != nil {
+		return Joined{}, err
+	}
 	now := e.clock.Now()
 	st := StatusAt(&q, now)
 	if !st.Admitting {
@@ -184,6 +194,10 @@ func (e *Engine) Join(ctx context.Context, queueID QueueID, req JoinRequest) (Jo
 		CallerID: req.Caller.ID, CallerName: req.Caller.Name, Guest: req.Caller.Guest,
 		Intake: req.Intake, State: EntryWaiting, ResumeHash: hashToken(tok), CreatedAt: now,
 		History: []Transition{{State: EntryWaiting, At: now, Reason: "join"}},
+		Phone:   phone,
+	}
+	if req.Callback {
+		en.Callback = &Callback{}
 	}
 	if q.Limits.OnePerCaller {
 		en.ActiveKey = string(q.ID) + "|" + req.Caller.ID
@@ -202,7 +216,7 @@ func (e *Engine) Join(ctx context.Context, queueID QueueID, req JoinRequest) (Jo
 	if err != nil {
 		return Joined{}, fmt.Errorf("queue: join: %w", err)
 	}
-	e.log.InfoContext(ctx, "queue: joined", "queue", q.ID, "entry", out.ID, "guest", out.Guest)
+	e.log.InfoContext(ctx, "queue: joined", "queue", q.ID, "entry", out.ID, "guest", out.Guest, "callback", out.Callback != nil)
 	e.publish(Event{Kind: EventEntryJoined, Queue: QueueID(q.ID), Entry: EntryID(out.ID)})
 	for _, en := range e.matchQueue(ctx, q) { // the new entry may have been offered at once
 		if en.ID == out.ID {
@@ -210,6 +224,28 @@ func (e *Engine) Join(ctx context.Context, queueID QueueID, req JoinRequest) (Jo
 		}
 	}
 	return Joined{Entry: out, Queue: q, ResumeToken: tok}, nil
+}
+
+// checkPhone validates a join's phone number and callback request and
+// returns the number in E.164 form ("" when none was given).
+func checkPhone(q *Queue, raw string, callback bool) (string, error) {
+	if raw == "" {
+		if callback {
+			return "", &Refusal{Err: ErrInvalid, Reason: "phone_required", Field: "phone"}
+		}
+		return "", nil
+	}
+	n, ok := NormalizeE164(raw)
+	if !ok {
+		return "", &Refusal{Err: ErrInvalid, Reason: "phone_invalid", Field: "phone"}
+	}
+	if !q.Phone.Allows(n) {
+		return "", &Refusal{Err: ErrInvalid, Reason: "phone_not_allowed", Field: "phone"}
+	}
+	if callback && !q.Phone.Callback {
+		return "", &Refusal{Err: ErrForbidden, Reason: "callback_unavailable", Field: "callback"}
+	}
+	return n, nil
 }
 
 // GetEntry returns entry id. Errors: ErrNotFound.
@@ -278,8 +314,8 @@ func (e *Engine) Disconnected(ctx context.Context, entryID EntryID) error {
 	}
 	now := e.clock.Now()
 	_, err = e.casEntry(ctx, entryID, func(x *Entry) error {
-		if x.State != EntryWaiting || x.Paused {
-			return errSkip
+		if x.State != EntryWaiting || x.Paused || x.Callback != nil {
+			return errSkip // a queued callback needs no open page
 		}
 		x.Paused, x.DisconnectedAt = true, now
 		x.History = append(x.History, Transition{State: EntryWaiting, At: now, Reason: "disconnected"})

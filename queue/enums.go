@@ -168,7 +168,7 @@ func (s *HostState) UnmarshalText(b []byte) error {
 
 // EntryState is the state of a caller's entry. Live states: waiting,
 // offered, connecting, in_call. Final states: completed, abandoned,
-// no_show, expired, removed.
+// no_show, expired, removed, no_answer, busy.
 type EntryState int
 
 const (
@@ -193,9 +193,15 @@ const (
 	EntryExpired
 	// EntryRemoved ended by a host or admin.
 	EntryRemoved
+	// EntryNoAnswer ended because a queued callback was not answered (or
+	// failed) on its last attempt; see PhoneSettings.Retries.
+	EntryNoAnswer
+	// EntryBusy ended because a queued callback found the line busy (SIP
+	// 486, 600 or 603) on its last attempt.
+	EntryBusy
 )
 
-var entryStateNames = []string{"waiting", "offered", "connecting", "in_call", "completed", "abandoned", "no_show", "expired", "removed"}
+var entryStateNames = []string{"waiting", "offered", "connecting", "in_call", "completed", "abandoned", "no_show", "expired", "removed", "no_answer", "busy"}
 
 // String returns the snake_case name, e.g. "no_show".
 func (s EntryState) String() string { return enumString("EntryState", entryStateNames, int(s)) }

@@ -34,6 +34,9 @@ type Queue struct {
 	Intake []IntakeField `json:"intake,omitempty" bson:"intake,omitempty"`
 	// Media is where calls are hosted: janus, builtin or auto.
 	Media MediaEngine `json:"media" bson:"media"`
+	// Phone are the telephone rules: queued callback, the numbers hosts
+	// may dial, retries.
+	Phone PhoneSettings `json:"phone" bson:"phone"`
 	// ServiceLevelThreshold is the answer-time threshold of the service
 	// level (Stats.ServiceLevel: answered within it); 0 means
 	// DefaultServiceLevelThreshold. Stores keep it under its first name,
@@ -219,6 +222,12 @@ type Entry struct {
 	Guest bool `json:"guest" bson:"guest"`
 	// Intake holds the answers to the queue's intake fields.
 	Intake map[string]string `json:"intake,omitempty" bson:"intake,omitempty"`
+	// Phone is the caller's telephone number (E.164), when they gave one:
+	// for a queued callback, or for the host to call them by phone.
+	Phone string `json:"phone,omitempty" bson:"phone,omitempty"`
+	// Callback, when set, makes the entry a queued callback: the caller
+	// is called back at Phone and needs no open page.
+	Callback *Callback `json:"callback,omitempty" bson:"callback,omitempty"`
 	// State is the current state.
 	State EntryState `json:"state" bson:"state"`
 	// HostID is the host the entry is offered to or served by ("" when
@@ -324,6 +333,10 @@ type Call struct {
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
 	StartedAt time.Time `json:"started_at,omitzero" bson:"started_at,omitempty"`
 	EndedAt   time.Time `json:"ended_at,omitzero" bson:"ended_at,omitempty"`
+	// Phone is the telephone call the host's console places (a queued
+	// callback, or a call to the caller's number beside the video call);
+	// nil when none. Its Token is a secret.
+	Phone *PhoneLeg `json:"phone,omitempty" bson:"phone,omitempty"`
 	// Moves counts the times the call was placed in a new room because its
 	// media server was lost or evacuated ([Engine.MoveCall]).
 	Moves int `json:"moves,omitempty" bson:"moves,omitempty"`

@@ -68,6 +68,9 @@ func (q *Queue) Validate() error {
 			return bad(fmt.Sprintf("intake[%d].max_len", i), "The maximum answer length must be 0–10000.")
 		}
 	}
+	if err := validatePhone(q.Phone); err != nil {
+		return err
+	}
 	if err := q.Hours.Validate(); err != nil {
 		var fe *hours.FieldError
 		if errors.As(err, &fe) {

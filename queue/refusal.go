@@ -14,7 +14,9 @@ type Refusal struct {
 	Err error
 	// Reason is a stable machine-readable code: "closed", "closing_soon",
 	// "full", "already_queued", "cooldown", "account_required",
-	// "intake_missing", "intake_invalid", "not_assigned".
+	// "intake_missing", "intake_invalid", "not_assigned", "phone_required",
+	// "phone_invalid" (not an E.164 number), "phone_not_allowed" (not in
+	// the queue's PhoneSettings.Allow), "callback_unavailable".
 	Reason string
 	// NextOpen is when the queue opens next, in the queue's zone (closed
 	// and closing_soon; zero when unknown, e.g. manually closed).
@@ -24,7 +26,7 @@ type Refusal struct {
 	// EntryID is the caller's existing live entry (already_queued).
 	EntryID EntryID
 	// Field is the intake field at fault (intake_*), or the request field
-	// at fault ("queues" for not_assigned).
+	// at fault ("queues" for not_assigned, "phone", "callback").
 	Field string
 	// Queue is the queue ID at fault (not_assigned).
 	Queue QueueID

@@ -112,12 +112,55 @@ type Stats struct {
 	AbandonmentRate       float64 `json:"abandonment_rate"`
 	ServiceLevel          float64 `json:"service_level"`
 	ServiceLevelThreshold Seconds `json:"service_level_threshold"`
+	// Callbacks are the queued callbacks that joined in the window,
+	// counted apart: no other figure above (joined, answered, waits,
+	// rates, per host, hourly) includes them.
+	Callbacks CallbackStats `json:"callbacks"`
 	// PerHost has one row per host that answered in the window.
 	PerHost []HostStats `json:"per_host"`
 	// Hourly has one row per local hour (queue zone), oldest first, from
 	// the first hour with a join or a waiting caller to the last such hour;
 	// hours in between with nobody are rows of zeros (ServiceLevel nil).
 	Hourly []HourStats `json:"hourly"`
+}
+
+// CallbackStats are the figures of queued callbacks (entries with
+// Entry.Callback) that joined in the window.
+type CallbackStats struct {
+	// Requested counts callbacks asked for.
+	Requested int `json:"requested"`
+	// Completed counts callbacks answered on the phone and ended.
+	Completed int `json:"completed"`
+	// NoAnswer and Busy count callbacks that ended so on their last
+	// attempt; Other counts those that ended otherwise (the caller
+	// cancelled, removed, expired).
+	NoAnswer int `json:"no_answer"`
+	Busy     int `json:"busy"`
+	Other    int `json:"other"`
+	// Attempts counts the dial attempts of all of them.
+	Attempts int `json:"attempts"`
+	// AvgTimeToAnswer is the mean time from the request to the caller
+	// answering the phone, over the answered ones; 0 when none.
+	AvgTimeToAnswer Seconds `json:"avg_time_to_answer"`
+}
+
+// add counts one callback entry.
+func (cs *CallbackStats) add(en *Entry, toAnswer *mean) {
+	cs.Requested++
+	cs.Attempts += en.Callback.Attempts
+	if !en.StartedAt.IsZero() {
+		toAnswer.add(en.StartedAt.Sub(en.CreatedAt))
+	}
+	switch en.State {
+	case EntryCompleted:
+		cs.Completed++
+	case EntryNoAnswer:
+		cs.NoAnswer++
+	case EntryBusy:
+		cs.Busy++
+	case EntryAbandoned, EntryRemoved, EntryExpired, EntryNoShow:
+		cs.Other++
+	}
 }
 
 // HostStats are one host's figures in the window (ASA and AHT as on
@@ -405,8 +448,13 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 	hourly := hourTable{loc: loc, m: map[int64]*hourAcc{}}
 	seen := minTime(to, now) // waiting is observed in [from, seen)
 	var spans []span
+	var cbAnswer mean
 	for i := range entries {
 		en := &entries[i]
+		if en.Callback != nil {
+			st.Callbacks.add(en, &cbAnswer)
+			continue
+		}
 		st.Joined++
 		spans = waitingSpans(spans, en, from, seen)
 		ha := hourly.at(en.CreatedAt)
@@ -466,6 +514,7 @@ func ComputeStats(q *Queue, entries, waiting []Entry, hosts []Host, from, to, no
 			st.Removed++
 		}
 	}
+	st.Callbacks.AvgTimeToAnswer = cbAnswer.get()
 	st.AvgWait, st.ASA, st.AHT = wait.get(), asa.get(), aht.get()
 	st.AvgTalk, st.AvgWrapUp = talks.get(), wraps.get()
 	if d := st.Answered + st.Abandoned; d > 0 {

@@ -42,6 +42,16 @@ func (e *Engine) Sweep(ctx context.Context) error {
 		case EntryOffered:
 			err = e.returnOffer(ctx, en.HostID, en.ID, "offer_timeout", now)
 		case EntryConnecting:
+			if en.Callback != nil {
+				// Not dialled, or not answered, in time.
+				q, qerr := queueOf(en.QueueID)
+				if qerr != nil {
+					err = qerr
+					break
+				}
+				err = e.callbackFailed(ctx, q, en.ID, en.CallID, 0, now)
+				break
+			}
 			err = e.noShow(ctx, en, now)
 		case EntryInCall:
 			err = e.rejoinOver(ctx, en, now)
@@ -52,6 +62,8 @@ func (e *Engine) Sweep(ctx context.Context) error {
 				err = e.endEntry(ctx, en.ID, EntryRemoved, "queue_deleted", now)
 			case qerr != nil:
 				err = qerr
+			case en.Callback != nil && !en.Callback.RetryAt.IsZero():
+				err = e.retryDue(ctx, q, en, now)
 			case en.Paused && !now.Before(en.DisconnectedAt.Add(grace(q))):
 				err = e.endEntry(ctx, en.ID, EntryAbandoned, "grace_over", now)
 			case q.Limits.MaxWait > 0 && !now.Before(en.CreatedAt.Add(q.Limits.MaxWait)):

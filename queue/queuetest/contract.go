@@ -112,6 +112,7 @@ func sampleQueue(id, slug string) queue.Queue {
 		Timeouts:              queue.Timeouts{Offer: 20 * time.Second, NoShow: time.Minute, WrapUp: 30 * time.Second, Grace: 45 * time.Second, RejoinGrace: new(time.Duration)},
 		Intake:                []queue.IntakeField{{Name: "topic", Label: "Topic", Required: true, Options: []string{"a", "b"}, MaxLen: 100}},
 		Media:                 queue.MediaJanus,
+		Phone:                 queue.PhoneSettings{Callback: true, Allow: []string{"+1555*", "+442079460958"}, Retries: 2, RetryDelay: time.Minute, RingTimeout: 20 * time.Second},
 		ServiceLevelThreshold: 20 * time.Second,
 		CreatedAt:             base, UpdatedAt: base,
 	}
@@ -144,6 +145,9 @@ func normQueue(q queue.Queue) queue.Queue {
 	if len(q.Intake) == 0 {
 		q.Intake = nil
 	}
+	if len(q.Phone.Allow) == 0 {
+		q.Phone.Allow = nil
+	}
 	for i := range q.Intake {
 		if len(q.Intake[i].Options) == 0 {
 			q.Intake[i].Options = nil
@@ -166,6 +170,9 @@ func normEntry(e queue.Entry) queue.Entry {
 	e.CreatedAt, e.OfferedAt, e.AnsweredAt = nt(e.CreatedAt), nt(e.OfferedAt), nt(e.AnsweredAt)
 	e.StartedAt, e.EndedAt, e.DisconnectedAt, e.Deadline = nt(e.StartedAt), nt(e.EndedAt), nt(e.DisconnectedAt), nt(e.Deadline)
 	e.CallerAwayUntil, e.HostAwayUntil = nt(e.CallerAwayUntil), nt(e.HostAwayUntil)
+	if e.Callback != nil {
+		e.Callback.RetryAt = nt(e.Callback.RetryAt)
+	}
 	if len(e.Intake) == 0 {
 		e.Intake = nil
 	}
@@ -187,6 +194,9 @@ func normCall(c queue.Call) queue.Call {
 	for i := range c.Participants {
 		p := &c.Participants[i]
 		p.JoinedAt, p.UpAt, p.LeftAt, p.RejoinedAt = nt(p.JoinedAt), nt(p.UpAt), nt(p.LeftAt), nt(p.RejoinedAt)
+	}
+	if l := c.Phone; l != nil {
+		l.CreatedAt, l.DialedAt, l.RingingAt, l.AnsweredAt, l.EndedAt = nt(l.CreatedAt), nt(l.DialedAt), nt(l.RingingAt), nt(l.AnsweredAt), nt(l.EndedAt)
 	}
 	return c
 }
@@ -430,6 +440,8 @@ func testEntryCAS(t *testing.T, s queue.Store) {
 	e := must[queue.Entry](t, "create")(s.CreateEntry(ctx(t), newEntry("e1", "q1", "c1", 0, base)))
 	seq := e.Seq
 	e.Paused = true
+	e.Phone = "+15550102030"
+	e.Callback = &queue.Callback{Attempts: 2, LastResult: "busy", LastCode: 486, RetryAt: base.Add(time.Minute)}
 	e.Seq = 999 // ignored: Seq is kept
 	e.History = append(e.History, queue.Transition{State: queue.EntryWaiting, At: base.Add(time.Second), Reason: "disconnected"})
 	e2 := must[queue.Entry](t, "update")(s.UpdateEntry(ctx(t), e))
@@ -440,6 +452,9 @@ func testEntryCAS(t *testing.T, s queue.Store) {
 	if stored.Seq != seq || len(stored.History) != 2 {
 		t.Fatalf("stored = %+v", stored)
 	}
+	want := e.Clone()
+	want.Version, want.Seq = e2.Version, seq
+	same(t, "updated entry with a callback", normEntry(stored), normEntry(want))
 	_, err := s.UpdateEntry(ctx(t), e) // Version 1
 	wantErr(t, "stale", err, queue.ErrVersion)
 	_, err = s.UpdateEntry(ctx(t), queue.Entry{ID: "nope"})
@@ -578,7 +593,9 @@ func testCallCRUD(t *testing.T, s queue.Store) {
 			{Role: queue.PartyCaller, UserID: "c1", Name: "Bob", FeedID: 12, Token: "tok-c", JoinedAt: base,
 				LeftAt: base.Add(time.Second), RejoinedAt: base.Add(2 * time.Second)},
 		},
-		State: queue.CallCreated, CreatedAt: base}
+		State: queue.CallCreated, CreatedAt: base,
+		Phone: &queue.PhoneLeg{Number: "+15550102030", Instance: "janus-a", Token: "tok-sip", State: queue.PhoneEnded, Code: 486,
+			Reason: "Busy Here", CreatedAt: base, DialedAt: base.Add(time.Second), RingingAt: base.Add(2 * time.Second), EndedAt: base.Add(3 * time.Second)}}
 	got := must[queue.Call](t, "create")(s.CreateCall(ctx(t), c))
 	c.Version = 1
 	same(t, "created", normCall(got), normCall(c))

@@ -214,3 +214,44 @@ func NewEnv(tb testing.TB, s queue.Store, start time.Time, opts ...queue.Option)
 }
 
 var discard = slog.New(slog.DiscardHandler)
+
+// Lines is a fake queue.PhoneLines handing out lines on instance
+// "janus-sip" and tracking the live ones.
+type Lines struct {
+	mu   sync.Mutex
+	n    int
+	live map[string]queue.QueueID // token → queue
+	// Fail makes OpenLine fail when set.
+	Fail error
+}
+
+// NewLines returns a Lines with no live line.
+func NewLines() *Lines { return &Lines{live: map[string]queue.QueueID{}} }
+
+// OpenLine implements queue.PhoneLines.
+func (l *Lines) OpenLine(_ context.Context, queueID queue.QueueID) (string, string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.Fail != nil {
+		return "", "", l.Fail
+	}
+	l.n++
+	tok := fmt.Sprintf("sip-token-%d", l.n)
+	l.live[tok] = queueID
+	return "janus-sip", tok, nil
+}
+
+// CloseLine implements queue.PhoneLines.
+func (l *Lines) CloseLine(_ context.Context, _, token string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.live, token)
+	return nil
+}
+
+// Live returns how many lines are open.
+func (l *Lines) Live() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.live)
+}
