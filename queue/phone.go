@@ -91,8 +91,10 @@ func (p PhoneSettings) Allows(number string) bool {
 	return false
 }
 
-func (p PhoneSettings) retryDelay() time.Duration  { return orDefault(p.RetryDelay, DefaultRetryDelay) }
-func (p PhoneSettings) ringTimeout() time.Duration { return orDefault(p.RingTimeout, DefaultRingTimeout) }
+func (p PhoneSettings) retryDelay() time.Duration { return orDefault(p.RetryDelay, DefaultRetryDelay) }
+func (p PhoneSettings) ringTimeout() time.Duration {
+	return orDefault(p.RingTimeout, DefaultRingTimeout)
+}
 
 // validatePhone checks a queue's phone settings; fields are named as in
 // the API's JSON.
