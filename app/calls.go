@@ -29,7 +29,7 @@ func (t tickets) IssueTicket(_ context.Context, req queue.TicketRequest) (string
 	}
 	raw, _, err := t.svc.IssueTicket(auth.Ticket{
 		CallID: string(req.CallID), Room: req.RoomID, Instance: req.Instance, Subject: req.UserID,
-		ParticipantID: req.FeedID, Display: req.Name, Role: role, TTL: req.TTL,
+		ParticipantID: req.FeedID, Display: req.Name, Role: role, TTL: req.TTL, Phone: req.Phone,
 	})
 	return raw, err
 }

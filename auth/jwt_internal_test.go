@@ -183,6 +183,25 @@ func TestTicketRefusals(t *testing.T) {
 			delete(c, "room")
 			return forge(t, s.keys, "k1", jwt.SigningMethodHS256, purposeTicket, c)
 		}},
+		jwtCase{"phone ticket that also names a room", func(t *testing.T) string {
+			c := good()
+			c["phone"] = "+15550102030"
+			return forge(t, s.keys, "k1", jwt.SigningMethodHS256, purposeTicket, c)
+		}},
+		jwtCase{"phone that is not E.164", func(t *testing.T) string {
+			c := good()
+			delete(c, "room")
+			delete(c, "pid")
+			c["phone"] = "+1555 0102"
+			return forge(t, s.keys, "k1", jwt.SigningMethodHS256, purposeTicket, c)
+		}},
+		jwtCase{"phone tampered", func(t *testing.T) string {
+			tok, _, err := s.IssueTicket(Ticket{CallID: "c1", Instance: "janus-a", Subject: "u1", Role: CallHost, Phone: "+15550102030"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tamper(t, tok, `"phone":"+15550102030"`, `"phone":"+15550102031"`)
+		}},
 		jwtCase{"bad call role", func(t *testing.T) string {
 			c := good()
 			c["crole"] = "admin"
@@ -219,6 +238,19 @@ func TestTicketRefusals(t *testing.T) {
 			if err != nil || !tk.ExpiresAt.Equal(s.now().Add(tc.want)) || tk.TTL != 0 {
 				t.Fatalf("TTL %v: ticket %+v, %v; want expiry in %v", tc.ttl, tk, err, tc.want)
 			}
+		}
+	})
+	t.Run("phone ticket round trip", func(t *testing.T) {
+		raw, _, err := s.IssueTicket(Ticket{CallID: "c1", Instance: "janus-a", Subject: "u1", Display: "Ada", Role: CallHost, Phone: "+15550102030"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := s.VerifyTicket(raw)
+		if err != nil || tk.Phone != "+15550102030" || tk.Room != 0 || tk.ParticipantID != 0 || tk.Role != CallHost {
+			t.Fatalf("phone ticket %+v, %v", tk, err)
+		}
+		if _, _, err := s.IssueTicket(Ticket{CallID: "c1", Room: 5, ParticipantID: 1, Instance: "janus-a", Subject: "u1", Role: CallHost, Phone: "+15550102030"}); !errors.Is(err, ErrInvalidInput) {
+			t.Fatalf("a phone ticket with a room was issued: %v", err)
 		}
 	})
 	t.Run("valid round trip", func(t *testing.T) {

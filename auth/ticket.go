@@ -49,6 +49,10 @@ type Ticket struct {
 	Display string
 	// Role is the role in the call.
 	Role CallRole
+	// Phone, when set, makes this a phone ticket: it grants only the Janus
+	// SIP plugin on Instance, to call this E.164 number ("+" and 2–15
+	// digits); Room and ParticipantID are then 0 (not part of the grant).
+	Phone string
 	// TTL, on input to IssueTicket, is the ticket's lifetime; 0 means the
 	// configured default ([WithTicketTTL]). It is capped at [MaxTicketTTL].
 	// Not part of the signed ticket; zero on output of VerifyTicket.
@@ -70,6 +74,25 @@ type ticketClaims struct {
 	PID      uint64   `json:"pid"`
 	Display  string   `json:"display"`
 	Role     CallRole `json:"crole"`
+	Phone    string   `json:"phone,omitempty"`
+}
+
+// validGrant reports whether a ticket grants either a VideoRoom
+// participant (room and participant id) or a phone call (a number, and
+// no room).
+func validGrant(room, pid uint64, phone string) bool {
+	if phone == "" {
+		return room != 0 && pid != 0
+	}
+	if room != 0 || len(phone) < 3 || len(phone) > 16 || phone[0] != '+' || phone[1] == '0' {
+		return false
+	}
+	for _, r := range phone[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // IssueTicket signs a call ticket for t, valid for t.TTL, or the
@@ -77,9 +100,10 @@ type ticketClaims struct {
 // from now. It
 // returns the compact JWT and t with ID, IssuedAt and ExpiresAt filled.
 // ErrInvalidInput if CallID, Instance or Subject is empty, Room or
-// ParticipantID is 0, Role is invalid or Display is too long.
+// ParticipantID is 0 (for a ticket without Phone), Phone is not an E.164
+// number or comes with a Room, Role is invalid or Display is too long.
 func (s *Service) IssueTicket(t Ticket) (string, Ticket, error) {
-	if t.CallID == "" || t.Instance == "" || t.Subject == "" || t.Room == 0 || t.ParticipantID == 0 ||
+	if t.CallID == "" || t.Instance == "" || t.Subject == "" || !validGrant(t.Room, t.ParticipantID, t.Phone) ||
 		!t.Role.Valid() || len(t.Display) > MaxDisplayLen {
 		return "", Ticket{}, fmt.Errorf("auth: issue ticket: incomplete ticket: %w", ErrInvalidInput)
 	}
@@ -97,6 +121,7 @@ func (s *Service) IssueTicket(t Ticket) (string, Ticket, error) {
 			IssuedAt: numericDate(t.IssuedAt), ExpiresAt: numericDate(t.ExpiresAt),
 		},
 		Call: t.CallID, Room: t.Room, Instance: t.Instance, PID: t.ParticipantID, Display: t.Display, Role: t.Role,
+		Phone: t.Phone,
 	}
 	raw, err := s.keys.sign(purposeTicket, c)
 	if err != nil {
@@ -114,12 +139,12 @@ func (s *Service) VerifyTicket(raw string) (Ticket, error) {
 	if err := s.keys.parse(raw, purposeTicket, audTicket, s.now(), &c); err != nil {
 		return Ticket{}, err
 	}
-	if c.Call == "" || c.Instance == "" || c.Subject == "" || c.Room == 0 || c.PID == 0 || !c.Role.Valid() || c.IssuedAt == nil {
+	if c.Call == "" || c.Instance == "" || c.Subject == "" || !validGrant(c.Room, c.PID, c.Phone) || !c.Role.Valid() || c.IssuedAt == nil {
 		return Ticket{}, fmt.Errorf("auth: call ticket: missing claims: %w", ErrInvalidToken)
 	}
 	return Ticket{
 		ID: c.ID, CallID: c.Call, Room: c.Room, Instance: c.Instance, Subject: c.Subject,
-		ParticipantID: c.PID, Display: c.Display, Role: c.Role,
+		ParticipantID: c.PID, Display: c.Display, Role: c.Role, Phone: c.Phone,
 		IssuedAt: c.IssuedAt.Time.UTC(), ExpiresAt: c.ExpiresAt.Time.UTC(),
 	}, nil
 }
