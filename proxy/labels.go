@@ -23,15 +23,29 @@ var refusedVideoRoom = map[string]bool{
 	"rtp_forward": true, "stop_rtp_forward": true, "play_file": true, "stop_file": true,
 }
 
+// refusedSIP are SIP plugin requests the proxy knows and refuses
+// (janus_sip.c, "Supported requests").
+var refusedSIP = map[string]bool{
+	"transfer": true, "recording": true, "message": true, "info": true, "update": true, "subscribe": true,
+	"unsubscribe": true, "unregister": true, "keyframe": true, "rfc2543_cancel": true,
+}
+
 // denialLabel maps a denial's verb (client text) to the label of
 // frontdesk_proxy_denials_total, from a fixed set: a known Janus verb,
-// "message:<known VideoRoom request>", "invalid", "rate_limited",
+// "message:<known VideoRoom request>", "message:sip_<known SIP request>"
+// or "message:sip_other", "invalid", "rate_limited",
 // "unknown" (empty request), or "other" / "message:other". No client
 // string becomes a label.
 func denialLabel(verb string) string {
 	switch verb {
 	case "invalid", "rate_limited", "unknown":
 		return verb
+	}
+	if req, ok := strings.CutPrefix(verb, "message:sip_"); ok {
+		if _, known := allowedSIP[req]; known || refusedSIP[req] || req == "unknown" {
+			return verb
+		}
+		return "message:sip_other"
 	}
 	if req, ok := strings.CutPrefix(verb, "message:"); ok {
 		switch {

@@ -55,8 +55,10 @@ const codeRateLimited wire.Code = 429
 // grant is what the policy needs to know about a participant.
 type grant struct {
 	ticket auth.Ticket
-	token  string // Janus stored token
-	pin    string // room pin
+	token  string      // Janus stored token
+	pin    string      // room pin
+	sip    *SIPAccount // a phone ticket's account (nil otherwise)
+	phone  *phoneState // a phone ticket's connection state (nil otherwise)
 }
 
 // owner tracks the sessions and handles a client created through the proxy;
@@ -153,8 +155,12 @@ func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forward
 		OpaqueID: req.OpaqueID, JSEP: req.JSEP, Candidate: req.Candidate, Candidates: req.Candidates, Token: g.token}
 	switch verb {
 	case "attach":
-		if req.Plugin != videoroom.Plugin {
-			return forwarded{}, txn, deny(wire.CodeUnauthorized, verb, "only %s may be attached", videoroom.Plugin)
+		want := videoroom.Plugin
+		if g.ticket.Phone != "" {
+			want = SIPPlugin
+		}
+		if req.Plugin != want {
+			return forwarded{}, txn, deny(wire.CodeUnauthorized, verb, "only %s may be attached", want)
 		}
 		out.Plugin = req.Plugin
 	case "message", "trickle", "detach", "hangup":
@@ -163,7 +169,14 @@ func filter(raw []byte, g grant, own owner, sessionID, handleID uint64) (forward
 		}
 	}
 	pubJoin := false
-	if verb == "message" {
+	if verb == "message" && g.ticket.Phone != "" {
+		body, d := filterSIPBody(req.Body, g)
+		if d != nil {
+			d.verb = "message:" + d.verb
+			return forwarded{}, txn, d
+		}
+		out.Body = body
+	} else if verb == "message" {
 		body, pj, d := filterBody(req.Body, g)
 		if d != nil {
 			d.verb = "message:" + d.verb

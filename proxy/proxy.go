@@ -46,6 +46,9 @@ type Target struct {
 	Token string
 	// Pin is the room's pin ("" when it has none).
 	Pin string
+	// SIP is the account a phone ticket's calls go out on; required for
+	// a phone ticket (auth.Ticket.Phone), nil otherwise.
+	SIP *SIPAccount
 }
 
 // Resolver finds the backend and credentials of a verified ticket. It
@@ -80,6 +83,8 @@ type Proxy struct {
 	evicter  Evicter // nil: none
 	// backendLost is told when a backend connection drops (WithBackendLost).
 	backendLost func(instance string)
+	// phoneSteps is told of phone steps (WithPhoneSteps).
+	phoneSteps func(ctx context.Context, t auth.Ticket, step PhoneStep)
 
 	origins      *auth.OriginChecker
 	maxMessage   int64
@@ -188,8 +193,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log = log.With("instance", target.Instance)
 	g := grant{ticket: t, token: target.Token, pin: target.Pin}
+	if t.Phone != "" {
+		g.sip, g.phone = target.SIP, &phoneState{}
+	}
 	if upgrade {
 		p.serveWS(w, r, g, target, fromSubprotocol, log)
+		return
+	}
+	if g.phone != nil {
+		// The phone policy keeps per-connection state (the call placed,
+		// an incoming caller) and rewrites every event: WebSocket only.
+		problem.Write(w, r, problem.New(http.StatusBadRequest, "phone calls need the Janus API over WebSocket"))
 		return
 	}
 	p.serveHTTP(w, r, g, target, ticketHash(raw), log)

@@ -130,6 +130,7 @@ func (p *Proxy) serveWS(w http.ResponseWriter, r *http.Request, g grant, target 
 	go func() { defer close(backendDone); c.backendLoop() }()
 	c.clientLoop()
 	<-backendDone
+	p.phoneClosed(context.Background(), g)
 }
 
 // armPing schedules the next ping and extends the client's read deadline.
@@ -249,6 +250,9 @@ func (c *wsConn) backendLoop() {
 		}
 		if c.tr.waiting() {
 			c.tr.observe(msg)
+		}
+		if c.g.phone != nil {
+			msg = c.p.observeSIP(context.Background(), c.g, msg)
 		}
 		c.writeClient(msg)
 		c.p.m.toClient.Inc()
