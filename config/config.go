@@ -20,7 +20,10 @@
 // whole configuration safely for logs.
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Config is the whole configuration of the frontdesk binary.
 type Config struct {
@@ -53,6 +56,71 @@ type Config struct {
 	// Export delivers queue events to outside services (package
 	// webhookout).
 	Export Export `yaml:"export"`
+	// Phone configures telephone calls through the Janus SIP plugin
+	// (queued callback, calling a caller by phone).
+	Phone Phone `yaml:"phone"`
+}
+
+// Phone configures the SIP accounts phone calls go out on. Browsers
+// never see any of it: the proxy puts the account in the SIP plugin's
+// "register" request (janus_sip.c).
+type Phone struct {
+	// Accounts are the SIP accounts, each for some queues, YAML-only.
+	// Empty: no phone calls.
+	Accounts []SIPAccount `yaml:"accounts"`
+}
+
+// SIPAccount is one SIP account at a registrar (RFC 3261 REGISTER with
+// digest authentication).
+type SIPAccount struct {
+	// Queues are the slugs of the queues whose calls use this account;
+	// "*" matches every queue without an account of its own.
+	Queues []string `yaml:"queues"`
+	// Username is the account's SIP URI, e.g. "sip:helpdesk@pbx.example.org".
+	Username string `yaml:"username"`
+	// AuthUser is the digest user when it differs from the URI's user part.
+	AuthUser string `yaml:"authuser"`
+	// Secret is the digest password.
+	Secret Secret `yaml:"secret"`
+	// DisplayName is the caller name the called party may see.
+	DisplayName string `yaml:"display_name"`
+	// Proxy is the registrar/proxy URI, e.g. "sip:pbx.example.org:5060";
+	// empty uses the domain of Username.
+	Proxy string `yaml:"proxy"`
+	// OutboundProxy is an outbound proxy URI; empty for none.
+	OutboundProxy string `yaml:"outbound_proxy"`
+	// Domain is the host of the request URIs numbers are dialled at
+	// ("sip:+15550102030@<domain>"); empty uses the domain of Username.
+	Domain string `yaml:"domain"`
+}
+
+// AccountFor returns the account for the queue with slug, or nil when
+// none serves it: one listing the slug, else one listing "*".
+func (p Phone) AccountFor(slug string) *SIPAccount {
+	var star *SIPAccount
+	for i := range p.Accounts {
+		for _, q := range p.Accounts[i].Queues {
+			switch q {
+			case slug:
+				return &p.Accounts[i]
+			case "*":
+				if star == nil {
+					star = &p.Accounts[i]
+				}
+			}
+		}
+	}
+	return star
+}
+
+// SIPDomain returns the host part of a "sip:user@host[:port]" URI, or "".
+func SIPDomain(uri string) string {
+	_, host, ok := strings.Cut(strings.TrimPrefix(uri, "sip:"), "@")
+	if !ok {
+		return ""
+	}
+	host, _, _ = strings.Cut(host, ";")
+	return host
 }
 
 // Cluster configures the embedded NATS server that carries events between
@@ -245,6 +313,9 @@ type JanusInstance struct {
 	EventsUser string `yaml:"events_user"`
 	// EventsPassword is this instance's webhook password; see EventsUser.
 	EventsPassword Secret `yaml:"events_password"`
+	// SIP says the instance runs the SIP plugin (janus.plugin.sip, with
+	// janus.plugin.sip.jcfg): phone calls may be placed on it.
+	SIP bool `yaml:"sip"`
 }
 
 // Events configures the Janus event-handler webhook receiver (the sample

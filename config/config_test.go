@@ -347,6 +347,27 @@ func TestValidateNamesKey(t *testing.T) {
 		{"turn url", func(c *Config) { c.TURN.URLs = []string{"turn//x"}; c.TURN.SharedSecret = "s" }, "turn.urls[0]"},
 		{"turn secret", func(c *Config) { c.TURN.URLs = []string{"turn:t.example:3478"} }, "turn.shared_secret"},
 		{"turn ttl", func(c *Config) { c.TURN.TTL = 0 }, "turn.ttl"},
+		{"phone account without queues", func(c *Config) { c.Phone.Accounts = []SIPAccount{goodSIPAccount(nil)}; c.Janus.Instances = sipInstance() }, "phone.accounts[0].queues"},
+		{"phone queue twice", func(c *Config) {
+			c.Phone.Accounts = []SIPAccount{goodSIPAccount([]string{"help"}), goodSIPAccount([]string{"*", "help"})}
+			c.Janus.Instances = sipInstance()
+		}, "phone.accounts[1].queues"},
+		{"phone username not a SIP URI", func(c *Config) {
+			a := goodSIPAccount([]string{"*"})
+			a.Username = "helpdesk@pbx.test"
+			c.Phone.Accounts, c.Janus.Instances = []SIPAccount{a}, sipInstance()
+		}, "phone.accounts[0].username"},
+		{"phone without secret", func(c *Config) {
+			a := goodSIPAccount([]string{"*"})
+			a.Secret = ""
+			c.Phone.Accounts, c.Janus.Instances = []SIPAccount{a}, sipInstance()
+		}, "phone.accounts[0].secret"},
+		{"phone proxy scheme", func(c *Config) {
+			a := goodSIPAccount([]string{"*"})
+			a.Proxy = "pbx.test:5060"
+			c.Phone.Accounts, c.Janus.Instances = []SIPAccount{a}, sipInstance()
+		}, "phone.accounts[0].proxy"},
+		{"phone without a SIP instance", func(c *Config) { c.Phone.Accounts = []SIPAccount{goodSIPAccount([]string{"*"})} }, "janus.instances"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -432,5 +453,30 @@ func TestSFUEnabled(t *testing.T) {
 				t.Errorf("sfu.enabled = %v, want %v", c.SFU.Enabled, tt.want)
 			}
 		})
+	}
+}
+
+func goodSIPAccount(queues []string) SIPAccount {
+	return SIPAccount{Queues: queues, Username: "sip:helpdesk@pbx.test", Secret: "digest-password", Proxy: "sip:10.0.0.9:5060"}
+}
+
+func sipInstance() []JanusInstance {
+	return []JanusInstance{{Name: "a", WSURL: "ws://h/", AdminURL: "http://h/admin", SIP: true}}
+}
+
+func TestPhoneAccountFor(t *testing.T) {
+	p := Phone{Accounts: []SIPAccount{goodSIPAccount([]string{"*"}), goodSIPAccount([]string{"sales", "help"})}}
+	p.Accounts[1].Username = "sip:help@pbx.test"
+	if a := p.AccountFor("help"); a == nil || a.Username != "sip:help@pbx.test" {
+		t.Fatalf("help: %+v", a)
+	}
+	if a := p.AccountFor("other"); a == nil || a.Username != "sip:helpdesk@pbx.test" {
+		t.Fatalf("other: %+v", a)
+	}
+	if a := (Phone{Accounts: []SIPAccount{goodSIPAccount([]string{"sales"})}}).AccountFor("help"); a != nil {
+		t.Fatalf("an account for another queue was used: %+v", a)
+	}
+	if d := SIPDomain("sip:helpdesk@pbx.test:5070;transport=udp"); d != "pbx.test:5070" {
+		t.Fatalf("SIPDomain = %q", d)
 	}
 }

@@ -44,6 +44,7 @@ func (c *Config) Validate() error {
 	}
 	v.cluster(c)
 	v.export(c.Export)
+	v.phone(c.Phone, c.Janus)
 	return errors.Join(v.errs...)
 }
 
@@ -172,6 +173,39 @@ func (v *validator) janus(j Janus) {
 		}
 	}
 	v.positive("janus.health_interval", j.HealthInterval)
+}
+
+func (v *validator) phone(p Phone, j Janus) {
+	seen := map[string]bool{}
+	for i, a := range p.Accounts {
+		key := fmt.Sprintf("phone.accounts[%d]", i)
+		if len(a.Queues) == 0 {
+			v.fail(key+".queues", "list the slugs of the queues that use this account, or \"*\"")
+		}
+		for _, q := range a.Queues {
+			if seen[q] {
+				v.fail(key+".queues", "%q has another account already", q)
+			}
+			seen[q] = true
+		}
+		if !strings.HasPrefix(a.Username, "sip:") || SIPDomain(a.Username) == "" {
+			v.fail(key+".username", "must be a SIP URI, sip:user@host")
+		}
+		if a.Secret == "" {
+			v.fail(key+".secret", "required (the digest password)")
+		}
+		for field, uri := range map[string]string{"proxy": a.Proxy, "outbound_proxy": a.OutboundProxy} {
+			if uri != "" && !strings.HasPrefix(uri, "sip:") && !strings.HasPrefix(uri, "sips:") {
+				v.fail(key+"."+field, "must be a sip: or sips: URI")
+			}
+		}
+		if strings.ContainsAny(a.Domain, "@;/ ") {
+			v.fail(key+".domain", "must be a host name or address, with an optional port")
+		}
+	}
+	if len(p.Accounts) > 0 && !slices.ContainsFunc(j.Instances, func(in JanusInstance) bool { return in.SIP }) {
+		v.fail("janus.instances", "phone.accounts needs at least one instance with sip: true (the Janus SIP plugin)")
+	}
 }
 
 // BuiltinInstance is the instance name the built-in SFU uses in tickets,
