@@ -124,6 +124,11 @@ func New(st Store, admins map[string]Admin, opts ...Option) *Manager {
 // token for a stray. If Janus refuses, the record is removed again and the
 // error returned. [ErrUnknownInstance] for an instance without an admin.
 func (j *Manager) Mint(ctx context.Context, instance, callID, participant string) (auth.JanusToken, error) {
+	return j.mint(ctx, instance, callID, participant, videoroom.Plugin)
+}
+
+// mint is Mint for the given plugin.
+func (j *Manager) mint(ctx context.Context, instance, callID, participant, plugin string) (auth.JanusToken, error) {
 	adm, ok := j.admins[instance]
 	if !ok {
 		return auth.JanusToken{}, fmt.Errorf("tokens: mint Janus token on %q: %w", instance, ErrUnknownInstance)
@@ -133,7 +138,7 @@ func (j *Manager) Mint(ctx context.Context, instance, callID, participant string
 	if err := j.store.CreateJanusToken(ctx, t); err != nil {
 		return auth.JanusToken{}, fmt.Errorf("tokens: record Janus token: %w", err)
 	}
-	if err := adm.AddToken(ctx, t.Token, videoroom.Plugin); err != nil {
+	if err := adm.AddToken(ctx, t.Token, plugin); err != nil {
 		if derr := j.store.DeleteJanusToken(context.WithoutCancel(ctx), t.Token); derr != nil {
 			j.log.ErrorContext(ctx, "could not drop record of a Janus token Janus refused", "instance", instance, "call_id", callID, "err", derr)
 		}
@@ -149,6 +154,17 @@ func (j *Manager) Mint(ctx context.Context, instance, callID, participant string
 // With RevokeToken it implements queue.TokenMinter.
 func (j *Manager) MintToken(ctx context.Context, instance string) (string, error) {
 	t, err := j.Mint(ctx, instance, "", "")
+	if err != nil {
+		return "", err
+	}
+	return t.Token, nil
+}
+
+// MintPluginToken is MintToken for another plugin than VideoRoom: the
+// token may attach only plugin (e.g. "janus.plugin.sip" for a phone
+// call's console). Errors as Mint's.
+func (j *Manager) MintPluginToken(ctx context.Context, instance, plugin string) (string, error) {
+	t, err := j.mint(ctx, instance, "", "", plugin)
 	if err != nil {
 		return "", err
 	}

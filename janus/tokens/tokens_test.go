@@ -256,6 +256,16 @@ func TestMintTokenRevokeToken(t *testing.T) {
 	if err := jt.RevokeToken(ctx, "janus-z", tok); !errors.Is(err, tokens.ErrUnknownInstance) {
 		t.Fatalf("RevokeToken on unknown instance: %v", err)
 	}
+	// A phone console's token may attach the SIP plugin only; a
+	// VideoRoom token never the SIP plugin.
+	sip, err := jt.MintPluginToken(ctx, "janus-a", "janus.plugin.sip")
+	vr, _ := jt.MintToken(ctx, "janus-a")
+	a.mu.Lock()
+	sipPlugins, vrPlugins := a.tokens[sip], a.tokens[vr]
+	a.mu.Unlock()
+	if err != nil || len(sipPlugins) != 1 || sipPlugins[0] != "janus.plugin.sip" || len(vrPlugins) != 1 || vrPlugins[0] != videoroom.Plugin {
+		t.Fatalf("plugins: sip token %v (%v), videoroom token %v", sipPlugins, err, vrPlugins)
+	}
 }
 
 // clock is a settable time source.
