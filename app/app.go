@@ -221,10 +221,21 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 		feed = a.export.Feed(feed) // this replica exports the events its engine produces
 	}
 	engineOpts := []queue.Option{queue.WithLogger(log), queue.WithFeed(feed)}
+	var lines *phoneLines
+	if len(cfg.Phone.Accounts) > 0 && a.pool != nil {
+		lines = &phoneLines{pool: a.pool, tokens: a.tokens, sip: map[string]bool{}, accounts: cfg.Phone}
+		for _, in := range cfg.Janus.Instances {
+			lines.sip[in.Name] = in.SIP
+		}
+		engineOpts = append(engineOpts, queue.WithPhoneLines(lines))
+	}
 	a.engine, err = queue.NewEngine(queue.Deps{Store: a.store.Queue(), Rooms: rms, Tickets: tickets{a.auth}, Tokens: minter},
 		engineOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
+	}
+	if lines != nil {
+		lines.queues = a.engine
 	}
 	a.api = queueapi.New(a.engine, identifier{}, a.auth.Origins().Check, queueapi.WithLogger(log),
 		queueapi.WithJoinRate(cfg.Queue.JoinPerMinute, cfg.Queue.JoinBurst))
@@ -265,12 +276,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	}))
 
 	// The Janus API proxy for browsers.
-	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP, net: a.builtinNet}
+	res := &resolver{calls: a.engine, pool: a.pool, builtinWS: builtinWS, builtinAPI: builtinHTTP, net: a.builtinNet,
+		accounts: cfg.Phone}
+	if lines != nil {
+		res.phones = a.engine
+	}
 	if a.sfu != nil {
 		res.builtin = a.sfu
 	}
 	proxyOpts := []proxy.Option{proxy.WithAllowedOrigins(origins...), proxy.WithLogger(log), proxy.WithRegisterer(reg),
-		proxy.WithEvicter(res)}
+		proxy.WithEvicter(res), proxy.WithPhoneSteps(a.phoneStep)}
 	if a.pool != nil {
 		// Connections to one instance dropping is the first sign it died:
 		// check it at once rather than at the next health check.
@@ -283,6 +298,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, reg *prometh
 	// A call that moved to a new room (on any replica) has its clients
 	// reconnect with a new ticket (docs/failover.md).
 	a.unfeed = a.engine.Feed().Subscribe(func(ev queue.Event) {
+		if ev.Kind == queue.EventCallEnded && ev.Call != "" {
+			// A phone call Frontdesk ended (the ring timeout): hang it up.
+			a.proxy.ClosePhone(string(ev.Call))
+			return
+		}
 		if ev.Kind != queue.EventCallMoved || ev.Call == "" {
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/auth"
+	"github.com/frontdesk/frontdesk/config"
 	"github.com/frontdesk/frontdesk/janus/pool"
 	"github.com/frontdesk/frontdesk/janus/videoroom"
 	"github.com/frontdesk/frontdesk/janus/wire"
@@ -46,11 +47,13 @@ type credentials interface {
 // replica's at the room's Addr) with a token for the participant.
 type resolver struct {
 	calls      credentials
-	pool       *pool.Pool     // nil without Janus
-	builtin    builtinBackend // nil when sfu.enabled is false
-	builtinWS  string         // ws://127.0.0.1:port/janus of this process's SFU, "" when sfu.enabled is false
-	builtinAPI string         // http://127.0.0.1:port/janus
-	net        *builtinNet    // tokens for, and operations on, every replica's SFU
+	pool       *pool.Pool       // nil without Janus
+	builtin    builtinBackend   // nil when sfu.enabled is false
+	builtinWS  string           // ws://127.0.0.1:port/janus of this process's SFU, "" when sfu.enabled is false
+	builtinAPI string           // http://127.0.0.1:port/janus
+	net        *builtinNet      // tokens for, and operations on, every replica's SFU
+	phones     phoneCredentials // phone legs; nil without phone lines
+	accounts   config.Phone     // SIP accounts by queue
 }
 
 // builtinBackend is the part of the built-in SFU the resolver uses: Kick
@@ -101,6 +104,9 @@ func (r *resolver) EvictStale(ctx context.Context, t auth.Ticket) error {
 
 // Resolve implements proxy.Resolver.
 func (r *resolver) Resolve(ctx context.Context, t auth.Ticket) (proxy.Target, error) {
+	if t.Phone != "" {
+		return r.resolvePhone(ctx, t)
+	}
 	room, part, err := r.calls.CallCredentials(ctx, queue.CallID(t.CallID), t.ParticipantID)
 	if err != nil {
 		return proxy.Target{}, fmt.Errorf("%w: %v", proxy.ErrRoomUnavailable, err)

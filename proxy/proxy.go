@@ -350,6 +350,24 @@ func (p *Proxy) CloseCall(callID string, room uint64) {
 	}
 }
 
+// ClosePhone disconnects the phone-ticket connections of callID (close
+// code 1000): Janus destroys their sessions, so the SIP plugin hangs the
+// phone call up (CANCEL or BYE). Frontdesk calls it when the call ended
+// without the SIP plugin's own hang-up, e.g. at the ring timeout.
+func (p *Proxy) ClosePhone(callID string) {
+	p.mu.Lock()
+	var victims []*wsConn
+	for c := range p.conns {
+		if c.g.ticket.CallID == callID && c.g.ticket.Phone != "" {
+			victims = append(victims, c)
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range victims {
+		c.shutdown(1000, "the phone call ended") // RFC 6455 normal closure
+	}
+}
+
 // Close disconnects every client (1001 going away), ends pending HTTP
 // long-polls at once (their clients get an empty reply and poll again
 // elsewhere) and waits for the relays.
