@@ -128,7 +128,7 @@ type Phone struct {
 
 	mu       sync.Mutex
 	calls    []*Call
-	events   []string // every ctrl_tcp event, raw, for the failure log
+	events   []string        // every ctrl_tcp event, raw, for the failure log
 	hangups  map[string]bool // call ids the phone was told to hang up
 	pending  map[string]chan ctrlResponse
 	changed  chan struct{} // closed and replaced on every state change
@@ -144,14 +144,14 @@ type ctrlResponse struct {
 
 // ctrlMessage is any ctrl_tcp message: a response or an event.
 type ctrlMessage struct {
-	Response bool   `json:"response"`
-	Event    bool   `json:"event"`
-	OK       bool   `json:"ok"`
-	Data     string `json:"data"`
-	Token    string `json:"token"`
-	Type     string `json:"type"`
-	ID       string `json:"id"`
-	PeerURI  string `json:"peeruri"`
+	Response  bool   `json:"response"`
+	Event     bool   `json:"event"`
+	OK        bool   `json:"ok"`
+	Data      string `json:"data"`
+	Token     string `json:"token"`
+	Type      string `json:"type"`
+	ID        string `json:"id"`
+	PeerURI   string `json:"peeruri"`
 	Param     string `json:"param"`
 	Direction string `json:"direction"`
 	// RTCP is set on CALL_RTCP events (once a second during a call):

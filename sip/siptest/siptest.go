@@ -144,4 +144,3 @@ func waitFor(timeout time.Duration, cond func() error) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
