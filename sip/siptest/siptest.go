@@ -24,10 +24,10 @@ const (
 
 // Available reports why the SIP test parts cannot run here ("" when they
 // can): kamailio, baresip and sox must be installed (Debian packages
-// kamailio, baresip, sox), with iproute2 and root for network namespaces.
+// kamailio, baresip-core, sox), with iproute2 and root for network namespaces.
 func Available() string {
 	for _, bin := range []struct{ name, pkg string }{
-		{"kamailio", "kamailio"}, {"baresip", "baresip"}, {"sox", "sox"}, {"ip", "iproute2"},
+		{"kamailio", "kamailio"}, {"baresip", "baresip-core"}, {"sox", "sox"}, {"ip", "iproute2"},
 	} {
 		if _, err := exec.LookPath(bin.name); err != nil {
 			return fmt.Sprintf("%s is not installed (apt-get install -y %s)", bin.name, bin.pkg)
