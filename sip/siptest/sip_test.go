@@ -350,6 +350,20 @@ func TestSIPChain(t *testing.T) {
 			if hu.code != tc.want {
 				t.Errorf("hangup code %d %q, want %d", hu.code, hu.reason, tc.want)
 			}
+			if tc.uri == ringer.URI {
+				// The ringer rang, never answered, and the call was ended
+				// from the other side (CANCEL).
+				wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+				defer wcancel()
+				rc, err := ringer.WaitCall(wctx, at, func(c Call) bool { return c.ClosedBy != SideNone })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rc.ID != callID || !rc.EstablishedAt.IsZero() || rc.ClosedBy != SideRemote {
+					t.Errorf("ringer's call %+v, want %s unanswered and closed by the remote side", rc, callID)
+				}
+				t.Logf("ringer: INVITE %s after the call, closed %q", rc.IncomingAt.Sub(at).Round(time.Millisecond), rc.CloseReason)
+			}
 		})
 	}
 
