@@ -6,8 +6,8 @@
 // The rendered set is: janus.jcfg (token_auth on, admin_secret, event
 // handlers), the HTTP transport (Janus API with long-poll at /janus, Admin
 // API at /admin), the WebSocket transport, the VideoRoom plugin (admin_key),
-// the EchoTest plugin (to check token scoping) and the sample HTTP event
-// handler (grouping, Basic auth). The key names are those of Janus's own
+// the EchoTest plugin (to check token scoping), the SIP plugin (loaded only
+// with Params.SIP) and the sample HTTP event handler (grouping, Basic auth). The key names are those of Janus's own
 // samples (conf/*.jcfg.sample.in in meetecho/janus-gateway).
 package janusconfig
 
@@ -15,6 +15,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -88,6 +89,38 @@ type Params struct {
 	StatsPeriod int
 	// DebugLevel is Janus's debug_level, 0-7. Default 4.
 	DebugLevel int
+	// SIP enables Janus's SIP plugin (janus.plugin.sip, libjanus_sip.so):
+	// without it the plugin is listed in plugins.disable of janus.jcfg and
+	// janus.plugin.sip.jcfg, rendered all the same, is not read. Default
+	// false. The SIP* fields below fill janus.plugin.sip.jcfg; their keys
+	// and Janus's own defaults are those of janus.plugin.sip.jcfg.sample
+	// and janus_sip.c (meetecho/janus-gateway). That file also always sets
+	// behind_nat = false (no STUN lookup of a public address), events = true
+	// (SIP events go to the event handlers when EventsURL is set),
+	// keepalive_interval = 120 (s, OPTIONS keep-alives) and
+	// sip_timer_t1x64 = 32000 (ms, the SIP transaction timeout).
+	SIP bool
+	// SIPLocalIP is the address the SIP plugin binds its SIP stack to
+	// (local_ip) and its media to (local_media_ip defaults to it), e.g.
+	// "10.0.0.2": the SIP registrar and phones must reach it. Default ""
+	// (key omitted): Janus guesses an address of the host. IPv4 or IPv6
+	// literal.
+	SIPLocalIP string
+	// SIPSDPIP is the address advertised in the SDP sent to SIP peers
+	// (sdp_ip). Default SIPLocalIP (key omitted when both are empty).
+	SIPSDPIP string
+	// SIPRTPPortRange is the UDP range, "min-max", of the SIP plugin's
+	// plain RTP/RTCP towards SIP peers (rtp_port_range; Janus's own default
+	// is 10000-60000). Default [DefaultSIPRTPPortRange], apart from the
+	// default WebRTC RTPPortRange.
+	SIPRTPPortRange string
+	// SIPRegisterTTL is the Expires, in seconds, of the plugin's SIP
+	// REGISTERs (register_ttl; a register request may override it). Default
+	// 3600, the sample's value.
+	SIPRegisterTTL int
+	// SIPUserAgent is the User-Agent header of the plugin's SIP requests
+	// (user_agent). Default "Frontdesk".
+	SIPUserAgent string
 	// ConfigsFolder is where the rendered files live; Render sets it to its
 	// dir argument.
 	ConfigsFolder string
@@ -105,6 +138,16 @@ type Params struct {
 	// EventsEnabled is derived by Render from EventsURL.
 	EventsEnabled bool
 }
+
+// Defaults of the SIP plugin's settings (see [Params.SIP]).
+const (
+	// DefaultSIPRTPPortRange is the default Params.SIPRTPPortRange.
+	DefaultSIPRTPPortRange = "10000-19999"
+	// DefaultSIPRegisterTTL is the default Params.SIPRegisterTTL, seconds.
+	DefaultSIPRegisterTTL = 3600
+	// DefaultSIPUserAgent is the default Params.SIPUserAgent.
+	DefaultSIPUserAgent = "Frontdesk"
+)
 
 // DebianModulesDir is where Debian's janus package installs its modules.
 const DebianModulesDir = "/usr/lib/x86_64-linux-gnu/janus"
@@ -135,6 +178,10 @@ func (p Params) WithDefaults() Params {
 	if p.TURNServer != "" {
 		def(&p.TURNPort, 3478)
 	}
+	defs(&p.SIPSDPIP, p.SIPLocalIP)
+	defs(&p.SIPRTPPortRange, DefaultSIPRTPPortRange)
+	def(&p.SIPRegisterTTL, DefaultSIPRegisterTTL)
+	defs(&p.SIPUserAgent, DefaultSIPUserAgent)
 	defs(&p.PluginsFolder, DebianModulesDir+"/plugins")
 	defs(&p.TransportsFolder, DebianModulesDir+"/transports")
 	defs(&p.EventsFolder, DebianModulesDir+"/events")
@@ -169,13 +216,32 @@ func (p Params) Validate() error {
 	if p.DebugLevel < 0 || p.DebugLevel > 7 {
 		return bad("DebugLevel", "must be 0-7")
 	}
-	lo, hi, ok := strings.Cut(p.RTPPortRange, "-")
-	l, err1 := strconv.Atoi(lo)
-	h, err2 := strconv.Atoi(hi)
-	if !ok || err1 != nil || err2 != nil || l < 1 || h > 65535 || l > h {
+	if !validPortRange(p.RTPPortRange) {
 		return bad("RTPPortRange", `want "min-max" within 1-65535`)
 	}
+	if !p.SIP {
+		return nil
+	}
+	for _, a := range []struct{ name, v string }{{"SIPLocalIP", p.SIPLocalIP}, {"SIPSDPIP", p.SIPSDPIP}} {
+		if a.v != "" && net.ParseIP(a.v) == nil {
+			return bad(a.name, "want an IP address literal")
+		}
+	}
+	if !validPortRange(p.SIPRTPPortRange) {
+		return bad("SIPRTPPortRange", `want "min-max" within 1-65535`)
+	}
+	if p.SIPRegisterTTL < 1 {
+		return bad("SIPRegisterTTL", "must be at least 1 second")
+	}
 	return nil
+}
+
+// validPortRange reports whether r is "min-max" with 1 <= min <= max <= 65535.
+func validPortRange(r string) bool {
+	lo, hi, ok := strings.Cut(r, "-")
+	l, err1 := strconv.Atoi(lo)
+	h, err2 := strconv.Atoi(hi)
+	return ok && err1 == nil && err2 == nil && l >= 1 && h <= 65535 && l <= h
 }
 
 // quote renders s as a libconfig string literal. Control characters cannot be

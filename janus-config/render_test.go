@@ -44,6 +44,8 @@ func TestRender(t *testing.T) {
 		{"janus.eventhandler.sampleevh.jcfg", "enabled = true"},
 		{"janus.eventhandler.sampleevh.jcfg", "grouping = true"},
 		{"janus.eventhandler.sampleevh.jcfg", `backend_pwd = "pw"`},
+		// Without Params.SIP the SIP plugin stays disabled.
+		{"janus.jcfg", "libjanus_sip.so"},
 	}
 	for _, c := range checks {
 		if !strings.Contains(read(c.file), c.want) {
@@ -53,6 +55,66 @@ func TestRender(t *testing.T) {
 	st, err := os.Stat(filepath.Join(dir, "janus.jcfg"))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("janus.jcfg mode = %v, %v; want 0600", st.Mode(), err)
+	}
+}
+
+// TestRenderSIP checks janus.plugin.sip.jcfg and that Params.SIP takes
+// libjanus_sip.so out of plugins.disable (and only it).
+func TestRenderSIP(t *testing.T) {
+	base := Params{ServerName: "j", AdminSecret: "a", AdminKey: "k"}
+	tests := []struct {
+		name    string
+		edit    func(*Params)
+		file    string
+		want    []string // lines (trimmed) that must be present
+		notWant []string // substrings that must be absent
+	}{
+		{name: "disabled by default", file: "janus.jcfg",
+			want: []string{`disable = "libjanus_audiobridge.so,libjanus_duktape.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_voicemail.so"`}},
+		{name: "enabled", edit: func(p *Params) { p.SIP = true }, file: "janus.jcfg",
+			want:    []string{`disable = "libjanus_audiobridge.so,libjanus_duktape.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_voicemail.so"`},
+			notWant: []string{"libjanus_sip.so"}},
+		{name: "defaults", edit: func(p *Params) { p.SIP = true }, file: "janus.plugin.sip.jcfg",
+			want: []string{`rtp_port_range = "10000-19999"`, "register_ttl = 3600", `user_agent = "Frontdesk"`,
+				"behind_nat = false", "events = true"},
+			notWant: []string{"local_ip", "sdp_ip"}},
+		{name: "local ip is also the sdp ip", edit: func(p *Params) { p.SIP = true; p.SIPLocalIP = "10.77.3.2" }, file: "janus.plugin.sip.jcfg",
+			want: []string{`local_ip = "10.77.3.2"`, `sdp_ip = "10.77.3.2"`}},
+		{name: "every field", file: "janus.plugin.sip.jcfg", edit: func(p *Params) {
+			p.SIP, p.SIPLocalIP, p.SIPSDPIP = true, "10.0.0.2", "203.0.113.7"
+			p.SIPRTPPortRange, p.SIPRegisterTTL, p.SIPUserAgent = "30000-30100", 120, `Front"desk`
+		}, want: []string{`local_ip = "10.0.0.2"`, `sdp_ip = "203.0.113.7"`, `rtp_port_range = "30000-30100"`,
+			"register_ttl = 120", `user_agent = "Front\"desk"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := base
+			if tc.edit != nil {
+				tc.edit(&p)
+			}
+			dir := t.TempDir()
+			if _, err := Render(dir, p); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := map[string]bool{}
+			for _, l := range strings.Split(string(b), "\n") {
+				lines[strings.TrimSpace(l)] = true
+			}
+			for _, w := range tc.want {
+				if !lines[w] {
+					t.Errorf("%s lacks the line %q:\n%s", tc.file, w, b)
+				}
+			}
+			for _, nw := range tc.notWant {
+				if strings.Contains(string(b), nw) {
+					t.Errorf("%s contains %q:\n%s", tc.file, nw, b)
+				}
+			}
+		})
 	}
 }
 
@@ -81,6 +143,10 @@ func TestValidate(t *testing.T) {
 		{"bad port", func(p *Params) { p.HTTPPort = 70000 }, "HTTPPort"},
 		{"bad range", func(p *Params) { p.RTPPortRange = "30000-20000" }, "RTPPortRange"},
 		{"bad debug", func(p *Params) { p.DebugLevel = 9 }, "DebugLevel"},
+		{"sip: bad local ip", func(p *Params) { p.SIP = true; p.SIPLocalIP = "janus.local" }, "SIPLocalIP"},
+		{"sip: bad sdp ip", func(p *Params) { p.SIP = true; p.SIPSDPIP = "1.2.3" }, "SIPSDPIP"},
+		{"sip: bad range", func(p *Params) { p.SIP = true; p.SIPRTPPortRange = "10000" }, "SIPRTPPortRange"},
+		{"sip: negative ttl", func(p *Params) { p.SIP = true; p.SIPRegisterTTL = -1 }, "SIPRegisterTTL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

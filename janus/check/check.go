@@ -19,6 +19,7 @@ import (
 // Package names Janus reports in "info" (plugins and events members).
 const (
 	videoRoomPlugin = "janus.plugin.videoroom"
+	sipPlugin       = "janus.plugin.sip"
 	sampleEVH       = "janus.eventhandler.sampleevh"
 )
 
@@ -44,6 +45,10 @@ type Target struct {
 	AdminSecret string
 	// AdminKey is the configured VideoRoom admin_key.
 	AdminKey string
+	// SIP asks for the [SIPPlugin] check: Frontdesk places phone calls
+	// through this instance, so the SIP plugin (janus.plugin.sip) must be
+	// loaded. Default false: the check is left out of the results.
+	SIP bool
 }
 
 // EventCounts are Frontdesk's running totals for its event-handler
@@ -96,7 +101,8 @@ func WithEventWait(d time.Duration) Option { return func(o *options) { o.eventWa
 // WithRequestTimeout bounds each Admin API request. Default 5s.
 func WithRequestTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
-// Run checks one instance and returns one [Result] per [Name], in order.
+// Run checks one instance and returns one [Result] per [Name], in order
+// ([SIPPlugin] only when Target.SIP is set).
 // It never returns early: a check that cannot run is reported as [Skip]
 // with the reason. Run creates and destroys up to three private VideoRoom
 // rooms with random ids on the instance.
@@ -119,6 +125,9 @@ func Run(ctx context.Context, t Target, opts ...Option) []Result {
 	r.adminSecret(ctx)
 	r.tokenAuth()
 	r.videoRoom()
+	if t.SIP {
+		r.sipPlugin()
+	}
 	r.adminKey(ctx)
 	r.eventHandlers()
 	r.sampleEVH()
@@ -230,6 +239,21 @@ func (r *run) videoRoom() {
 	}
 	r.videoRoomOK = true
 	r.add(VideoRoom, Pass, videoRoomPlugin+" loaded", "")
+}
+
+// sipPlugin checks that the SIP plugin is loaded (Admin API info
+// "plugins", Janus docs "Admin/Monitor API").
+func (r *run) sipPlugin() {
+	if r.info == nil {
+		r.add(SIPPlugin, Skip, "needs the Admin API", "")
+		return
+	}
+	if _, ok := r.info.Plugins[sipPlugin]; !ok {
+		r.add(SIPPlugin, Fail, "the SIP plugin ("+sipPlugin+") is not loaded, so phone calls cannot be placed; loaded: "+keys(r.info.Plugins),
+			"install it (Debian's janus package has libjanus_sip.so), keep libjanus_sip.so out of plugins.disable in janus.jcfg (janus-config does with Params.SIP) and configure janus.plugin.sip.jcfg (local_ip reachable by the SIP registrar), then restart Janus")
+		return
+	}
+	r.add(SIPPlugin, Pass, sipPlugin+" loaded", "")
 }
 
 func (r *run) adminKey(ctx context.Context) {

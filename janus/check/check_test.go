@@ -237,6 +237,62 @@ func TestRunFake(t *testing.T) {
 	}
 }
 
+// TestRunSIPPlugin: with Target.SIP, the sip-plugin check runs right after
+// videoroom and fails, with a fix naming plugins.disable, when Janus has
+// not loaded janus.plugin.sip; without it, the check is absent.
+func TestRunSIPPlugin(t *testing.T) {
+	tests := []struct {
+		name       string
+		sip        bool     // Target.SIP
+		plugins    []string // loaded on the fake
+		adminDown  bool
+		want       Status
+		wantDetail string
+		absent     bool
+	}{
+		{name: "not asked", sip: false, plugins: []string{"janus.plugin.videoroom"}, absent: true},
+		{name: "loaded", sip: true, plugins: []string{"janus.plugin.videoroom", "janus.plugin.sip"}, want: Pass, wantDetail: "janus.plugin.sip loaded"},
+		{name: "missing", sip: true, plugins: []string{"janus.plugin.videoroom", "janus.plugin.echotest"}, want: Fail,
+			wantDetail: "not loaded, so phone calls cannot be placed; loaded: janus.plugin.echotest, janus.plugin.videoroom"},
+		{name: "admin api down", sip: true, adminDown: true, want: Skip, wantDetail: "needs the Admin API"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			f.plugins = tt.plugins
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			tg := Target{Name: "j1", AdminURL: srv.URL + "/admin", AdminSecret: "good-secret", AdminKey: "good-key", SIP: tt.sip}
+			if tt.adminDown {
+				tg.AdminURL = "http://127.0.0.1:1/admin"
+			}
+			rs := Run(context.Background(), tg)
+			idx := -1
+			for i, r := range rs {
+				if r.Check == SIPPlugin {
+					idx = i
+				}
+			}
+			if tt.absent {
+				if idx >= 0 || len(rs) != 9 {
+					t.Fatalf("sip-plugin reported without Target.SIP: %+v", rs)
+				}
+				return
+			}
+			if idx < 1 || rs[idx-1].Check != VideoRoom || len(rs) != 10 {
+				t.Fatalf("sip-plugin at %d of %d results, want right after videoroom: %+v", idx, len(rs), rs)
+			}
+			r := rs[idx]
+			if r.Status != tt.want || !strings.Contains(r.Detail, tt.wantDetail) {
+				t.Errorf("sip-plugin %s %q, want %s containing %q", r.Status, r.Detail, tt.want, tt.wantDetail)
+			}
+			if r.Status == Fail && !strings.Contains(r.Fix, "plugins.disable") {
+				t.Errorf("fix %q does not name plugins.disable", r.Fix)
+			}
+		})
+	}
+}
+
 func hasFail(m map[Name]Status) bool {
 	for _, s := range m {
 		if s == Fail {

@@ -1,7 +1,8 @@
 // Package check verifies a live Janus deployment the way Frontdesk needs it
 // (janus-config) and says exactly what is wrong: the Admin API answers, the
 // admin_secret is right, token_auth is on, the VideoRoom plugin is loaded
-// and accepts the configured admin_key (and refuses rooms without one), event
+// and accepts the configured admin_key (and refuses rooms without one), the
+// SIP plugin is loaded (only when Target.SIP asks for it), event
 // handlers are on with the sample HTTP event handler loaded, and, given an
 // [EventWitness], that events from the instance actually reach Frontdesk.
 //

@@ -113,6 +113,34 @@ func TestRealJanus(t *testing.T) {
 	}
 }
 
+// TestRealJanusSIP runs the sip-plugin check against real Janus 1.1.2
+// instances rendered with and without Params.SIP.
+func TestRealJanusSIP(t *testing.T) {
+	tests := []struct {
+		name string
+		sip  bool
+		want Status
+	}{
+		{"sip enabled", true, Pass},
+		{"sip disabled", false, Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inst := janustest.Start(t, janustest.Options{SIP: tt.sip})
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			rs := Run(ctx, Target{Name: "janus-1", AdminURL: inst.AdminURL, AdminSecret: inst.AdminSecret, AdminKey: inst.AdminKey, SIP: true})
+			r, ok := statuses(rs)[SIPPlugin]
+			if !ok || r.Status != tt.want {
+				t.Fatalf("sip-plugin %+v (present %v), want %s", r, ok, tt.want)
+			}
+			if tt.want == Fail && !strings.Contains(r.Detail, "janus.plugin.videoroom") {
+				t.Errorf("detail %q does not list the loaded plugins", r.Detail)
+			}
+		})
+	}
+}
+
 // refusingWebhook answers every post 401, as Frontdesk does when the
 // event handler's Basic-auth password is wrong, and counts the refusals.
 type refusingWebhook struct {

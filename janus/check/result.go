@@ -46,6 +46,7 @@ const (
 	AdminSecret    Name = "admin-secret"        // get_status accepted with the configured admin_secret
 	TokenAuth      Name = "token-auth"          // token_auth = true (info auth_token)
 	VideoRoom      Name = "videoroom"           // janus.plugin.videoroom loaded (info plugins)
+	SIPPlugin      Name = "sip-plugin"          // janus.plugin.sip loaded (info plugins); only with Target.SIP
 	AdminKey       Name = "videoroom-admin-key" // create/destroy with admin_key works; without it, refused (433)
 	EventHandlers  Name = "event-handlers"      // events.broadcast = true (info event_handlers)
 	SampleEVH      Name = "sampleevh"           // janus.eventhandler.sampleevh loaded (info events)

@@ -8,23 +8,23 @@
 // 10.77.N.1 ([Instance.HostIP]) and Janus listens on 10.77.N.2
 // ([Instance.JanusIP]) with the configuration rendered by janus-config.
 // Several instances (also from several test binaries at once) may run
-// together. Start needs root (network namespaces) and the janus binary: when
+// together. Each namespace routes 10.77.0.0/16 and 10.78.0.0/16 through
+// its host side, and the host forwards between them, so Janus reaches other
+// test namespaces (e.g. package sip/siptest's SIP registrar and phones) and
+// nothing else; see [NewNamespace]. Start needs root (network namespaces) and the janus binary: when
 // either is missing it skips the test, except under CI=true, where it fails.
 package janustest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,7 +50,18 @@ type Options struct {
 	// ServerName is Janus's server_name (the events' emitter); default
 	// "janus-test-N".
 	ServerName string
+	// SIP loads the SIP plugin (janus.plugin.sip) with its SIP stack and
+	// media bound to JanusIP (janus-config Params.SIP, SIPLocalIP), RTP for
+	// SIP on UDP SIPRTPPortRange, and SIP registrations of
+	// janusconfig.DefaultSIPRegisterTTL. Package sip/siptest's registrar
+	// and phones are reachable from it (see [Namespace]). Default false:
+	// the plugin stays in plugins.disable, as in production without SIP.
+	SIP bool
 }
+
+// SIPRTPPortRange is the UDP range of the SIP plugin's plain-RTP media in
+// test instances ("min-max"), apart from the WebRTC range 20000-40000.
+const SIPRTPPortRange = "10000-19999"
 
 // Instance is a running Janus in its own network namespace.
 type Instance struct {
@@ -124,13 +135,14 @@ func Require(t testing.TB) {
 func Start(t testing.TB, opts Options) *Instance {
 	t.Helper()
 	Require(t)
-	n, ns := claimNamespace(t)
+	ns := NewNamespace(t, "fdj", "10.77")
+	n := ns.N
 	inst := &Instance{
 		t:             t,
-		Namespace:     ns,
-		HostIP:        fmt.Sprintf("10.77.%d.1", n),
-		JanusIP:       fmt.Sprintf("10.77.%d.2", n),
-		HostInterface: ns + "h",
+		Namespace:     ns.Name,
+		HostIP:        ns.HostIP,
+		JanusIP:       ns.IP,
+		HostInterface: ns.HostInterface,
 		AdminSecret:   randomString(),
 		AdminKey:      randomString(),
 		dir:           t.TempDir(),
@@ -140,14 +152,6 @@ func Start(t testing.TB, opts Options) *Instance {
 	if inst.Name == "" {
 		inst.Name = fmt.Sprintf("janus-test-%d", n)
 	}
-	janusIf := ns + "j"
-	run(t, "ip", "link", "add", inst.HostInterface, "type", "veth", "peer", "name", janusIf)
-	run(t, "ip", "link", "set", janusIf, "netns", ns)
-	run(t, "ip", "addr", "add", inst.HostIP+"/30", "dev", inst.HostInterface)
-	run(t, "ip", "link", "set", inst.HostInterface, "up")
-	run(t, "ip", "netns", "exec", ns, "ip", "addr", "add", inst.JanusIP+"/30", "dev", janusIf)
-	run(t, "ip", "netns", "exec", ns, "ip", "link", "set", janusIf, "up")
-	run(t, "ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
 
 	if opts.EventHandler != nil {
 		ln, err := net.Listen("tcp", net.JoinHostPort(inst.HostIP, "0"))
@@ -175,6 +179,7 @@ func Start(t testing.TB, opts Options) *Instance {
 		RTPPortRange: "20000-40000",
 		EventsURL:    inst.EventsURL, EventsUser: inst.EventsUser, EventsPassword: inst.EventsPassword,
 		StatsPeriod: 1,
+		SIP:         opts.SIP, SIPLocalIP: inst.JanusIP, SIPRTPPortRange: SIPRTPPortRange,
 	})
 	if err != nil {
 		t.Fatalf("janustest: render config: %v", err)
@@ -312,38 +317,8 @@ func (inst *Instance) cleanup() {
 		_ = inst.evServer.Shutdown(ctx)
 		cancel()
 	}
-	// Deleting the namespace removes the veth pair with it.
-	_ = exec.Command("ip", "netns", "del", inst.Namespace).Run()
-	_ = exec.Command("ip", "link", "del", inst.HostInterface).Run()
-}
-
-// claimNamespace creates a namespace fdjN with N free in 1..250; creation
-// fails when it exists, so concurrent test binaries never share one.
-func claimNamespace(t testing.TB) (int, string) {
-	t.Helper()
-	start, _ := rand.Int(rand.Reader, big.NewInt(250))
-	for i := 0; i < 250; i++ {
-		n := 1 + int((start.Int64()+int64(i))%250)
-		ns := "fdj" + strconv.Itoa(n)
-		if hostIfaceInUse(ns + "h") {
-			continue
-		}
-		var stderr bytes.Buffer
-		cmd := exec.Command("ip", "netns", "add", ns)
-		cmd.Stderr = &stderr
-		if err := cmd.Run(); err == nil {
-			return n, ns
-		} else if !strings.Contains(stderr.String(), "exists") {
-			t.Fatalf("janustest: ip netns add %s: %v: %s", ns, err, stderr.String())
-		}
-	}
-	t.Fatal("janustest: no free network namespace (fdj1..fdj250 all taken; stale ones can be removed with 'ip netns del')")
-	return 0, ""
-}
-
-func hostIfaceInUse(name string) bool {
-	_, err := net.InterfaceByName(name)
-	return err == nil
+	// The namespace and its veth pair go in NewNamespace's cleanup, which
+	// runs after this one.
 }
 
 func run(t testing.TB, name string, args ...string) {
