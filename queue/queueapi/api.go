@@ -149,6 +149,7 @@ func (a *API) Register(g *echo.Group) {
 	g.POST("/entries/:id/pick", a.pick)
 	g.POST("/entries/:id/complete", a.complete)
 	g.GET("/entries/:id/call", a.call)
+	g.POST("/entries/:id/phone", a.phone)
 	g.GET("/ws", a.hub.serve)
 }
 
@@ -194,7 +195,7 @@ func problemFor(err error) error {
 		err    error
 		reason string
 	}{{queue.ErrNotFound, "not_found"}, {queue.ErrVersion, "version_mismatch"}, {queue.ErrConflict, "conflict"}, {queue.ErrState, "wrong_state"},
-		{queue.ErrForbidden, "forbidden"}, {queue.ErrResumeToken, "bad_resume_token"}, {queue.ErrInvalid, "invalid"}, {ErrUnauthenticated, "unauthenticated"}} {
+		{queue.ErrForbidden, "forbidden"}, {queue.ErrResumeToken, "bad_resume_token"}, {queue.ErrNoPhone, "no_phone"}, {queue.ErrInvalid, "invalid"}, {ErrUnauthenticated, "unauthenticated"}} {
 		if errors.Is(err, s.err) {
 			p.With("reason", s.reason)
 			break
@@ -217,6 +218,8 @@ func statusOf(err error) int {
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, queue.ErrCooldown):
 		return http.StatusTooManyRequests
+	case errors.Is(err, queue.ErrNoPhone):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, queue.ErrClosed), errors.Is(err, queue.ErrFull), errors.Is(err, queue.ErrAlreadyQueued),
 		errors.Is(err, queue.ErrConflict), errors.Is(err, queue.ErrVersion), errors.Is(err, queue.ErrState):
 		return http.StatusConflict
@@ -598,6 +601,8 @@ type joinBody struct {
 	Name     string            `json:"name"`
 	Intake   map[string]string `json:"intake"`
 	Priority int               `json:"priority"`
+	Phone    string            `json:"phone"`
+	Callback bool              `json:"callback"`
 }
 
 func (a *API) join(c echo.Context) error {
@@ -623,7 +628,8 @@ func (a *API) join(c echo.Context) error {
 		name = p.Name
 	}
 	ctx := c.Request().Context()
-	j, err := a.eng.Join(ctx, queue.QueueID(c.Param("id")), queue.JoinRequest{Caller: queue.Caller{ID: p.ID, Name: name, Guest: p.Guest}, Intake: in.Intake, Priority: in.Priority})
+	j, err := a.eng.Join(ctx, queue.QueueID(c.Param("id")), queue.JoinRequest{Caller: queue.Caller{ID: p.ID, Name: name, Guest: p.Guest}, Intake: in.Intake, Priority: in.Priority,
+		Phone: in.Phone, Callback: in.Callback})
 	if err != nil {
 		var r *queue.Refusal
 		if errors.As(err, &r) && !r.RetryAfter.IsZero() {
@@ -1014,6 +1020,23 @@ func (a *API) complete(c echo.Context) error {
 		return problemFor(err)
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// phone opens a phone leg from the entry's host to the caller's number
+// and returns the call with the host's phone ticket.
+func (a *API) phone(c echo.Context) error {
+	p, err := a.need(c, RoleHost)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	id := queue.EntryID(c.Param("id"))
+	ticket, call, err := a.eng.PhoneTicket(ctx, queue.HostID(p.ID), id)
+	if err != nil {
+		return problemFor(sayNotFound("No such entry.", err))
+	}
+	en, _ := a.eng.GetEntry(ctx, id)
+	return c.JSON(http.StatusOK, callJSON(call, en, p.ID, ticket))
 }
 
 func (a *API) call(c echo.Context) error {

@@ -64,6 +64,14 @@ func refusalMessage(r *queue.Refusal) string {
 		return "Please give a name of 1–100 characters, without line breaks or control characters."
 	case "not_assigned":
 		return "That queue is not assigned to this host."
+	case "phone_required":
+		return "Please give the number to call you back at."
+	case "phone_invalid":
+		return "Please give the phone number in international form, starting with + and the country code (e.g. +1 555 010 2030)."
+	case "phone_not_allowed":
+		return "This desk cannot call that number. Please give another one."
+	case "callback_unavailable":
+		return "This desk does not call back; please wait on this page."
 	}
 	return sentinelMessage(r.Err)
 }
@@ -97,6 +105,8 @@ func sentinelMessage(err error) string {
 		return "Someone else changed this meanwhile. Reload and try again."
 	case errors.Is(err, queue.ErrState):
 		return "That is not possible right now; the page may be out of date."
+	case errors.Is(err, queue.ErrNoPhone):
+		return "Phone calls are not available for this caller or desk right now."
 	}
 	return problem.InternalDetail
 }

@@ -24,6 +24,8 @@ type QueueJSON struct {
 	Closing     ClosingJSON         `json:"closing"`
 	Timeouts    TimeoutsJSON        `json:"timeouts"`
 	Intake      []queue.IntakeField `json:"intake"`
+	// Phone: see queue.PhoneSettings.
+	Phone PhoneJSON `json:"phone"`
 	// ServiceLevelThreshold: see queue.Queue.
 	ServiceLevelThreshold queue.Seconds `json:"service_level_threshold"`
 	// LegacyServiceLevel is the threshold's former name, still read (when
@@ -34,6 +36,15 @@ type QueueJSON struct {
 	CreatedAt          time.Time      `json:"created_at"`
 	UpdatedAt          time.Time      `json:"updated_at"`
 	Status             *queue.Status  `json:"status,omitempty"`
+}
+
+// PhoneJSON is PhoneSettings with durations in seconds.
+type PhoneJSON struct {
+	Callback    bool          `json:"callback"`
+	Allow       []string      `json:"allow"`
+	Retries     int           `json:"retries"`
+	RetryDelay  queue.Seconds `json:"retry_delay"`
+	RingTimeout queue.Seconds `json:"ring_timeout"`
 }
 
 // LimitsJSON is Limits with durations in seconds.
@@ -67,12 +78,18 @@ func queueJSON(q queue.Queue, st *queue.Status) QueueJSON {
 	if in == nil {
 		in = []queue.IntakeField{}
 	}
+	allow := q.Phone.Allow
+	if allow == nil {
+		allow = []string{}
+	}
 	return QueueJSON{ID: q.ID, Slug: q.Slug, Name: q.Name, Description: q.Description, Hours: q.Hours,
 		Mode: q.Mode, Identity: q.Identity, Media: q.Media,
 		Limits:   LimitsJSON{q.Limits.MaxWaiting, queue.Seconds(q.Limits.MaxWait), q.Limits.OnePerCaller, queue.Seconds(q.Limits.Cooldown)},
 		Closing:  ClosingJSON{queue.Seconds(q.Closing.StopAdmitting), q.Closing.AtClose},
 		Timeouts: TimeoutsJSON{queue.Seconds(q.Timeouts.Offer), queue.Seconds(q.Timeouts.NoShow), queue.Seconds(q.Timeouts.WrapUp), queue.Seconds(q.Timeouts.Grace), &rejoin},
 		Intake:   in, ServiceLevelThreshold: queue.Seconds(q.ServiceLevelThreshold), HandleTime: queue.Seconds(queue.HandleTimePrior(&q)),
+		Phone: PhoneJSON{Callback: q.Phone.Callback, Allow: allow, Retries: q.Phone.Retries,
+			RetryDelay: queue.Seconds(q.Phone.RetryDelay), RingTimeout: queue.Seconds(q.Phone.RingTimeout)},
 		Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt, Status: st}
 }
 
@@ -83,7 +100,9 @@ func (j QueueJSON) Queue() queue.Queue {
 		Limits:   queue.Limits{MaxWaiting: j.Limits.MaxWaiting, MaxWait: time.Duration(j.Limits.MaxWait), OnePerCaller: j.Limits.OnePerCaller, Cooldown: time.Duration(j.Limits.Cooldown)},
 		Closing:  queue.Closing{StopAdmitting: time.Duration(j.Closing.StopAdmitting), AtClose: j.Closing.AtClose},
 		Timeouts: queue.Timeouts{Offer: time.Duration(j.Timeouts.Offer), NoShow: time.Duration(j.Timeouts.NoShow), WrapUp: time.Duration(j.Timeouts.WrapUp), Grace: time.Duration(j.Timeouts.Grace)},
-		Intake:   j.Intake, ServiceLevelThreshold: time.Duration(j.ServiceLevelThreshold), HandleTime: time.Duration(j.HandleTime), Version: j.Version}
+		Intake:   j.Intake, ServiceLevelThreshold: time.Duration(j.ServiceLevelThreshold), HandleTime: time.Duration(j.HandleTime), Version: j.Version,
+		Phone: queue.PhoneSettings{Callback: j.Phone.Callback, Allow: j.Phone.Allow, Retries: j.Phone.Retries,
+			RetryDelay: time.Duration(j.Phone.RetryDelay), RingTimeout: time.Duration(j.Phone.RingTimeout)}}
 	if q.ServiceLevelThreshold == 0 && j.LegacyServiceLevel != nil {
 		q.ServiceLevelThreshold = time.Duration(*j.LegacyServiceLevel)
 	}
@@ -105,23 +124,28 @@ func (j QueueJSON) Queue() queue.Queue {
 // EstimatedWait (seconds, see Engine.EstimateWait) are set for waiting
 // entries when known.
 type EntryJSON struct {
-	ID            queue.EntryID      `json:"id"`
-	QueueID       queue.QueueID      `json:"queue_id"`
-	State         queue.EntryState   `json:"state"`
-	Priority      int                `json:"priority"`
-	CallerID      string             `json:"caller_id"`
-	CallerName    string             `json:"caller_name"`
-	Guest         bool               `json:"guest"`
-	Intake        map[string]string  `json:"intake"`
-	HostID        queue.HostID       `json:"host_id,omitempty"`
-	Paused        bool               `json:"paused"`
-	CreatedAt     time.Time          `json:"created_at"`
-	AnsweredAt    *time.Time         `json:"answered_at,omitempty"`
-	EndedAt       *time.Time         `json:"ended_at,omitempty"`
-	OfferExpires  *time.Time         `json:"offer_expires,omitempty"`
-	CallerAway    *time.Time         `json:"caller_away_until,omitempty"`
-	HostAway      *time.Time         `json:"host_away_until,omitempty"`
-	PeerAwayUntil *time.Time         `json:"peer_away_until,omitempty"`
+	ID            queue.EntryID     `json:"id"`
+	QueueID       queue.QueueID     `json:"queue_id"`
+	State         queue.EntryState  `json:"state"`
+	Priority      int               `json:"priority"`
+	CallerID      string            `json:"caller_id"`
+	CallerName    string            `json:"caller_name"`
+	Guest         bool              `json:"guest"`
+	Intake        map[string]string `json:"intake"`
+	HostID        queue.HostID      `json:"host_id,omitempty"`
+	Paused        bool              `json:"paused"`
+	CreatedAt     time.Time         `json:"created_at"`
+	AnsweredAt    *time.Time        `json:"answered_at,omitempty"`
+	EndedAt       *time.Time        `json:"ended_at,omitempty"`
+	OfferExpires  *time.Time        `json:"offer_expires,omitempty"`
+	CallerAway    *time.Time        `json:"caller_away_until,omitempty"`
+	HostAway      *time.Time        `json:"host_away_until,omitempty"`
+	PeerAwayUntil *time.Time        `json:"peer_away_until,omitempty"`
+	// Phone is the caller's number (E.164), shown to the caller and to
+	// hosts; absent when none was given.
+	Phone string `json:"phone,omitempty"`
+	// Callback is set on a queued callback: attempts, last result, retry time.
+	Callback      *queue.Callback    `json:"callback,omitempty"`
 	Position      int                `json:"position,omitempty"`
 	EstimatedWait *queue.Seconds     `json:"estimated_wait,omitempty"`
 	History       []queue.Transition `json:"history"`
@@ -141,7 +165,8 @@ func entryJSON(en queue.Entry) EntryJSON {
 	}
 	j := EntryJSON{ID: en.ID, QueueID: en.QueueID, State: en.State, Priority: en.Priority, CallerID: en.CallerID,
 		CallerName: en.CallerName, Guest: en.Guest, Intake: in, HostID: en.HostID, Paused: en.Paused,
-		CreatedAt: en.CreatedAt, AnsweredAt: opt(en.AnsweredAt), EndedAt: opt(en.EndedAt), History: en.History}
+		CreatedAt: en.CreatedAt, AnsweredAt: opt(en.AnsweredAt), EndedAt: opt(en.EndedAt), History: en.History,
+		Phone: en.Phone, Callback: en.Callback}
 	if en.State == queue.EntryOffered {
 		j.OfferExpires = opt(en.Deadline)
 	}
@@ -189,8 +214,21 @@ type CallJSON struct {
 	PeerName string            `json:"peer_name"`
 	PeerFeed uint64            `json:"peer_feed_id"`
 	Ticket   string            `json:"ticket,omitempty"`
+	// Phone is the call's phone leg, when the host's console places one:
+	// the number, its state and final SIP status. With room_id 0 the
+	// call is phone only (a queued callback) and the ticket is a phone
+	// ticket (Janus SIP plugin only, see docs/janus-clients.md).
+	Phone *PhoneLegJSON `json:"phone,omitempty"`
 
 	PeerAwayUntil *time.Time `json:"peer_away_until,omitempty"`
+}
+
+// PhoneLegJSON is a call's phone leg without its Janus token or instance.
+type PhoneLegJSON struct {
+	Number string           `json:"number"`
+	State  queue.PhoneState `json:"state"`
+	Code   int              `json:"code,omitempty"`
+	Reason string           `json:"reason,omitempty"`
 }
 
 // callJSON renders call c for userID; en is the call's entry (for the
@@ -198,6 +236,12 @@ type CallJSON struct {
 func callJSON(c queue.Call, en queue.Entry, userID, ticket string) CallJSON {
 	j := CallJSON{ID: c.ID, Engine: c.Room.Engine, Instance: c.Room.Instance, RoomID: c.Room.ID, Ticket: ticket,
 		PeerAwayUntil: peerAway(en, userID)}
+	if l := c.Phone; l != nil {
+		j.Phone = &PhoneLegJSON{Number: l.Number, State: l.State, Code: l.Code, Reason: l.Reason}
+		if c.Room.ID == 0 {
+			j.Instance, j.PeerName = "", en.CallerName
+		}
+	}
 	for _, p := range c.Participants {
 		if p.UserID == userID {
 			j.FeedID = p.FeedID
