@@ -350,15 +350,15 @@ func (p *Proxy) CloseCall(callID string, room uint64) {
 	}
 }
 
-// ClosePhone disconnects the phone-ticket connections of callID (close
-// code 1000): Janus destroys their sessions, so the SIP plugin hangs the
+// ClosePhone disconnects the phone-ticket connections of callID whose
+// call the SIP plugin has not hung up (close code 1000): Janus destroys their sessions, so the SIP plugin hangs the
 // phone call up (CANCEL or BYE). Frontdesk calls it when the call ended
 // without the SIP plugin's own hang-up, e.g. at the ring timeout.
 func (p *Proxy) ClosePhone(callID string) {
 	p.mu.Lock()
 	var victims []*wsConn
 	for c := range p.conns {
-		if c.g.ticket.CallID == callID && c.g.ticket.Phone != "" {
+		if c.g.ticket.CallID == callID && c.g.phone != nil && !c.g.phone.hungUp() {
 			victims = append(victims, c)
 		}
 	}

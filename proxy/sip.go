@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -197,6 +198,26 @@ func (s *phoneState) incomingFrom() string {
 	return s.incoming
 }
 
+// accountMember matches a JSON member that may name the account.
+var accountMember = regexp.MustCompile(`"(username|authuser|displayname|display_name)"\s*:\s*"[^"\\]*"`)
+
+// accountUser is the user part of a "sip:user@host" URI.
+func accountUser(uri string) string {
+	user, _, ok := strings.Cut(strings.TrimPrefix(uri, "sip:"), "@")
+	if !ok {
+		return ""
+	}
+	return user
+}
+
+// hungUp reports whether the SIP plugin's hangup was seen (or the
+// connection ended).
+func (s *phoneState) hungUp() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
+
 // sipResult is the part of a SIP plugin event the proxy reads.
 type sipResult struct {
 	Event    string `json:"event"`
@@ -214,6 +235,17 @@ func (p *Proxy) observeSIP(ctx context.Context, g grant, msg []byte) []byte {
 			if len(secret) > 3 && bytes.Contains(msg, []byte(secret)) {
 				msg = bytes.ReplaceAll(msg, []byte(secret), []byte(HiddenSIPAccount))
 			}
+		}
+		// "registered" names the account by its user part alone
+		// ({"event":"registered","username":"helpdesk",...}).
+		if user := accountUser(g.sip.Username); user != "" && bytes.Contains(msg, []byte(user)) {
+			msg = accountMember.ReplaceAllFunc(msg, func(m []byte) []byte {
+				if bytes.HasSuffix(m, []byte(`"`+user+`"`)) {
+					out := bytes.Clone(bytes.TrimSuffix(m, []byte(`"`+user+`"`))) // m aliases msg
+					return append(out, `"`+HiddenSIPAccount+`"`...)
+				}
+				return m
+			})
 		}
 		if g.sip.Secret != "" && bytes.Contains(msg, []byte(g.sip.Secret)) {
 			msg = bytes.ReplaceAll(msg, []byte(g.sip.Secret), []byte("REDACTED"))

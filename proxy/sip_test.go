@@ -196,6 +196,7 @@ func TestObserveSIP(t *testing.T) {
 	}
 	msgs := [][]byte{
 		ev(`{"event":"registered","username":"sip:fd-queue-7@pbx.test","register_sent":true}`),
+		[]byte(`{"janus": "event", "plugindata": {"plugin": "janus.plugin.sip", "data": {"sip": "event", "result": {"event": "registered", "username": "fd-queue-7", "register_sent": true}}}}`),
 		ev(`{"event":"calling","call_id":"abc"}`),
 		ev(`{"event":"progress","username":"sip:+15550102030@pbx.test"}`),
 		ev(`{"event":"ringing"}`),
@@ -204,7 +205,10 @@ func TestObserveSIP(t *testing.T) {
 		[]byte(`{"janus":"event","session_id":1,"sender":2,"plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","result":{"event":"hangup"}}}}`),
 	}
 	for _, m := range msgs {
-		out := p.observeSIP(context.Background(), g, m)
+		out := p.observeSIP(context.Background(), g, bytes.Clone(m))
+		if !json.Valid(out) {
+			t.Fatalf("observeSIP made invalid JSON of %s: %s", m, out)
+		}
 		for _, secret := range []string{testAccount.Username, "fd-queue-7", testAccount.AuthUser, testAccount.Secret} {
 			if bytes.Contains(out, []byte(secret)) {
 				t.Fatalf("%q reached the client: %s", secret, out)
