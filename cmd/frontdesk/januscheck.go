@@ -56,7 +56,7 @@ func janusCheck(ctx context.Context, e *env, args []string) error {
 			continue
 		}
 		targets = append(targets, check.Target{Name: in.Name, AdminURL: in.AdminURL,
-			AdminSecret: in.AdminSecret.Reveal(), AdminKey: in.AdminKey.Reveal()})
+			AdminSecret: in.AdminSecret.Reveal(), AdminKey: in.AdminKey.Reveal(), SIP: in.SIP})
 	}
 	switch {
 	case *instance != "" && len(targets) == 0:

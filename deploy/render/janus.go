@@ -37,6 +37,11 @@ const defaultTURNTTL = 365 * 24 * time.Hour
 //	JANUS_BIND_IP                 listeners' address, default 0.0.0.0
 //	JANUS_HTTP_PORT, JANUS_WS_PORT, JANUS_ADMIN_PORT  default 8088, 8188, 7088
 //	JANUS_MODULES_DIR             default Debian's /usr/lib/x86_64-linux-gnu/janus
+//	JANUS_SIP                     "true" loads the SIP plugin (phone calls)
+//	JANUS_SIP_LOCAL_IP            its SIP and RTP address (local_ip), which the
+//	                              registrar and phones must reach
+//	JANUS_SIP_SDP_IP              address put in its SDP (sdp_ip), e.g. behind NAT
+//	JANUS_SIP_RTP_PORT_RANGE      its plain-RTP UDP range, default 10000-19999
 func renderJanus(dir string, getenv func(string) string, now time.Time) (string, error) {
 	p := janusconfig.Params{
 		ServerName:   getenv("JANUS_SERVER_NAME"),
@@ -47,6 +52,17 @@ func renderJanus(dir string, getenv func(string) string, now time.Time) (string,
 		EventsURL:    getenv("JANUS_EVENTS_URL"),
 		EventsUser:   getenv("JANUS_EVENTS_USER"),
 		BindIP:       getenv("JANUS_BIND_IP"),
+
+		SIPLocalIP:      getenv("JANUS_SIP_LOCAL_IP"),
+		SIPSDPIP:        getenv("JANUS_SIP_SDP_IP"),
+		SIPRTPPortRange: getenv("JANUS_SIP_RTP_PORT_RANGE"),
+	}
+	switch v := getenv("JANUS_SIP"); v {
+	case "", "false":
+	case "true":
+		p.SIP = true
+	default:
+		return "", fmt.Errorf("JANUS_SIP: %q is not true or false", v)
 	}
 	var err error
 	for _, s := range []struct {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -77,6 +78,21 @@ func TestRenderJanus(t *testing.T) {
 	if !strings.Contains(string(vr), `admin_key = "adm-key-1"`) {
 		t.Errorf("videoroom config:\n%s", vr)
 	}
+	if !strings.Contains(jcfg, "libjanus_sip.so") {
+		t.Errorf("the SIP plugin is loaded without JANUS_SIP")
+	}
+	sipEnv := maps.Clone(env)
+	sipEnv["JANUS_SIP"], sipEnv["JANUS_SIP_LOCAL_IP"] = "true", "10.0.0.2"
+	sipDir := filepath.Join(t.TempDir(), "sip")
+	sipCfg, err := renderJanus(sipDir, envOf(sipEnv), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, _ := os.ReadFile(sipCfg)
+	sip, _ := os.ReadFile(filepath.Join(sipDir, "janus.plugin.sip.jcfg"))
+	if strings.Contains(string(sb), "libjanus_sip.so") || !strings.Contains(string(sip), `local_ip = "10.0.0.2"`) {
+		t.Errorf("JANUS_SIP=true: janus.jcfg disables it or janus.plugin.sip.jcfg lacks local_ip:\n%s", sip)
+	}
 	if fi, err := os.Stat(cfgPath); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("janus.jcfg mode %v, %v; want 0600", fi.Mode(), err)
 	}
@@ -91,6 +107,7 @@ func TestRenderJanus(t *testing.T) {
 		{"turn without secret", func(m map[string]string) { delete(m, "TURN_SHARED_SECRET_FILE") }, "TURN_SHARED_SECRET"},
 		{"bad ttl", func(m map[string]string) { m["JANUS_TURN_TTL"] = "soon" }, "JANUS_TURN_TTL"},
 		{"bad port", func(m map[string]string) { m["JANUS_TURN_PORT"] = "x" }, "JANUS_TURN_PORT"},
+		{"bad sip switch", func(m map[string]string) { m["JANUS_SIP"] = "yes" }, "JANUS_SIP"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
