@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,6 +44,25 @@ type phoneRig struct {
 	ringer *siptest.Phone
 	acct   siptest.Account
 	q      queue.Queue
+	log    *lockedBuffer // Frontdesk's log, debug level
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger and a test at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func newPhoneRig(tb testing.TB, phone queue.PhoneSettings) *phoneRig {
@@ -50,10 +71,10 @@ func newPhoneRig(tb testing.TB, phone queue.PhoneSettings) *phoneRig {
 	events := &apptest.JanusEvents{}
 	inst := janustest.Start(tb, janustest.Options{ServerName: "janus-sip", EventHandler: events, SIP: true})
 	reg := siptest.StartRegistrar(tb, siptest.RegistrarOptions{Users: []string{deskAccount, answeringNumber, ringingNumber}, NoAnswerTimeout: 2 * time.Second})
-	r := &phoneRig{janus: inst, reg: reg, acct: reg.Account(deskAccount)}
+	r := &phoneRig{janus: inst, reg: reg, acct: reg.Account(deskAccount), log: &lockedBuffer{}}
 	r.phone = siptest.StartPhone(tb, reg, siptest.PhoneOptions{User: answeringNumber})
 	r.ringer = siptest.StartPhone(tb, reg, siptest.PhoneOptions{User: ringingNumber, Answer: siptest.AnswerNever})
-	r.a, r.addr = apptest.Start(tb, apptest.WithJanus(inst), func(c *config.Config) {
+	r.a, r.addr = apptest.StartWithLog(tb, r.log, apptest.WithJanus(inst), func(c *config.Config) {
 		c.Janus.Instances[0].SIP = true
 		c.Phone.Accounts = []config.SIPAccount{{Queues: []string{"*"}, Username: r.acct.URI(), Secret: config.Secret(r.acct.Password),
 			DisplayName: "Help desk", Proxy: reg.ProxyURI()}}
@@ -105,6 +126,8 @@ func (r *phoneRig) take(tb testing.TB) queue.Accepted {
 // through Frontdesk's /janus proxy with a phone ticket, and a Pion audio
 // peer standing in for the browser's microphone and speaker.
 type console struct {
+	mu   sync.Mutex
+	seen [][]byte // every plugin event's data, as the client got it
 	c    *janus.Client
 	h    *janus.Handle
 	peer *siptest.AudioPeer
@@ -140,7 +163,11 @@ func (r *phoneRig) dial(ctx context.Context, tb testing.TB, ticket string) *cons
 	go func() {
 		defer close(con.evs)
 		for m := range con.h.Events() {
-			con.evs <- toSIPEv(m)
+			ev := toSIPEv(m)
+			con.mu.Lock()
+			con.seen = append(con.seen, ev.raw)
+			con.mu.Unlock()
+			con.evs <- ev
 		}
 	}()
 	if _, err := con.h.Message(ctx, map[string]any{"request": "register"}, nil); err != nil {
@@ -297,6 +324,22 @@ func TestCallbackOnRealPhone(t *testing.T) {
 	c, err := r.a.Engine().Store().GetCall(ctx, acc.Call.ID)
 	if err != nil || c.Phone.State != queue.PhoneEnded || c.Phone.Code != 200 {
 		t.Fatalf("phone leg %+v, %v", c.Phone, err)
+	}
+	// The SIP password reached no log line and nothing the console got;
+	// the account's name neither (the proxy hides it).
+	if log := r.log.String(); strings.Contains(log, r.acct.Password) || !strings.Contains(log, "queue: phone") {
+		t.Fatalf("the SIP password is in Frontdesk's log, or the log is not the app's (%d bytes)", len(log))
+	}
+	con.mu.Lock()
+	seen := slices.Clone(con.seen)
+	con.mu.Unlock()
+	for _, raw := range seen {
+		if strings.Contains(string(raw), r.acct.Password) || strings.Contains(string(raw), deskAccount) {
+			t.Fatalf("the console got the account: %s", raw)
+		}
+	}
+	if len(seen) < 4 {
+		t.Fatalf("the console saw only %d events", len(seen))
 	}
 	// The leg's token is gone from Janus.
 	toks, err := r.janus.Admin().ListTokens(ctx)

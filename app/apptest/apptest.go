@@ -34,6 +34,17 @@ import (
 // changed by edit, and returns it with its address ("127.0.0.1:port").
 func Start(t testing.TB, edit ...func(*config.Config)) (*app.App, string) {
 	t.Helper()
+	var w io.Writer
+	if os.Getenv("FRONTDESK_TEST_LOG") != "" {
+		w = os.Stderr
+	}
+	return StartWithLog(t, w, edit...)
+}
+
+// StartWithLog is Start with Frontdesk's log (debug level, text) written
+// to w; nil discards it.
+func StartWithLog(t testing.TB, w io.Writer, edit ...func(*config.Config)) (*app.App, string) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.Store.DataDir = t.TempDir()
@@ -41,8 +52,8 @@ func Start(t testing.TB, edit ...func(*config.Config)) (*app.App, string) {
 		f(cfg)
 	}
 	log := slog.New(slog.DiscardHandler)
-	if os.Getenv("FRONTDESK_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if w != nil {
+		log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	reg := prometheus.NewRegistry()
 	srv, err := server.New(cfg.HTTP, log, reg, server.WithMetrics(cfg.Metrics))
