@@ -270,7 +270,8 @@ func phoneOutcome(code int) (EntryState, string) {
 // number (Entry.Phone) and returns the host's phone ticket: while the
 // entry is connecting or in its call with hostID, or while the host is
 // wrapping up after it. A leg that is still live is replaced. Errors:
-// ErrNotFound, ErrForbidden (not this entry's host), ErrState, ErrNoPhone
+// ErrNotFound, ErrForbidden (not this entry's host), ErrState (also for
+// a queued callback, whose call is already the phone call), ErrNoPhone
 // (no number, number not allowed by the queue, no line).
 func (e *Engine) PhoneTicket(ctx context.Context, hostID HostID, entryID EntryID) (string, Call, error) {
 	en, err := e.GetEntry(ctx, entryID)
@@ -282,6 +283,10 @@ func (e *Engine) PhoneTicket(ctx context.Context, hostID HostID, entryID EntryID
 	}
 	if en.CallID == "" {
 		return "", Call{}, fmt.Errorf("queue: phone %s: entry has no call: %w", entryID, ErrState)
+	}
+	if en.Callback != nil {
+		// Its call is the phone call: Engine.Ticket gives its ticket.
+		return "", Call{}, fmt.Errorf("queue: phone %s: a callback's phone leg is its call: %w", entryID, ErrState)
 	}
 	if !en.State.Live() {
 		h, err := e.GetHost(ctx, hostID)

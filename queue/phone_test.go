@@ -161,6 +161,9 @@ func TestCallbackAnswered(t *testing.T) {
 			}
 			acc := h.acceptCallback("+15550102030")
 			call := acc.Call.ID
+			if _, _, err := h.eng.PhoneTicket(t.Context(), "h1", id); !errors.Is(err, queue.ErrState) {
+				t.Fatalf("a second phone leg on a callback: %v", err)
+			}
 			h.env.Clock.Advance(2 * time.Second)
 			h.phone(call, "+15550102030", queue.PhoneEventCalling, 0)
 			if en := h.entry(id); en.Callback.Attempts != 1 || !en.Deadline.Equal(h.env.Clock.Now().Add(25*time.Second)) {
