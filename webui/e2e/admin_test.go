@@ -280,6 +280,12 @@ func TestAdminFirstMinutes(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("q-zone"), "Mars/Olympus"),
 		chromedp.Click(chromedp.ID("q-save")))
 	admin.wantFieldError("queue-form", "q-zone", `^Unknown time zone`)
+	admin.do("a phone number pattern without +", 10*time.Second,
+		clearInput("q-zone"),
+		chromedp.SendKeys(chromedp.ID("q-zone"), "Europe/Berlin"),
+		chromedp.SendKeys(chromedp.ID("q-phone-allow"), "+44*, 1555*"),
+		chromedp.Click(chromedp.ID("q-save")))
+	admin.wantFieldError("queue-form", "q-phone-allow", `E\.164`)
 	admin.do("clear the form", 5*time.Second, chromedp.Click(chromedp.ID("q-reset")))
 	admin.eval(`document.querySelectorAll('#queue-form .field-error').length + (document.getElementById('queue-form-msg').textContent ? 1 : 0)`, &stale)
 	if stale != 0 {

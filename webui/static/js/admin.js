@@ -388,6 +388,9 @@ function queueField(f) {
   if (/^hours\.overrides/.test(f)) return 'q-holidays';
   if (/^timeouts\.offer/.test(f)) return 'q-offer';
   if (/^timeouts\.wrap_?up/.test(f)) return 'q-wrapup';
+  const phone = { 'phone.retries': 'q-retries', 'phone.retry_delay': 'q-retry-delay', 'phone.ring_timeout': 'q-ring-timeout', 'phone.callback': 'q-callback' };
+  if (phone[f]) return phone[f];
+  if (/^phone\.allow/.test(f)) return 'q-phone-allow';
   const rows = [...$('q-intake').querySelectorAll('.intake-row')];
   m = f.match(/^intake(?:\.|\[)(\d+)\]?(?:\.(\w+))?/);
   if (m && rows[Number(m[1])]) {
@@ -434,6 +437,7 @@ function editQueue(q) {
   $('q-media').value = q.media;
   $('q-offer').value = String((q.timeouts && q.timeouts.offer) || 30);
   $('q-wrapup').value = String((q.timeouts && q.timeouts.wrap_up) || 0);
+  fillPhone(q.phone || {});
   fillIntake(q.intake);
   fillHours(q.hours || {});
   $('q-name').focus();
@@ -454,8 +458,29 @@ function resetQueueForm() {
   $('q-always').checked = true;
   $('q-offer').value = '30';
   $('q-wrapup').value = '30';
+  fillPhone({});
   syncAlways();
   syncZoneHint();
+}
+
+/** fillPhone shows a queue's phone settings (QueueJSON "phone"). */
+function fillPhone(p) {
+  $('q-phone-allow').value = (p.allow || []).join(', ');
+  $('q-callback').checked = !!p.callback;
+  $('q-retries').value = String(p.retries || 0);
+  $('q-retry-delay').value = String(p.retry_delay || 120);
+  $('q-ring-timeout').value = String(p.ring_timeout || 30);
+}
+
+/** readPhone is the form's phone settings as QueueJSON "phone". */
+function readPhone() {
+  return {
+    callback: $('q-callback').checked,
+    allow: $('q-phone-allow').value.split(',').map((s) => s.replace(/[\s().-]/g, '')).filter(Boolean),
+    retries: Number($('q-retries').value || 0),
+    retry_delay: Number($('q-retry-delay').value || 0),
+    ring_timeout: Number($('q-ring-timeout').value || 0),
+  };
 }
 
 /** slugOf derives an address from a name: "IT Help" → "it-help". */
@@ -488,6 +513,7 @@ async function saveQueue(ev) {
     name: $('q-name').value.trim(), slug: $('q-slug').value.trim(), description: $('q-desc').value.trim(),
     mode: $('q-mode').value, media: $('q-media').value, intake, hours,
     timeouts: { ...(old ? old.timeouts : {}), offer: Number($('q-offer').value || 30), wrap_up: Number($('q-wrapup').value || 0) },
+    phone: readPhone(),
   });
   const btn = $('q-save');
   btn.disabled = true;
