@@ -150,3 +150,14 @@ export function el(tag, attrs = {}, ...children) {
   for (const c of children) if (c != null) e.append(c);
   return e;
 }
+
+/**
+ * fmtPhone writes an E.164 number for people: "+15550102030" becomes
+ * "+1 555 010 2030" (North American numbers in groups); other numbers
+ * stay as given (their grouping depends on the country).
+ */
+export function fmtPhone(n) {
+  if (!n) return '';
+  const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(n);
+  return m ? `+1 ${m[1]} ${m[2]} ${m[3]}` : n;
+}

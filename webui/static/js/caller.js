@@ -1,9 +1,12 @@
 // The caller page (/q/<slug>): queue status, intake form, camera check,
 // join, live position and estimated wait, "you're next", the call,
-// resume after a reload, thank-you.
+// resume after a reload, thank-you; and, where the queue offers it, a
+// phone number for the host, or a queued callback ("call me back at this
+// number instead of waiting"), whose page may be closed.
 
-import { api, ApiError, me, live, $, show, say, fmtDuration, fmtTime, el } from './api.js';
+import { api, ApiError, me, live, $, show, say, fmtDuration, fmtTime, fmtPhone, el } from './api.js';
 import { getMedia, prepareCall, startCall, callMarkup, setPeerAway } from './callview.js';
+import { clearField, fieldError, isHuman } from './forms.js';
 
 const slug = decodeURIComponent(location.pathname.split('/')[2] || '');
 const storeKey = `frontdesk.entry.${slug}`;
@@ -118,7 +121,65 @@ async function showQueue() {
     }
     box.append(el('div', { class: 'field' }, el('label', { for: id, text: f.label + (f.required ? ' (required)' : '') }), input));
   }
+  $('join-form').reset(); // "Join again" starts from a clean form
+  renderPhoneBox();
   show('intake');
+}
+
+/**
+ * renderPhoneBox offers the phone field when the queue takes numbers: with
+ * callbacks (queue.phone.callback) the "Call me back at this number
+ * instead of waiting" box and the number; with only an allow list an
+ * optional number the host may call if video fails.
+ */
+function renderPhoneBox() {
+  const ph = (queue && queue.phone) || {};
+  const callback = !!ph.callback;
+  const takes = callback || (ph.allow || []).length > 0;
+  $('phone-box').hidden = !takes;
+  $('callback-row').hidden = !callback;
+  $('phone-legend').textContent = callback ? 'Phone call instead of waiting' : 'Phone';
+  if (!takes) $('callback').checked = false;
+  onCallbackToggle();
+}
+
+// onCallbackToggle makes the number required for a callback, and drops
+// the camera check, which a phone call does not need.
+function onCallbackToggle() {
+  const cb = $('callback').checked;
+  const input = $('phone');
+  input.required = cb;
+  $('phone-label').textContent = cb
+    ? 'Your phone number (required)'
+    : queue && queue.phone && queue.phone.callback ? 'Your phone number (optional)' : 'Phone (so the host can call you if video fails)';
+  $('camera-check').hidden = cb;
+  $('btn-join').textContent = cb ? 'Ask for a call back' : 'Join the queue';
+  if (!cb && input.getAttribute('aria-invalid') === 'true' && !input.value.trim()) clearField(input);
+}
+
+$('callback').onchange = onCallbackToggle;
+$('phone').oninput = () => clearField($('phone'));
+
+/**
+ * joinFieldError puts a refused join's problem at the field it names
+ * (phone, callback, an intake answer) with the focus; it returns false
+ * when the problem names no field on the form.
+ */
+function joinFieldError(err) {
+  const p = (err && err.problem) || {};
+  if (!p.field) return false;
+  const name = String(p.field).replace(/^intake\./, '');
+  const id = { phone: 'phone', callback: 'callback' }[name] || `intake-${name}`;
+  const input = $(id);
+  if (!input || input.closest('[hidden]')) return false;
+  const texts = {
+    phone_required: 'Enter the number we should call, for example +1 555 010 2030.',
+    phone_invalid: 'This is not a phone number in international form. Write it like +1 555 010 2030.',
+    phone_not_allowed: 'This desk cannot call that number. Enter another number.',
+    callback_unavailable: 'This desk does not call back right now. Untick the box to wait on this page.',
+  };
+  fieldError(input, isHuman(p.detail) ? p.detail : texts[p.reason] || err.message);
+  return true;
 }
 
 async function checkMedia() {
@@ -148,12 +209,23 @@ async function checkMedia() {
 
 async function join(ev) {
   ev.preventDefault();
-  if ('Notification' in window && Notification.permission === 'default') Notification.requestPermission().catch(() => {});
-  await checkMedia();
+  const callback = !$('phone-box').hidden && $('callback').checked;
+  const phone = $('phone-box').hidden ? '' : $('phone').value.trim();
+  if (callback && !phone) {
+    fieldError($('phone'), 'Enter the number we should call, for example +1 555 010 2030.');
+    return;
+  }
+  if (!callback) {
+    if ('Notification' in window && Notification.permission === 'default') Notification.requestPermission().catch(() => {});
+    await checkMedia();
+  }
   const intake = {};
   for (const f of queue.intake || []) intake[f.name] = $(`intake-${f.name}`).value;
+  const body = { intake };
+  if (phone) body.phone = phone;
+  if (callback) body.callback = true;
   try {
-    const r = await api('POST', `/queues/${queue.id}/entries`, { intake });
+    const r = await api('POST', `/queues/${queue.id}/entries`, body);
     localStorage.setItem(storeKey, JSON.stringify({ id: r.entry.id, token: r.resume_token }));
     follow(r.entry.id, r.resume_token);
     update(r.entry, null);
@@ -162,6 +234,7 @@ async function join(ev) {
       follow(err.problem.entry_id, savedToken(err.problem.entry_id));
       return;
     }
+    if (err instanceof ApiError && joinFieldError(err)) return;
     say(err instanceof ApiError && err.problem.next_open ? `${err.message} (opens ${fmtTime(err.problem.next_open)})` : err.message, 'error');
   }
 }
@@ -260,7 +333,67 @@ function renderWait(entry, hostFree) {
   $('estimate').textContent = wait;
 }
 
+// retryTime writes when a callback is tried again ("at 14:05").
+function retryTime(iso) {
+  const d = new Date(iso);
+  const sameDay = d.toDateString() === new Date().toDateString();
+  return sameDay ? `at ${d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : `on ${fmtTime(iso)}`;
+}
+
+/**
+ * updateCallback shows a queued callback's progress: the number we call,
+ * the position and estimate while it waits, the last attempt's result
+ * (busy, no answer) and the retry's time, the call being placed and the
+ * phone call under way. No video call starts from this page.
+ */
+function updateCallback(entry, hostFree) {
+  const num = fmtPhone(entry.phone);
+  const cb = entry.callback || {};
+  const notice = $('callback-notice');
+  const attempt = $('callback-attempt');
+  notice.hidden = false;
+  $('next-notice').hidden = true;
+  $('connecting-notice').hidden = true;
+  switch (entry.state) {
+    case 'waiting': {
+      notice.textContent = `We will call you at ${num} when it is your turn. You can close this page.`;
+      // A callback waiting for its retry is not being connected, whoever is free.
+      renderWait(entry, hostFree && !entry.paused);
+      if (cb.last_result) {
+        const what = cb.last_result === 'busy' ? 'the line was busy' : cb.last_result === 'no_answer' ? 'nobody answered' : 'the call did not go through';
+        const when = cb.retry_at ? ` We will try again ${retryTime(cb.retry_at)}.` : ' We will try again soon.';
+        attempt.textContent = `We called ${num}, but ${what}${cb.last_code ? ` (code ${cb.last_code})` : ''}.${when}`;
+        attempt.hidden = false;
+      } else {
+        attempt.hidden = true;
+      }
+      return;
+    }
+    case 'offered':
+    case 'connecting':
+      notice.textContent = entry.state === 'offered' ? `A host is about to call you at ${num}.` : `A host is calling you now at ${num}. Please answer your phone.`;
+      attempt.hidden = true;
+      renderWait(entry, true);
+      return;
+    case 'in_call':
+      notice.textContent = `You are on the phone with a host (${num}).`;
+      attempt.hidden = true;
+      renderWait(entry, true);
+      $('estimate').textContent = 'now';
+      $('position').textContent = 'On the phone';
+      return;
+    default:
+      finished(entry.state, entry);
+  }
+}
+
 function update(entry, callInfo, hostFree = false) {
+  if (entry.callback) {
+    updateCallback(entry, hostFree);
+    return;
+  }
+  $('callback-notice').hidden = true;
+  $('callback-attempt').hidden = true;
   switch (entry.state) {
     case 'waiting': {
       if (call) return;
@@ -309,9 +442,9 @@ async function joinCall(id, info) {
     const prep = prepared || prepareCall(ensureStream());
     prepared = null;
     show('call');
-    call = await startCall(info, prep, (reason) => {
+    call = await startCall(info, prep, () => {
       call = 'ended';
-      finished('completed', reason);
+      finished('completed');
     }, {
       peerLabel: 'The host',
       refresh: () => api('GET', `/entries/${id}/call`),
@@ -325,7 +458,7 @@ async function joinCall(id, info) {
   }
 }
 
-function finished(state) {
+function finished(state, entry = null) {
   over = true;
   say(''); // a normal end: no earlier call notice stays on the thank-you page
   if (prepared) {
@@ -343,14 +476,19 @@ function finished(state) {
     localStream = null;
   }
   stopPreview();
+  const num = entry && entry.phone ? fmtPhone(entry.phone) : 'your number';
+  const tries = entry && entry.callback && entry.callback.attempts > 1 ? ` We tried ${entry.callback.attempts} times.` : '';
   const texts = {
-    completed: 'Your call has ended. Thank you for using the help desk.',
+    completed: entry && entry.callback ? 'Your phone call has ended. Thank you for using the help desk.' : 'Your call has ended. Thank you for using the help desk.',
+    no_answer: `We called you at ${num}, but nobody answered, so we stopped trying.${tries} You can ask for a call again.`,
+    busy: `We called you at ${num}, but the line was busy, so we stopped trying.${tries} You can ask for a call again.`,
     abandoned: 'You left the queue.',
     removed: 'A host removed you from the queue.',
     expired: 'Sorry, the queue closed before a host could take your call.',
     no_show: 'You were offered a host but did not connect in time.',
   };
   $('thanks-text').textContent = texts[state] || 'Your visit has ended.';
+  $('thanks-title').textContent = state === 'no_answer' || state === 'busy' ? 'We could not reach you' : 'Thank you!';
   show('thanks');
 }
 
@@ -385,7 +523,8 @@ async function init() {
   const mine = await api('GET', '/entries');
   const mineHere = (mine || []).find((e) => e.queue_id === queue.id);
   if (mineHere) {
-    say(mineHere.state === 'connecting' || mineHere.state === 'in_call' ? 'Welcome back: rejoining your call…' : 'Welcome back: you kept your place.');
+    const rejoining = !mineHere.callback && (mineHere.state === 'connecting' || mineHere.state === 'in_call');
+    say(rejoining ? 'Welcome back: rejoining your call…' : 'Welcome back: you kept your place.');
     follow(mineHere.id, savedToken(mineHere.id));
     update(mineHere, null);
     return;

@@ -14,7 +14,7 @@ export function getMedia() {
  * short-lived TURN credentials (GET /api/v1/ice-servers), so callers behind
  * NATs get a relay. Without them the call still tries host candidates.
  */
-async function iceServers() {
+export async function iceServers() {
   try {
     const servers = await api('GET', '/ice-servers');
     return Array.isArray(servers) ? servers : [];

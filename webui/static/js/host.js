@@ -1,10 +1,14 @@
 // The host console (/host): sign in, go available or away, incoming offer
 // with countdown, sound, notification and accept/decline (also by the
 // keys A and D), waiting lists (pick mode), the call
-// view, wrap-up and personal statistics.
+// view, wrap-up and personal statistics; and the phone panel: a queued
+// callback's phone call (a call with room_id 0 and a phone leg), or a
+// phone call to the caller beside the video call or in its wrap-up
+// ("Call by phone").
 
-import { api, me, live, $, show, say, fmtDuration, el } from './api.js';
-import { getMedia, prepareCall, startCall, callMarkup, setPeerAway } from './callview.js';
+import { api, me, live, $, show, say, fmtDuration, fmtPhone, el } from './api.js';
+import { getMedia, prepareCall, startCall, callMarkup, setPeerAway, iceServers } from './callview.js';
+import { PhoneCall, stateText } from './sipcall.js';
 
 let who = null;
 let host = null;
@@ -21,6 +25,18 @@ let statsAt = 0;
 // offer; see prepareCall) made ready when an offer arrives, so that
 // accepting does not wait for it.
 let prepared = null;
+// phone is the phone panel's PhoneCall (sipcall.js), kept after it ended
+// until the host closes the panel; phoneTicker updates its timer.
+let phone = null;
+let phoneTicker = null;
+// lastEntry is the entry of the current or last video call, {id, phone},
+// for "Call by phone" during the call and in its wrap-up.
+let lastEntry = null;
+// reloadChecked is the entry whose call a reload looked for already;
+// taking is set while an accept, pick or next is on its way (its live
+// update may come before its reply: that is no reload).
+let reloadChecked = null;
+let taking = false;
 
 $('call-view').innerHTML = callMarkup;
 
@@ -83,7 +99,8 @@ function onUpdate(m) {
     prepared = null;
   }
   if (lastOffer) {
-    if (!prepared) {
+    // A queued callback is a phone call: no camera to get ready.
+    if (!prepared && !lastOffer.callback) {
       prepared = prepareCall(openMedia());
       // For diagnostics and tests: whether the offer's media side is ready.
       window.frontdesk = window.frontdesk || {};
@@ -95,9 +112,11 @@ function onUpdate(m) {
     }
     $('offer-name').textContent = lastOffer.caller_name;
     intakeList($('offer-intake'), lastOffer.intake, lastOffer.queue_id);
+    if (lastOffer.callback) $('offer-intake').prepend(el('dt', { text: 'Phone call' }), el('dd', { text: `Call back at ${fmtPhone(lastOffer.phone)}` }));
   }
   // Wrap-up.
   $('wrapup').hidden = host.state !== 'wrap_up';
+  renderPhoneButtons();
   // Queues.
   renderServing(m.queues || []);
   renderQueues(m.queues || []);
@@ -106,9 +125,15 @@ function onUpdate(m) {
   // time): leave the room.
   if (call && host.state === 'in_call') callSeenLive = true;
   if (call && typeof call === 'object' && !call.ended && callSeenLive && host.state !== 'in_call') call.hangup();
-  // A reload during a call: rejoin.
-  if (host.state === 'in_call' && host.entry_id && !call) {
-    api('GET', `/entries/${host.entry_id}/call`).then((info) => hostCall(host.entry_id, info, null)).catch(fail);
+  // A reload during a call: rejoin. A phone call ended with the page
+  // (Frontdesk saw its connection close), so it is not dialled again.
+  if (host.state === 'in_call' && host.entry_id && !call && !phone && !taking && reloadChecked !== host.entry_id) {
+    reloadChecked = host.entry_id;
+    const id = host.entry_id;
+    api('GET', `/entries/${id}/call`).then((info) => {
+      if (info.room_id === 0 && info.phone) say('The phone call was cut off when this page reloaded.', 'error');
+      else return hostCall(id, info, null);
+    }).catch(fail);
   }
   if (Date.now() - statsAt > 5000 && host.state !== 'in_call') refreshStats(m.queues || []);
 }
@@ -194,6 +219,7 @@ document.addEventListener('keydown', (ev) => {
   if (k === 'a' && lastOffer && !$('offer').hidden) accept();
   else if (k === 'd' && lastOffer && !$('offer').hidden) decline();
   else if (k === 'h' && call && typeof call === 'object' && !call.ended && window.frontdesk && window.frontdesk.hangup) window.frontdesk.hangup();
+  else if (k === 'h' && phone && !phone.ended) phone.hangup();
   else return;
   ev.preventDefault();
 });
@@ -308,12 +334,14 @@ async function accept() {
   if (!lastOffer) return;
   const en = lastOffer;
   $('btn-accept').disabled = true;
+  taking = true;
   try {
     const r = await api('POST', `/entries/${en.id}/accept`);
     await hostCall(en.id, r.call, r.entry, [['accepted', Date.now()]]);
   } catch (err) {
     fail(err);
   } finally {
+    taking = false;
     $('btn-accept').disabled = false;
   }
 }
@@ -329,20 +357,26 @@ async function decline() {
 }
 
 async function pick(en) {
+  taking = true;
   try {
     const r = await api('POST', `/entries/${en.id}/pick`);
     await hostCall(en.id, r.call, r.entry);
   } catch (err) {
     fail(err);
+  } finally {
+    taking = false;
   }
 }
 
 async function takeNext(queueId) {
+  taking = true;
   try {
     const r = await api('POST', `/queues/${queueId}/next`);
     await hostCall(r.entry.id, r.call, r.entry);
   } catch (err) {
     fail(err);
+  } finally {
+    taking = false;
   }
 }
 
@@ -366,8 +400,21 @@ function releasePrepared(prep) {
 // hostCall joins the call; marks are earlier [label, ms since the epoch]
 // milestones for the call's diagnostics (see Call.marks).
 async function hostCall(entryId, info, entry, marks = []) {
+  if (info && info.room_id === 0 && info.phone) {
+    // A queued callback: a phone call only.
+    await openPhone(info);
+    return;
+  }
   if (call) return;
   call = 'starting';
+  lastEntry = { id: entryId, phone: entry ? entry.phone || '' : '' };
+  if (!entry) {
+    api('GET', `/entries/${entryId}`).then((en) => {
+      if (lastEntry && lastEntry.id === entryId) lastEntry.phone = en.phone || '';
+      renderPhoneButtons();
+    }).catch(() => {});
+  }
+  renderPhoneButtons();
   callSeenLive = false;
   callEntry = entryId;
   intakeList($('call-intake'), entry ? entry.intake : {}, entry ? entry.queue_id : '');
@@ -383,6 +430,7 @@ async function hostCall(entryId, info, entry, marks = []) {
     callEntry = null;
     show('console');
     say('Call ended.');
+    renderPhoneButtons();
   }, {
     peerLabel: 'The caller',
     marks,
@@ -401,6 +449,133 @@ async function hostCall(entryId, info, entry, marks = []) {
   });
   if (call && call.ended) call = null;
 }
+
+/**
+ * renderPhoneButtons shows "Call by phone" in the call view and in the
+ * wrap-up when the call's entry has a number and no phone call is under
+ * way.
+ */
+function renderPhoneButtons() {
+  const free = !phone || phone.done;
+  const num = lastEntry && lastEntry.phone;
+  const inCall = !!call && !!num;
+  const wrap = !!num && host && host.state === 'wrap_up' && host.entry_id === lastEntry.id;
+  $('btn-phone-call').hidden = !inCall || !free;
+  $('btn-phone-wrapup').hidden = !wrap || !free;
+  $('phone-call-hint').textContent = inCall && free ? `If video fails, call ${fmtPhone(num)}.` : '';
+}
+
+// callByPhone asks for a phone leg to the caller of the current or last
+// video call (POST /entries/{id}/phone) and places it in the phone panel.
+async function callByPhone() {
+  if (!lastEntry) return;
+  try {
+    const info = await api('POST', `/entries/${lastEntry.id}/phone`);
+    await openPhone(info);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function fmtClock(s) {
+  s = Math.max(0, Math.floor(s));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+// renderPhone shows the phone call's state in the panel.
+function renderPhone() {
+  const pc = phone;
+  if (!pc) return;
+  $('phone-state').textContent = stateText[pc.state] || pc.state;
+  $('phone-state').dataset.state = pc.state;
+  $('phone-code').textContent = pc.ended && pc.code ? `SIP ${pc.code}${pc.reason ? ` ${pc.reason}` : ''}` : '';
+  if (pc.answeredAt) {
+    const secs = ((pc.ended ? pc.endedAt || Date.now() : Date.now()) - pc.answeredAt) / 1000;
+    $('phone-timer').textContent = pc.ended ? `Lasted ${fmtClock(secs)}.` : fmtClock(secs);
+  } else {
+    $('phone-timer').textContent = '';
+  }
+  const live = !pc.ended;
+  $('btn-phone-hangup').hidden = !live;
+  $('btn-phone-mute').hidden = !live;
+  $('btn-phone-close').hidden = live;
+  $('btn-phone-close').disabled = !pc.done;
+}
+
+/**
+ * openPhone places the phone call info describes (CallJSON with a phone
+ * ticket) in the phone panel: after a previous phone call, only once its
+ * line is free (the core's hang-up came).
+ */
+async function openPhone(info) {
+  if (phone && !phone.done) {
+    if (!phone.ended) {
+      say('A phone call is already under way.', 'error');
+      return;
+    }
+    await phone.finished;
+  }
+  const pc = new PhoneCall(info, { iceServers: iceServers() });
+  phone = pc;
+  window.frontdesk = window.frontdesk || {};
+  window.frontdesk.phone = pc;
+  $('phone-number').textContent = fmtPhone(pc.number);
+  $('btn-phone-mute').setAttribute('aria-pressed', 'false');
+  $('btn-phone-mute').textContent = 'Mute';
+  $('btn-phone-hangup').disabled = false;
+  $('phone-panel').hidden = false;
+  renderPhone();
+  renderPhoneButtons();
+  $('btn-phone-hangup').focus();
+  pc.addEventListener('state', () => {
+    if (pc.ended && !pc.endedAt) pc.endedAt = Date.now();
+    if (phone === pc) renderPhone();
+  });
+  pc.addEventListener('remote', (e) => {
+    const a = $('phone-audio');
+    if (a.srcObject !== e.detail) a.srcObject = e.detail;
+    a.play().catch(() => {});
+  });
+  pc.addEventListener('done', () => {
+    if (phone !== pc) return;
+    $('phone-audio').srcObject = null;
+    renderPhone();
+    renderPhoneButtons();
+    if (document.activeElement === $('btn-phone-hangup') || document.activeElement === document.body) $('btn-phone-close').focus();
+  });
+  clearInterval(phoneTicker);
+  phoneTicker = setInterval(() => {
+    if (phone === pc && !pc.ended) renderPhone();
+  }, 1000);
+  try {
+    await pc.start();
+  } catch (err) {
+    say(`Could not place the phone call: ${err.message}`, 'error');
+  }
+}
+
+$('btn-phone-hangup').onclick = async () => {
+  if (!phone) return;
+  $('btn-phone-hangup').disabled = true;
+  await phone.hangup();
+};
+$('btn-phone-mute').onclick = () => {
+  if (!phone) return;
+  const on = $('btn-phone-mute').getAttribute('aria-pressed') !== 'true';
+  phone.setMuted(on);
+  $('btn-phone-mute').setAttribute('aria-pressed', String(on));
+  $('btn-phone-mute').textContent = on ? 'Unmute' : 'Mute';
+};
+$('btn-phone-close').onclick = () => {
+  if (phone && !phone.done) return;
+  phone = null;
+  clearInterval(phoneTicker);
+  $('phone-panel').hidden = true;
+  renderPhoneButtons();
+  (host && host.state === 'wrap_up' ? $('btn-ready') : $('btn-available')).focus();
+};
+$('btn-phone-call').onclick = callByPhone;
+$('btn-phone-wrapup').onclick = callByPhone;
 
 // While the caller is away, the entry says until when they may come back
 // (peer_away_until); poll it once a second for the countdown.
