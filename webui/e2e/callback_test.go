@@ -287,3 +287,79 @@ func TestCallbackInBrowsers(t *testing.T) {
 		t.Errorf("the host page names the SIP account")
 	}
 }
+
+// TestCallByPhoneBesideVideo: in a video call on Janus, the caller gave a
+// number; the host's "Call by phone" places a phone call to it beside
+// the video (the phone rings, answers, audio reaches the host's page),
+// the phone's hang-up ends only the phone call, and the entry stays in
+// its video call.
+func TestCallByPhoneBesideVideo(t *testing.T) {
+	p := startPhoneApp(t)
+	dir := artifacts(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
+	defer cancel()
+	b := browser(t)
+	host := newTab(t, b, "host", p.base, dir)
+	caller := newTab(t, b, "caller", p.base, dir)
+
+	caller.do("open the desk", 20*time.Second,
+		chromedp.Navigate(p.base+"/q/callbacks"),
+		chromedp.WaitVisible(chromedp.ID("name-form")),
+		chromedp.SendKeys(chromedp.ID("guest-name"), "Vic Video"),
+		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("join-form")),
+		chromedp.WaitVisible(chromedp.ID("phone")),
+		chromedp.SendKeys(chromedp.ID("phone"), callbackTyped),
+		chromedp.Click(chromedp.ID("btn-join")),
+	)
+	caller.poll("waiting", 10*time.Second, `document.getElementById('position').textContent === '1'`)
+	id := p.callerEntry(t, caller)
+	if en, err := p.a.Engine().GetEntry(ctx, id); err != nil || en.Phone != callbackNumber || en.Callback != nil {
+		t.Fatalf("the video entry %+v, %v", en, err)
+	}
+	host.hostAvailable(p.base, "phoner@example.com")
+	host.acceptOffer()
+	checkPlaying(t, host, caller)
+	p.entryState(t, id, queue.EntryInCall)
+
+	start := time.Now()
+	host.poll("the Call by phone button", 10*time.Second, `!document.getElementById('btn-phone-call').hidden`)
+	host.do("call by phone", 10*time.Second, chromedp.Click(chromedp.ID("btn-phone-call")))
+	host.poll("connected", 20*time.Second, `document.getElementById('phone-state').textContent === 'Connected'`)
+	pc, err := p.phone.WaitCall(ctx, start, func(c siptest.Call) bool { return !c.EstablishedAt.IsZero() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st phoneStats
+	if !waitFor(15*time.Second, func() bool {
+		host.eval(phoneStatsExpr, &st)
+		return st.Audio >= 50
+	}) {
+		t.Fatalf("the host's page received %+v from the phone", st)
+	}
+	if heard, _ := p.phone.Received(pc); heard.Packets < 25 {
+		t.Fatalf("the phone received %+v from the host's page", heard)
+	}
+	host.shot("video-and-phone")
+	if err := p.phone.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	host.poll("the phone call ended", 15*time.Second, `document.getElementById('phone-state').textContent === 'Call ended'`)
+	checkPlaying(t, host, caller) // the video call goes on
+	if en := p.entryState(t, id, queue.EntryInCall); en.Callback != nil {
+		t.Fatalf("entry %+v", en)
+	}
+	c, err := p.a.Engine().Store().GetCall(ctx, mustCallID(t, p, id))
+	if err != nil || c.Phone == nil || c.Phone.State != queue.PhoneEnded || c.Phone.Code != 200 || c.Room.ID == 0 {
+		t.Fatalf("call %+v, %v", c, err)
+	}
+}
+
+func mustCallID(t *testing.T, p *phoneApp, id queue.EntryID) queue.CallID {
+	t.Helper()
+	en, err := p.a.Engine().GetEntry(t.Context(), id)
+	if err != nil || en.CallID == "" {
+		t.Fatalf("entry %+v, %v", en, err)
+	}
+	return en.CallID
+}
