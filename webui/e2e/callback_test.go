@@ -73,6 +73,27 @@ func startPhoneApp(t *testing.T) *phoneApp {
 	return p
 }
 
+// tabs opens the host's and the caller's tabs in one browser.
+func (p *phoneApp) tabs(t *testing.T) (host, caller *tab) {
+	t.Helper()
+	dir := artifacts(t)
+	b := browser(t)
+	return newTab(t, b, "host", p.base, dir), newTab(t, b, "caller", p.base, dir)
+}
+
+// openDesk opens the phone desk's caller page as the guest name, up to
+// the join form.
+func (tb *tab) openDesk(p *phoneApp, name string) {
+	tb.t.Helper()
+	tb.do("open the desk", 20*time.Second,
+		chromedp.Navigate(p.base+"/q/callbacks"),
+		chromedp.WaitVisible(chromedp.ID("name-form")),
+		chromedp.SendKeys(chromedp.ID("guest-name"), name),
+		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("join-form")),
+	)
+}
+
 // askCallback fills the caller's join form with number (as typed) and
 // the callback box, and sends it.
 func (tb *tab) askCallback(number string) {
@@ -144,20 +165,10 @@ func (tb *tab) acceptPhoneOffer() {
 // the caller's page says in words.
 func TestCallbackInBrowsers(t *testing.T) {
 	p := startPhoneApp(t)
-	dir := artifacts(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
 	defer cancel()
-	b := browser(t)
-	host := newTab(t, b, "host", p.base, dir)
-	caller := newTab(t, b, "caller", p.base, dir)
-
-	caller.do("open the desk", 20*time.Second,
-		chromedp.Navigate(p.base+"/q/callbacks"),
-		chromedp.WaitVisible(chromedp.ID("name-form")),
-		chromedp.SendKeys(chromedp.ID("guest-name"), "Cal Caller"),
-		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("join-form")),
-	)
+	host, caller := p.tabs(t)
+	caller.openDesk(p, "Cal Caller")
 	caller.poll("the callback offer on the form", 5*time.Second, `!document.getElementById('phone-box').hidden &&
 	  !document.getElementById('callback-row').hidden && document.getElementById('phone').type === 'tel' &&
 	  document.getElementById('phone').autocomplete === 'tel' && document.getElementById('phone-hint').textContent.includes('+1 555 010 2030')`)
@@ -295,19 +306,11 @@ func TestCallbackInBrowsers(t *testing.T) {
 // its video call.
 func TestCallByPhoneBesideVideo(t *testing.T) {
 	p := startPhoneApp(t)
-	dir := artifacts(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
 	defer cancel()
-	b := browser(t)
-	host := newTab(t, b, "host", p.base, dir)
-	caller := newTab(t, b, "caller", p.base, dir)
-
-	caller.do("open the desk", 20*time.Second,
-		chromedp.Navigate(p.base+"/q/callbacks"),
-		chromedp.WaitVisible(chromedp.ID("name-form")),
-		chromedp.SendKeys(chromedp.ID("guest-name"), "Vic Video"),
-		chromedp.Click(chromedp.CSS(`#name-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("join-form")),
+	host, caller := p.tabs(t)
+	caller.openDesk(p, "Vic Video")
+	caller.do("join with a number", 20*time.Second,
 		chromedp.WaitVisible(chromedp.ID("phone")),
 		chromedp.SendKeys(chromedp.ID("phone"), callbackTyped),
 		chromedp.Click(chromedp.ID("btn-join")),
