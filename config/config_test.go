@@ -347,7 +347,10 @@ func TestValidateNamesKey(t *testing.T) {
 		{"turn url", func(c *Config) { c.TURN.URLs = []string{"turn//x"}; c.TURN.SharedSecret = "s" }, "turn.urls[0]"},
 		{"turn secret", func(c *Config) { c.TURN.URLs = []string{"turn:t.example:3478"} }, "turn.shared_secret"},
 		{"turn ttl", func(c *Config) { c.TURN.TTL = 0 }, "turn.ttl"},
-		{"phone account without queues", func(c *Config) { c.Phone.Accounts = []SIPAccount{goodSIPAccount(nil)}; c.Janus.Instances = sipInstance() }, "phone.accounts[0].queues"},
+		{"phone account without queues", func(c *Config) {
+			c.Phone.Accounts = []SIPAccount{goodSIPAccount(nil)}
+			c.Janus.Instances = sipInstance()
+		}, "phone.accounts[0].queues"},
 		{"phone queue twice", func(c *Config) {
 			c.Phone.Accounts = []SIPAccount{goodSIPAccount([]string{"help"}), goodSIPAccount([]string{"*", "help"})}
 			c.Janus.Instances = sipInstance()
