@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -82,7 +83,7 @@ func filterSIPBody(raw jsontext.Value, g grant) (jsontext.Value, *denial) {
 	}
 	verb := "sip_" + request
 	for name := range body {
-		if name != "request" && !containsString(members, name) {
+		if name != "request" && !slices.Contains(members, name) {
 			return nil, deny(wire.CodeUnauthorized, verb, "field %q is not allowed in %s", clip(name), request)
 		}
 	}
@@ -128,15 +129,6 @@ func filterSIPBody(raw jsontext.Value, g grant) (jsontext.Value, *denial) {
 		return nil, deny(wire.CodeInvalidJSON, verb, "cannot encode body")
 	}
 	return b, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // numberOfURI returns the E.164 number a SIP or tel URI names

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,7 +60,7 @@ func checkSIPForwarded(out []byte, g grant) string {
 		return "forwarded SIP request " + request
 	}
 	for k := range body {
-		if k != "request" && !containsString(members, k) {
+		if k != "request" && !slices.Contains(members, k) {
 			return "forwarded member " + k + " in " + request
 		}
 	}
