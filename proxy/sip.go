@@ -169,7 +169,10 @@ type PhoneStep struct {
 
 // WithPhoneSteps sets f to be told of every phone step (see [PhoneStep])
 // with the ticket of the connection it happened on. f runs on the relay's
-// goroutine and must return quickly.
+// goroutine, in the order of the events, before the client gets the event
+// (so the call's record is up to date when the console sees it); it holds
+// up that connection's traffic while it runs, a store write or two per
+// step.
 func WithPhoneSteps(f func(ctx context.Context, t auth.Ticket, step PhoneStep)) Option {
 	return func(p *Proxy) { p.phoneSteps = f }
 }
